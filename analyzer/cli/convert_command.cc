@@ -1,0 +1,38 @@
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "analyzer/cli/commands.h"
+#include "analyzer/cli/load_inputs.h"
+#include "analyzer/writers/go_text_writer.h"
+#include "analyzer/writers/pprof_writer.h"
+
+namespace leakscan::cli {
+
+int run_convert(const ConvertOptions& options) {
+  auto snapshots = load_inputs(options.inputs, options.limits);
+  if (!snapshots) return kExitUsageOrInput;
+  if (options.to == "text") {
+    std::FILE* out = stdout;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
+    if (options.output != "-") {
+      file.reset(std::fopen(options.output.c_str(), "w"));
+      if (!file) {
+        fmt::print(stderr, "leakscan: {}: cannot create\n", options.output);
+        return kExitUsageOrInput;
+      }
+      out = file.get();
+    }
+    write_go_text(*snapshots, out);
+    return kExitOk;
+  }
+  auto status = write_pprof_file(*snapshots, options.output);
+  if (!status) {
+    fmt::print(stderr, "leakscan: {}\n", status.error().message);
+    return kExitUsageOrInput;
+  }
+  return kExitOk;
+}
+
+}  // namespace leakscan::cli

@@ -1,0 +1,43 @@
+// Errors are values inside the library; the CLI turns them into exit codes.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace leakscan {
+
+// One line, already naming the file and the line or byte offset where it applies.
+struct Error {
+  std::string message;
+};
+
+// A minimal std::expected (C++23) for C++20: either a value or an Error.
+template <typename T>
+class Result {
+ public:
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+
+  bool has_value() const { return state_.index() == 0; }
+  explicit operator bool() const { return has_value(); }
+
+  T& value() & { return std::get<0>(state_); }
+  const T& value() const& { return std::get<0>(state_); }
+  T&& value() && { return std::get<0>(std::move(state_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+  const Error& error() const { return std::get<1>(state_); }
+
+ private:
+  std::variant<T, Error> state_;
+};
+
+// For operations that produce nothing but may fail.
+struct Ok {};
+using Status = Result<Ok>;
+
+}  // namespace leakscan

@@ -1,0 +1,105 @@
+#include "analyzer/model/thread_labels.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace leakscan::thread_labels {
+namespace {
+
+Label str_label(std::string_view key, std::string_view value) {
+  return Label{.key = key, .str = value};
+}
+Label num_label(std::string_view key, int64_t value, std::string_view unit = {}) {
+  return Label{key, {}, value, unit, true};
+}
+
+}  // namespace
+
+std::vector<Label> to_labels(const GreenThread& thread, RuntimeKind runtime,
+                             const Snapshot& snapshot, StringPool& strings) {
+  std::vector<Label> labels;
+  labels.reserve(8 + thread.labels.size());
+  labels.push_back(num_label(kGoid, static_cast<int64_t>(thread.id)));
+  if (!thread.status.empty()) labels.push_back(str_label(kState, thread.status));
+  if (!thread.wait_reason.empty()) labels.push_back(str_label(kWaitReason, thread.wait_reason));
+  if (thread.wait) labels.push_back(num_label(kWait, thread.wait->count(), kNanoseconds));
+  if (thread.created_at) {
+    auto since_epoch = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        thread.created_at->time_since_epoch());
+    labels.push_back(num_label(kCreatedAt, since_epoch.count(), kNanoseconds));
+  }
+  if (thread.creator_id != 0) {
+    labels.push_back(num_label(kCreatorGoid, static_cast<int64_t>(thread.creator_id)));
+  }
+  if (thread.created_by != kNoFrame) {
+    const Frame& frame = snapshot.frame(thread.created_by);
+    labels.push_back(str_label(
+        kCreatedBy, strings.intern(fmt::format("{} at {}:{}", frame.function, frame.file, frame.line))));
+  }
+  if (thread.locked_to_thread) labels.push_back(str_label(kLockedToThread, "true"));
+  if (thread.frames_elided) labels.push_back(str_label(kFramesElided, "true"));
+  labels.push_back(str_label(kRuntime, to_string(runtime)));
+  labels.insert(labels.end(), thread.labels.begin(), thread.labels.end());
+  return labels;
+}
+
+bool describes_thread(const std::vector<Label>& labels) {
+  for (const auto& label : labels) {
+    if (label.key == kGoid && label.numeric) return true;
+  }
+  return false;
+}
+
+void from_labels(const std::vector<Label>& labels, GreenThread& thread, RuntimeKind& runtime,
+                 Snapshot& snapshot) {
+  for (const auto& label : labels) {
+    if (label.numeric) {
+      if (label.key == kGoid) {
+        thread.id = static_cast<uint64_t>(label.num);
+      } else if (label.key == kWait) {
+        thread.wait = std::chrono::nanoseconds(label.num);
+      } else if (label.key == kCreatedAt) {
+        thread.created_at = std::chrono::system_clock::time_point(
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                std::chrono::nanoseconds(label.num)));
+      } else if (label.key == kCreatorGoid) {
+        thread.creator_id = static_cast<uint64_t>(label.num);
+      } else {
+        thread.labels.push_back(label);
+      }
+      continue;
+    }
+    if (label.key == kState) {
+      thread.status = label.str;
+      thread.state = classify_status(label.str);
+    } else if (label.key == kWaitReason) {
+      thread.wait_reason = label.str;
+    } else if (label.key == kLockedToThread) {
+      thread.locked_to_thread = label.str == "true";
+    } else if (label.key == kFramesElided) {
+      thread.frames_elided = label.str == "true";
+    } else if (label.key == kRuntime) {
+      if (auto kind = parse_runtime_kind(label.str)) runtime = *kind;
+    } else if (label.key == kCreatedBy) {
+      // "FUNC at FILE:LINE"; file paths may contain " at " only in theory.
+      std::string_view text = label.str;
+      size_t at = text.rfind(" at ");
+      size_t colon = text.rfind(':');
+      Frame frame{.function = text};
+      if (at != std::string_view::npos && colon != std::string_view::npos && colon > at) {
+        int64_t line = 0;
+        auto digits = text.substr(colon + 1);
+        auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), line);
+        if (ec == std::errc() && end == digits.data() + digits.size()) {
+          frame = Frame{text.substr(0, at), text.substr(at + 4, colon - at - 4), line};
+        }
+      }
+      thread.created_by = snapshot.frames().intern(frame);
+    } else {
+      thread.labels.push_back(label);
+    }
+  }
+}
+
+}  // namespace leakscan::thread_labels

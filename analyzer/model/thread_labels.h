@@ -1,0 +1,38 @@
+// leakscan's pprof label convention for per-green-thread data (docs/profile-labels.md): one
+// sample per green thread, value 1, and these labels. The converter, the agent and the eBPF
+// tracer write them; the pprof reader turns them back into GreenThreads.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "analyzer/model/snapshot.h"
+
+namespace leakscan::thread_labels {
+
+inline constexpr std::string_view kGoid = "goid";                    // num
+inline constexpr std::string_view kState = "state";                  // str, runtime's words
+inline constexpr std::string_view kWaitReason = "wait_reason";       // str
+inline constexpr std::string_view kWait = "wait";                    // num, nanoseconds
+inline constexpr std::string_view kCreatedAt = "created_at";         // num, ns since Unix epoch
+inline constexpr std::string_view kCreatorGoid = "creator_goid";     // num
+inline constexpr std::string_view kCreatedBy = "created_by";         // str, "FUNC at FILE:LINE"
+inline constexpr std::string_view kLockedToThread = "locked_to_thread";  // str "true"
+inline constexpr std::string_view kFramesElided = "frames_elided";   // str "true"
+inline constexpr std::string_view kRuntime = "runtime";              // str, "go", "boost.fiber"...
+inline constexpr std::string_view kNanoseconds = "nanoseconds";
+
+// Every label the convention defines for `thread`, followed by the thread's own labels.
+// Label text that is not already interned (created_by) is stored in `strings`.
+std::vector<Label> to_labels(const GreenThread& thread, RuntimeKind runtime,
+                             const Snapshot& snapshot, StringPool& strings);
+
+// True when a sample carries the convention (a numeric goid).
+bool describes_thread(const std::vector<Label>& labels);
+
+// Fills `thread` from the convention's labels; other labels are kept as the thread's own.
+// `runtime` is set when the labels name one.
+void from_labels(const std::vector<Label>& labels, GreenThread& thread, RuntimeKind& runtime,
+                 Snapshot& snapshot);
+
+}  // namespace leakscan::thread_labels

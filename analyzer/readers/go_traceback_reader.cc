@@ -1,0 +1,325 @@
+#include "analyzer/readers/go_traceback_reader.h"
+
+#include <fmt/format.h>
+
+#include <unordered_set>
+
+#include "analyzer/readers/text_scan.h"
+
+namespace leakscan {
+namespace {
+
+using text::parse_int;
+using text::trim;
+
+constexpr size_t kMaxWarnings = 50;
+
+struct Header {
+  uint64_t id = 0;
+  std::string_view status_list;  // "chan receive, 15 minutes, locked to thread"
+};
+
+// "goroutine 7 [chan receive]:" or, since Go 1.23, "goroutine 7 gp=0xc0 m=0 mp=0x6d [running]:".
+std::optional<Header> parse_header(std::string_view line) {
+  constexpr std::string_view kPrefix = "goroutine ";
+  if (!line.starts_with(kPrefix)) return std::nullopt;
+  line.remove_prefix(kPrefix.size());
+  size_t digits = 0;
+  while (digits < line.size() && line[digits] >= '0' && line[digits] <= '9') ++digits;
+  if (digits == 0 || digits == line.size() || line[digits] != ' ') return std::nullopt;
+  auto id = parse_int<uint64_t>(line.substr(0, digits));
+  if (!id || !line.ends_with("]:")) return std::nullopt;
+  size_t open = line.find('[', digits);
+  if (open == std::string_view::npos) return std::nullopt;
+  return Header{*id, line.substr(open + 1, line.size() - open - 3)};
+}
+
+// Lines that say why the program printed its goroutines.
+bool is_reason_line(std::string_view line) {
+  if (line.starts_with("panic: ") || line.starts_with("fatal error: ") ||
+      line.starts_with("[signal ") || line.starts_with("unexpected fault address")) {
+    return true;
+  }
+  // "SIGQUIT: quit", "SIGABRT: abort", "^\SIGQUIT: quit" as a terminal echoes Ctrl-\.
+  if (line.starts_with("^\\")) line.remove_prefix(2);
+  if (!line.starts_with("SIG")) return false;
+  size_t colon = line.find(": ");
+  if (colon == std::string_view::npos || colon < 4) return false;
+  for (char c : line.substr(3, colon - 3)) {
+    if (c < 'A' || c > 'Z') return false;
+  }
+  return true;
+}
+
+class TracebackParser {
+ public:
+  explicit TracebackParser(LineReader& lines) : lines_(lines) {}
+
+  Result<std::vector<Snapshot>> run() {
+    for (;;) {
+      auto line = lines_.next();
+      if (!line) return line.error();
+      if (!*line) break;
+      handle(**line);
+    }
+    finish_thread();
+    if (snapshots_.empty() || snapshots_.back().threads.empty()) {
+      if (!snapshots_.empty()) snapshots_.pop_back();
+      if (snapshots_.empty()) {
+        return Error{fmt::format(
+            "{}: line {}: no goroutine found; expected 'goroutine N [status]:' followed by "
+            "frames (a debug=2 dump, a panic or SIGQUIT output)",
+            lines_.name(), lines_.line_number())};
+      }
+    }
+    auto reader_warnings = lines_.take_warnings();
+    auto& first = snapshots_.front().warnings;
+    first.insert(first.begin(), reader_warnings.begin(), reader_warnings.end());
+    return std::move(snapshots_);
+  }
+
+ private:
+  enum class Expect { kFunction, kFile };
+  // kDone: after a "created by" frame nothing more belongs to the stack being read.
+  enum class Target { kStack, kAncestor, kCreatedBy, kAncestorCreatedBy, kDone };
+
+  void handle(std::string_view raw) {
+    std::string_view line = trim(raw);
+    if (line.empty()) {
+      finish_thread();
+      return;
+    }
+    if (thread_ == nullptr) {
+      handle_outside(line);
+      return;
+    }
+    if (expect_ == Expect::kFile) {
+      if (auto file_line = text::parse_file_line(line)) {
+        add_frame(*file_line);
+        return;
+      }
+      warn(fmt::format("expected 'file:line' after function {}, found '{}'", pending_function_,
+                       shorten(line)));
+      expect_ = Expect::kFunction;
+    }
+    handle_inside(line);
+  }
+
+  void handle_outside(std::string_view line) {
+    if (auto header = parse_header(line)) {
+      start_thread(*header);
+      return;
+    }
+    if (is_reason_line(line)) {
+      if (current().threads.empty()) {
+        if (current().reason.empty()) current().reason = std::string(line);
+      } else {
+        new_snapshot().reason = std::string(line);
+      }
+    }
+    // Everything else outside a goroutine is log text, registers or "runtime stack:" frames.
+  }
+
+  void handle_inside(std::string_view line) {
+    switch (line.front()) {
+      case 'g':
+        if (auto header = parse_header(line)) {
+          finish_thread();
+          start_thread(*header);
+          return;
+        }
+        if (line == "goroutine running on other thread; stack unavailable") {
+          thread_->stack_unavailable = true;
+          return;
+        }
+        break;
+      case 'c':
+        if (line.starts_with("created by ")) {
+          start_created_by(line.substr(11));
+          return;
+        }
+        break;
+      case '.':
+        // "...additional frames elided..." and, since Go 1.21, "...N frames elided...".
+        if (line.starts_with("...") && line.ends_with("elided...")) {
+          thread_->frames_elided = true;
+          return;
+        }
+        break;
+      case '[':
+        if (line.starts_with("[originating from goroutine ")) {
+          start_ancestor(line);
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    if (auto function = text::strip_call_arguments(line)) {
+      pending_function_.assign(*function);
+      expect_ = Expect::kFile;
+      if (target_ == Target::kCreatedBy || target_ == Target::kAncestorCreatedBy ||
+          target_ == Target::kDone) {
+        warn(fmt::format("frame {} after 'created by' ignored", shorten(line)));
+        target_ = Target::kDone;
+      }
+      return;
+    }
+    // Text that is no frame ends the goroutine: Go prints nothing else inside one, so this is
+    // the log line that follows a dump ("exit status 2") or output interleaved with it.
+    finish_thread();
+    handle_outside(line);
+  }
+
+  void start_thread(const Header& header) {
+    if (!seen_ids_.insert(header.id).second) {
+      // The same goroutine twice: a second dump starts here.
+      new_snapshot();
+      seen_ids_.insert(header.id);
+    }
+    current().threads.emplace_back();
+    thread_ = &current().threads.back();
+    thread_->id = header.id;
+    apply_status(header.status_list);
+    expect_ = Expect::kFunction;
+    target_ = Target::kStack;
+    stack_.clear();
+  }
+
+  void apply_status(std::string_view list) {
+    bool first = true;
+    while (!list.empty()) {
+      size_t comma = list.find(", ");
+      std::string_view part = list.substr(0, comma);
+      list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 2);
+      if (first) {
+        first = false;
+        thread_->status = current().intern(part);
+        thread_->state = classify_status(part);
+        if (thread_->state == ThreadState::kWaiting || thread_->state == ThreadState::kSleeping) {
+          thread_->wait_reason = thread_->status;
+        }
+      } else if (part == "locked to thread") {
+        thread_->locked_to_thread = true;
+      } else if (part.ends_with(" minutes")) {
+        if (auto minutes = parse_int<int64_t>(part.substr(0, part.size() - 8))) {
+          thread_->wait = std::chrono::minutes(*minutes);
+        }
+      }
+      // Other annotations ("scan", newer runtimes' additions) carry nothing we model.
+    }
+  }
+
+  void start_created_by(std::string_view rest) {
+    // "created by main.worker" or, since Go 1.21, "created by main.worker in goroutine 7".
+    size_t in = rest.rfind(" in goroutine ");
+    bool ancestor = target_ == Target::kAncestor || target_ == Target::kAncestorCreatedBy;
+    if (in != std::string_view::npos) {
+      auto creator = parse_int<uint64_t>(rest.substr(in + 14));
+      if (creator && !ancestor) thread_->creator_id = *creator;
+      rest = rest.substr(0, in);
+    }
+    commit_pending_stack();
+    pending_function_.assign(rest);
+    expect_ = Expect::kFile;
+    target_ = ancestor ? Target::kAncestorCreatedBy : Target::kCreatedBy;
+  }
+
+  void start_ancestor(std::string_view line) {
+    commit_pending_stack();
+    std::string_view digits = line.substr(28);
+    if (digits.ends_with("]:")) digits.remove_suffix(2);
+    thread_->ancestors.emplace_back();
+    thread_->ancestors.back().id = parse_int<uint64_t>(digits).value_or(0);
+    target_ = Target::kAncestor;
+    expect_ = Expect::kFunction;
+  }
+
+  void add_frame(const text::FileLine& file_line) {
+    FrameId id = current().frames().intern(Frame{pending_function_, file_line.file, file_line.line});
+    expect_ = Expect::kFunction;
+    switch (target_) {
+      case Target::kStack:
+      case Target::kAncestor:
+        stack_.push_back(id);
+        break;
+      case Target::kCreatedBy:
+        thread_->created_by = id;
+        target_ = Target::kDone;
+        break;
+      case Target::kAncestorCreatedBy:
+        thread_->ancestors.back().created_by = id;
+        target_ = Target::kDone;
+        break;
+      case Target::kDone:
+        break;
+    }
+  }
+
+  // Frames gathered so far belong to the goroutine or to the ancestor being read.
+  void commit_pending_stack() {
+    if (stack_.empty()) return;
+    if (target_ == Target::kAncestor && !thread_->ancestors.empty()) {
+      thread_->ancestors.back().stack.assign(stack_.begin(), stack_.end());
+    } else if (target_ == Target::kStack) {
+      thread_->stack.assign(stack_.begin(), stack_.end());
+    }
+    stack_.clear();
+  }
+
+  void finish_thread() {
+    if (thread_ == nullptr) return;
+    if (expect_ == Expect::kFile) {
+      warn(fmt::format("goroutine {}: function {} has no file:line", thread_->id, pending_function_));
+    }
+    commit_pending_stack();
+    if (thread_->stack.empty() && !thread_->stack_unavailable) {
+      warn(fmt::format("goroutine {} has no frames", thread_->id));
+    }
+    thread_ = nullptr;
+  }
+
+  Snapshot& current() {
+    if (snapshots_.empty()) {
+      snapshots_.emplace_back();
+      snapshots_.back().source = lines_.name();
+    }
+    return snapshots_.back();
+  }
+
+  Snapshot& new_snapshot() {
+    finish_thread();
+    seen_ids_.clear();
+    snapshots_.emplace_back();
+    snapshots_.back().source = lines_.name();
+    return snapshots_.back();
+  }
+
+  void warn(std::string message) {
+    auto& warnings = current().warnings;
+    if (warnings.size() < kMaxWarnings) {
+      warnings.push_back(fmt::format("{}:{}: {}", lines_.name(), lines_.line_number(), message));
+    } else if (warnings.size() == kMaxWarnings) {
+      warnings.push_back(fmt::format("{}: further warnings not shown", lines_.name()));
+    }
+  }
+
+  static std::string_view shorten(std::string_view text) { return text.substr(0, 80); }
+
+  LineReader& lines_;
+  std::vector<Snapshot> snapshots_;
+  std::unordered_set<uint64_t> seen_ids_;
+  GreenThread* thread_ = nullptr;  // points into current().threads until finished
+  Expect expect_ = Expect::kFunction;
+  Target target_ = Target::kStack;
+  std::string pending_function_;
+  std::vector<FrameId> stack_;
+};
+
+}  // namespace
+
+Result<std::vector<Snapshot>> read_go_traceback(LineReader& lines) {
+  return TracebackParser(lines).run();
+}
+
+}  // namespace leakscan

@@ -1,0 +1,92 @@
+#include "analyzer/readers/line_reader.h"
+
+#include <cstring>
+#include <fmt/format.h>
+
+namespace leakscan {
+namespace {
+constexpr size_t kBlock = 1 << 20;
+}
+
+LineReader::LineReader(ByteSource& source, std::string name, const ReadLimits& limits)
+    : source_(source), name_(std::move(name)), limits_(limits),
+      buffer_(std::max(kBlock, limits.max_line_bytes) + kBlock) {}
+
+Result<bool> LineReader::refill() {
+  if (eof_) return false;
+  if (begin_ > 0) {
+    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  if (end_ == buffer_.size()) return true;  // full: the caller handles an over-long line
+  auto n = source_.read(std::span<char>(buffer_.data() + end_, buffer_.size() - end_));
+  if (!n) return n.error();
+  if (*n == 0) {
+    eof_ = true;
+    return false;
+  }
+  end_ += *n;
+  consumed_ += *n;
+  if (consumed_ > limits_.max_input_bytes) {
+    return Error{fmt::format("{}: input exceeds {} bytes; raise --max-input-size to read it", name_,
+                             limits_.max_input_bytes)};
+  }
+  return true;
+}
+
+Result<std::optional<std::string_view>> LineReader::next() {
+  size_t scanned = begin_;
+  for (;;) {
+    const char* start = buffer_.data() + scanned;
+    const void* newline = std::memchr(start, '\n', end_ - scanned);
+    if (newline != nullptr) {
+      size_t stop = static_cast<const char*>(newline) - buffer_.data();
+      std::string_view line(buffer_.data() + begin_, stop - begin_);
+      begin_ = stop + 1;
+      ++line_number_;
+      if (line.ends_with('\r')) line.remove_suffix(1);
+      if (line.size() > limits_.max_line_bytes) {
+        warnings_.push_back(fmt::format("{}:{}: line longer than {} bytes skipped", name_,
+                                        line_number_, limits_.max_line_bytes));
+        scanned = begin_;
+        continue;
+      }
+      return std::optional<std::string_view>(line);
+    }
+    if (end_ - begin_ > limits_.max_line_bytes) {
+      // Drop the over-long line's bytes as they arrive, keeping memory bounded.
+      ++line_number_;
+      warnings_.push_back(fmt::format("{}:{}: line longer than {} bytes skipped", name_,
+                                      line_number_, limits_.max_line_bytes));
+      for (;;) {
+        begin_ = end_ = 0;
+        auto more = refill();
+        if (!more) return more.error();
+        if (!*more) return std::optional<std::string_view>{};
+        const void* nl = std::memchr(buffer_.data(), '\n', end_);
+        if (nl != nullptr) {
+          begin_ = static_cast<const char*>(nl) - buffer_.data() + 1;
+          break;
+        }
+      }
+      scanned = begin_;
+      continue;
+    }
+    size_t pending = end_ - begin_;
+    auto more = refill();
+    if (!more) return more.error();
+    if (!*more) {
+      if (begin_ == end_) return std::optional<std::string_view>{};
+      // Last line without a newline.
+      std::string_view line(buffer_.data() + begin_, end_ - begin_);
+      begin_ = end_;
+      ++line_number_;
+      if (line.ends_with('\r')) line.remove_suffix(1);
+      return std::optional<std::string_view>(line);
+    }
+    scanned = begin_ + pending;
+  }
+}
+
+}  // namespace leakscan

@@ -1,0 +1,101 @@
+#include "analyzer/readers/read_snapshots.h"
+
+#include <fmt/format.h>
+
+#include "analyzer/readers/go_debug1_reader.h"
+#include "analyzer/readers/go_traceback_reader.h"
+#include "analyzer/readers/line_reader.h"
+#include "analyzer/readers/pprof_reader.h"
+
+namespace leakscan {
+namespace {
+
+constexpr size_t kSniffBytes = 64 * 1024;
+constexpr std::string_view kExpected =
+    "expected a pprof goroutine profile (gzip or raw protobuf), 'goroutine profile: total N' "
+    "(debug=1) or 'goroutine N [status]:' dumps (debug=2, panic, SIGQUIT)";
+
+bool is_gzip(std::string_view head) {
+  return head.size() >= 2 && static_cast<uint8_t>(head[0]) == 0x1f &&
+         static_cast<uint8_t>(head[1]) == 0x8b;
+}
+
+// Text has no NUL and few control bytes; a protobuf's tags and lengths are full of them.
+bool looks_like_text(std::string_view head) {
+  std::string_view sample = head.substr(0, 4096);
+  size_t control = 0;
+  for (char c : sample) {
+    auto byte = static_cast<uint8_t>(c);
+    if (byte == 0) return false;
+    if (byte < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b) ++control;
+  }
+  return control * 20 < sample.size();
+}
+
+std::string_view skip_bom_and_blank(std::string_view head) {
+  if (head.starts_with("\xEF\xBB\xBF")) head.remove_prefix(3);
+  while (!head.empty() && (head.front() == '\n' || head.front() == '\r' || head.front() == ' ')) {
+    head.remove_prefix(1);
+  }
+  return head;
+}
+
+}  // namespace
+
+Result<std::vector<Snapshot>> read_snapshots(std::unique_ptr<ByteSource> source,
+                                             const std::string& name, const ReadLimits& limits) {
+  auto magic = read_up_to(*source, 2);
+  if (!magic) return magic.error();
+  if (magic->empty()) return Error{fmt::format("{}: empty input; {}", name, kExpected)};
+  bool gzip = is_gzip(*magic);
+  source = prefixed_source(std::move(*magic), std::move(source));
+  if (gzip) source = gzip_source(std::move(source), name, limits.max_input_bytes);
+
+  auto head = read_up_to(*source, kSniffBytes);
+  if (!head) return head.error();
+  if (head->empty()) {
+    return Error{fmt::format("{}: empty after decompression; {}", name, kExpected)};
+  }
+  std::string_view start = skip_bom_and_blank(*head);
+  bool text = looks_like_text(*head);
+  if (!text) {
+    if (!looks_like_pprof(*head)) {
+      return Error{fmt::format("{}: byte 0: binary data that is not a protobuf; {}", name,
+                               kExpected)};
+    }
+    source = prefixed_source(std::move(*head), std::move(source));
+    auto bytes = read_all(*source, name, limits.max_input_bytes);
+    if (!bytes) return bytes.error();
+    auto snapshot = read_pprof(*bytes, name);
+    if (!snapshot) return snapshot.error();
+    std::vector<Snapshot> snapshots;
+    snapshots.push_back(std::move(*snapshot));
+    return snapshots;
+  }
+
+  bool debug1 = start.starts_with("goroutine profile: total ");
+  source = prefixed_source(std::move(*head), std::move(source));
+  LineReader lines(*source, name, limits);
+  if (debug1) {
+    auto snapshot = read_go_debug1(lines);
+    if (!snapshot) return snapshot.error();
+    std::vector<Snapshot> snapshots;
+    snapshots.push_back(std::move(*snapshot));
+    return snapshots;
+  }
+  return read_go_traceback(lines);
+}
+
+Result<std::vector<Snapshot>> read_snapshots(const std::string& path, const ReadLimits& limits) {
+  auto source = open_file_source(path);
+  if (!source) return source.error();
+  return read_snapshots(std::move(*source), path == "-" ? "<stdin>" : path, limits);
+}
+
+Result<std::vector<Snapshot>> read_snapshots_from_memory(std::string_view bytes,
+                                                         const std::string& name,
+                                                         const ReadLimits& limits) {
+  return read_snapshots(memory_source(bytes), name, limits);
+}
+
+}  // namespace leakscan

@@ -1,0 +1,85 @@
+#include "analyzer/writers/go_text_writer.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+namespace leakscan {
+namespace {
+
+void write_frame(const Frame& frame, std::FILE* out) {
+  fmt::print(out, "{}(...)\n\t{}:{}\n", frame.function, frame.file, frame.line);
+}
+
+void write_thread(const Snapshot& snapshot, const GreenThread& thread, std::FILE* out) {
+  std::string status(thread.status.empty() ? to_string(thread.state) : thread.status);
+  if (thread.wait) {
+    auto minutes = std::chrono::duration_cast<std::chrono::minutes>(*thread.wait).count();
+    // Go only mentions waits of a minute or more.
+    if (minutes >= 1) status += fmt::format(", {} minutes", minutes);
+  }
+  if (thread.locked_to_thread) status += ", locked to thread";
+  fmt::print(out, "goroutine {} [{}]:\n", thread.id, status);
+  if (thread.stack_unavailable) fmt::print(out, "goroutine running on other thread; stack unavailable\n");
+  for (FrameId id : thread.stack) write_frame(snapshot.frame(id), out);
+  if (thread.frames_elided) fmt::print(out, "...additional frames elided...\n");
+  if (thread.created_by != kNoFrame) {
+    const Frame& creator = snapshot.frame(thread.created_by);
+    if (thread.creator_id != 0) {
+      fmt::print(out, "created by {} in goroutine {}\n", creator.function, thread.creator_id);
+    } else {
+      fmt::print(out, "created by {}\n", creator.function);
+    }
+    fmt::print(out, "\t{}:{}\n", creator.file, creator.line);
+  }
+  fmt::print(out, "\n");
+}
+
+std::string quote_go(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+void write_debug1(const Snapshot& snapshot, std::FILE* out) {
+  fmt::print(out, "goroutine profile: total {}\n", snapshot.goroutine_count());
+  for (const auto& sample : snapshot.samples) {
+    fmt::print(out, "{} @", sample.count);
+    for (size_t i = 0; i < sample.stack.size(); ++i) fmt::print(out, " 0x0");
+    fmt::print(out, "\n");
+    if (!sample.labels.empty()) {
+      std::vector<std::string> pairs;
+      for (const auto& label : sample.labels) {
+        pairs.push_back(fmt::format("{}:{}", quote_go(label.key),
+                                    quote_go(label.numeric ? std::to_string(label.num) : std::string(label.str))));
+      }
+      std::sort(pairs.begin(), pairs.end());
+      fmt::print(out, "# labels: {{{}}}\n", fmt::join(pairs, ", "));
+    }
+    for (FrameId id : sample.stack) {
+      const Frame& frame = snapshot.frame(id);
+      fmt::print(out, "#\t0x0\t{}+0x0\t{}:{}\n", frame.function, frame.file, frame.line);
+    }
+    fmt::print(out, "\n");
+  }
+}
+
+}  // namespace
+
+void write_go_text(std::span<const Snapshot> snapshots, std::FILE* out) {
+  for (const auto& snapshot : snapshots) {
+    if (snapshot.aggregated()) {
+      write_debug1(snapshot, out);
+      continue;
+    }
+    if (!snapshot.reason.empty()) fmt::print(out, "{}\n\n", snapshot.reason);
+    for (const auto& thread : snapshot.threads) write_thread(snapshot, thread, out);
+  }
+}
+
+}  // namespace leakscan

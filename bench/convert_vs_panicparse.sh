@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Compare `leakscan convert` with panicparse on a debug=2 dump of bigleak
+# (100,000 goroutines in chan send, 10,000 in WaitGroup.Wait, 16 idle workers).
+# Env: LEAKSCAN (default build/analyzer/leakscan), PANICPARSE (default
+# /usr/bin/panicparse), BIGLEAK_N (default 100000), RUNS (default 3).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LEAKSCAN=${LEAKSCAN:-$ROOT/build/analyzer/leakscan}
+PANICPARSE=${PANICPARSE:-/usr/bin/panicparse}
+BIGLEAK_N=${BIGLEAK_N:-100000}
+RUNS=${RUNS:-3}
+TIME=/usr/bin/time
+
+die() { echo "convert_vs_panicparse.sh: error: $*" >&2; exit 1; }
+[ -x "$TIME" ] || die "$TIME missing (apt-get install time)"
+command -v curl >/dev/null || die "curl missing"
+
+TMP=$(mktemp -d)
+BIGLEAK_PID=
+cleanup() {
+	if [ -n "$BIGLEAK_PID" ]; then
+		kill "$BIGLEAK_PID" 2>/dev/null || true
+		wait "$BIGLEAK_PID" 2>/dev/null || true
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+"$ROOT/scripts/build-go.sh" "$TMP/bin"
+
+"$TMP/bin/bigleak" -n "$BIGLEAK_N" >"$TMP/bigleak.out" 2>"$TMP/bigleak.err" &
+BIGLEAK_PID=$!
+ADDR=
+for _ in $(seq 120); do # 120 x 0.5 s = 60 s
+	ADDR=$(awk '/^LISTENING /{print $2; exit}' "$TMP/bigleak.out")
+	[ -n "$ADDR" ] && break
+	kill -0 "$BIGLEAK_PID" 2>/dev/null || { cat "$TMP/bigleak.err" >&2; die "bigleak exited"; }
+	sleep 0.5
+done
+[ -n "$ADDR" ] || die "bigleak did not print LISTENING within 60 s"
+
+DUMP=$TMP/bigleak-debug2.txt
+curl -sS --fail --max-time 300 -o "$DUMP" "http://$ADDR/debug/pprof/goroutine?debug=2" ||
+	die "fetching the goroutine dump failed"
+kill "$BIGLEAK_PID"
+wait "$BIGLEAK_PID" 2>/dev/null || true
+BIGLEAK_PID=
+
+BYTES=$(stat -c %s "$DUMP")
+GOROUTINES=$(grep -c '^goroutine ' "$DUMP" || true)
+echo "dump: $BYTES bytes ($((BYTES / 1048576)) MiB), $GOROUTINES goroutines"
+
+# measure NAME CMD...: run CMD $RUNS times under /usr/bin/time; sets
+# BEST_WALL (best wall seconds) and PEAK_KB (largest max RSS seen).
+measure() {
+	local name=$1 i wall kb
+	shift
+	BEST_WALL='' PEAK_KB=0
+	for i in $(seq "$RUNS"); do
+		if ! "$TIME" -f '%e %M' -o "$TMP/time" "$@" >/dev/null 2>"$TMP/$name.err" </dev/null; then
+			cat "$TMP/$name.err" >&2
+			die "$name failed (run $i)"
+		fi
+		read -r wall kb <"$TMP/time"
+		if [ -z "$BEST_WALL" ] || awk -v a="$wall" -v b="$BEST_WALL" 'BEGIN{exit !(a < b)}'; then
+			BEST_WALL=$wall
+		fi
+		if [ "$kb" -gt "$PEAK_KB" ]; then PEAK_KB=$kb; fi
+	done
+}
+
+# panicparse prints to stdout; -no-color keeps it plain whatever the terminal,
+# -parse=false skips reading Go sources, -rebase=false skips guessing GOROOT.
+measure panicparse "$PANICPARSE" -no-color -rebase=false -parse=false "$DUMP"
+PP_WALL=$BEST_WALL PP_KB=$PEAK_KB
+
+HAVE_LEAKSCAN=0
+if [ -x "$LEAKSCAN" ]; then
+	HAVE_LEAKSCAN=1
+	measure leakscan "$LEAKSCAN" convert "$DUMP" -o "$TMP/out.pb.gz"
+	LS_WALL=$BEST_WALL LS_KB=$PEAK_KB
+fi
+
+echo
+echo "best of $RUNS runs"
+printf '%-12s %10s %16s\n' tool "wall s" "peak RSS MiB"
+mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k / 1024}'; }
+printf '%-12s %10s %16s\n' panicparse "$PP_WALL" "$(mib "$PP_KB")"
+if [ "$HAVE_LEAKSCAN" = 1 ]; then
+	printf '%-12s %10s %16s\n' leakscan "$LS_WALL" "$(mib "$LS_KB")"
+	ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.1fx", a / b; else print "inf" }'; }
+	printf '%-12s %10s %16s\n' "ratio pp/ls" "$(ratio "$PP_WALL" "$LS_WALL")" "$(ratio "$PP_KB" "$LS_KB")"
+else
+	echo "leakscan: missing ($LEAKSCAN not built yet); only panicparse measured"
+fi

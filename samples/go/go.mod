@@ -1,0 +1,3 @@
+module leakscan.dev/samples
+
+go 1.19
