@@ -13,7 +13,7 @@ namespace leakscan::cli {
 namespace {
 
 // The first frame outside the runtime's own scheduling code: where the goroutine waits.
-std::string_view parked_in(const Snapshot& snapshot, const std::vector<FrameId>& stack) {
+std::string_view parked_in(const Snapshot& snapshot, Stack stack) {
   for (FrameId id : stack) {
     std::string_view function = snapshot.frame(id).function;
     if (!function.starts_with("runtime.")) return function;

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 namespace leakscan {
@@ -23,5 +24,9 @@ struct FrameHash {
 // Frames are interned per snapshot; threads and samples hold these small ids.
 using FrameId = uint32_t;
 inline constexpr FrameId kNoFrame = UINT32_MAX;
+
+// A call stack, leaf first. Stacks are interned too (FrameTable::intern_stack): 100,000
+// goroutines parked at the same place share one stack, and equal stacks have equal data().
+using Stack = std::span<const FrameId>;
 
 }  // namespace leakscan

@@ -20,11 +20,26 @@ class FrameTable {
   const Frame& at(FrameId id) const { return frames_[id]; }
   size_t size() const { return frames_.size(); }
 
+  // Stores `frames` once per distinct sequence; the result lives as long as the table.
+  Stack intern_stack(std::span<const FrameId> frames);
+
   std::string_view intern_string(std::string_view text) { return strings_->intern(text); }
   StringPool& strings() { return *strings_; }
 
  private:
+  struct StackHash {
+    size_t operator()(Stack stack) const;
+  };
+  struct StackEqual {
+    bool operator()(Stack a, Stack b) const;
+  };
+
   std::unique_ptr<StringPool> strings_;
+  // Chunks never move, so Stacks pointing into them survive the table's growth and moves.
+  std::vector<std::unique_ptr<FrameId[]>> stack_chunks_;
+  size_t stack_chunk_used_ = 0;
+  size_t stack_chunk_size_ = 0;
+  std::unordered_map<Stack, bool, StackHash, StackEqual> stacks_;
   std::vector<Frame> frames_;
   std::unordered_map<Frame, FrameId, FrameHash> index_;
 };

@@ -59,7 +59,7 @@ struct Label {
 // tracebackancestors=N: the stacks of the goroutines that created this one.
 struct Ancestor {
   uint64_t id = 0;
-  std::vector<FrameId> stack;
+  Stack stack;
   FrameId created_by = kNoFrame;
 };
 
@@ -74,7 +74,7 @@ struct GreenThread {
   bool locked_to_thread = false;
   bool frames_elided = false;      // "...additional frames elided..."
   bool stack_unavailable = false;  // "goroutine running on other thread; stack unavailable"
-  std::vector<FrameId> stack;      // leaf first
+  Stack stack;                     // leaf first, interned in the snapshot's FrameTable
   FrameId created_by = kNoFrame;   // the `go` statement that started it
   uint64_t creator_id = 0;         // "created by X in goroutine N" (Go 1.21+), 0 if unknown
   std::vector<Label> labels;       // pprof.Do labels and the like, without leakscan's own
@@ -84,7 +84,7 @@ struct GreenThread {
 // An aggregated record (debug=0/1): `count` goroutines share this stack and labels.
 struct Sample {
   int64_t count = 0;
-  std::vector<FrameId> stack;  // leaf first
+  Stack stack;  // leaf first, interned in the snapshot's FrameTable
   std::vector<Label> labels;
 };
 
@@ -111,6 +111,7 @@ class Snapshot {
   const FrameTable& frames() const { return frames_; }
   const Frame& frame(FrameId id) const { return frames_.at(id); }
   std::string_view intern(std::string_view text) { return frames_.intern_string(text); }
+  Stack intern_stack(std::span<const FrameId> frames) { return frames_.intern_stack(frames); }
 
  private:
   FrameTable frames_;

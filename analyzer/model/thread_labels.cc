@@ -16,31 +16,42 @@ Label num_label(std::string_view key, int64_t value, std::string_view unit = {})
 
 }  // namespace
 
-std::vector<Label> to_labels(const GreenThread& thread, RuntimeKind runtime,
-                             const Snapshot& snapshot, StringPool& strings) {
-  std::vector<Label> labels;
-  labels.reserve(8 + thread.labels.size());
-  labels.push_back(num_label(kGoid, static_cast<int64_t>(thread.id)));
-  if (!thread.status.empty()) labels.push_back(str_label(kState, thread.status));
-  if (!thread.wait_reason.empty()) labels.push_back(str_label(kWaitReason, thread.wait_reason));
-  if (thread.wait) labels.push_back(num_label(kWait, thread.wait->count(), kNanoseconds));
+std::string created_by_text(const Frame& frame) {
+  return fmt::format("{} at {}:{}", frame.function, frame.file, frame.line);
+}
+
+void append_labels(const GreenThread& thread, RuntimeKind runtime, std::string_view created_by,
+                   std::vector<Label>& out) {
+  out.push_back(num_label(kGoid, static_cast<int64_t>(thread.id)));
+  if (!thread.status.empty()) out.push_back(str_label(kState, thread.status));
+  // Omitted where it repeats the state, as Go's do: 100,000 goroutines, 100,000 labels fewer.
+  if (!thread.wait_reason.empty() && thread.wait_reason != thread.status) {
+    out.push_back(str_label(kWaitReason, thread.wait_reason));
+  }
+  if (thread.wait) out.push_back(num_label(kWait, thread.wait->count(), kNanoseconds));
   if (thread.created_at) {
     auto since_epoch = std::chrono::duration_cast<std::chrono::nanoseconds>(
         thread.created_at->time_since_epoch());
-    labels.push_back(num_label(kCreatedAt, since_epoch.count(), kNanoseconds));
+    out.push_back(num_label(kCreatedAt, since_epoch.count(), kNanoseconds));
   }
   if (thread.creator_id != 0) {
-    labels.push_back(num_label(kCreatorGoid, static_cast<int64_t>(thread.creator_id)));
+    out.push_back(num_label(kCreatorGoid, static_cast<int64_t>(thread.creator_id)));
   }
+  if (!created_by.empty()) out.push_back(str_label(kCreatedBy, created_by));
+  if (thread.locked_to_thread) out.push_back(str_label(kLockedToThread, "true"));
+  if (thread.frames_elided) out.push_back(str_label(kFramesElided, "true"));
+  if (runtime != RuntimeKind::kGo) out.push_back(str_label(kRuntime, to_string(runtime)));
+  out.insert(out.end(), thread.labels.begin(), thread.labels.end());
+}
+
+std::vector<Label> to_labels(const GreenThread& thread, RuntimeKind runtime,
+                             const Snapshot& snapshot, StringPool& strings) {
+  std::vector<Label> labels;
+  std::string_view created_by;
   if (thread.created_by != kNoFrame) {
-    const Frame& frame = snapshot.frame(thread.created_by);
-    labels.push_back(str_label(
-        kCreatedBy, strings.intern(fmt::format("{} at {}:{}", frame.function, frame.file, frame.line))));
+    created_by = strings.intern(created_by_text(snapshot.frame(thread.created_by)));
   }
-  if (thread.locked_to_thread) labels.push_back(str_label(kLockedToThread, "true"));
-  if (thread.frames_elided) labels.push_back(str_label(kFramesElided, "true"));
-  labels.push_back(str_label(kRuntime, to_string(runtime)));
-  labels.insert(labels.end(), thread.labels.begin(), thread.labels.end());
+  append_labels(thread, runtime, created_by, labels);
   return labels;
 }
 

@@ -12,20 +12,28 @@ namespace leakscan::thread_labels {
 
 inline constexpr std::string_view kGoid = "goid";                    // num
 inline constexpr std::string_view kState = "state";                  // str, runtime's words
-inline constexpr std::string_view kWaitReason = "wait_reason";       // str
+inline constexpr std::string_view kWaitReason = "wait_reason";       // str, absent: = state
 inline constexpr std::string_view kWait = "wait";                    // num, nanoseconds
 inline constexpr std::string_view kCreatedAt = "created_at";         // num, ns since Unix epoch
 inline constexpr std::string_view kCreatorGoid = "creator_goid";     // num
 inline constexpr std::string_view kCreatedBy = "created_by";         // str, "FUNC at FILE:LINE"
 inline constexpr std::string_view kLockedToThread = "locked_to_thread";  // str "true"
 inline constexpr std::string_view kFramesElided = "frames_elided";   // str "true"
-inline constexpr std::string_view kRuntime = "runtime";              // str, "go", "boost.fiber"...
+inline constexpr std::string_view kRuntime = "runtime";  // str, "boost.fiber"...; absent: go
 inline constexpr std::string_view kNanoseconds = "nanoseconds";
 
 // Every label the convention defines for `thread`, followed by the thread's own labels.
 // Label text that is not already interned (created_by) is stored in `strings`.
 std::vector<Label> to_labels(const GreenThread& thread, RuntimeKind runtime,
                              const Snapshot& snapshot, StringPool& strings);
+
+// The same, appended to `out`, with the created_by text given: writers that emit many threads
+// format each creation site once.
+void append_labels(const GreenThread& thread, RuntimeKind runtime, std::string_view created_by,
+                   std::vector<Label>& out);
+
+// The created_by label's text for a creation frame: "FUNC at FILE:LINE".
+std::string created_by_text(const Frame& frame);
 
 // True when a sample carries the convention (a numeric goid).
 bool describes_thread(const std::vector<Label>& labels);

@@ -15,7 +15,8 @@ namespace {
 
 class FileSource final : public ByteSource {
  public:
-  FileSource(int fd, std::string name, bool owned) : fd_(fd), name_(std::move(name)), owned_(owned) {}
+  FileSource(int fd, std::string name, bool owned, std::optional<uint64_t> size = std::nullopt)
+      : fd_(fd), name_(std::move(name)), owned_(owned), size_(size) {}
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
   ~FileSource() override {
@@ -34,11 +35,13 @@ class FileSource final : public ByteSource {
     }
   }
   uint64_t offset() const override { return offset_; }
+  std::optional<uint64_t> size_hint() const override { return size_; }
 
  private:
   int fd_;
   std::string name_;
   bool owned_;
+  std::optional<uint64_t> size_;
   uint64_t offset_ = 0;
 };
 
@@ -52,6 +55,7 @@ class MemorySource final : public ByteSource {
     return n;
   }
   uint64_t offset() const override { return offset_; }
+  std::optional<uint64_t> size_hint() const override { return bytes_.size(); }
 
  private:
   std::string_view bytes_;
@@ -74,6 +78,7 @@ class PrefixedSource final : public ByteSource {
   uint64_t offset() const override {
     return head_used_ < head_.size() ? head_used_ : rest_->offset();
   }
+  std::optional<uint64_t> size_hint() const override { return rest_->size_hint(); }
 
  private:
   std::string head_;
@@ -165,7 +170,8 @@ Result<std::unique_ptr<ByteSource>> open_file_source(const std::string& path) {
         "{}: not a regular file; pipe it through standard input with '-' instead", path)};
   }
   ::fcntl(fd, F_SETFL, 0);  // O_NONBLOCK only kept open() from hanging on a FIFO.
-  return std::unique_ptr<ByteSource>(std::make_unique<FileSource>(fd, path, true));
+  return std::unique_ptr<ByteSource>(
+      std::make_unique<FileSource>(fd, path, true, static_cast<uint64_t>(st.st_size)));
 }
 
 std::unique_ptr<ByteSource> memory_source(std::string_view bytes) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,8 @@ class ByteSource {
   virtual Result<size_t> read(std::span<char> buffer) = 0;
   // Bytes delivered so far, for error messages.
   virtual uint64_t offset() const = 0;
+  // Total size when known in advance (a file, memory), to size tables once.
+  virtual std::optional<uint64_t> size_hint() const { return std::nullopt; }
 };
 
 // `path` "-" is standard input. Directories and other non-files are refused by name.

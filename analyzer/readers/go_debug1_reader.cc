@@ -78,7 +78,7 @@ Result<Snapshot> read_go_debug1(LineReader& lines) {
   Sample* record = nullptr;
   std::vector<FrameId> stack;
   auto finish_record = [&] {
-    if (record != nullptr) record->stack.assign(stack.begin(), stack.end());
+    if (record != nullptr) record->stack = snapshot.intern_stack(stack);
     record = nullptr;
     stack.clear();
   };

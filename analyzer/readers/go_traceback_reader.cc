@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "analyzer/readers/text_scan.h"
@@ -194,8 +195,13 @@ class TracebackParser {
       list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 2);
       if (first) {
         first = false;
-        thread_->status = current().intern(part);
-        thread_->state = classify_status(part);
+        // Most goroutines share a handful of statuses; skip the pool's hash for a repeat.
+        if (part != previous_status_) {
+          previous_status_ = current().intern(part);
+          previous_state_ = classify_status(part);
+        }
+        thread_->status = previous_status_;
+        thread_->state = previous_state_;
         if (thread_->state == ThreadState::kWaiting || thread_->state == ThreadState::kSleeping) {
           thread_->wait_reason = thread_->status;
         }
@@ -236,7 +242,17 @@ class TracebackParser {
   }
 
   void add_frame(const text::FileLine& file_line) {
-    FrameId id = current().frames().intern(Frame{pending_function_, file_line.file, file_line.line});
+    Frame frame{pending_function_, file_line.file, file_line.line};
+    // Goroutines started by the same `go` statement are printed one after another with the
+    // same frames: comparing with the previous goroutine at this depth skips the hash lookup.
+    FrameId id = kNoFrame;
+    size_t depth = stack_.size();
+    if (target_ == Target::kStack && depth < previous_stack_.size() &&
+        current().frame(previous_stack_[depth]) == frame) {
+      id = previous_stack_[depth];
+    } else {
+      id = current().frames().intern(frame);
+    }
     expect_ = Expect::kFunction;
     switch (target_) {
       case Target::kStack:
@@ -260,9 +276,10 @@ class TracebackParser {
   void commit_pending_stack() {
     if (stack_.empty()) return;
     if (target_ == Target::kAncestor && !thread_->ancestors.empty()) {
-      thread_->ancestors.back().stack.assign(stack_.begin(), stack_.end());
+      thread_->ancestors.back().stack = current().intern_stack(stack_);
     } else if (target_ == Target::kStack) {
-      thread_->stack.assign(stack_.begin(), stack_.end());
+      thread_->stack = current().intern_stack(stack_);
+      previous_stack_ = thread_->stack;
     }
     stack_.clear();
   }
@@ -283,6 +300,11 @@ class TracebackParser {
     if (snapshots_.empty()) {
       snapshots_.emplace_back();
       snapshots_.back().source = lines_.name();
+      // No goroutine takes fewer than ~150 bytes of text. Reserving by the input's size moves
+      // no thread twice, and the untouched part of an over-estimate costs no memory.
+      if (auto size = lines_.size_hint()) {
+        snapshots_.back().threads.reserve(std::min<uint64_t>(*size / 150, 1 << 24));
+      }
     }
     return snapshots_.back();
   }
@@ -292,6 +314,8 @@ class TracebackParser {
     seen_ids_.clear();
     snapshots_.emplace_back();
     snapshots_.back().source = lines_.name();
+    previous_stack_ = {};
+    previous_status_ = {};
     return snapshots_.back();
   }
 
@@ -308,12 +332,15 @@ class TracebackParser {
 
   LineReader& lines_;
   std::vector<Snapshot> snapshots_;
-  std::unordered_set<uint64_t> seen_ids_;
   GreenThread* thread_ = nullptr;  // points into current().threads until finished
   Expect expect_ = Expect::kFunction;
   Target target_ = Target::kStack;
   std::string pending_function_;
   std::vector<FrameId> stack_;
+  Stack previous_stack_;
+  std::string_view previous_status_;
+  ThreadState previous_state_ = ThreadState::kUnknown;
+  std::unordered_set<uint64_t> seen_ids_;
 };
 
 }  // namespace

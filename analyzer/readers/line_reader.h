@@ -20,6 +20,7 @@ class LineReader {
   // The next line (valid until the following call), std::nullopt at the end, or an error.
   Result<std::optional<std::string_view>> next();
   uint64_t line_number() const { return line_number_; }
+  std::optional<uint64_t> size_hint() const { return source_.size_hint(); }
   const std::string& name() const { return name_; }
   std::vector<std::string> take_warnings() { return std::move(warnings_); }
 

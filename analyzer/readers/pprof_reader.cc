@@ -109,21 +109,22 @@ class ProfileConverter {
       int64_t count = sample.value(value_index);
       if (per_thread && count == 1) {
         GreenThread& thread = snapshot_.threads.emplace_back();
-        thread.stack = std::move(*stack);
+        thread.stack = snapshot_.intern_stack(*stack);
         thread_labels::from_labels(sample_labels[i], thread, snapshot_.runtime, snapshot_);
         if (thread.wait_reason.empty() &&
             (thread.state == ThreadState::kWaiting || thread.state == ThreadState::kSleeping)) {
           thread.wait_reason = thread.status;
         }
       } else {
-        snapshot_.samples.push_back(Sample{count, std::move(*stack), std::move(sample_labels[i])});
+        snapshot_.samples.push_back(
+            Sample{count, snapshot_.intern_stack(*stack), std::move(sample_labels[i])});
       }
     }
     if (!snapshot_.threads.empty() && !snapshot_.samples.empty()) {
       // A mixed profile is read as samples so that nothing is counted twice.
       for (auto& thread : snapshot_.threads) {
         auto labels = thread_labels::to_labels(thread, snapshot_.runtime, snapshot_, snapshot_.frames().strings());
-        snapshot_.samples.push_back(Sample{1, std::move(thread.stack), std::move(labels)});
+        snapshot_.samples.push_back(Sample{1, thread.stack, std::move(labels)});
       }
       snapshot_.threads.clear();
     }

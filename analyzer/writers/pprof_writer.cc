@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/gzip_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/wire_format_lite.h>
 #include <unistd.h>
@@ -15,6 +13,7 @@
 #include <unordered_map>
 
 #include "analyzer/model/thread_labels.h"
+#include "analyzer/writers/threaded_gzip_stream.h"
 #include "proto/profile.pb.h"
 
 namespace leakscan {
@@ -36,9 +35,22 @@ class ProfileEncoder {
   }
 
   void add(const Snapshot& snapshot) {
+    // Per-snapshot caches, indexed by FrameId: each frame is resolved and each creation site
+    // formatted once, not once per goroutine.
+    location_of_frame_.assign(snapshot.frames().size(), 0);
+    created_by_of_frame_.assign(snapshot.frames().size(), {});
     for (const auto& thread : snapshot.threads) {
-      write_sample(snapshot, thread.stack, 1,
-                   thread_labels::to_labels(thread, snapshot.runtime, snapshot, scratch_));
+      labels_.clear();
+      std::string_view created_by;
+      if (thread.created_by != kNoFrame) {
+        auto& text = created_by_of_frame_[thread.created_by];
+        if (text.empty()) {
+          text = text_.intern(thread_labels::created_by_text(snapshot.frame(thread.created_by)));
+        }
+        created_by = text;
+      }
+      thread_labels::append_labels(thread, snapshot.runtime, created_by, labels_);
+      write_sample(snapshot, thread.stack, 1, labels_);
     }
     for (const auto& sample : snapshot.samples) {
       write_sample(snapshot, sample.stack, sample.count, sample.labels);
@@ -64,7 +76,7 @@ class ProfileEncoder {
     for (const auto& comment : comments_) tables.add_comment(string_index(comment));
     for (auto& function : functions_) *tables.add_function() = std::move(function);
     for (auto& location : locations_) *tables.add_location() = std::move(location);
-    for (const auto& text : strings_) tables.add_string_table(text);
+    for (std::string_view text : strings_) tables.add_string_table(std::string(text));
     if (!tables.SerializeToCodedStream(&out_)) return Error{"cannot encode the profile"};
     out_.Trim();
     if (out_.HadError()) return Error{"write failed"};
@@ -72,10 +84,10 @@ class ProfileEncoder {
   }
 
  private:
-  void write_sample(const Snapshot& snapshot, const std::vector<FrameId>& stack, int64_t count,
+  void write_sample(const Snapshot& snapshot, Stack stack, int64_t count,
                     const std::vector<Label>& labels) {
     sample_.Clear();
-    for (FrameId id : stack) sample_.add_location_id(location_id(snapshot.frame(id)));
+    for (FrameId id : stack) sample_.add_location_id(location_id(snapshot, id));
     sample_.add_value(count);
     for (const auto& label : labels) {
       auto* out = sample_.add_label();
@@ -91,17 +103,21 @@ class ProfileEncoder {
     WireFormatLite::WriteMessage(kSampleField, sample_, &out_);
   }
 
-  uint64_t location_id(const Frame& frame) {
+  uint64_t location_id(const Snapshot& snapshot, FrameId id) {
+    uint64_t& cached = location_of_frame_[id];
+    if (cached != 0) return cached;
+    // Snapshots of one process share frames: one location per distinct frame across them.
+    const Frame& frame = snapshot.frame(id);
     auto [it, added] = location_ids_.try_emplace(frame, locations_.size() + 1);
     if (added) {
-      // Key by the interned views of the snapshot's pool, which outlive this encoder's use.
       pb::Location& location = locations_.emplace_back();
       location.set_id(it->second);
       auto* line = location.add_line();
       line->set_function_id(function_id(frame.function, frame.file));
       line->set_line(frame.line);
     }
-    return it->second;
+    cached = it->second;
+    return cached;
   }
 
   uint64_t function_id(std::string_view name, std::string_view file) {
@@ -118,8 +134,20 @@ class ProfileEncoder {
   }
 
   int64_t string_index(std::string_view text) {
-    auto [it, added] = string_ids_.try_emplace(std::string(text), strings_.size());
-    if (added) strings_.emplace_back(text);
+    // Label text is interned, so the same label arrives with the same pointer: try that first.
+    auto by_pointer = string_by_pointer_.find(text.data());
+    if (by_pointer != string_by_pointer_.end() && by_pointer->second.first == text.size()) {
+      return by_pointer->second.second;
+    }
+    auto [it, added] = string_ids_.try_emplace(text, static_cast<int64_t>(strings_.size()));
+    if (added) {
+      std::string_view stored = text_.intern(text);
+      strings_.push_back(stored);
+      // Re-key on our own copy so that the map outlives the caller's text.
+      string_ids_.erase(it);
+      it = string_ids_.emplace(stored, static_cast<int64_t>(strings_.size() - 1)).first;
+    }
+    string_by_pointer_[text.data()] = {text.size(), it->second};
     return it->second;
   }
 
@@ -131,9 +159,13 @@ class ProfileEncoder {
 
   google::protobuf::io::CodedOutputStream out_;
   pb::Sample sample_;
-  StringPool scratch_;
-  std::vector<std::string> strings_;
-  std::unordered_map<std::string, int64_t> string_ids_;
+  std::vector<Label> labels_;
+  StringPool text_;
+  std::vector<std::string_view> strings_;
+  std::unordered_map<std::string_view, int64_t> string_ids_;
+  std::unordered_map<const char*, std::pair<size_t, int64_t>> string_by_pointer_;
+  std::vector<uint64_t> location_of_frame_;
+  std::vector<std::string_view> created_by_of_frame_;
   std::unordered_map<Frame, uint64_t, FrameHash> location_ids_;
   std::vector<pb::Location> locations_;
   std::unordered_map<std::pair<int64_t, int64_t>, uint64_t, PairHash> function_ids_;
@@ -167,23 +199,14 @@ Status write_pprof_file(std::span<const Snapshot> snapshots, const std::string& 
                      : ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Error{fmt::format("{}: cannot create: {}", temporary, std::strerror(errno))};
   Status status = Ok{};
-  bool write_failed = false;
   {
-    google::protobuf::io::FileOutputStream file(fd);
-    {
-      google::protobuf::io::GzipOutputStream::Options options;
-      options.format = google::protobuf::io::GzipOutputStream::GZIP;
-      google::protobuf::io::GzipOutputStream gzip(&file, options);
-      status = encode(snapshots, gzip);
-      if (!gzip.Close()) write_failed = true;
-    }
-    if (!file.Flush()) write_failed = true;
-    if (file.GetErrno() != 0) write_failed = true;
+    ThreadedGzipStream gzip(fd, /*level=*/1);  // BestSpeed, as pprof itself writes
+    status = encode(snapshots, gzip);
+    auto closed = gzip.close();
+    if (status && !closed) status = closed;
   }
-  if (!to_stdout && ::close(fd) != 0) write_failed = true;
-  if (status && write_failed) {
-    status = Error{fmt::format("{}: write failed: {}", to_stdout ? "<stdout>" : path,
-                               std::strerror(errno))};
+  if (!to_stdout && ::close(fd) != 0 && status) {
+    status = Error{fmt::format("write failed: {}", std::strerror(errno))};
   }
   if (!status) {
     if (!to_stdout) ::unlink(temporary.c_str());
