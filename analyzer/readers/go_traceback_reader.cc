@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <thread>
 #include <unordered_set>
 
+#include "analyzer/model/merge.h"
 #include "analyzer/readers/text_scan.h"
 
 namespace leakscan {
@@ -54,9 +57,12 @@ bool is_reason_line(std::string_view line) {
 
 class TracebackParser {
  public:
-  explicit TracebackParser(LineReader& lines) : lines_(lines) {}
+  // `expected_bytes`: how much text the dump this parser belongs to has, to size tables once.
+  explicit TracebackParser(LineReader& lines, std::optional<uint64_t> expected_bytes = {})
+      : lines_(lines), expected_bytes_(expected_bytes ? expected_bytes : lines.size_hint()) {}
 
-  Result<std::vector<Snapshot>> run() {
+  // Every snapshot read; the last one may hold no thread (a reason line at the very end).
+  Result<std::vector<Snapshot>> parse() {
     for (;;) {
       auto line = lines_.next();
       if (!line) return line.error();
@@ -64,18 +70,11 @@ class TracebackParser {
       handle(**line);
     }
     finish_thread();
-    if (snapshots_.empty() || snapshots_.back().threads.empty()) {
-      if (!snapshots_.empty()) snapshots_.pop_back();
-      if (snapshots_.empty()) {
-        return Error{fmt::format(
-            "{}: line {}: no goroutine found; expected 'goroutine N [status]:' followed by "
-            "frames (a debug=2 dump, a panic or SIGQUIT output)",
-            lines_.name(), lines_.line_number())};
-      }
-    }
     auto reader_warnings = lines_.take_warnings();
-    auto& first = snapshots_.front().warnings;
-    first.insert(first.begin(), reader_warnings.begin(), reader_warnings.end());
+    if (!reader_warnings.empty()) {
+      auto& first = current().warnings;
+      first.insert(first.begin(), reader_warnings.begin(), reader_warnings.end());
+    }
     return std::move(snapshots_);
   }
 
@@ -302,8 +301,8 @@ class TracebackParser {
       snapshots_.back().source = lines_.name();
       // No goroutine takes fewer than ~150 bytes of text. Reserving by the input's size moves
       // no thread twice, and the untouched part of an over-estimate costs no memory.
-      if (auto size = lines_.size_hint()) {
-        snapshots_.back().threads.reserve(std::min<uint64_t>(*size / 150, 1 << 24));
+      if (expected_bytes_) {
+        snapshots_.back().threads.reserve(std::min<uint64_t>(*expected_bytes_ / 150, 1 << 24));
       }
     }
     return snapshots_.back();
@@ -331,6 +330,7 @@ class TracebackParser {
   static std::string_view shorten(std::string_view text) { return text.substr(0, 80); }
 
   LineReader& lines_;
+  std::optional<uint64_t> expected_bytes_;
   std::vector<Snapshot> snapshots_;
   GreenThread* thread_ = nullptr;  // points into current().threads until finished
   Expect expect_ = Expect::kFunction;
@@ -343,10 +343,97 @@ class TracebackParser {
   std::unordered_set<uint64_t> seen_ids_;
 };
 
+
+// Drops a trailing snapshot without threads; no thread at all is an error.
+Result<std::vector<Snapshot>> checked(std::vector<Snapshot> snapshots, const std::string& name,
+                                      uint64_t last_line) {
+  if (!snapshots.empty() && snapshots.back().threads.empty()) {
+    auto warnings = std::move(snapshots.back().warnings);
+    snapshots.pop_back();
+    if (!snapshots.empty()) {
+      for (auto& warning : warnings) snapshots.back().warnings.push_back(std::move(warning));
+    }
+  }
+  if (snapshots.empty()) {
+    return Error{fmt::format(
+        "{}: line {}: no goroutine found; expected 'goroutine N [status]:' followed by frames "
+        "(a debug=2 dump, a panic or SIGQUIT output)",
+        name, last_line)};
+  }
+  return snapshots;
+}
+
+// Where a second thread can start reading: a goroutine header after a blank line, at or after
+// the middle. Every goroutine ends at a blank line, so both halves parse as they would whole.
+size_t find_split(std::string_view bytes) {
+  for (size_t at = bytes.find("\ngoroutine ", bytes.size() / 2); at != std::string_view::npos;
+       at = bytes.find("\ngoroutine ", at + 1)) {
+    bool after_blank = at >= 1 && (bytes[at - 1] == '\n' || (at >= 2 && bytes[at - 1] == '\r' &&
+                                                             bytes[at - 2] == '\n'));
+    size_t digit = at + 11;
+    if (after_blank && digit < bytes.size() && bytes[digit] >= '0' && bytes[digit] <= '9') {
+      return at + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// Below this, a second thread costs more than it saves.
+constexpr size_t kParallelBytes = 4 << 20;
+
 }  // namespace
 
 Result<std::vector<Snapshot>> read_go_traceback(LineReader& lines) {
-  return TracebackParser(lines).run();
+  auto snapshots = TracebackParser(lines).parse();
+  if (!snapshots) return snapshots.error();
+  return checked(std::move(*snapshots), lines.name(), lines.line_number());
+}
+
+Result<std::vector<Snapshot>> read_go_traceback(std::string_view bytes, const std::string& name,
+                                                const ReadLimits& limits, bool mapped) {
+  size_t split = bytes.size() >= kParallelBytes ? find_split(bytes) : std::string_view::npos;
+  if (split == std::string_view::npos) {
+    LineReader lines(bytes, name, limits, 1, mapped);
+    return read_go_traceback(lines);
+  }
+  auto read_whole = [&] {
+    LineReader whole(bytes, name, limits, 1, false);
+    return read_go_traceback(whole);
+  };
+  std::optional<Result<std::vector<Snapshot>>> second;
+  uint64_t last_line = 0;
+  std::thread worker([&] {
+    LineReader lines(bytes.substr(split), name, limits, 1, mapped);
+    second = TracebackParser(lines).parse();
+    last_line = lines.line_number();
+  });
+  LineReader lines(bytes.substr(0, split), name, limits, 1, mapped);
+  // The first half receives the second's threads: size its table for both.
+  auto first = TracebackParser(lines, bytes.size()).parse();
+  worker.join();
+  if (!first || !*second) return read_whole();
+  // The second half numbered its lines from 1; a message naming a line needs the whole read.
+  for (const auto& snapshot : **second) {
+    if (!snapshot.warnings.empty()) return read_whole();
+  }
+  last_line += lines.line_number();
+
+  std::vector<Snapshot> snapshots = std::move(*first);
+  std::vector<Snapshot> rest = std::move(**second);
+  size_t next = 0;
+  if (!snapshots.empty() && !rest.empty()) {
+    // The halves are one dump unless a goroutine id repeats across them, which starts a new
+    // dump at a place only a whole read finds.
+    std::unordered_set<uint64_t> ids;
+    for (const auto& thread : snapshots.back().threads) ids.insert(thread.id);
+    for (const auto& thread : rest.front().threads) {
+      if (ids.contains(thread.id)) return read_whole();
+    }
+    append_snapshot(snapshots.back(), std::move(rest.front()));
+    next = 1;
+  }
+  for (; next < rest.size(); ++next) snapshots.push_back(std::move(rest[next]));
+  return checked(std::move(snapshots), name, last_line);
 }
 
 }  // namespace leakscan

@@ -15,4 +15,9 @@ namespace leakscan {
 // Lines that belong to no goroutine are skipped; each dump in the stream is one snapshot.
 Result<std::vector<Snapshot>> read_go_traceback(LineReader& lines);
 
+// The same over bytes in memory; a large input is read by two threads, each from a goroutine
+// boundary. `mapped`: the bytes are a file mapping whose read pages may be handed back.
+Result<std::vector<Snapshot>> read_go_traceback(std::string_view bytes, const std::string& name,
+                                                const ReadLimits& limits, bool mapped);
+
 }  // namespace leakscan

@@ -1,16 +1,70 @@
 #include "analyzer/readers/line_reader.h"
 
-#include <cstring>
 #include <fmt/format.h>
+
+#include <cstring>
+
+#include "analyzer/readers/mapped_file.h"
 
 namespace leakscan {
 namespace {
 constexpr size_t kBlock = 1 << 20;
+// Mapped pages are handed back in steps of this many bytes.
+constexpr size_t kReleaseStep = 1 << 20;
+
+std::string_view without_cr(std::string_view line) {
+  if (line.ends_with('\r')) line.remove_suffix(1);
+  return line;
 }
+}  // namespace
 
 LineReader::LineReader(ByteSource& source, std::string name, const ReadLimits& limits)
-    : source_(source), name_(std::move(name)), limits_(limits),
+    : source_(&source), name_(std::move(name)), limits_(limits),
       buffer_(std::max(kBlock, limits.max_line_bytes) + kBlock) {}
+
+LineReader::LineReader(std::string_view bytes, std::string name, const ReadLimits& limits,
+                       uint64_t first_line, bool release_pages)
+    : name_(std::move(name)), limits_(limits), line_number_(first_line - 1), bytes_(bytes),
+      release_pages_(release_pages) {}
+
+std::optional<uint64_t> LineReader::size_hint() const {
+  if (source_ == nullptr) return bytes_.size();
+  return source_->size_hint();
+}
+
+Result<std::optional<std::string_view>> LineReader::next() {
+  return source_ == nullptr ? next_from_memory() : next_from_stream();
+}
+
+void LineReader::warn_long_line() {
+  warnings_.push_back(fmt::format("{}:{}: line longer than {} bytes skipped", name_, line_number_,
+                                  limits_.max_line_bytes));
+}
+
+Result<std::optional<std::string_view>> LineReader::next_from_memory() {
+  for (;;) {
+    if (position_ >= bytes_.size()) return std::optional<std::string_view>{};
+    if (position_ > limits_.max_input_bytes) {
+      return Error{fmt::format("{}: input exceeds {} bytes; raise --max-input-size to read it",
+                               name_, limits_.max_input_bytes)};
+    }
+    const char* start = bytes_.data() + position_;
+    size_t left = bytes_.size() - position_;
+    const void* newline = std::memchr(start, '\n', left);
+    size_t length = newline != nullptr ? static_cast<const char*>(newline) - start : left;
+    position_ += length + (newline != nullptr ? 1 : 0);
+    ++line_number_;
+    if (release_pages_ && position_ - released_ >= kReleaseStep) {
+      release_pages(bytes_, released_, position_);
+      released_ = position_;
+    }
+    if (length > limits_.max_line_bytes) {
+      warn_long_line();
+      continue;
+    }
+    return std::optional<std::string_view>(without_cr({start, length}));
+  }
+}
 
 Result<bool> LineReader::refill() {
   if (eof_) return false;
@@ -20,7 +74,7 @@ Result<bool> LineReader::refill() {
     begin_ = 0;
   }
   if (end_ == buffer_.size()) return true;  // full: the caller handles an over-long line
-  auto n = source_.read(std::span<char>(buffer_.data() + end_, buffer_.size() - end_));
+  auto n = source_->read(std::span<char>(buffer_.data() + end_, buffer_.size() - end_));
   if (!n) return n.error();
   if (*n == 0) {
     eof_ = true;
@@ -35,7 +89,7 @@ Result<bool> LineReader::refill() {
   return true;
 }
 
-Result<std::optional<std::string_view>> LineReader::next() {
+Result<std::optional<std::string_view>> LineReader::next_from_stream() {
   size_t scanned = begin_;
   for (;;) {
     const char* start = buffer_.data() + scanned;
@@ -45,20 +99,17 @@ Result<std::optional<std::string_view>> LineReader::next() {
       std::string_view line(buffer_.data() + begin_, stop - begin_);
       begin_ = stop + 1;
       ++line_number_;
-      if (line.ends_with('\r')) line.remove_suffix(1);
       if (line.size() > limits_.max_line_bytes) {
-        warnings_.push_back(fmt::format("{}:{}: line longer than {} bytes skipped", name_,
-                                        line_number_, limits_.max_line_bytes));
+        warn_long_line();
         scanned = begin_;
         continue;
       }
-      return std::optional<std::string_view>(line);
+      return std::optional<std::string_view>(without_cr(line));
     }
     if (end_ - begin_ > limits_.max_line_bytes) {
       // Drop the over-long line's bytes as they arrive, keeping memory bounded.
       ++line_number_;
-      warnings_.push_back(fmt::format("{}:{}: line longer than {} bytes skipped", name_,
-                                      line_number_, limits_.max_line_bytes));
+      warn_long_line();
       for (;;) {
         begin_ = end_ = 0;
         auto more = refill();
@@ -82,8 +133,7 @@ Result<std::optional<std::string_view>> LineReader::next() {
       std::string_view line(buffer_.data() + begin_, end_ - begin_);
       begin_ = end_;
       ++line_number_;
-      if (line.ends_with('\r')) line.remove_suffix(1);
-      return std::optional<std::string_view>(line);
+      return std::optional<std::string_view>(without_cr(line));
     }
     scanned = begin_ + pending;
   }

@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "analyzer/readers/go_debug1_reader.h"
 #include "analyzer/readers/go_traceback_reader.h"
 #include "analyzer/readers/line_reader.h"
+#include "analyzer/readers/mapped_file.h"
 #include "analyzer/readers/pprof_reader.h"
 
 namespace leakscan {
@@ -38,6 +41,25 @@ std::string_view skip_bom_and_blank(std::string_view head) {
     head.remove_prefix(1);
   }
   return head;
+}
+
+// A debug=2-family dump already in memory (or mapped) is parsed where it lies; other inputs
+// (gzip, protobuf, debug=1) take the streaming path.
+std::optional<Result<std::vector<Snapshot>>> read_traceback_in_place(std::string_view bytes,
+                                                                     const std::string& name,
+                                                                     const ReadLimits& limits,
+                                                                     bool mapped) {
+  std::string_view head = bytes.substr(0, kSniffBytes);
+  if (bytes.empty() || is_gzip(head) || !looks_like_text(head) ||
+      skip_bom_and_blank(head).starts_with("goroutine profile: total ")) {
+    return std::nullopt;
+  }
+  if (bytes.size() > limits.max_input_bytes) {
+    return Result<std::vector<Snapshot>>(Error{fmt::format(
+        "{}: input exceeds {} bytes; raise --max-input-size to read it", name,
+        limits.max_input_bytes)});
+  }
+  return read_go_traceback(bytes, name, limits, mapped);
 }
 
 }  // namespace
@@ -89,12 +111,23 @@ Result<std::vector<Snapshot>> read_snapshots(std::unique_ptr<ByteSource> source,
 Result<std::vector<Snapshot>> read_snapshots(const std::string& path, const ReadLimits& limits) {
   auto source = open_file_source(path);
   if (!source) return source.error();
+  if (path != "-") {
+    // A plain-text dump is read in place from a mapping: no copy, and two threads when large.
+    auto mapped = MappedFile::open(path);
+    if (!mapped) return mapped.error();
+    if (auto read = read_traceback_in_place(mapped->bytes(), path, limits, /*mapped=*/true)) {
+      return std::move(*read);
+    }
+  }
   return read_snapshots(std::move(*source), path == "-" ? "<stdin>" : path, limits);
 }
 
 Result<std::vector<Snapshot>> read_snapshots_from_memory(std::string_view bytes,
                                                          const std::string& name,
                                                          const ReadLimits& limits) {
+  if (auto read = read_traceback_in_place(bytes, name, limits, /*mapped=*/false)) {
+    return std::move(*read);
+  }
   return read_snapshots(memory_source(bytes), name, limits);
 }
 

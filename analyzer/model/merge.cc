@@ -1,0 +1,90 @@
+#include "analyzer/model/merge.h"
+
+#include <unordered_map>
+
+namespace leakscan {
+namespace {
+
+class Remapper {
+ public:
+  Remapper(Snapshot& into, const Snapshot& from)
+      : into_(into), from_(from), frames_(from.frames().size(), kNoFrame) {}
+
+  FrameId frame(FrameId id) {
+    if (id == kNoFrame) return kNoFrame;
+    FrameId& mapped = frames_[id];
+    if (mapped == kNoFrame) mapped = into_.frames().intern(from_.frame(id));
+    return mapped;
+  }
+
+  // Stacks are interned, so equal stacks share data() and are remapped once.
+  Stack stack(Stack stack) {
+    if (stack.empty()) return {};
+    if (stack.data() == last_stack_from_) return last_stack_to_;
+    auto [it, added] = stacks_.try_emplace(stack.data(), Stack{});
+    if (added) {
+      scratch_.clear();
+      for (FrameId id : stack) scratch_.push_back(frame(id));
+      it->second = into_.intern_stack(scratch_);
+    }
+    last_stack_from_ = stack.data();
+    last_stack_to_ = it->second;
+    return it->second;
+  }
+
+  // Interned text repeats with the same pointer: one hash lookup per distinct string.
+  std::string_view text(std::string_view text) {
+    if (text.empty()) return {};
+    auto [it, added] = strings_.try_emplace(text.data(), std::string_view{});
+    if (added || it->second.size() != text.size()) it->second = into_.intern(text);
+    return it->second;
+  }
+
+  void labels(std::vector<Label>& labels) {
+    for (auto& label : labels) {
+      label.key = text(label.key);
+      label.str = text(label.str);
+      label.unit = text(label.unit);
+    }
+  }
+
+ private:
+  Snapshot& into_;
+  const Snapshot& from_;
+  std::vector<FrameId> frames_;
+  std::unordered_map<const FrameId*, Stack> stacks_;
+  std::unordered_map<const char*, std::string_view> strings_;
+  std::vector<FrameId> scratch_;
+  // Neighbouring threads mostly share their stack: a one-entry cache before the map.
+  const FrameId* last_stack_from_ = nullptr;
+  Stack last_stack_to_;
+};
+
+}  // namespace
+
+void append_snapshot(Snapshot& into, Snapshot&& from) {
+  Remapper remap(into, from);
+  into.threads.reserve(into.threads.size() + from.threads.size());
+  for (auto& thread : from.threads) {
+    thread.status = remap.text(thread.status);
+    thread.wait_reason = remap.text(thread.wait_reason);
+    thread.stack = remap.stack(thread.stack);
+    thread.created_by = remap.frame(thread.created_by);
+    remap.labels(thread.labels);
+    for (auto& ancestor : thread.ancestors) {
+      ancestor.stack = remap.stack(ancestor.stack);
+      ancestor.created_by = remap.frame(ancestor.created_by);
+    }
+    into.threads.push_back(std::move(thread));
+  }
+  for (auto& sample : from.samples) {
+    sample.stack = remap.stack(sample.stack);
+    remap.labels(sample.labels);
+    into.samples.push_back(std::move(sample));
+  }
+  for (auto& warning : from.warnings) into.warnings.push_back(std::move(warning));
+  from.threads.clear();
+  from.samples.clear();
+}
+
+}  // namespace leakscan
