@@ -9,7 +9,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LEAKSCAN=${LEAKSCAN:-$ROOT/build/analyzer/leakscan}
 PANICPARSE=${PANICPARSE:-/usr/bin/panicparse}
 BIGLEAK_N=${BIGLEAK_N:-100000}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
+READER_BENCH=${READER_BENCH:-$ROOT/build/bench/reader_bench}
 TIME=/usr/bin/time
 
 die() { echo "convert_vs_panicparse.sh: error: $*" >&2; exit 1; }
@@ -52,17 +53,21 @@ GOROUTINES=$(grep -c '^goroutine ' "$DUMP" || true)
 echo "dump: $BYTES bytes ($((BYTES / 1048576)) MiB), $GOROUTINES goroutines"
 
 # measure NAME CMD...: run CMD $RUNS times under /usr/bin/time; sets
-# BEST_WALL (best wall seconds) and PEAK_KB (largest max RSS seen).
+# BEST_WALL (best wall seconds, to the millisecond: /usr/bin/time only gives
+# hundredths) and PEAK_KB (largest max RSS seen).
 measure() {
-	local name=$1 i wall kb
+	local name=$1 i wall kb start end
 	shift
 	BEST_WALL='' PEAK_KB=0
 	for i in $(seq "$RUNS"); do
-		if ! "$TIME" -f '%e %M' -o "$TMP/time" "$@" >/dev/null 2>"$TMP/$name.err" </dev/null; then
+		start=$(date +%s%N)
+		if ! "$TIME" -f '%M' -o "$TMP/time" "$@" >/dev/null 2>"$TMP/$name.err" </dev/null; then
 			cat "$TMP/$name.err" >&2
 			die "$name failed (run $i)"
 		fi
-		read -r wall kb <"$TMP/time"
+		end=$(date +%s%N)
+		wall=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.3f", (b - a) / 1e9}')
+		read -r kb <"$TMP/time"
 		if [ -z "$BEST_WALL" ] || awk -v a="$wall" -v b="$BEST_WALL" 'BEGIN{exit !(a < b)}'; then
 			BEST_WALL=$wall
 		fi
@@ -91,6 +96,13 @@ if [ "$HAVE_LEAKSCAN" = 1 ]; then
 	printf '%-12s %10s %16s\n' leakscan "$LS_WALL" "$(mib "$LS_KB")"
 	ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.1fx", a / b; else print "inf" }'; }
 	printf '%-12s %10s %16s\n' "ratio pp/ls" "$(ratio "$PP_WALL" "$LS_WALL")" "$(ratio "$PP_KB" "$LS_KB")"
+	printf '%-12s %10s\n' "peak RSS / input size" "$(awk -v k="$LS_KB" -v b="$BYTES" 'BEGIN{printf "%.2f", k * 1024 / b}')"
 else
 	echo "leakscan: missing ($LEAKSCAN not built yet); only panicparse measured"
+fi
+
+if [ -x "$READER_BENCH" ]; then
+	echo
+	echo "text reader alone (input in memory, Google Benchmark):"
+	LEAKSCAN_BENCH_INPUTS=$DUMP "$READER_BENCH" --benchmark_filter='^read/' 2>/dev/null | tail -n +4
 fi

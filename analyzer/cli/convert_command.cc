@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <memory>
@@ -26,6 +27,10 @@ int run_convert(const ConvertOptions& options) {
     }
     write_go_text(*snapshots, out);
     return kExitOk;
+  }
+  if (options.output == "-" && ::isatty(STDOUT_FILENO)) {
+    fmt::print(stderr, "leakscan: refusing to write a binary profile to a terminal; give -o FILE\n");
+    return kExitUsageOrInput;
   }
   auto status = write_pprof_file(*snapshots, options.output);
   if (!status) {

@@ -111,6 +111,7 @@ class TracebackParser {
       return;
     }
     if (is_reason_line(line)) {
+      if (line.starts_with("^\\")) line.remove_prefix(2);  // echoed by the terminal on Ctrl-backslash
       if (current().threads.empty()) {
         if (current().reason.empty()) current().reason = std::string(line);
       } else {
@@ -378,9 +379,6 @@ size_t find_split(std::string_view bytes) {
   return std::string_view::npos;
 }
 
-// Below this, a second thread costs more than it saves.
-constexpr size_t kParallelBytes = 4 << 20;
-
 }  // namespace
 
 Result<std::vector<Snapshot>> read_go_traceback(LineReader& lines) {
@@ -391,7 +389,8 @@ Result<std::vector<Snapshot>> read_go_traceback(LineReader& lines) {
 
 Result<std::vector<Snapshot>> read_go_traceback(std::string_view bytes, const std::string& name,
                                                 const ReadLimits& limits, bool mapped) {
-  size_t split = bytes.size() >= kParallelBytes ? find_split(bytes) : std::string_view::npos;
+  size_t split =
+      bytes.size() >= limits.parallel_min_bytes ? find_split(bytes) : std::string_view::npos;
   if (split == std::string_view::npos) {
     LineReader lines(bytes, name, limits, 1, mapped);
     return read_go_traceback(lines);

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs every Debian package leakscan's build, tests and benchmarks need. Idempotent; run as
+# root on Debian 12 (apt-get update runs first, as a fresh machine's package lists are empty).
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ pkg-config
+  libprotobuf-dev protobuf-compiler libfmt-dev libcli11-dev zlib1g-dev
+  # tests: GoogleTest, libcurl for fetching from live Go programs, Go 1.19 and pprof's
+  # profile package for the ground-truth programs under samples/go and tests/go
+  libgtest-dev libgmock-dev libcurl4-openssl-dev golang-go golang-github-google-pprof-dev curl
+  # benchmarks: Google Benchmark, the peer (panicparse) and /usr/bin/time
+  libbenchmark-dev panicparse time
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: run as root (apt-get needs it)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "install-deps.sh: ${#packages[@]} packages present"
