@@ -29,7 +29,8 @@ int run_convert(const ConvertOptions& options) {
     return kExitOk;
   }
   if (options.output == "-" && ::isatty(STDOUT_FILENO)) {
-    fmt::print(stderr, "leakscan: refusing to write a binary profile to a terminal; give -o FILE\n");
+    fmt::print(stderr,
+               "leakscan: refusing to write a binary profile to a terminal; give -o FILE\n");
     return kExitUsageOrInput;
   }
   auto status = write_pprof_file(*snapshots, options.output);

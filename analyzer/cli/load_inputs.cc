@@ -16,7 +16,8 @@ std::optional<std::vector<Snapshot>> load_inputs(const std::vector<std::string>&
       return std::nullopt;
     }
     for (auto& snapshot : *snapshots) {
-      for (const auto& warning : snapshot.warnings) fmt::print(stderr, "leakscan: warning: {}\n", warning);
+      for (const auto& warning : snapshot.warnings)
+        fmt::print(stderr, "leakscan: warning: {}\n", warning);
       all.push_back(std::move(snapshot));
     }
   }

@@ -1,8 +1,8 @@
 // The leakscan command line: parses arguments, calls the library, prints. Exit codes: 0 done,
 // 2 usage or input error (issue 3 adds 1 for "leaks found").
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "analyzer/cli/commands.h"
@@ -30,11 +30,14 @@ int main(int argc, char** argv) {
   convert_cmd->add_option("inputs", convert.inputs, "Inputs ('-' for stdin)")->required();
   convert_cmd->add_option("-o,--output", convert.output, "Output file ('-' for stdout)")
       ->capture_default_str();
-  convert_cmd->add_option("--to", convert.to, "Output format: pprof (gzip protobuf) or text (Go debug=2/debug=1)")
+  convert_cmd
+      ->add_option("--to", convert.to,
+                   "Output format: pprof (gzip protobuf) or text (Go debug=2/debug=1)")
       ->check(CLI::IsMember({"pprof", "text"}))
       ->capture_default_str();
-  convert_cmd->add_option("--max-input-size", convert.limits.max_input_bytes,
-                          "Refuse inputs larger than this many bytes after decompression")
+  convert_cmd
+      ->add_option("--max-input-size", convert.limits.max_input_bytes,
+                   "Refuse inputs larger than this many bytes after decompression")
       ->capture_default_str();
   convert_cmd->footer(
       "Examples:\n"

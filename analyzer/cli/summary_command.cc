@@ -28,9 +28,10 @@ void print_top(const Map& counts, int64_t total, size_t limit) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
   for (size_t i = 0; i < rows.size() && i < limit; ++i) {
-    fmt::print("  {:>8}  {:5.1f}%  {}\n", rows[i].second,
-               total > 0 ? 100.0 * static_cast<double>(rows[i].second) / static_cast<double>(total) : 0.0,
-               rows[i].first);
+    fmt::print(
+        "  {:>8}  {:5.1f}%  {}\n", rows[i].second,
+        total > 0 ? 100.0 * static_cast<double>(rows[i].second) / static_cast<double>(total) : 0.0,
+        rows[i].first);
   }
   if (rows.size() > limit) fmt::print("  ... {} more\n", rows.size() - limit);
 }

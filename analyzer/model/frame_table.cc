@@ -9,7 +9,8 @@ FrameTable::FrameTable() : strings_(std::make_unique<StringPool>()) {}
 
 size_t FrameHash::operator()(const Frame& frame) const {
   size_t hash = std::hash<std::string_view>{}(frame.function);
-  hash ^= std::hash<std::string_view>{}(frame.file) + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2);
+  hash ^=
+      std::hash<std::string_view>{}(frame.file) + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2);
   hash ^= std::hash<int64_t>{}(frame.line) + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2);
   return hash;
 }

@@ -64,15 +64,15 @@ struct Ancestor {
 };
 
 struct GreenThread {
-  uint64_t id = 0;                 // 0 when the dump did not say (Go's goroutine 0 is idle)
-  std::string_view status;         // as the runtime printed it: "chan receive (nil chan)"
-  std::string_view wait_reason;    // empty unless waiting or sleeping
+  uint64_t id = 0;               // 0 when the dump did not say (Go's goroutine 0 is idle)
+  std::string_view status;       // as the runtime printed it: "chan receive (nil chan)"
+  std::string_view wait_reason;  // empty unless waiting or sleeping
   // Go prints whole minutes, only after the first minute; agents and eBPF give exact values.
   std::optional<std::chrono::nanoseconds> wait;
   std::optional<std::chrono::system_clock::time_point> created_at;
-  Stack stack;                     // leaf first, interned in the snapshot's FrameTable
-  uint64_t creator_id = 0;         // "created by X in goroutine N" (Go 1.21+), 0 if unknown
-  FrameId created_by = kNoFrame;   // the `go` statement that started it
+  Stack stack;                    // leaf first, interned in the snapshot's FrameTable
+  uint64_t creator_id = 0;        // "created by X in goroutine N" (Go 1.21+), 0 if unknown
+  FrameId created_by = kNoFrame;  // the `go` statement that started it
   ThreadState state = ThreadState::kUnknown;
   bool locked_to_thread = false;
   bool frames_elided = false;      // "...additional frames elided..."

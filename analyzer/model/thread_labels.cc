@@ -30,8 +30,8 @@ void append_labels(const GreenThread& thread, RuntimeKind runtime, std::string_v
   }
   if (thread.wait) out.push_back(num_label(kWait, thread.wait->count(), kNanoseconds));
   if (thread.created_at) {
-    auto since_epoch = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        thread.created_at->time_since_epoch());
+    auto since_epoch =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(thread.created_at->time_since_epoch());
     out.push_back(num_label(kCreatedAt, since_epoch.count(), kNanoseconds));
   }
   if (thread.creator_id != 0) {

@@ -10,15 +10,15 @@
 
 namespace leakscan::thread_labels {
 
-inline constexpr std::string_view kGoid = "goid";                    // num
-inline constexpr std::string_view kState = "state";                  // str, runtime's words
-inline constexpr std::string_view kWaitReason = "wait_reason";       // str, absent: = state
-inline constexpr std::string_view kWait = "wait";                    // num, nanoseconds
-inline constexpr std::string_view kCreatedAt = "created_at";         // num, ns since Unix epoch
-inline constexpr std::string_view kCreatorGoid = "creator_goid";     // num
-inline constexpr std::string_view kCreatedBy = "created_by";         // str, "FUNC at FILE:LINE"
+inline constexpr std::string_view kGoid = "goid";                        // num
+inline constexpr std::string_view kState = "state";                      // str, runtime's words
+inline constexpr std::string_view kWaitReason = "wait_reason";           // str, absent: = state
+inline constexpr std::string_view kWait = "wait";                        // num, nanoseconds
+inline constexpr std::string_view kCreatedAt = "created_at";             // num, ns since Unix epoch
+inline constexpr std::string_view kCreatorGoid = "creator_goid";         // num
+inline constexpr std::string_view kCreatedBy = "created_by";             // str, "FUNC at FILE:LINE"
 inline constexpr std::string_view kLockedToThread = "locked_to_thread";  // str "true"
-inline constexpr std::string_view kFramesElided = "frames_elided";   // str "true"
+inline constexpr std::string_view kFramesElided = "frames_elided";       // str "true"
 inline constexpr std::string_view kRuntime = "runtime";  // str, "boost.fiber"...; absent: go
 inline constexpr std::string_view kNanoseconds = "nanoseconds";
 

@@ -1,13 +1,13 @@
 #include "analyzer/readers/byte_source.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 #include <vector>
 
 namespace leakscan {
@@ -31,7 +31,8 @@ class FileSource final : public ByteSource {
         return static_cast<size_t>(n);
       }
       if (errno == EINTR) continue;
-      return Error{fmt::format("{}: byte {}: read failed: {}", name_, offset_, std::strerror(errno))};
+      return Error{
+          fmt::format("{}: byte {}: read failed: {}", name_, offset_, std::strerror(errno))};
     }
   }
   uint64_t offset() const override { return offset_; }
@@ -89,7 +90,9 @@ class PrefixedSource final : public ByteSource {
 class GzipSource final : public ByteSource {
  public:
   GzipSource(std::unique_ptr<ByteSource> compressed, std::string name, uint64_t max_output)
-      : compressed_(std::move(compressed)), name_(std::move(name)), max_output_(max_output),
+      : compressed_(std::move(compressed)),
+        name_(std::move(name)),
+        max_output_(max_output),
         input_(64 * 1024) {
     // 15 + 32: any window size, gzip or zlib header detected automatically.
     inflateInit2(&stream_, 15 + 32);
@@ -134,9 +137,10 @@ class GzipSource final : public ByteSource {
     size_t produced = buffer.size() - stream_.avail_out;
     produced_ += produced;
     if (produced_ > max_output_) {
-      return Error{fmt::format(
-          "{}: decompressed data exceeds {} bytes (a gzip bomb?); raise --max-input-size to read it",
-          name_, max_output_)};
+      return Error{
+          fmt::format("{}: decompressed data exceeds {} bytes (a gzip bomb?); raise "
+                      "--max-input-size to read it",
+                      name_, max_output_)};
     }
     return produced;
   }
@@ -156,13 +160,15 @@ class GzipSource final : public ByteSource {
 }  // namespace
 
 Result<std::unique_ptr<ByteSource>> open_file_source(const std::string& path) {
-  if (path == "-") return std::unique_ptr<ByteSource>(std::make_unique<FileSource>(0, "<stdin>", false));
+  if (path == "-")
+    return std::unique_ptr<ByteSource>(std::make_unique<FileSource>(0, "<stdin>", false));
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return Error{fmt::format("{}: cannot open: {}", path, std::strerror(errno))};
   struct stat st {};
   if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
     ::close(fd);
-    return Error{fmt::format("{}: is a directory; expected a goroutine dump or profile file", path)};
+    return Error{
+        fmt::format("{}: is a directory; expected a goroutine dump or profile file", path)};
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);

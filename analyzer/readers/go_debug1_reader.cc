@@ -26,11 +26,21 @@ std::optional<std::string> unquote_go(std::string_view text, size_t& pos) {
     }
     if (++pos >= text.size()) return std::nullopt;
     switch (text[pos]) {
-      case 'n': out.push_back('\n'); break;
-      case 't': out.push_back('\t'); break;
-      case 'r': out.push_back('\r'); break;
-      case '\\': out.push_back('\\'); break;
-      case '"': out.push_back('"'); break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case '\\':
+        out.push_back('\\');
+        break;
+      case '"':
+        out.push_back('"');
+        break;
       case 'x': {
         auto byte = parse_int<unsigned>(text.substr(pos + 1, 2), 16);
         if (!byte) return std::nullopt;
@@ -97,7 +107,8 @@ Result<Snapshot> read_go_debug1(LineReader& lines) {
         return fail("a second 'goroutine profile' header; give each profile its own file");
       }
       snapshot.declared_total = parse_int<int64_t>(trim(line.substr(25)));
-      if (!snapshot.declared_total) return fail("expected a number after 'goroutine profile: total'");
+      if (!snapshot.declared_total)
+        return fail("expected a number after 'goroutine profile: total'");
       continue;
     }
     if (line.starts_with('#')) {
@@ -149,8 +160,9 @@ Result<Snapshot> read_go_debug1(LineReader& lines) {
       record->count = *count;
       continue;
     }
-    return fail(fmt::format("expected 'COUNT @ 0x...', a '#' frame line or a blank line, found '{}'",
-                            line.substr(0, 80)));
+    return fail(
+        fmt::format("expected 'COUNT @ 0x...', a '#' frame line or a blank line, found '{}'",
+                    line.substr(0, 80)));
   }
   finish_record();
   if (!snapshot.declared_total) return fail("expected 'goroutine profile: total N' at the start");

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "analyzer/model/merge.h"
+#include "analyzer/readers/id_set.h"
 #include "analyzer/readers/text_scan.h"
 
 namespace leakscan {
@@ -107,11 +108,14 @@ class TracebackParser {
 
   void handle_outside(std::string_view line) {
     if (auto header = parse_header(line)) {
+      // This dump separates its goroutines with blank lines (or log text), as Go does.
+      if (!current().threads.empty()) blank_separated_ = true;
       start_thread(*header);
       return;
     }
     if (is_reason_line(line)) {
-      if (line.starts_with("^\\")) line.remove_prefix(2);  // echoed by the terminal on Ctrl-backslash
+      if (line.starts_with("^\\"))
+        line.remove_prefix(2);  // echoed by the terminal on Ctrl-backslash
       if (current().threads.empty()) {
         if (current().reason.empty()) current().reason = std::string(line);
       } else {
@@ -126,6 +130,9 @@ class TracebackParser {
       case 'g':
         if (auto header = parse_header(line)) {
           finish_thread();
+          // Go ends a dump right after its last frame: in a dump that separates goroutines
+          // with blank lines, a header with none before it starts an appended dump.
+          if (blank_separated_) new_snapshot();
           start_thread(*header);
           return;
         }
@@ -146,6 +153,10 @@ class TracebackParser {
           thread_->frames_elided = true;
           return;
         }
+        break;
+      case '-':
+        // Go 1.2 and 1.3 mark a segmented stack's seams; the same goroutine goes on below.
+        if (line == "----- stack segment boundary -----") return;
         break;
       case '[':
         if (line.starts_with("[originating from goroutine ")) {
@@ -173,7 +184,7 @@ class TracebackParser {
   }
 
   void start_thread(const Header& header) {
-    if (!seen_ids_.insert(header.id).second) {
+    if (!seen_ids_.insert(header.id)) {
       // The same goroutine twice: a second dump starts here.
       new_snapshot();
       seen_ids_.insert(header.id);
@@ -287,7 +298,8 @@ class TracebackParser {
   void finish_thread() {
     if (thread_ == nullptr) return;
     if (expect_ == Expect::kFile) {
-      warn(fmt::format("goroutine {}: function {} has no file:line", thread_->id, pending_function_));
+      warn(fmt::format("goroutine {}: function {} has no file:line", thread_->id,
+                       pending_function_));
     }
     commit_pending_stack();
     if (thread_->stack.empty() && !thread_->stack_unavailable) {
@@ -312,6 +324,7 @@ class TracebackParser {
   Snapshot& new_snapshot() {
     finish_thread();
     seen_ids_.clear();
+    blank_separated_ = false;
     snapshots_.emplace_back();
     snapshots_.back().source = lines_.name();
     previous_stack_ = {};
@@ -341,9 +354,9 @@ class TracebackParser {
   Stack previous_stack_;
   std::string_view previous_status_;
   ThreadState previous_state_ = ThreadState::kUnknown;
-  std::unordered_set<uint64_t> seen_ids_;
+  IdSet seen_ids_;
+  bool blank_separated_ = false;  // a goroutine of current() followed a blank line
 };
-
 
 // Drops a trailing snapshot without threads; no thread at all is an error.
 Result<std::vector<Snapshot>> checked(std::vector<Snapshot> snapshots, const std::string& name,
@@ -369,8 +382,8 @@ Result<std::vector<Snapshot>> checked(std::vector<Snapshot> snapshots, const std
 size_t find_split(std::string_view bytes) {
   for (size_t at = bytes.find("\ngoroutine ", bytes.size() / 2); at != std::string_view::npos;
        at = bytes.find("\ngoroutine ", at + 1)) {
-    bool after_blank = at >= 1 && (bytes[at - 1] == '\n' || (at >= 2 && bytes[at - 1] == '\r' &&
-                                                             bytes[at - 2] == '\n'));
+    bool after_blank = at >= 1 && (bytes[at - 1] == '\n' ||
+                                   (at >= 2 && bytes[at - 1] == '\r' && bytes[at - 2] == '\n'));
     size_t digit = at + 11;
     if (after_blank && digit < bytes.size() && bytes[digit] >= '0' && bytes[digit] <= '9') {
       return at + 1;

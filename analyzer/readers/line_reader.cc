@@ -19,12 +19,17 @@ std::string_view without_cr(std::string_view line) {
 }  // namespace
 
 LineReader::LineReader(ByteSource& source, std::string name, const ReadLimits& limits)
-    : source_(&source), name_(std::move(name)), limits_(limits),
+    : source_(&source),
+      name_(std::move(name)),
+      limits_(limits),
       buffer_(std::max(kBlock, limits.max_line_bytes) + kBlock) {}
 
 LineReader::LineReader(std::string_view bytes, std::string name, const ReadLimits& limits,
                        uint64_t first_line, bool release_pages)
-    : name_(std::move(name)), limits_(limits), line_number_(first_line - 1), bytes_(bytes),
+    : name_(std::move(name)),
+      limits_(limits),
+      line_number_(first_line - 1),
+      bytes_(bytes),
       release_pages_(release_pages) {}
 
 std::optional<uint64_t> LineReader::size_hint() const {

@@ -24,9 +24,7 @@ Result<MappedFile> MappedFile::open(const std::string& path) {
     ::close(fd);
     return MappedFile(nullptr, 0);
   }
-  // MAP_POPULATE: one batched fault-in instead of one fault per page as the parser advances.
-  void* data = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-                      fd, 0);
+  void* data = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
   int mmap_errno = errno;
   ::close(fd);
   if (data == MAP_FAILED) {

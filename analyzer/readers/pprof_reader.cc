@@ -20,15 +20,24 @@ constexpr size_t kMaxStackDepth = 4096;
 
 std::string_view field_name(uint32_t number) {
   switch (number) {
-    case 1: return "sample_type";
-    case 2: return "sample";
-    case 3: return "mapping";
-    case 4: return "location";
-    case 5: return "function";
-    case 6: return "string_table";
-    case 11: return "period_type";
-    case 13: return "comment";
-    default: return "field";
+    case 1:
+      return "sample_type";
+    case 2:
+      return "sample";
+    case 3:
+      return "mapping";
+    case 4:
+      return "location";
+    case 5:
+      return "function";
+    case 6:
+      return "string_table";
+    case 11:
+      return "period_type";
+    case 13:
+      return "comment";
+    default:
+      return "field";
   }
 }
 
@@ -40,7 +49,8 @@ std::string describe_damage(std::string_view bytes) {
     int offset = in.CurrentPosition();
     uint32_t tag = in.ReadTag();
     if (tag == 0) {
-      if (in.CurrentPosition() == static_cast<int>(bytes.size()) && offset == in.CurrentPosition()) {
+      if (in.CurrentPosition() == static_cast<int>(bytes.size()) &&
+          offset == in.CurrentPosition()) {
         return "fields are well-formed but a nested message is not";
       }
       return fmt::format("byte {}: expected a field tag", offset);
@@ -123,7 +133,8 @@ class ProfileConverter {
     if (!snapshot_.threads.empty() && !snapshot_.samples.empty()) {
       // A mixed profile is read as samples so that nothing is counted twice.
       for (auto& thread : snapshot_.threads) {
-        auto labels = thread_labels::to_labels(thread, snapshot_.runtime, snapshot_, snapshot_.frames().strings());
+        auto labels = thread_labels::to_labels(thread, snapshot_.runtime, snapshot_,
+                                               snapshot_.frames().strings());
         snapshot_.samples.push_back(Sample{1, thread.stack, std::move(labels)});
       }
       snapshot_.threads.clear();
@@ -199,9 +210,10 @@ class ProfileConverter {
     for (const auto& line : location.line()) {
       auto function = functions_.find(line.function_id());
       if (function == functions_.end()) {
-        return fail(fmt::format("location {} references function {}, which the profile does not "
-                                "define",
-                                location_id, line.function_id()));
+        return fail(
+            fmt::format("location {} references function {}, which the profile does not "
+                        "define",
+                        location_id, line.function_id()));
       }
       auto function_name = string_at(function->second->name());
       if (!function_name) return function_name.error();

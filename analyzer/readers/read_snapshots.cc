@@ -55,9 +55,9 @@ std::optional<Result<std::vector<Snapshot>>> read_traceback_in_place(std::string
     return std::nullopt;
   }
   if (bytes.size() > limits.max_input_bytes) {
-    return Result<std::vector<Snapshot>>(Error{fmt::format(
-        "{}: input exceeds {} bytes; raise --max-input-size to read it", name,
-        limits.max_input_bytes)});
+    return Result<std::vector<Snapshot>>(
+        Error{fmt::format("{}: input exceeds {} bytes; raise --max-input-size to read it", name,
+                          limits.max_input_bytes)});
   }
   return read_go_traceback(bytes, name, limits, mapped);
 }
@@ -82,8 +82,8 @@ Result<std::vector<Snapshot>> read_snapshots(std::unique_ptr<ByteSource> source,
   bool text = looks_like_text(*head);
   if (!text) {
     if (!looks_like_pprof(*head)) {
-      return Error{fmt::format("{}: byte 0: binary data that is not a protobuf; {}", name,
-                               kExpected)};
+      return Error{
+          fmt::format("{}: byte 0: binary data that is not a protobuf; {}", name, kExpected)};
     }
     source = prefixed_source(std::move(*head), std::move(source));
     auto bytes = read_all(*source, name, limits.max_input_bytes);

@@ -12,7 +12,8 @@ namespace leakscan {
 
 // Reads every snapshot in `path` ("-" for standard input), choosing the reader by content:
 // gzip by its magic, then pprof protobuf, debug=1 text, or the debug=2 family.
-Result<std::vector<Snapshot>> read_snapshots(const std::string& path, const ReadLimits& limits = {});
+Result<std::vector<Snapshot>> read_snapshots(const std::string& path,
+                                             const ReadLimits& limits = {});
 
 // The same for bytes already in memory; `name` appears in messages.
 Result<std::vector<Snapshot>> read_snapshots_from_memory(std::string_view bytes,

@@ -21,7 +21,8 @@ void write_thread(const Snapshot& snapshot, const GreenThread& thread, std::FILE
   }
   if (thread.locked_to_thread) status += ", locked to thread";
   fmt::print(out, "goroutine {} [{}]:\n", thread.id, status);
-  if (thread.stack_unavailable) fmt::print(out, "goroutine running on other thread; stack unavailable\n");
+  if (thread.stack_unavailable)
+    fmt::print(out, "goroutine running on other thread; stack unavailable\n");
   for (FrameId id : thread.stack) write_frame(snapshot.frame(id), out);
   if (thread.frames_elided) fmt::print(out, "...additional frames elided...\n");
   if (thread.created_by != kNoFrame) {
@@ -55,15 +56,21 @@ void write_debug1(const Snapshot& snapshot, std::FILE* out) {
     if (!sample.labels.empty()) {
       std::vector<std::string> pairs;
       for (const auto& label : sample.labels) {
-        pairs.push_back(fmt::format("{}:{}", quote_go(label.key),
-                                    quote_go(label.numeric ? std::to_string(label.num) : std::string(label.str))));
+        pairs.push_back(fmt::format(
+            "{}:{}", quote_go(label.key),
+            quote_go(label.numeric ? std::to_string(label.num) : std::string(label.str))));
       }
       std::sort(pairs.begin(), pairs.end());
       fmt::print(out, "# labels: {{{}}}\n", fmt::join(pairs, ", "));
     }
     for (FrameId id : sample.stack) {
       const Frame& frame = snapshot.frame(id);
-      fmt::print(out, "#\t0x0\t{}+0x0\t{}:{}\n", frame.function, frame.file, frame.line);
+      if (frame.file.empty()) {
+        // Go's own form for a frame it cannot symbolize; ":0" would not read back.
+        fmt::print(out, "#\t{}\n", frame.function);
+      } else {
+        fmt::print(out, "#\t0x0\t{}+0x0\t{}:{}\n", frame.function, frame.file, frame.line);
+      }
     }
     fmt::print(out, "\n");
   }

@@ -174,7 +174,8 @@ class ProfileEncoder {
   int64_t time_nanos_ = 0;
 };
 
-Status encode(std::span<const Snapshot> snapshots, google::protobuf::io::ZeroCopyOutputStream& out) {
+Status encode(std::span<const Snapshot> snapshots,
+              google::protobuf::io::ZeroCopyOutputStream& out) {
   ProfileEncoder encoder(out);
   for (const auto& snapshot : snapshots) encoder.add(snapshot);
   return encoder.finish();
