@@ -36,8 +36,8 @@ void read_input(benchmark::State& state, const std::string& path) {
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes.size()));
   state.counters["goroutines"] = static_cast<double>(goroutines);
-  state.counters["goroutines/s"] =
-      benchmark::Counter(static_cast<double>(goroutines), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["goroutines/s"] = benchmark::Counter(
+      static_cast<double>(goroutines), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void encode_input(benchmark::State& state, const std::string& path) {
@@ -78,7 +78,8 @@ std::vector<std::string> inputs() {
 int main(int argc, char** argv) {
   for (const auto& path : inputs()) {
     std::string name = std::filesystem::path(path).filename().string();
-    benchmark::RegisterBenchmark(("read/" + name).c_str(), read_input, path)->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("read/" + name).c_str(), read_input, path)
+        ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("encode_pprof/" + name).c_str(), encode_input, path)
         ->Unit(benchmark::kMillisecond);
   }

@@ -44,8 +44,7 @@ Population parse_expect(const std::string& line) {
   return p;
 }
 
-bool stack_has(const Snapshot& snapshot, Stack stack,
-               std::string_view function) {
+bool stack_has(const Snapshot& snapshot, Stack stack, std::string_view function) {
   return std::any_of(stack.begin(), stack.end(),
                      [&](FrameId id) { return snapshot.frame(id).function == function; });
 }
@@ -160,7 +159,7 @@ TEST_F(ZooCapture, Debug2HasEveryPopulationWithItsState) {
       ++found;
       EXPECT_EQ(thread.status, p.status) << p.function;
       EXPECT_EQ(thread.locked_to_thread, p.locked) << p.function;
-      EXPECT_EQ(thread.state, p.status == "sleep" ? ThreadState::kSleeping
+      EXPECT_EQ(thread.state, p.status == "sleep"     ? ThreadState::kSleeping
                               : p.status == "syscall" ? ThreadState::kSyscall
                                                       : ThreadState::kWaiting)
           << p.function;
@@ -245,8 +244,10 @@ TEST_F(ZooCapture, GoToolPprofReadsConvertedDumps) {
   ASSERT_EQ(top.exit_code, 0) << top.err;
   Snapshot snapshot = read_one(captures_[2], "debug2");
   int64_t on_chan = 0;
-  for (const auto& thread : snapshot.threads) on_chan += thread.status.find("chan") != std::string_view::npos;
-  EXPECT_NE(top.out.find(fmt::format("Showing nodes accounting for {}, ", on_chan)), std::string::npos)
+  for (const auto& thread : snapshot.threads)
+    on_chan += thread.status.find("chan") != std::string_view::npos;
+  EXPECT_NE(top.out.find(fmt::format("Showing nodes accounting for {}, ", on_chan)),
+            std::string::npos)
       << top.out;
 }
 
@@ -256,7 +257,8 @@ TEST_F(ZooCapture, TextConversionReadsBackTheSame) {
     ASSERT_EQ(text.exit_code, 0) << text.err;
     Snapshot back = read_one(text.out, "text");
     Snapshot original = read_one(captures_[debug], "original");
-    EXPECT_EQ(testing::stack_multiset(back), testing::stack_multiset(original)) << "debug=" << debug;
+    EXPECT_EQ(testing::stack_multiset(back), testing::stack_multiset(original))
+        << "debug=" << debug;
     EXPECT_EQ(back.aggregated(), original.aggregated());
   }
 }
@@ -265,8 +267,9 @@ TEST_F(ZooCapture, SummaryReadsStandardInput) {
   auto result = run_command({testing::cli_path(), "-"}, 60s, captures_[2]);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   Snapshot snapshot = read_one(captures_[2], "debug2");
-  EXPECT_NE(result.out.find(fmt::format("<stdin>: {} goroutines (debug=2)", snapshot.goroutine_count())),
-            std::string::npos)
+  EXPECT_NE(
+      result.out.find(fmt::format("<stdin>: {} goroutines (debug=2)", snapshot.goroutine_count())),
+      std::string::npos)
       << result.out;
 }
 
@@ -283,7 +286,8 @@ std::vector<Population> expected_populations(const std::string& stdout_text) {
 
 void expect_populations(const Snapshot& snapshot, const std::vector<Population>& populations) {
   ASSERT_FALSE(populations.empty());
-  for (const auto& p : populations) EXPECT_EQ(count_of(snapshot, p.function), p.count) << p.function;
+  for (const auto& p : populations)
+    EXPECT_EQ(count_of(snapshot, p.function), p.count) << p.function;
 }
 
 TEST(ZooCrash, PanicWithTracebackAll) {
@@ -324,8 +328,9 @@ TEST(ZooCrash, SigquitDumpsEveryGoroutineWithRuntimeFrames) {
   expect_populations(snapshot, expected_populations(stdout_text));
   // SIGQUIT shows what debug=2 hides: runtime frames and the runtime's own goroutines.
   EXPECT_GT(count_of(snapshot, "runtime.gopark"), 0);
-  bool runtime_goroutine = std::any_of(snapshot.threads.begin(), snapshot.threads.end(),
-                                       [](const GreenThread& t) { return t.state == ThreadState::kIdle; });
+  bool runtime_goroutine =
+      std::any_of(snapshot.threads.begin(), snapshot.threads.end(),
+                  [](const GreenThread& t) { return t.state == ThreadState::kIdle; });
   EXPECT_TRUE(runtime_goroutine);
 }
 

@@ -24,7 +24,8 @@ struct Header {
   std::string_view status_list;  // "chan receive, 15 minutes, locked to thread"
 };
 
-// "goroutine 7 [chan receive]:" or, since Go 1.23, "goroutine 7 gp=0xc0 m=0 mp=0x6d [running]:".
+// "goroutine 7 [chan receive]:", or in GOTRACEBACK=system/crash dumps of Go 1.22 and later
+// "goroutine 7 gp=0xc0 m=0 mp=0x6d [running]:".
 std::optional<Header> parse_header(std::string_view line) {
   constexpr std::string_view kPrefix = "goroutine ";
   if (!line.starts_with(kPrefix)) return std::nullopt;

@@ -12,7 +12,9 @@ std::optional<FileLine> parse_file_line(std::string_view text) {
   if (colon == std::string_view::npos || colon == 0) return std::nullopt;
   auto line = parse_int<int64_t>(text.substr(colon + 1));
   if (!line) return std::nullopt;
-  return FileLine{text.substr(0, colon), *line};
+  std::string_view file = text.substr(0, colon);
+  if (file == "?") file = {};  // Go's word for an unknown file
+  return FileLine{file, *line};
 }
 
 std::optional<std::string_view> strip_call_arguments(std::string_view text) {

@@ -8,8 +8,10 @@
 namespace leakscan {
 namespace {
 
+// Go prints "?:0" where it knows no file, and the readers read it back as none.
 void write_frame(const Frame& frame, std::FILE* out) {
-  fmt::print(out, "{}(...)\n\t{}:{}\n", frame.function, frame.file, frame.line);
+  fmt::print(out, "{}(...)\n\t{}:{}\n", frame.function, frame.file.empty() ? "?" : frame.file,
+             frame.line);
 }
 
 void write_thread(const Snapshot& snapshot, const GreenThread& thread, std::FILE* out) {
@@ -37,11 +39,33 @@ void write_thread(const Snapshot& snapshot, const GreenThread& thread, std::FILE
   fmt::print(out, "\n");
 }
 
+// Go's %q as far as the debug=1 reader needs it: quotes, backslashes and control bytes escaped.
 std::string quote_go(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        } else {
+          out.push_back(c);
+        }
+    }
   }
   out.push_back('"');
   return out;

@@ -1,0 +1,393 @@
+// Broken, hostile and odd inputs: each must give a one-line error that names the input and
+// what was expected (with the byte or line where it applies), or read with a warning; never a
+// crash, a hang or unbounded memory.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "analyzer/readers/read_snapshots.h"
+#include "proto/profile.pb.h"
+#include "tests/support/test_support.h"
+
+namespace leakscan {
+namespace {
+
+using testing::data_path;
+using testing::temp_dir;
+using testing::write_file;
+
+std::string error_of(const Result<std::vector<Snapshot>>& result) {
+  EXPECT_FALSE(result.has_value()) << "read without error";
+  return result ? std::string() : result.error().message;
+}
+
+std::string error_reading(const std::string& path, const ReadLimits& limits = {}) {
+  return error_of(read_snapshots(path, limits));
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string gzip(const std::string& data) {
+  z_stream stream{};
+  EXPECT_EQ(deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY),
+            Z_OK);
+  std::string out(deflateBound(&stream, data.size()), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&stream, Z_FINISH), Z_STREAM_END);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+std::string gunzip(const std::string& data) {
+  z_stream stream{};
+  EXPECT_EQ(inflateInit2(&stream, 15 + 32), Z_OK);
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char chunk[64 * 1024];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    stream.next_out = reinterpret_cast<Bytef*>(chunk);
+    stream.avail_out = sizeof chunk;
+    rc = inflate(&stream, Z_NO_FLUSH);
+    out.append(chunk, sizeof chunk - stream.avail_out);
+  }
+  EXPECT_EQ(rc, Z_STREAM_END);
+  inflateEnd(&stream);
+  return out;
+}
+
+TEST(BrokenInputTest, EmptyFile) {
+  std::string path = temp_dir() + "/empty.txt";
+  write_file(path, "");
+  std::string message = error_reading(path);
+  EXPECT_TRUE(contains(message, path + ": empty input")) << message;
+  EXPECT_TRUE(contains(message, "expected a pprof goroutine profile")) << message;
+}
+
+TEST(BrokenInputTest, TruncatedGzip) {
+  std::string whole = testing::read_file(data_path("corpus/cdk-erigon-debug0-go1.21.pb.gz"));
+  ASSERT_GT(whole.size(), 1000u);
+  std::string path = temp_dir() + "/half.pb.gz";
+  write_file(path, whole.substr(0, whole.size() / 2));
+  std::string message = error_reading(path);
+  // The compressed stream ran out where the file ends.
+  EXPECT_EQ(message, fmt::format("{}: byte {}: truncated gzip stream (ended before its trailer)",
+                                 path, whole.size() / 2));
+}
+
+TEST(BrokenInputTest, CorruptGzip) {
+  std::string whole = testing::read_file(data_path("corpus/cortex-debug0-2020.pb.gz"));
+  ASSERT_GT(whole.size(), 100u);
+  // Keep the 10-byte header, scramble the deflate data behind it.
+  for (size_t i = 10; i < whole.size(); ++i) whole[i] = static_cast<char>(whole[i] ^ 0x5a);
+  std::string path = temp_dir() + "/scrambled.pb.gz";
+  write_file(path, whole);
+  std::string message = error_reading(path);
+  EXPECT_TRUE(std::regex_search(message, std::regex("^" + path + ": byte [0-9]+: "))) << message;
+  EXPECT_TRUE(contains(message, "gzip")) << message;
+}
+
+TEST(BrokenInputTest, TruncatedProtobuf) {
+  std::string raw = gunzip(testing::read_file(data_path("corpus/cdk-erigon-debug0-go1.21.pb.gz")));
+  ASSERT_GT(raw.size(), 1000u);
+  size_t cut = raw.size() / 2;
+  std::string path = temp_dir() + "/half.pb";
+  write_file(path, raw.substr(0, cut));
+  std::string message = error_reading(path);
+  std::smatch match;
+  ASSERT_TRUE(
+      std::regex_search(message, match,
+                        std::regex("^" + path +
+                                   ": not a valid pprof protobuf: byte ([0-9]+): .*(claims more "
+                                   "bytes than the file has|is cut short)")))
+      << message;
+  // The field that overruns starts before the cut.
+  EXPECT_LT(std::stoull(match[1].str()), cut);
+}
+
+TEST(BrokenInputTest, BinaryNoise) {
+  std::mt19937 random(20240611);
+  std::string noise(4096, '\0');
+  for (char& c : noise) c = static_cast<char>(random() & 0xff);
+  std::string path = temp_dir() + "/noise.bin";
+  write_file(path, noise);
+  std::string message = error_reading(path);
+  EXPECT_TRUE(contains(message, path + ": ")) << message;
+  EXPECT_TRUE(contains(message, "byte ")) << message;
+  EXPECT_TRUE(contains(message, "protobuf")) << message;
+
+  // A NUL first byte is no protobuf field tag.
+  noise[0] = '\0';
+  write_file(path, noise);
+  message = error_reading(path);
+  EXPECT_TRUE(contains(message, path + ": byte 0: binary data that is not a protobuf")) << message;
+  EXPECT_TRUE(contains(message, "expected a pprof goroutine profile")) << message;
+}
+
+// Produces `head`, then `filler` bytes of 'x' without a newline, then `tail`, without ever
+// holding more than the caller's buffer: a 1 GiB line costs no memory here.
+class GeneratedSource final : public ByteSource {
+ public:
+  GeneratedSource(std::string head, uint64_t filler, std::string tail)
+      : head_(std::move(head)), filler_(filler), tail_(std::move(tail)) {}
+
+  Result<size_t> read(std::span<char> buffer) override {
+    largest_request_ = std::max(largest_request_, buffer.size());
+    size_t written = 0;
+    while (written < buffer.size() && offset_ < total()) {
+      size_t n = 0;
+      char* out = buffer.data() + written;
+      size_t room = buffer.size() - written;
+      if (offset_ < head_.size()) {
+        n = std::min<uint64_t>(room, head_.size() - offset_);
+        std::memcpy(out, head_.data() + offset_, n);
+      } else if (offset_ < head_.size() + filler_) {
+        n = std::min<uint64_t>(room, head_.size() + filler_ - offset_);
+        std::memset(out, 'x', n);
+      } else {
+        uint64_t at = offset_ - head_.size() - filler_;
+        n = std::min<uint64_t>(room, tail_.size() - at);
+        std::memcpy(out, tail_.data() + at, n);
+      }
+      written += n;
+      offset_ += n;
+    }
+    return written;
+  }
+  uint64_t offset() const override { return offset_; }
+
+  uint64_t total() const { return head_.size() + filler_ + tail_.size(); }
+  size_t largest_request() const { return largest_request_; }
+
+ private:
+  std::string head_;
+  uint64_t filler_;
+  std::string tail_;
+  uint64_t offset_ = 0;
+  size_t largest_request_ = 0;
+};
+
+long peak_rss_kib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+TEST(BrokenInputTest, OneGibLineIsSkippedNotBuffered) {
+  constexpr uint64_t kGib = 1ULL << 30;
+  auto owned = std::make_unique<GeneratedSource>(
+      "goroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x1d\n\n", kGib,
+      "\ngoroutine 2 [select]:\nmain.loop()\n\t/app/main.go:9 +0x2e\n");
+  GeneratedSource& source = *owned;
+  auto start = std::chrono::steady_clock::now();
+  auto result = read_snapshots(std::move(owned), "generated.txt", ReadLimits{});
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  ASSERT_EQ(result->size(), 1u);
+  const Snapshot& snapshot = result->front();
+  // The goroutine after the long line is still read: the reader went through it, not around.
+  ASSERT_EQ(snapshot.threads.size(), 2u);
+  EXPECT_EQ(snapshot.threads[1].id, 2u);
+  EXPECT_EQ(source.offset(), source.total());
+  std::string warnings;
+  for (const auto& warning : snapshot.warnings) warnings += warning + "\n";
+  EXPECT_TRUE(contains(warnings, "generated.txt:5: line longer than 1048576 bytes skipped"))
+      << warnings;
+  // Bounded buffering: reads of a few MiB at most, and nowhere near 1 GiB resident.
+  EXPECT_LE(source.largest_request(), 16u << 20);
+  EXPECT_LT(peak_rss_kib(), 512L * 1024) << "peak RSS in KiB";
+  EXPECT_LT(took, std::chrono::seconds(10));
+}
+
+TEST(BrokenInputTest, HeaderWithoutFramesIsAWarning) {
+  std::string path = temp_dir() + "/no-frames.txt";
+  write_file(path, "goroutine 7 [chan receive, 3 minutes]:\n");
+  auto result = read_snapshots(path);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  ASSERT_EQ(result->size(), 1u);
+  const Snapshot& snapshot = result->front();
+  ASSERT_EQ(snapshot.threads.size(), 1u);
+  EXPECT_EQ(snapshot.threads[0].id, 7u);
+  ASSERT_EQ(snapshot.warnings.size(), 1u);
+  EXPECT_EQ(snapshot.warnings[0], path + ":1: goroutine 7 has no frames");
+}
+
+TEST(BrokenInputTest, DumpCutMidFrame) {
+  auto result = read_snapshots_from_memory(
+      "goroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x1d\n\n"
+      "goroutine 2 [select]:\nmain.loop()",
+      "cut.txt");
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  ASSERT_EQ(result->size(), 1u);
+  const Snapshot& snapshot = result->front();
+  ASSERT_EQ(snapshot.threads.size(), 2u);
+  EXPECT_TRUE(snapshot.threads[1].stack.empty());
+  std::string warnings;
+  for (const auto& warning : snapshot.warnings) warnings += warning + "\n";
+  EXPECT_TRUE(contains(warnings, "cut.txt:6: goroutine 2: function main.loop has no file:line"))
+      << warnings;
+}
+
+TEST(BrokenInputTest, DirectoryIsRefused) {
+  std::string dir = temp_dir();
+  std::string message = error_reading(dir);
+  EXPECT_EQ(message, dir + ": is a directory; expected a goroutine dump or profile file");
+}
+
+TEST(BrokenInputTest, MissingFile) {
+  std::string path = temp_dir() + "/absent.txt";
+  std::string message = error_reading(path);
+  EXPECT_TRUE(contains(message, path + ": cannot open")) << message;
+}
+
+TEST(BrokenInputTest, FifoIsRefusedWithoutHanging) {
+  std::string path = temp_dir() + "/fifo";
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0) << std::strerror(errno);
+  // Should the reader block on the FIFO, give it a writer that closes at once, so that the
+  // test fails instead of hanging.
+  std::mutex mutex;
+  std::condition_variable done_signal;
+  bool done = false;
+  bool rescued = false;
+  std::thread watchdog([&] {
+    std::unique_lock lock(mutex);
+    if (done_signal.wait_for(lock, std::chrono::seconds(5), [&] { return done; })) return;
+    rescued = true;
+    int fd = ::open(path.c_str(), O_RDWR | O_NONBLOCK);  // never blocks on Linux
+    if (fd >= 0) ::close(fd);
+  });
+  std::string message = error_reading(path);
+  {
+    std::lock_guard lock(mutex);
+    done = true;
+  }
+  done_signal.notify_one();
+  watchdog.join();
+  EXPECT_FALSE(rescued) << "read_snapshots blocked on a FIFO";
+  EXPECT_EQ(message,
+            path + ": not a regular file; pipe it through standard input with '-' instead");
+}
+
+TEST(BrokenInputTest, GzipBombStopsAtTheCap) {
+  ReadLimits limits;
+  limits.max_input_bytes = 1 << 20;
+  std::string dir = temp_dir();
+
+  // Text: read line by line until the cap.
+  std::string lines;
+  while (lines.size() < (10u << 20)) lines += "2024/06/11 12:00:00 nothing to see here\n";
+  std::string text_bomb = gzip(lines);
+  ASSERT_LT(text_bomb.size(), 200u << 10);
+  write_file(dir + "/text.gz", text_bomb);
+  std::string message = error_reading(dir + "/text.gz", limits);
+  EXPECT_TRUE(contains(message, dir + "/text.gz: ")) << message;
+  EXPECT_TRUE(contains(message, "exceeds 1048576 bytes")) << message;
+
+  // Protobuf: ten million empty samples, a valid profile that is only too large.
+  std::string samples;
+  while (samples.size() < (10u << 20)) samples += std::string("\x12\x00", 2);
+  write_file(dir + "/samples.pb.gz", gzip(samples));
+  message = error_reading(dir + "/samples.pb.gz", limits);
+  EXPECT_TRUE(contains(message, dir + "/samples.pb.gz: ")) << message;
+  EXPECT_TRUE(contains(message, "exceeds 1048576 bytes")) << message;
+
+  // Zeros: refused as binary noise from the first bytes, long before the cap.
+  write_file(dir + "/zeros.gz", gzip(std::string(10u << 20, '\0')));
+  message = error_reading(dir + "/zeros.gz", limits);
+  EXPECT_TRUE(contains(message, dir + "/zeros.gz: byte 0: binary data that is not a protobuf"))
+      << message;
+}
+
+TEST(BrokenInputTest, HugeLengthVarint) {
+  // sample (field 2, length-delimited) claiming 4 GiB - 1 bytes, in 5 and in 10 varint bytes.
+  for (const std::string& bytes :
+       {std::string("\x12\xff\xff\xff\xff\x0f"
+                    "abc"),
+        std::string("\x0a\x02\x08\x01\x12\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"
+                    "abc")}) {
+    auto result = read_snapshots_from_memory(bytes, "varint.pb");
+    std::string message = error_of(result);
+    EXPECT_TRUE(std::regex_search(message, std::regex("^varint\\.pb: not a valid pprof protobuf: "
+                                                      "byte (0|4): sample 2 claims more bytes")))
+        << message;
+  }
+}
+
+std::string profile_with(const std::function<void(perftools::profiles::Profile&)>& edit) {
+  perftools::profiles::Profile profile;
+  for (const char* text : {"", "goroutine", "count", "main.f", "/app/f.go"}) {
+    profile.add_string_table(text);
+  }
+  auto* type = profile.add_sample_type();
+  type->set_type(1);
+  type->set_unit(2);
+  auto* function = profile.add_function();
+  function->set_id(1);
+  function->set_name(3);
+  function->set_filename(4);
+  auto* location = profile.add_location();
+  location->set_id(1);
+  location->add_line()->set_function_id(1);
+  auto* sample = profile.add_sample();
+  sample->add_location_id(1);
+  sample->add_value(1);
+  edit(profile);
+  return profile.SerializeAsString();
+}
+
+TEST(BrokenInputTest, SampleReferencesMissingLocation) {
+  std::string bytes = profile_with([](auto& profile) {
+    profile.add_sample()->add_location_id(99);
+    profile.mutable_sample(1)->add_value(2);
+  });
+  std::string message = error_of(read_snapshots_from_memory(bytes, "missing.pb"));
+  EXPECT_EQ(message,
+            "missing.pb: sample 1 references location 99, which the profile does not define");
+}
+
+TEST(BrokenInputTest, LocationReferencesMissingFunction) {
+  std::string bytes = profile_with(
+      [](auto& profile) { profile.mutable_location(0)->mutable_line(0)->set_function_id(7); });
+  std::string message = error_of(read_snapshots_from_memory(bytes, "nofunc.pb"));
+  EXPECT_EQ(message,
+            "nofunc.pb: location 1 references function 7, which the profile does not define");
+}
+
+TEST(BrokenInputTest, StringIndexOutsideTheTable) {
+  std::string bytes =
+      profile_with([](auto& profile) { profile.mutable_function(0)->set_name(42); });
+  std::string message = error_of(read_snapshots_from_memory(bytes, "strings.pb"));
+  EXPECT_EQ(message, "strings.pb: string index 42 is outside the string table (5 entries)");
+}
+
+TEST(BrokenInputTest, SampleWithoutItsValue) {
+  std::string bytes = profile_with([](auto& profile) { profile.mutable_sample(0)->clear_value(); });
+  std::string message = error_of(read_snapshots_from_memory(bytes, "novalue.pb"));
+  EXPECT_EQ(message, "novalue.pb: sample 0 has 0 values, expected at least 1");
+}
+
+}  // namespace
+}  // namespace leakscan

@@ -1,0 +1,92 @@
+#include "tests/support/test_support.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace leakscan::testing {
+
+std::string data_path(const std::string& relative) {
+  return std::string(LEAKSCAN_TEST_DATA) + "/" + relative;
+}
+std::string go_bin(const std::string& program) {
+  return std::string(LEAKSCAN_GO_BIN) + "/" + program;
+}
+std::string cli_path() { return LEAKSCAN_CLI; }
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot open " << path;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void write_file(const std::string& path, const std::string& contents) {
+  std::ofstream out(path, std::ios::binary);
+  out << contents;
+  ASSERT_TRUE(out.good()) << "cannot write " << path;
+}
+
+namespace {
+struct TempRoot {
+  std::string path;
+  TempRoot() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "leakscan-test-XXXXXX").string();
+    path = mkdtemp(pattern.data()) != nullptr ? pattern : std::string();
+  }
+  ~TempRoot() {
+    std::error_code ignored;
+    if (!path.empty()) std::filesystem::remove_all(path, ignored);
+  }
+};
+}  // namespace
+
+std::string temp_dir() {
+  static TempRoot root;
+  static int counter = 0;
+  std::string dir = fmt::format("{}/{}", root.path, counter++);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::vector<std::string> stack_multiset(const Snapshot& snapshot) {
+  std::map<std::string, int64_t> counts;
+  auto add = [&](Stack stack, int64_t count) {
+    std::string key;
+    for (FrameId id : stack) {
+      if (!key.empty()) key += ';';
+      key += snapshot.frame(id).function;
+    }
+    counts[key] += count;
+  };
+  for (const auto& thread : snapshot.threads) add(thread.stack, 1);
+  for (const auto& sample : snapshot.samples) add(sample.stack, sample.count);
+  std::vector<std::string> rows;
+  for (const auto& [stack, count] : counts) rows.push_back(fmt::format("{}\t{}", count, stack));
+  return rows;
+}
+
+std::vector<std::vector<std::string>> read_tsv(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(read_file(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line.starts_with('#')) continue;
+    std::vector<std::string> fields;
+    std::istringstream fields_in(line);
+    std::string field;
+    while (std::getline(fields_in, field, '\t')) fields.push_back(field);
+    rows.push_back(fields);
+  }
+  return rows;
+}
+
+}  // namespace leakscan::testing

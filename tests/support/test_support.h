@@ -1,0 +1,25 @@
+// Paths and helpers shared by the tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "analyzer/model/snapshot.h"
+
+namespace leakscan::testing {
+
+std::string data_path(const std::string& relative);  // under tests/data
+std::string go_bin(const std::string& program);      // zoo, bigleak, pprofcheck
+std::string cli_path();                              // the leakscan binary
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& contents);
+std::string temp_dir();  // fresh, removed at exit
+
+// One snapshot's stacks as "count\tf1;f2;...", sorted: the multiset that must survive every
+// conversion.
+std::vector<std::string> stack_multiset(const Snapshot& snapshot);
+
+// Reads expected.tsv-style files: rows of tab-separated fields, '#' lines skipped.
+std::vector<std::vector<std::string>> read_tsv(const std::string& path);
+
+}  // namespace leakscan::testing
