@@ -23,6 +23,7 @@
 
 #include "analyzer/readers/read_snapshots.h"
 #include "proto/profile.pb.h"
+#include "tests/support/snapshot_helpers.h"
 #include "tests/support/test_support.h"
 
 namespace leakscan {
@@ -337,23 +338,7 @@ TEST(BrokenInputTest, HugeLengthVarint) {
 }
 
 std::string profile_with(const std::function<void(perftools::profiles::Profile&)>& edit) {
-  perftools::profiles::Profile profile;
-  for (const char* text : {"", "goroutine", "count", "main.f", "/app/f.go"}) {
-    profile.add_string_table(text);
-  }
-  auto* type = profile.add_sample_type();
-  type->set_type(1);
-  type->set_unit(2);
-  auto* function = profile.add_function();
-  function->set_id(1);
-  function->set_name(3);
-  function->set_filename(4);
-  auto* location = profile.add_location();
-  location->set_id(1);
-  location->add_line()->set_function_id(1);
-  auto* sample = profile.add_sample();
-  sample->add_location_id(1);
-  sample->add_value(1);
+  perftools::profiles::Profile profile = testing::minimal_profile();
   edit(profile);
   return profile.SerializeAsString();
 }

@@ -11,12 +11,16 @@
 #include <vector>
 
 #include "analyzer/readers/read_snapshots.h"
+#include "tests/support/snapshot_helpers.h"
 #include "tests/support/test_support.h"
 
 namespace leakscan {
 namespace {
 
 using testing::data_path;
+using testing::expect_frame;
+using testing::functions;
+using testing::thread_ids;
 
 struct CorpusRow {
   std::string file;
@@ -58,27 +62,6 @@ const GreenThread* find_thread(const Snapshot& snapshot, uint64_t id) {
     if (thread.id == id) return &thread;
   }
   return nullptr;
-}
-
-std::vector<uint64_t> thread_ids(const Snapshot& snapshot) {
-  std::vector<uint64_t> ids;
-  for (const auto& thread : snapshot.threads) ids.push_back(thread.id);
-  return ids;
-}
-
-std::vector<std::string> functions(const Snapshot& snapshot, Stack stack) {
-  std::vector<std::string> names;
-  for (FrameId id : stack) names.emplace_back(snapshot.frame(id).function);
-  return names;
-}
-
-void expect_frame(const Snapshot& snapshot, FrameId id, std::string_view function,
-                  std::string_view file, int64_t line) {
-  ASSERT_NE(id, kNoFrame) << "expected frame " << function;
-  const Frame& frame = snapshot.frame(id);
-  EXPECT_EQ(frame.function, function);
-  EXPECT_EQ(frame.file, file);
-  EXPECT_EQ(frame.line, line);
 }
 
 // Go prints "pkg.(*T).Method(0xc0, {0x1, 0x2}, ...)"; only the receiver's "(*T)" may stay.

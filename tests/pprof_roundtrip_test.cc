@@ -16,6 +16,7 @@
 #include "analyzer/writers/go_text_writer.h"
 #include "analyzer/writers/pprof_writer.h"
 #include "proto/profile.pb.h"
+#include "tests/support/snapshot_helpers.h"
 #include "tests/support/test_support.h"
 
 namespace leakscan {
@@ -282,30 +283,17 @@ TEST(RoundtripTest, AggregatedSamplesKeepTheirLabels) {
 
 // A profile from another tool: numeric labels with units and an address without symbols.
 std::string foreign_profile() {
-  perftools::profiles::Profile profile;
-  for (const char* text :
-       {"", "goroutine", "count", "main.wait", "/app/main.go", "bytes", "buffer", "worker"}) {
-    profile.add_string_table(text);
-  }
-  auto* type = profile.add_sample_type();
-  type->set_type(1);
-  type->set_unit(2);
-  auto* function = profile.add_function();
-  function->set_id(1);
-  function->set_name(3);
-  function->set_filename(4);
-  auto* symbolized = profile.add_location();
-  symbolized->set_id(1);
-  auto* line = symbolized->add_line();
-  line->set_function_id(1);
-  line->set_line(17);
+  perftools::profiles::Profile profile = testing::minimal_profile();
+  for (const char* text : {"bytes", "buffer", "worker"}) profile.add_string_table(text);
+  profile.mutable_location(0)->mutable_line(0)->set_line(17);
   auto* bare = profile.add_location();
   bare->set_id(2);
   bare->set_address(0x4a3b2c);
-  auto* sample = profile.add_sample();
+  auto* sample = profile.mutable_sample(0);
+  sample->clear_location_id();
   sample->add_location_id(2);
   sample->add_location_id(1);
-  sample->add_value(4);
+  sample->set_value(0, 4);
   auto* numeric = sample->add_label();
   numeric->set_key(6);
   numeric->set_num(4096);
@@ -322,8 +310,8 @@ TEST(RoundtripTest, ForeignProfileKeepsNumericLabelsAndBareAddresses) {
   auto facts = sample_facts(before);
   ASSERT_EQ(facts.size(), 1u);
   EXPECT_EQ(facts[0].count, 4);
-  EXPECT_EQ(facts[0].stack, (std::vector<std::string>{"0x4a3b2c :0", "main.wait /app/main.go:17"}));
-  EXPECT_EQ(facts[0].labels, (std::vector<std::string>{"buffer=4096 bytes", "worker=main.wait"}));
+  EXPECT_EQ(facts[0].stack, (std::vector<std::string>{"0x4a3b2c :0", "main.f /app/f.go:17"}));
+  EXPECT_EQ(facts[0].labels, (std::vector<std::string>{"buffer=4096 bytes", "worker=main.f"}));
   EXPECT_EQ(sample_facts(through_pprof(before)), facts);
   // Go text has no numeric labels: debug=1 quotes every value.
   auto text = read_bytes(go_text(before), "foreign-roundtrip.txt");
@@ -331,14 +319,8 @@ TEST(RoundtripTest, ForeignProfileKeepsNumericLabelsAndBareAddresses) {
   auto text_facts = sample_facts(text);
   ASSERT_EQ(text_facts.size(), 1u);
   EXPECT_EQ(text_facts[0].stack, facts[0].stack);
-  EXPECT_EQ(text_facts[0].labels, (std::vector<std::string>{"buffer=4096", "worker=main.wait"}));
+  EXPECT_EQ(text_facts[0].labels, (std::vector<std::string>{"buffer=4096", "worker=main.f"}));
 }
-
-}  // namespace
-}  // namespace leakscan
-
-namespace leakscan {
-namespace {
 
 TEST(RoundtripTest, UnknownFileSurvivesGoText) {
   // Go prints "?:0" for a frame whose file it does not know.
@@ -362,25 +344,11 @@ TEST(RoundtripTest, UnknownFileSurvivesGoText) {
 }
 
 TEST(RoundtripTest, LabelValuesWithControlCharactersSurviveDebug1) {
-  perftools::profiles::Profile profile;
-  for (const char* text : {"", "goroutine", "count", "main.wait", "/app/main.go", "note",
-                           "two\nlines \"quoted\" \\ and\ttab\x01"}) {
-    profile.add_string_table(text);
-  }
-  auto* type = profile.add_sample_type();
-  type->set_type(1);
-  type->set_unit(2);
-  auto* function = profile.add_function();
-  function->set_id(1);
-  function->set_name(3);
-  function->set_filename(4);
-  auto* location = profile.add_location();
-  location->set_id(1);
-  location->add_line()->set_function_id(1);
-  auto* sample = profile.add_sample();
-  sample->add_location_id(1);
-  sample->add_value(2);
-  auto* label = sample->add_label();
+  perftools::profiles::Profile profile = testing::minimal_profile();
+  profile.add_string_table("note");
+  profile.add_string_table("two\nlines \"quoted\" \\ and\ttab\x01");
+  profile.mutable_sample(0)->set_value(0, 2);
+  auto* label = profile.mutable_sample(0)->add_label();
   label->set_key(5);
   label->set_str(6);
   auto before = read_bytes(profile.SerializeAsString(), "labels.pb");

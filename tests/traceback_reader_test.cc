@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "analyzer/readers/read_snapshots.h"
+#include "tests/support/snapshot_helpers.h"
 #include "tests/support/test_support.h"
 
 namespace leakscan {
@@ -14,6 +15,9 @@ namespace {
 
 using std::chrono::minutes;
 using testing::data_path;
+using testing::expect_frame;
+using testing::functions;
+using testing::thread_ids;
 
 std::vector<Snapshot> read_fixture(const std::string& name) {
   auto snapshots = read_snapshots(data_path("handwritten/" + name));
@@ -44,27 +48,6 @@ const GreenThread& thread(const Snapshot& snapshot, uint64_t id) {
   return kMissing;
 }
 
-std::vector<uint64_t> ids(const Snapshot& snapshot) {
-  std::vector<uint64_t> out;
-  for (const auto& candidate : snapshot.threads) out.push_back(candidate.id);
-  return out;
-}
-
-std::vector<std::string> functions(const Snapshot& snapshot, Stack stack) {
-  std::vector<std::string> names;
-  for (FrameId id : stack) names.emplace_back(snapshot.frame(id).function);
-  return names;
-}
-
-void expect_frame(const Snapshot& snapshot, FrameId id, std::string_view function,
-                  std::string_view file, int64_t line) {
-  ASSERT_NE(id, kNoFrame) << "expected frame " << function;
-  const Frame& frame = snapshot.frame(id);
-  EXPECT_EQ(frame.function, function);
-  EXPECT_EQ(frame.file, file);
-  EXPECT_EQ(frame.line, line);
-}
-
 std::string all_warnings(const Snapshot& snapshot) {
   std::string text;
   for (const auto& warning : snapshot.warnings) text += warning + "\n";
@@ -75,7 +58,7 @@ TEST(TracebackFixtureTest, Go123GpMHeaders) {
   Snapshot snapshot = only(read_fixture("go123-gp-headers-sigquit.txt"));
   EXPECT_EQ(snapshot.format, SourceFormat::kGoTraceback);
   EXPECT_EQ(snapshot.reason, "SIGQUIT: quit");
-  EXPECT_EQ(ids(snapshot), (std::vector<uint64_t>{0, 1, 7, 8}));
+  EXPECT_EQ(thread_ids(snapshot), (std::vector<uint64_t>{0, 1, 7, 8}));
   // The register dump after the last goroutine is no goroutine and no complaint.
   EXPECT_EQ(all_warnings(snapshot), "");
 
@@ -120,7 +103,7 @@ TEST(TracebackFixtureTest, Go123GpMHeaders) {
 
 TEST(TracebackFixtureTest, Go121CreatedByInGoroutine) {
   Snapshot snapshot = only(read_fixture("go121-createdby-in-goroutine.txt"));
-  EXPECT_EQ(ids(snapshot), (std::vector<uint64_t>{40, 1, 12, 20}));
+  EXPECT_EQ(thread_ids(snapshot), (std::vector<uint64_t>{40, 1, 12, 20}));
   const GreenThread& handler = thread(snapshot, 40);
   EXPECT_EQ(handler.creator_id, 12u);
   expect_frame(snapshot, handler.created_by, "net/http.(*Server).Serve",
@@ -149,7 +132,7 @@ TEST(TracebackFixtureTest, Go121CreatedByInGoroutine) {
 
 TEST(TracebackFixtureTest, Go124SyncWaitReasons) {
   Snapshot snapshot = only(read_fixture("go124-sync-wait-reasons.txt"));
-  EXPECT_EQ(ids(snapshot), (std::vector<uint64_t>{1, 23, 24}));
+  EXPECT_EQ(thread_ids(snapshot), (std::vector<uint64_t>{1, 23, 24}));
   const GreenThread& waiting = thread(snapshot, 1);
   EXPECT_EQ(waiting.status, "sync.WaitGroup.Wait");
   EXPECT_EQ(waiting.state, ThreadState::kWaiting);
@@ -188,7 +171,7 @@ TEST(TracebackFixtureTest, Go121NFramesElided) {
 TEST(TracebackFixtureTest, StackUnavailable) {
   Snapshot snapshot = only(read_fixture("stack-unavailable.txt"));
   EXPECT_EQ(snapshot.reason, "fatal error: concurrent map writes");
-  EXPECT_EQ(ids(snapshot), (std::vector<uint64_t>{19, 1, 18}));
+  EXPECT_EQ(thread_ids(snapshot), (std::vector<uint64_t>{19, 1, 18}));
   const GreenThread& other = thread(snapshot, 18);
   EXPECT_TRUE(other.stack_unavailable);
   EXPECT_TRUE(other.stack.empty());
@@ -204,7 +187,7 @@ TEST(TracebackFixtureTest, NestedPanicIsOneDump) {
   Snapshot snapshot = only(read_fixture("nested-panic.txt"));
   // The first line of the chain says why; "\tpanic: b" must not start a second dump.
   EXPECT_EQ(snapshot.reason, "panic: a [recovered]");
-  EXPECT_EQ(ids(snapshot), (std::vector<uint64_t>{1}));
+  EXPECT_EQ(thread_ids(snapshot), (std::vector<uint64_t>{1}));
   const GreenThread& main = thread(snapshot, 1);
   EXPECT_EQ(functions(snapshot, main.stack),
             (std::vector<std::string>{"main.main.func1", "panic", "main.main"}));
@@ -232,8 +215,8 @@ TEST(TracebackFixtureTest, IndentedPasteReadsAsTheOriginal) {
   std::string pasted = testing::read_file(data_path("handwritten/indented-paste.txt"));
   Snapshot snapshot = only(read_text(pasted, "pasted.txt"));
   Snapshot original = only(read_text(unindent(pasted), "original.txt"));
-  EXPECT_EQ(ids(snapshot), (std::vector<uint64_t>{1, 34, 35}));
-  ASSERT_EQ(ids(snapshot), ids(original));
+  EXPECT_EQ(thread_ids(snapshot), (std::vector<uint64_t>{1, 34, 35}));
+  ASSERT_EQ(thread_ids(snapshot), thread_ids(original));
   for (size_t i = 0; i < snapshot.threads.size(); ++i) {
     const GreenThread& a = snapshot.threads[i];
     const GreenThread& b = original.threads[i];
@@ -257,7 +240,7 @@ TEST(TracebackFixtureTest, IndentedPasteReadsAsTheOriginal) {
 TEST(TracebackFixtureTest, DumpEmbeddedInALog) {
   Snapshot snapshot = only(read_fixture("log-embedded.txt"));
   EXPECT_EQ(snapshot.reason, "panic: runtime error: index out of range [5] with length 3");
-  EXPECT_EQ(ids(snapshot), (std::vector<uint64_t>{7, 1, 8}));
+  EXPECT_EQ(thread_ids(snapshot), (std::vector<uint64_t>{7, 1, 8}));
   const GreenThread& crashed = thread(snapshot, 7);
   // The log line right after the last frame is no frame of goroutine 7.
   EXPECT_EQ(functions(snapshot, crashed.stack),
@@ -274,8 +257,8 @@ TEST(TracebackFixtureTest, DumpEmbeddedInALog) {
 TEST(TracebackFixtureTest, TwoDumpsBecomeTwoSnapshots) {
   auto snapshots = read_fixture("two-dumps.txt");
   ASSERT_EQ(snapshots.size(), 2u);
-  EXPECT_EQ(ids(snapshots[0]), (std::vector<uint64_t>{21, 1, 7}));
-  EXPECT_EQ(ids(snapshots[1]), (std::vector<uint64_t>{43, 1, 7, 8}));
+  EXPECT_EQ(thread_ids(snapshots[0]), (std::vector<uint64_t>{21, 1, 7}));
+  EXPECT_EQ(thread_ids(snapshots[1]), (std::vector<uint64_t>{43, 1, 7, 8}));
   EXPECT_FALSE(thread(snapshots[0], 7).wait.has_value());
   EXPECT_EQ(thread(snapshots[1], 7).wait, minutes(1));
   EXPECT_EQ(thread(snapshots[1], 43).creator_id, 1u);
@@ -293,8 +276,8 @@ TEST(TracebackFixtureTest, TwoDumpsReadOnTwoThreads) {
   auto snapshots = read_snapshots_from_memory(bytes, "two-dumps.txt", limits);
   ASSERT_TRUE(snapshots.has_value()) << snapshots.error().message;
   ASSERT_EQ(snapshots->size(), 2u);
-  EXPECT_EQ(ids((*snapshots)[0]), (std::vector<uint64_t>{21, 1, 7}));
-  EXPECT_EQ(ids((*snapshots)[1]), (std::vector<uint64_t>{43, 1, 7, 8}));
+  EXPECT_EQ(thread_ids((*snapshots)[0]), (std::vector<uint64_t>{21, 1, 7}));
+  EXPECT_EQ(thread_ids((*snapshots)[1]), (std::vector<uint64_t>{43, 1, 7, 8}));
 }
 
 TEST(TracebackFixtureTest, CrlfReadsAsLf) {
@@ -306,8 +289,8 @@ TEST(TracebackFixtureTest, CrlfReadsAsLf) {
   }
   Snapshot snapshot = only(read_fixture("crlf.txt"));
   Snapshot plain = only(read_text(lf));
-  EXPECT_EQ(ids(snapshot), (std::vector<uint64_t>{18, 1}));
-  ASSERT_EQ(ids(snapshot), ids(plain));
+  EXPECT_EQ(thread_ids(snapshot), (std::vector<uint64_t>{18, 1}));
+  ASSERT_EQ(thread_ids(snapshot), thread_ids(plain));
   for (size_t i = 0; i < snapshot.threads.size(); ++i) {
     const GreenThread& a = snapshot.threads[i];
     const GreenThread& b = plain.threads[i];
@@ -382,7 +365,7 @@ TEST(TracebackInlineTest, HeaderWithoutFramesWarns) {
                      "goroutine 6 [running]:\nmain.f()\n\t/app/main.go:1 +0x1\n"
                      "\n"
                      "goroutine 9 [select]:\n"));
-  EXPECT_EQ(ids(snapshot), (std::vector<uint64_t>{5, 6, 9}));
+  EXPECT_EQ(thread_ids(snapshot), (std::vector<uint64_t>{5, 6, 9}));
   EXPECT_TRUE(thread(snapshot, 5).stack.empty());
   std::string warnings = all_warnings(snapshot);
   EXPECT_NE(warnings.find("inline.txt:2: goroutine 5 has no frames"), std::string::npos)
@@ -426,9 +409,9 @@ TEST(TracebackInlineTest, EachCrashInALogIsASnapshot) {
       "goroutine 3 [chan receive]:\nmain.main()\n\t/app/main.go:9 +0x2e\n");
   ASSERT_EQ(snapshots.size(), 2u);
   EXPECT_EQ(snapshots[0].reason, "panic: first");
-  EXPECT_EQ(ids(snapshots[0]), (std::vector<uint64_t>{1}));
+  EXPECT_EQ(thread_ids(snapshots[0]), (std::vector<uint64_t>{1}));
   EXPECT_EQ(snapshots[1].reason, "fatal error: all goroutines are asleep - deadlock!");
-  EXPECT_EQ(ids(snapshots[1]), (std::vector<uint64_t>{3}));
+  EXPECT_EQ(thread_ids(snapshots[1]), (std::vector<uint64_t>{3}));
 }
 
 // Some log pipelines drop empty lines: goroutines then follow each other directly, and that
@@ -439,7 +422,7 @@ TEST(TracebackInlineTest, DumpWithoutBlankLinesIsOneSnapshot) {
       "goroutine 2 [select]:\nmain.b()\n\t/app/a.go:2 +0x1\n"
       "goroutine 3 [sleep]:\ntime.Sleep(0x3b9aca00)\n\t/go/src/runtime/time.go:195 +0x125\n");
   ASSERT_EQ(snapshots.size(), 1u);
-  EXPECT_EQ(ids(snapshots[0]), (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(thread_ids(snapshots[0]), (std::vector<uint64_t>{1, 2, 3}));
 }
 
 TEST(TracebackInlineTest, RepeatedIdStartsAnotherDump) {
@@ -449,8 +432,8 @@ TEST(TracebackInlineTest, RepeatedIdStartsAnotherDump) {
       "goroutine 1 [running]:\nmain.a()\n\t/app/a.go:1 +0x1\n\n"
       "goroutine 2 [select, 1 minutes]:\nmain.b()\n\t/app/a.go:2 +0x1\n");
   ASSERT_EQ(snapshots.size(), 2u);
-  EXPECT_EQ(ids(snapshots[0]), (std::vector<uint64_t>{1, 2}));
-  EXPECT_EQ(ids(snapshots[1]), (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(thread_ids(snapshots[0]), (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(thread_ids(snapshots[1]), (std::vector<uint64_t>{1, 2}));
   EXPECT_EQ(thread(snapshots[1], 2).wait, minutes(1));
 }
 
