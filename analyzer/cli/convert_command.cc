@@ -18,6 +18,7 @@ int run_convert(const ConvertOptions& options) {
     std::FILE* out = stdout;
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
     if (options.output != "-") {
+      // NOLINTNEXTLINE(cppcoreguidelines-owning-memory): `file` owns and closes it
       file.reset(std::fopen(options.output.c_str(), "w"));
       if (!file) {
         fmt::print(stderr, "leakscan: {}: cannot create\n", options.output);

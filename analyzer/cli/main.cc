@@ -7,7 +7,9 @@
 
 #include "analyzer/cli/commands.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"leakscan: finds leaked goroutines and fibers in goroutine dumps and profiles",
                "leakscan"};
   app.set_version_flag("--version", "leakscan 0.1.0");
@@ -58,4 +60,18 @@ int main(int argc, char** argv) {
     return leakscan::cli::kExitUsageOrInput;
   }
   return leakscan::cli::run_summary(summary);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    // Errors are values in the library; what reaches here is the allocator or the system.
+    std::fputs("leakscan: ", stderr);
+    std::fputs(e.what(), stderr);
+    std::fputs("\n", stderr);
+    return leakscan::cli::kExitUsageOrInput;
+  }
 }

@@ -38,7 +38,7 @@ Stack FrameTable::intern_stack(std::span<const FrameId> frames) {
   if (frames.empty()) return {};
   if (auto it = stacks_.find(frames); it != stacks_.end()) return it->first;
   if (stack_chunk_used_ + frames.size() > stack_chunk_size_) {
-    stack_chunk_size_ = std::max<size_t>(16 * 1024, frames.size());
+    stack_chunk_size_ = std::max<size_t>(size_t{16} * 1024, frames.size());
     stack_chunks_.push_back(std::make_unique<FrameId[]>(stack_chunk_size_));
     stack_chunk_used_ = 0;
   }

@@ -23,7 +23,7 @@ class StringPool {
  private:
   std::string_view copy(std::string_view text);
 
-  static constexpr size_t kChunkSize = 64 * 1024;
+  static constexpr size_t kChunkSize = size_t{64} * 1024;
   std::vector<std::unique_ptr<char[]>> chunks_;
   std::vector<std::unique_ptr<char[]>> large_;
   size_t chunk_used_ = kChunkSize;

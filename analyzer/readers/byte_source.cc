@@ -93,7 +93,7 @@ class GzipSource final : public ByteSource {
       : compressed_(std::move(compressed)),
         name_(std::move(name)),
         max_output_(max_output),
-        input_(64 * 1024) {
+        input_(size_t{64} * 1024) {
     // 15 + 32: any window size, gzip or zlib header detected automatically.
     inflateInit2(&stream_, 15 + 32);
   }

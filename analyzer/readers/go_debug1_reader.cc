@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 #include "analyzer/readers/text_scan.h"
 
 namespace leakscan {
@@ -116,12 +118,12 @@ Result<Snapshot> read_go_debug1(LineReader& lines) {
       std::string_view rest = trim(line.substr(1));
       if (rest.starts_with("labels:")) {
         auto labels = parse_labels(rest.substr(7), snapshot);
-        if (!labels) return fail("expected '# labels: {\"key\":\"value\", ...}'");
+        if (!labels) return fail(R"(expected '# labels: {"key":"value", ...}')");
         record->labels = std::move(*labels);
         continue;
       }
       // Fields are tab-separated, with extra tabs for alignment: pc, func+off, file:line.
-      std::string_view fields[3];
+      std::array<std::string_view, 3> fields;
       size_t count = 0;
       while (!rest.empty() && count < 3) {
         size_t tab = rest.find('\t');
@@ -129,7 +131,7 @@ Result<Snapshot> read_go_debug1(LineReader& lines) {
         if (!field.empty()) fields[count++] = field;
         rest = tab == std::string_view::npos ? std::string_view{} : trim(rest.substr(tab));
       }
-      if (count == 0) return fail("expected '#\\t0xPC\\tfunction+0xOFF\\tfile:line'");
+      if (count == 0) return fail(R"(expected '#\t0xPC\tfunction+0xOFF\tfile:line')");
       Frame frame;
       if (count >= 2) {
         std::string_view function = fields[1];

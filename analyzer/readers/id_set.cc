@@ -6,7 +6,7 @@ namespace leakscan {
 
 bool IdSet::insert(uint64_t id) {
   if (id >= kDenseLimit) return sparse_.insert(id).second;
-  size_t word = static_cast<size_t>(id / 64);
+  auto word = static_cast<size_t>(id / 64);
   if (word >= bits_.size()) bits_.resize(std::max(word + 1, bits_.size() * 2), 0);
   uint64_t mask = uint64_t{1} << (id % 64);
   bool added = (bits_[word] & mask) == 0;

@@ -55,7 +55,11 @@ void release_pages(std::string_view mapped, size_t begin, size_t end) {
   auto base = reinterpret_cast<uintptr_t>(mapped.data());
   uintptr_t first = (base + begin + kPage - 1) / kPage * kPage;
   uintptr_t last = (base + end) / kPage * kPage;
-  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+  if (last > first) {
+    // madvise takes page-aligned addresses, which only integer arithmetic can produce.
+    ::madvise(reinterpret_cast<void*>(first), last - first,  // NOLINT(performance-no-int-to-ptr)
+              MADV_DONTNEED);
+  }
 }
 
 }  // namespace leakscan

@@ -13,7 +13,7 @@
 namespace leakscan {
 namespace {
 
-constexpr size_t kSniffBytes = 64 * 1024;
+constexpr size_t kSniffBytes = size_t{64} * 1024;
 constexpr std::string_view kExpected =
     "expected a pprof goroutine profile (gzip or raw protobuf), 'goroutine profile: total N' "
     "(debug=1) or 'goroutine N [status]:' dumps (debug=2, panic, SIGQUIT)";

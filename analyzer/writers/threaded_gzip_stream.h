@@ -33,7 +33,7 @@ class ThreadedGzipStream final : public google::protobuf::io::ZeroCopyOutputStre
   Status close();
 
  private:
-  static constexpr size_t kBlockSize = 256 * 1024;
+  static constexpr size_t kBlockSize = size_t{256} * 1024;
   static constexpr size_t kMaxQueued = 4;
 
   void submit_current();
