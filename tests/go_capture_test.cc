@@ -343,3 +343,38 @@ TEST(Cli, MissingFileIsOneLineAndExitTwo) {
 
 }  // namespace
 }  // namespace leakscan
+
+namespace leakscan {
+namespace {
+
+// Every corpus dump, whatever its format and Go version, converts to a profile that Go's own
+// profile package accepts (CheckValid) with the same goroutine count.
+class CorpusOpensInGoProfilePackage : public ::testing::TestWithParam<std::vector<std::string>> {};
+
+TEST_P(CorpusOpensInGoProfilePackage, SameGoroutineCount) {
+  const auto& row = GetParam();
+  std::string input = testing::data_path("corpus/" + row.at(0));
+  std::string out = testing::temp_dir() + "/corpus.pb.gz";
+  auto convert = run_command({testing::cli_path(), "convert", input, "-o", out});
+  ASSERT_EQ(convert.exit_code, 0) << convert.err;
+  auto check = run_command({go_bin("pprofcheck"), out});
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  int64_t total = -1;
+  pprofcheck_stacks(check.out, &total);
+  EXPECT_GE(total, std::stoll(row.at(1)));
+  EXPECT_LE(total, std::stoll(row.at(2)));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Corpus, CorpusOpensInGoProfilePackage,
+    ::testing::ValuesIn(testing::read_tsv(testing::data_path("corpus/expected.tsv"))),
+    [](const auto& info) {
+      std::string name = info.param.at(0);
+      for (char& c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return name;
+    });
+
+}  // namespace
+}  // namespace leakscan
