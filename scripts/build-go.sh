@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the Go sample programs (zoo, bigleak) and the pprofcheck validator.
+# Build the Go sample programs (zoo, bigleak, leakyservice) and the pprofcheck
+# validator.
 # Usage: scripts/build-go.sh OUTDIR
 # Needs Debian's golang-go (Go 1.19) and golang-github-google-pprof-dev.
 # Offline, standard library only; safe to rerun.
@@ -25,12 +26,13 @@ unset GOROOT GOOS GOARCH
 echo "build-go.sh: $("$GO" version) -> $OUT" >&2
 (cd "$ROOT/samples/go" &&
 	GO111MODULE=on "$GO" build -o "$OUT/zoo" ./zoo &&
-	GO111MODULE=on "$GO" build -o "$OUT/bigleak" ./bigleak) ||
+	GO111MODULE=on "$GO" build -o "$OUT/bigleak" ./bigleak &&
+	GO111MODULE=on "$GO" build -o "$OUT/leakyservice" ./leakyservice) ||
 	die "building samples/go failed"
 (cd "$ROOT/tests/go/pprofcheck" &&
 	GOPATH=/usr/share/gocode GO111MODULE=off "$GO" build -o "$OUT/pprofcheck" .) ||
 	die "building tests/go/pprofcheck failed"
-for b in zoo bigleak pprofcheck; do
+for b in zoo bigleak leakyservice pprofcheck; do
 	[ -x "$OUT/$b" ] || die "$OUT/$b was not produced"
 done
-echo "build-go.sh: built $OUT/zoo $OUT/bigleak $OUT/pprofcheck" >&2
+echo "build-go.sh: built $OUT/zoo $OUT/bigleak $OUT/leakyservice $OUT/pprofcheck" >&2

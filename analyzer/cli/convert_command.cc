@@ -12,8 +12,9 @@
 namespace leakscan::cli {
 
 int run_convert(const ConvertOptions& options) {
-  auto snapshots = load_inputs(options.inputs, options.limits);
-  if (!snapshots) return kExitUsageOrInput;
+  auto loaded = load_inputs(options.inputs, options.limits, /*order_by_time=*/false);
+  if (!loaded) return kExitUsageOrInput;
+  const std::vector<Snapshot>* snapshots = &loaded->snapshots;
   if (options.to == "text") {
     std::FILE* out = stdout;
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);

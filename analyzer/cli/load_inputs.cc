@@ -1,27 +1,117 @@
 #include "analyzer/cli/load_inputs.h"
 
+#include <curl/curl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <memory>
+#include <numeric>
 
 #include "analyzer/readers/read_snapshots.h"
 
 namespace leakscan::cli {
+namespace {
 
-std::optional<std::vector<Snapshot>> load_inputs(const std::vector<std::string>& inputs,
-                                                 const ReadLimits& limits) {
-  std::vector<Snapshot> all;
+bool is_url(const std::string& input) {
+  return input.starts_with("http://") || input.starts_with("https://");
+}
+
+// GET with a bound on time and size; the body must fit in memory to be read anyway.
+Result<std::string> fetch(const std::string& url, const ReadLimits& limits) {
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), &curl_easy_cleanup);
+  if (!curl) return Error{fmt::format("{}: cannot start an HTTP client", url)};
+  struct Sink {
+    std::string body;
+    uint64_t limit;
+  } sink{{}, limits.max_input_bytes};
+  auto write = +[](char* data, size_t size, size_t count, void* user) -> size_t {
+    auto* out = static_cast<Sink*>(user);
+    if (out->body.size() + size * count > out->limit) return 0;  // curl stops with an error
+    out->body.append(data, size * count);
+    return size * count;
+  };
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, write);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 120L);
+  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_ACCEPT_ENCODING, "");
+  CURLcode rc = curl_easy_perform(curl.get());
+  if (rc != CURLE_OK) {
+    return Error{fmt::format("{}: fetch failed: {}", url, curl_easy_strerror(rc))};
+  }
+  long status = 0;
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (status != 200) return Error{fmt::format("{}: HTTP status {}", url, status)};
+  return std::move(sink.body);
+}
+
+std::optional<std::chrono::system_clock::time_point> modification_time(const std::string& path) {
+  struct stat st {};
+  if (path == "-" || ::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+}
+
+}  // namespace
+
+std::optional<LoadedInputs> load_inputs(const std::vector<std::string>& inputs,
+                                        const ReadLimits& limits, bool order_by_time) {
+  LoadedInputs loaded;
   for (const auto& input : inputs) {
-    auto snapshots = read_snapshots(input, limits);
+    Result<std::vector<Snapshot>> snapshots = Error{""};
+    std::optional<std::chrono::system_clock::time_point> fallback_time;
+    std::string fallback_origin = "order given";
+    if (is_url(input)) {
+      auto fetched_at = std::chrono::system_clock::now();
+      auto body = fetch(input, limits);
+      if (!body) {
+        fmt::print(stderr, "leakscan: {}\n", body.error().message);
+        return std::nullopt;
+      }
+      snapshots = read_snapshots_from_memory(*body, input, limits);
+      fallback_time = fetched_at;
+      fallback_origin = "time fetched";
+    } else {
+      snapshots = read_snapshots(input, limits);
+      fallback_time = modification_time(input);
+      if (fallback_time) fallback_origin = "file modification time";
+    }
     if (!snapshots) {
       fmt::print(stderr, "leakscan: {}\n", snapshots.error().message);
       return std::nullopt;
     }
     for (auto& snapshot : *snapshots) {
-      for (const auto& warning : snapshot.warnings)
+      for (const auto& warning : snapshot.warnings) {
         fmt::print(stderr, "leakscan: warning: {}\n", warning);
-      all.push_back(std::move(snapshot));
+      }
+      std::string origin = snapshot.captured_at ? "profile" : "order given";
+      if (!snapshot.captured_at && order_by_time) {
+        snapshot.captured_at = fallback_time;
+        origin = fallback_origin;
+      }
+      loaded.snapshots.push_back(std::move(snapshot));
+      loaded.origins.push_back(SnapshotOrigin{origin});
     }
   }
-  return all;
+  bool all_timed = std::all_of(loaded.snapshots.begin(), loaded.snapshots.end(),
+                               [](const Snapshot& s) { return s.captured_at.has_value(); });
+  if (order_by_time && all_timed && loaded.snapshots.size() > 1) {
+    std::vector<size_t> order(loaded.snapshots.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return *loaded.snapshots[a].captured_at < *loaded.snapshots[b].captured_at;
+    });
+    LoadedInputs sorted;
+    for (size_t index : order) {
+      sorted.snapshots.push_back(std::move(loaded.snapshots[index]));
+      sorted.origins.push_back(std::move(loaded.origins[index]));
+    }
+    return sorted;
+  }
+  return loaded;
 }
 
 }  // namespace leakscan::cli

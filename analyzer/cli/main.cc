@@ -1,30 +1,64 @@
-// The leakscan command line: parses arguments, calls the library, prints. Exit codes: 0 done,
-// 2 usage or input error (issue 3 adds 1 for "leaks found").
+// The leakscan command line: parses arguments, calls the library, prints. Exit codes: 0 done
+// and nothing --fail-on asks about, 1 found it, 2 usage or input error.
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "analyzer/cli/commands.h"
 
 namespace {
 
+void add_analysis_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options) {
+  app.add_option("--format", options.format, "Report format")
+      ->check(CLI::IsMember({"text", "json", "markdown", "sarif"}))
+      ->capture_default_str();
+  app.add_option("--min-wait", options.min_wait,
+                 "Wait that counts against a goroutine, for every kind (e.g. 90s, 5m; default: "
+                 "per anchor kind, see --config)");
+  app.add_option("--config", options.config, "Rules and thresholds to add (leakscan.toml)");
+  app.add_option("--baseline", options.baseline,
+                 "Accepted leaks with a reason and an expiry date (known-leaks.toml)");
+  app.add_option("--codeowners", options.codeowners, "CODEOWNERS file naming owners of the code");
+  app.add_option("--focus", options.focus,
+                 "Only goroutines with a frame or creator matching this regex (RE2)");
+  app.add_option("--ignore", options.ignore,
+                 "Leave out goroutines with a frame or creator matching this regex (RE2)");
+  app.add_option("--fail-on", options.fail_on, "Exit 1 when a leak (or a leak or suspect) is found")
+      ->check(CLI::IsMember({"leak", "suspect"}));
+  app.add_option("--color", options.color, "Colour: auto (on a terminal, unless NO_COLOR), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  app.add_flag("-v,--verbose", options.verbose,
+               "List every cluster and why goroutines were set aside");
+  app.add_option("--max-input-size", options.limits.max_input_bytes,
+                 "Refuse inputs larger than this many bytes after decompression")
+      ->capture_default_str();
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"leakscan: finds leaked goroutines and fibers in goroutine dumps and profiles",
                "leakscan"};
   app.set_version_flag("--version", "leakscan 0.1.0");
   app.footer(
+      "Inputs: pprof goroutine profiles (gzip or raw), debug=1 and debug=2 text, panics, fatal\n"
+      "errors, SIGQUIT dumps, logs holding them, '-' for stdin, and http:// pprof endpoints.\n"
+      "Several snapshots of one process are ordered by capture time; growth across them is\n"
+      "the strongest sign of a leak.\n\n"
       "Examples:\n"
-      "  leakscan goroutines.txt                 summary of a debug=2 dump, panic or SIGQUIT log\n"
-      "  curl -s host:6060/debug/pprof/goroutine | leakscan -\n"
-      "  leakscan convert dump.txt -o dump.pb.gz && go tool pprof -traces dump.pb.gz\n"
-      "  leakscan convert profile.pb.gz --to text");
+      "  leakscan goroutines.txt\n"
+      "  leakscan before.pb.gz after.pb.gz --fail-on leak\n"
+      "  leakscan http://127.0.0.1:6060/debug/pprof/goroutine?debug=2 --format json\n"
+      "  leakscan dump.txt --focus 'myservice/' --min-wait 10m --emit-pprof leaks.pb.gz\n"
+      "  leakscan diff old.txt new.txt\n"
+      "  leakscan convert dump.txt -o dump.pb.gz && go tool pprof -traces dump.pb.gz\n\n"
+      "Exit codes: 0 nothing found (or no --fail-on), 1 found what --fail-on names, 2 error.");
 
-  leakscan::cli::SummaryOptions summary;
-  app.add_option("files", summary.inputs, "Goroutine dumps or profiles ('-' for stdin)");
-  app.add_option("--max-input-size", summary.limits.max_input_bytes,
-                 "Refuse inputs larger than this many bytes after decompression")
-      ->capture_default_str();
+  leakscan::cli::AnalyzeOptions analyze;
+  app.add_option("inputs", analyze.inputs, "Snapshots of one process: files, '-', or URLs");
+  add_analysis_options(app, analyze);
+  app.add_option("--emit-pprof", analyze.emit_pprof,
+                 "Write the goroutines judged leaking to this pprof file (for go tool pprof)");
 
   leakscan::cli::ConvertOptions convert;
   auto* convert_cmd = app.add_subcommand(
@@ -48,6 +82,13 @@ int run(int argc, char** argv) {
       "  go tool pprof -tagfocus=state=chan -top goroutines.pb.gz\n"
       "  leakscan convert goroutine.pb.gz --to text -o -");
 
+  leakscan::cli::DiffOptions diff;
+  auto* diff_cmd = app.add_subcommand("diff", "How each cluster changed between two snapshots");
+  diff_cmd->add_option("old", diff.old_input, "The earlier snapshot")->required();
+  diff_cmd->add_option("new", diff.new_input, "The later snapshot")->required();
+  add_analysis_options(*diff_cmd, diff.analysis);
+  diff_cmd->footer("Example:\n  leakscan diff before.txt after.txt");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -55,11 +96,12 @@ int run(int argc, char** argv) {
     return code == 0 ? 0 : leakscan::cli::kExitUsageOrInput;
   }
   if (convert_cmd->parsed()) return leakscan::cli::run_convert(convert);
-  if (summary.inputs.empty()) {
+  if (diff_cmd->parsed()) return leakscan::cli::run_diff(diff);
+  if (analyze.inputs.empty()) {
     fmt::print(stderr, "{}", app.help());
     return leakscan::cli::kExitUsageOrInput;
   }
-  return leakscan::cli::run_summary(summary);
+  return leakscan::cli::run_analyze(analyze);
 }
 
 }  // namespace

@@ -60,10 +60,10 @@ class Remapper {
   Stack last_stack_to_;
 };
 
-}  // namespace
-
-void append_snapshot(Snapshot& into, Snapshot&& from) {
-  Remapper remap(into, from);
+// Moves `records`' threads and samples, whose ids and text belong to the table `remap` reads,
+// into `into`.
+void remap_into(Remapper& remap, Snapshot& into, Snapshot&& records) {
+  Snapshot& from = records;
   into.threads.reserve(into.threads.size() + from.threads.size());
   for (auto& thread : from.threads) {
     thread.status = remap.text(thread.status);
@@ -85,6 +85,29 @@ void append_snapshot(Snapshot& into, Snapshot&& from) {
   for (auto& warning : from.warnings) into.warnings.push_back(std::move(warning));
   from.threads.clear();
   from.samples.clear();
+}
+
+}  // namespace
+
+void append_snapshot(Snapshot& into, Snapshot&& from) {
+  Remapper remap(into, from);
+  remap_into(remap, into, std::move(from));
+}
+
+Snapshot subset_snapshot(const Snapshot& from, std::span<const size_t> threads,
+                         std::span<const size_t> samples) {
+  Snapshot chosen;
+  chosen.source = from.source;
+  chosen.format = from.format;
+  chosen.runtime = from.runtime;
+  chosen.captured_at = from.captured_at;
+  chosen.reason = from.reason;
+  Snapshot copy;  // the chosen records, still in `from`'s tables, then moved across
+  for (size_t index : threads) copy.threads.push_back(from.threads.at(index));
+  for (size_t index : samples) copy.samples.push_back(from.samples.at(index));
+  Remapper remap(chosen, from);
+  remap_into(remap, chosen, std::move(copy));
+  return chosen;
 }
 
 }  // namespace leakscan

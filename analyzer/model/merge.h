@@ -1,5 +1,7 @@
 #pragma once
 
+#include <span>
+
 #include "analyzer/model/snapshot.h"
 
 namespace leakscan {
@@ -8,5 +10,10 @@ namespace leakscan {
 // stacks and strings in `into`'s tables, as pprof's Merge does for profiles. `into` keeps its
 // own source, format, reason and capture time.
 void append_snapshot(Snapshot& into, Snapshot&& from);
+
+// A new snapshot with only the chosen threads and samples of `from` (indices into its
+// vectors), with its own tables: `leakscan --emit-pprof` writes just the leaking goroutines.
+Snapshot subset_snapshot(const Snapshot& from, std::span<const size_t> threads,
+                         std::span<const size_t> samples);
 
 }  // namespace leakscan

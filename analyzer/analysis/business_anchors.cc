@@ -1,0 +1,83 @@
+#include "analyzer/analysis/business_anchors.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace leakscan {
+namespace {
+
+constexpr size_t kMaxLabelValues = 5;
+
+void add_anchor(Cluster& cluster, std::string kind, std::string name) {
+  for (const auto& anchor : cluster.anchors) {
+    if (anchor.kind() == kind && anchor.name() == name) return;
+  }
+  report::Anchor& anchor = *cluster.anchors.insert(cluster.anchors.end(), report::Anchor{});
+  anchor.set_kind(std::move(kind));
+  anchor.set_name(std::move(name));
+}
+
+}  // namespace
+
+void BusinessAnchors::run(const AnalysisInput& input, std::vector<Cluster>& clusters) const {
+  for (auto& cluster : clusters) {
+    // Labels: every distinct value of an anchor label, a few at most.
+    std::set<std::string> label_values;
+    std::string entry_kind;
+    std::string entry_function;
+    for (size_t index : cluster.records) {
+      const GoroutineRecord& record = input.records[index];
+      for (const auto& label : record.labels) {
+        if (label.numeric || label_values.size() >= kMaxLabelValues) continue;
+        for (const auto& key : rules_.anchor_labels) {
+          if (label.key == key) label_values.insert(fmt::format("{}={}", label.key, label.str));
+        }
+      }
+      if (!entry_kind.empty()) continue;
+      // Entry frames: the program's frame nearest to the server's own.
+      const Snapshot& snapshot = input.snapshots[record.snapshot];
+      const Stack stack = record.stack;
+      for (size_t depth = 0; depth < stack.size() && entry_kind.empty(); ++depth) {
+        std::string_view function = snapshot.frame(stack[depth]).function;
+        for (const auto& rule : rules_.entries) {
+          if (!function_matches(rule.under, function)) continue;
+          for (size_t above = depth; above-- > 0;) {
+            std::string_view candidate = snapshot.frame(stack[above]).function;
+            if (is_user_function(candidate)) {
+              entry_kind = rule.kind;
+              entry_function = std::string(candidate);
+              break;
+            }
+          }
+          break;
+        }
+      }
+    }
+    for (const auto& value : label_values) add_anchor(cluster, "label", value);
+    if (!entry_kind.empty()) add_anchor(cluster, entry_kind, entry_function);
+    if (!cluster.created_by.function().empty()) {
+      add_anchor(cluster, "created_by",
+                 fmt::format("{} at {}:{}", cluster.created_by.function(),
+                             cluster.created_by.file(), cluster.created_by.line()));
+    }
+    if (owners_ != nullptr) {
+      // The creation site is where a fix goes; the blocking site when there is none.
+      std::string_view file = !cluster.created_by.file().empty() ? cluster.created_by.file()
+                                                                 : cluster.blocked_at.file();
+      for (const auto& owner : owners_->owners_of(file)) add_anchor(cluster, "owner", owner);
+    }
+
+    if (!entry_kind.empty()) {
+      cluster.anchor_kind = entry_kind;
+    } else if (!label_values.empty()) {
+      const std::string& first = *label_values.begin();
+      bool http = first.starts_with("http.") || first.starts_with("route=");
+      bool rpc = first.starts_with("grpc.") || first.starts_with("rpc.");
+      bool job = first.starts_with("job=") || first.starts_with("task=");
+      cluster.anchor_kind = http ? "http_handler" : rpc ? "grpc_method" : job ? "job" : "label";
+    }
+  }
+}
+
+}  // namespace leakscan

@@ -1,0 +1,70 @@
+#include "analyzer/analysis/dead_but_unfreed.h"
+
+#include <algorithm>
+#include <map>
+
+namespace leakscan {
+namespace {
+
+bool is_finishing(const Snapshot& snapshot, const GoroutineRecord& record) {
+  if (record.thread != nullptr && record.thread->state == ThreadState::kExiting) return true;
+  for (FrameId id : record.stack) {
+    std::string_view function = snapshot.frame(id).function;
+    if (function == "runtime.Goexit" || function == "runtime.goexit0" ||
+        function == "runtime.goexit1") {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void DeadButUnfreed::run(AnalysisInput& input) const {
+  for (auto& record : input.records) {
+    if (record.disposition != Disposition::kKept) continue;
+    const Snapshot& snapshot = input.snapshots[record.snapshot];
+    if (record.thread != nullptr && record.thread->state == ThreadState::kExited) {
+      record.disposition = Disposition::kExited;
+      record.why = "ended, memory not yet released";
+    } else if (is_finishing(snapshot, record)) {
+      record.disposition = Disposition::kFinishing;
+      record.why = "finishing (deferred calls after runtime.Goexit), not blocked";
+    }
+  }
+}
+
+std::vector<report::DeadButUnfreed> DeadButUnfreed::findings(const AnalysisInput& input) const {
+  if (input.snapshots.empty()) return {};
+  auto last = static_cast<uint32_t>(input.snapshots.size() - 1);
+  const Snapshot& snapshot = input.snapshots[last];
+  // (kind, creation site) -> count
+  std::map<std::pair<Disposition, FrameId>, int64_t> counts;
+  for (const auto& record : input.records) {
+    if (record.snapshot != last) continue;
+    if (record.disposition != Disposition::kExited && record.disposition != Disposition::kFinishing) {
+      continue;
+    }
+    counts[{record.disposition, record.created_by}] += record.count;
+  }
+  std::vector<report::DeadButUnfreed> out;
+  for (const auto& [key, count] : counts) {
+    report::DeadButUnfreed& finding = out.emplace_back();
+    bool exited = key.first == Disposition::kExited;
+    finding.set_kind(exited ? "exited_not_released" : "finishing");
+    finding.set_count(count);
+    if (key.second != kNoFrame) {
+      const Frame& frame = snapshot.frame(key.second);
+      finding.mutable_created_by()->set_function(std::string(frame.function));
+      finding.mutable_created_by()->set_file(std::string(frame.file));
+      finding.mutable_created_by()->set_line(frame.line);
+    }
+    finding.set_explanation(exited ? "ended, but their stacks and records are still held"
+                                   : "finishing (running deferred calls), not blocked");
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.count() > b.count(); });
+  return out;
+}
+
+}  // namespace leakscan

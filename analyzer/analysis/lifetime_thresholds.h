@@ -1,0 +1,41 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <vector>
+
+#include "analyzer/analysis/cluster.h"
+#include "analyzer/analysis/rules.h"
+
+namespace leakscan {
+
+// Layer 5. Judges each cluster: how long its goroutines have waited against the threshold for
+// its anchor kind, and across snapshots how its count moves. Steady growth is the strongest
+// sign of a leak and the only one debug=0/1 inputs carry; a count that holds steady is a pool
+// or a long-lived loop, however long it waits. Every verdict comes with its reasons in words.
+class LifetimeThresholds {
+ public:
+  // `capture_seconds`: each snapshot's capture time in seconds, where known.
+  // `min_wait`: --min-wait, replacing every threshold.
+  LifetimeThresholds(const Rules& rules, std::vector<std::optional<double>> capture_seconds,
+                     std::optional<std::chrono::nanoseconds> min_wait)
+      : rules_(rules), capture_seconds_(std::move(capture_seconds)), min_wait_(min_wait) {}
+
+  void run(const AnalysisInput& input, std::vector<Cluster>& clusters) const;
+
+ private:
+  void judge(const AnalysisInput& input, Cluster& cluster) const;
+  std::optional<double> minutes_between_first_and_last() const;
+  // The oldest goroutine's least age by its id: ids only grow, so an id no larger than an
+  // earlier snapshot's largest id was created before that snapshot.
+  std::optional<double> age_by_id_seconds(const AnalysisInput& input, const Cluster& cluster) const;
+
+  const Rules& rules_;
+  std::vector<std::optional<double>> capture_seconds_;
+  std::optional<std::chrono::nanoseconds> min_wait_;
+};
+
+// 12345 -> "12,345"
+std::string with_thousands(int64_t value);
+
+}  // namespace leakscan

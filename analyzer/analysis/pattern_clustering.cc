@@ -1,0 +1,127 @@
+#include "analyzer/analysis/pattern_clustering.h"
+
+#include <fmt/format.h>
+
+#include <unordered_map>
+
+namespace leakscan {
+namespace {
+
+// FNV-1a: stable across runs and machines, unlike std::hash.
+uint64_t stable_hash(std::string_view text) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+report::Frame to_report_frame(const Snapshot& snapshot, FrameId id) {
+  report::Frame out;
+  if (id == kNoFrame) return out;
+  const Frame& frame = snapshot.frame(id);
+  out.set_function(std::string(frame.function));
+  out.set_file(std::string(frame.file));
+  out.set_line(frame.line);
+  return out;
+}
+
+// Within one snapshot, goroutines with the same interned stack, creator and status share a
+// fingerprint: computing it once per such group keeps the pass linear and cheap.
+struct GroupKey {
+  const FrameId* stack;
+  size_t stack_size;
+  FrameId created_by;
+  const char* operation;
+  size_t operation_size;
+  bool operator==(const GroupKey&) const = default;
+};
+struct GroupKeyHash {
+  size_t operator()(const GroupKey& key) const {
+    return std::hash<const void*>{}(key.stack) ^ (key.stack_size * 0x9e3779b97f4a7c15ULL) ^
+           (static_cast<size_t>(key.created_by) << 17) ^ std::hash<const void*>{}(key.operation);
+  }
+};
+
+}  // namespace
+
+std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
+  std::vector<Cluster> clusters;
+  std::unordered_map<std::string, uint32_t> by_key;
+  const size_t snapshots = input.snapshots.size();
+  const auto last = static_cast<uint32_t>(snapshots - 1);
+  // Per cluster, how often each distinct stack of the last snapshot occurs.
+  std::vector<std::unordered_map<const FrameId*, int64_t>> stack_counts;
+
+  uint32_t current_snapshot = UINT32_MAX;
+  std::unordered_map<GroupKey, uint32_t, GroupKeyHash> groups;
+  for (size_t index = 0; index < input.records.size(); ++index) {
+    GoroutineRecord& record = input.records[index];
+    if (record.disposition != Disposition::kKept) continue;
+    if (record.snapshot != current_snapshot) {
+      groups.clear();  // FrameIds and interned stacks are per snapshot
+      current_snapshot = record.snapshot;
+    }
+    const Snapshot& snapshot = input.snapshots[record.snapshot];
+    GroupKey group{record.stack.data(), record.stack.size(), record.created_by,
+                   record.blocking_operation.data(), record.blocking_operation.size()};
+    auto found = groups.find(group);
+    uint32_t cluster_index = 0;
+    if (found != groups.end()) {
+      cluster_index = found->second;
+    } else {
+      std::string_view blocked = record.blocked_at != kNoFrame
+                                     ? snapshot.frame(record.blocked_at).function
+                                     : std::string_view("(no frames)");
+      std::string_view creator =
+          record.created_by != kNoFrame ? snapshot.frame(record.created_by).function : "";
+      std::string key = fmt::format("{}\x1f{}\x1f{}", record.blocking_operation, blocked, creator);
+      auto [it, added] = by_key.try_emplace(key, static_cast<uint32_t>(clusters.size()));
+      if (added) {
+        Cluster& cluster = clusters.emplace_back();
+        cluster.key = key;
+        cluster.id = fmt::format("{:016x}", stable_hash(key));
+        cluster.blocking_operation = std::string(record.blocking_operation);
+        if (record.thread != nullptr) cluster.status = std::string(record.thread->status);
+        cluster.blocked_at = to_report_frame(snapshot, record.blocked_at);
+        cluster.created_by = to_report_frame(snapshot, record.created_by);
+        cluster.count_per_snapshot.assign(snapshots, 0);
+        stack_counts.emplace_back();
+      }
+      cluster_index = it->second;
+      groups.emplace(group, cluster_index);
+    }
+    record.cluster = cluster_index;
+    Cluster& cluster = clusters[cluster_index];
+    cluster.records.push_back(index);
+    cluster.count_per_snapshot[record.snapshot] += record.count;
+    if (record.snapshot != last) continue;
+    if (record.thread != nullptr) {
+      cluster.min_id = std::min(cluster.min_id, record.thread->id);
+      cluster.max_id = std::max(cluster.max_id, record.thread->id);
+      if (record.thread->wait) {
+        cluster.waits_seconds.push_back(std::chrono::duration<double>(*record.thread->wait).count());
+      }
+    }
+    if (!record.stack.empty()) {
+      int64_t& seen = stack_counts[cluster_index][record.stack.data()];
+      seen += record.count;
+      if (cluster.representative_stack.empty() ||
+          seen > stack_counts[cluster_index][cluster.representative_stack.data()]) {
+        cluster.representative_snapshot = record.snapshot;
+        cluster.representative_stack = record.stack;
+      }
+    }
+  }
+  // Clusters absent from the last snapshot keep a representative from where they were seen.
+  for (auto& cluster : clusters) {
+    if (!cluster.representative_stack.empty() || cluster.records.empty()) continue;
+    const GoroutineRecord& record = input.records[cluster.records.front()];
+    cluster.representative_snapshot = record.snapshot;
+    cluster.representative_stack = record.stack;
+  }
+  return clusters;
+}
+
+}  // namespace leakscan

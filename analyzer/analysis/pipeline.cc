@@ -1,0 +1,211 @@
+#include "analyzer/analysis/pipeline.h"
+
+#include <fmt/format.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+
+#include "analyzer/analysis/business_anchors.h"
+#include "analyzer/analysis/dead_but_unfreed.h"
+#include "analyzer/analysis/lifetime_thresholds.h"
+#include "analyzer/analysis/pattern_clustering.h"
+#include "analyzer/analysis/system_frame_filter.h"
+
+namespace leakscan {
+namespace {
+
+std::vector<GoroutineRecord> make_records(std::span<const Snapshot> snapshots) {
+  std::vector<GoroutineRecord> records;
+  size_t total = 0;
+  for (const auto& snapshot : snapshots) total += snapshot.threads.size() + snapshot.samples.size();
+  records.reserve(total);
+  for (size_t i = 0; i < snapshots.size(); ++i) {
+    for (const auto& thread : snapshots[i].threads) {
+      GoroutineRecord& record = records.emplace_back();
+      record.snapshot = static_cast<uint32_t>(i);
+      record.thread = &thread;
+      record.stack = thread.stack;
+      record.labels = thread.labels;
+      record.created_by = thread.created_by;
+    }
+    for (const auto& sample : snapshots[i].samples) {
+      GoroutineRecord& record = records.emplace_back();
+      record.snapshot = static_cast<uint32_t>(i);
+      record.count = sample.count;
+      record.sample = &sample;
+      record.stack = sample.stack;
+      record.labels = sample.labels;
+    }
+  }
+  return records;
+}
+
+// --focus and --ignore match any frame's function or the creator's.
+Status apply_focus(const AnalysisOptions& options, AnalysisInput& input) {
+  if (options.focus.empty() && options.ignore.empty()) return Ok{};
+  std::optional<RE2> focus;
+  std::optional<RE2> ignore;
+  if (!options.focus.empty()) {
+    focus.emplace(options.focus, RE2::Quiet);
+    if (!focus->ok()) return Error{fmt::format("--focus: {}", focus->error())};
+  }
+  if (!options.ignore.empty()) {
+    ignore.emplace(options.ignore, RE2::Quiet);
+    if (!ignore->ok()) return Error{fmt::format("--ignore: {}", ignore->error())};
+  }
+  for (auto& record : input.records) {
+    const Snapshot& snapshot = input.snapshots[record.snapshot];
+    auto any = [&](const RE2& pattern) {
+      for (FrameId id : record.stack) {
+        if (RE2::PartialMatch(snapshot.frame(id).function, pattern)) return true;
+      }
+      return record.created_by != kNoFrame &&
+             RE2::PartialMatch(snapshot.frame(record.created_by).function, pattern);
+    };
+    if ((focus && !any(*focus)) || (ignore && any(*ignore))) {
+      record.disposition = Disposition::kFiltered;
+      record.why = focus && !any(*focus) ? "not matched by --focus" : "matched by --ignore";
+    }
+  }
+  return Ok{};
+}
+
+int verdict_rank(report::Verdict verdict) {
+  switch (verdict) {
+    case report::LEAK: return 0;
+    case report::SUSPECT: return 1;
+    default: return 2;
+  }
+}
+
+void fill_cluster(const AnalysisInput& input, const Cluster& cluster, int64_t total,
+                  report::Cluster& out) {
+  out.set_id(cluster.id);
+  out.set_verdict(cluster.verdict);
+  for (const auto& reason : cluster.reasons) out.add_reasons(reason);
+  out.set_state(cluster.status.empty() ? cluster.blocking_operation : cluster.status);
+  out.set_blocking_operation(cluster.blocking_operation);
+  *out.mutable_blocked_at() = cluster.blocked_at;
+  *out.mutable_created_by() = cluster.created_by;
+  for (const auto& anchor : cluster.anchors) *out.add_anchors() = anchor;
+  out.set_count(cluster.last_count());
+  out.set_share(total > 0 ? static_cast<double>(cluster.last_count()) / static_cast<double>(total)
+                          : 0);
+  if (cluster.min_id != UINT64_MAX) {
+    out.set_min_goroutine_id(cluster.min_id);
+    out.set_max_goroutine_id(cluster.max_id);
+  }
+  if (!cluster.waits_seconds.empty()) {
+    std::vector<double> waits = cluster.waits_seconds;
+    std::sort(waits.begin(), waits.end());
+    auto* wait = out.mutable_wait();
+    wait->set_min_seconds(waits.front());
+    wait->set_median_seconds(waits[waits.size() / 2]);
+    wait->set_max_seconds(waits.back());
+    wait->set_lower_bound(input.snapshots.back().format == SourceFormat::kGoTraceback);
+  }
+  for (int64_t count : cluster.count_per_snapshot) out.add_count_per_snapshot(count);
+  out.set_growth_per_minute(cluster.growth_per_minute);
+  out.set_monotonic_growth(cluster.monotonic_growth);
+  const Snapshot& snapshot = input.snapshots[cluster.representative_snapshot];
+  for (FrameId id : cluster.representative_stack) {
+    const Frame& frame = snapshot.frame(id);
+    auto* out_frame = out.add_stack();
+    out_frame->set_function(std::string(frame.function));
+    out_frame->set_file(std::string(frame.file));
+    out_frame->set_line(frame.line);
+  }
+  out.set_baseline_reason(cluster.baseline_reason);
+  out.set_threshold_seconds(cluster.threshold_seconds);
+}
+
+}  // namespace
+
+Result<Analysis> analyze(std::span<const Snapshot> snapshots,
+                         std::span<const SnapshotOrigin> origins, const AnalysisOptions& options) {
+  if (snapshots.empty()) return Error{"no snapshot to analyze"};
+  Analysis analysis;
+  analysis.input.snapshots = snapshots;
+  analysis.input.records = make_records(snapshots);
+  auto focused = apply_focus(options, analysis.input);
+  if (!focused) return focused.error();
+
+  SystemFrameFilter(options.rules).run(analysis.input);
+  DeadButUnfreed dead;
+  dead.run(analysis.input);
+  analysis.clusters = PatternClustering().run(analysis.input);
+  BusinessAnchors(options.rules, options.owners).run(analysis.input, analysis.clusters);
+  std::vector<std::optional<double>> capture_seconds;
+  for (const auto& snapshot : snapshots) {
+    capture_seconds.push_back(
+        snapshot.captured_at
+            ? std::optional<double>(std::chrono::duration<double>(
+                                        snapshot.captured_at->time_since_epoch())
+                                        .count())
+            : std::nullopt);
+  }
+  LifetimeThresholds(options.rules, capture_seconds, options.min_wait)
+      .run(analysis.input, analysis.clusters);
+  analysis.warnings = apply_baseline(options.baseline, options.today, analysis.clusters);
+
+  std::stable_sort(analysis.clusters.begin(), analysis.clusters.end(),
+                   [](const Cluster& a, const Cluster& b) {
+                     if (verdict_rank(a.verdict) != verdict_rank(b.verdict)) {
+                       return verdict_rank(a.verdict) < verdict_rank(b.verdict);
+                     }
+                     if (a.last_count() != b.last_count()) return a.last_count() > b.last_count();
+                     return a.id < b.id;
+                   });
+
+  report::Report& report = analysis.report;
+  report.set_leakscan_version("0.1.0");
+  report.set_rules_version(options.rules.version);
+  for (size_t i = 0; i < snapshots.size(); ++i) {
+    const Snapshot& snapshot = snapshots[i];
+    auto* info = report.add_snapshots();
+    info->set_source(snapshot.source);
+    info->set_format(std::string(to_string(snapshot.format)));
+    info->set_runtime(std::string(to_string(snapshot.runtime)));
+    if (snapshot.captured_at) {
+      info->set_captured_at_unix_nanos(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                           snapshot.captured_at->time_since_epoch())
+                                           .count());
+    }
+    if (i < origins.size()) info->set_capture_time_origin(origins[i].capture_time_origin);
+    info->set_goroutines(snapshot.goroutine_count());
+    info->set_reason(snapshot.reason);
+  }
+  const auto last = static_cast<uint32_t>(snapshots.size() - 1);
+  int64_t total = snapshots.back().goroutine_count();
+  auto* summary = report.mutable_summary();
+  summary->set_goroutines(total);
+  for (const auto& record : analysis.input.records) {
+    if (record.snapshot != last) continue;
+    if (record.disposition == Disposition::kSystem) {
+      summary->set_dropped_system(summary->dropped_system() + record.count);
+    } else if (record.disposition == Disposition::kFinishing ||
+               record.disposition == Disposition::kExited) {
+      summary->set_finishing(summary->finishing() + record.count);
+    }
+  }
+  for (const auto& cluster : analysis.clusters) {
+    fill_cluster(analysis.input, cluster, total, *report.add_clusters());
+    summary->set_clusters(summary->clusters() + 1);
+    if (!cluster.baseline_reason.empty()) {
+      summary->set_baselined(summary->baselined() + 1);
+      continue;
+    }
+    if (cluster.verdict == report::LEAK) {
+      summary->set_leaks(summary->leaks() + 1);
+      summary->set_leaked_goroutines(summary->leaked_goroutines() + cluster.last_count());
+    } else if (cluster.verdict == report::SUSPECT) {
+      summary->set_suspects(summary->suspects() + 1);
+    }
+  }
+  for (auto& finding : dead.findings(analysis.input)) {
+    *report.add_dead_but_unfreed() = std::move(finding);
+  }
+  return analysis;
+}
+
+}  // namespace leakscan

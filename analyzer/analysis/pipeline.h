@@ -1,0 +1,47 @@
+// The analysis: five layers over the snapshots of one process, and the report they make.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "analyzer/analysis/baseline.h"
+#include "analyzer/analysis/cluster.h"
+#include "analyzer/analysis/codeowners.h"
+#include "analyzer/analysis/rules.h"
+#include "analyzer/model/result.h"
+#include "proto/leakscan_report.pb.h"
+
+namespace leakscan {
+
+struct AnalysisOptions {
+  Rules rules = default_rules();
+  std::optional<std::chrono::nanoseconds> min_wait;  // replaces every threshold
+  std::string focus;   // RE2: keep only goroutines with a frame or creator matching
+  std::string ignore;  // RE2: leave out goroutines with a frame or creator matching
+  const CodeOwners* owners = nullptr;
+  std::vector<BaselineEntry> baseline;
+  std::chrono::sys_days today = std::chrono::floor<std::chrono::days>(
+      std::chrono::system_clock::now());
+};
+
+// Where each snapshot's capture time came from, for the report ("profile", "file modification
+// time", "order given").
+struct SnapshotOrigin {
+  std::string capture_time_origin;
+};
+
+struct Analysis {
+  report::Report report;
+  AnalysisInput input;            // every goroutine with what the layers decided, for -v
+  std::vector<Cluster> clusters;  // in report order
+  std::vector<std::string> warnings;
+};
+
+// `snapshots` in capture order, all of one process. The analysis keeps pointers into them.
+Result<Analysis> analyze(std::span<const Snapshot> snapshots,
+                         std::span<const SnapshotOrigin> origins, const AnalysisOptions& options);
+
+}  // namespace leakscan

@@ -1,0 +1,71 @@
+// The rules the five layers apply: data, not code. The built-in set (default_rules.toml) is
+// compiled in; a config file adds rules and overrides thresholds.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analyzer/model/result.h"
+
+namespace leakscan {
+
+struct BlockingRule {
+  std::vector<std::string> functions;
+  std::string operation;
+};
+
+// A goroutine that is the runtime's or the standard library's own (layer 1). Every field that
+// is set must match.
+struct SystemRule {
+  std::string any_function;  // exact, or a prefix ending in '*'
+  std::string top_function;
+  std::string created_by;
+  bool no_user_frame = false;
+  bool created_by_runtime = false;  // created by a runtime/standard-library function, or unknown
+  std::string why;
+};
+
+struct EntryRule {
+  std::string under;  // the first user frame above this function is the entry
+  std::string kind;   // http_handler, grpc_method, job
+};
+
+struct Rules {
+  std::string version;
+  std::vector<BlockingRule> blocking;
+  std::vector<SystemRule> system;
+  std::vector<std::string> anchor_labels;
+  std::vector<EntryRule> entries;
+  // Wait thresholds by anchor kind; "default" for everything else.
+  std::map<std::string, std::chrono::nanoseconds, std::less<>> thresholds;
+  int64_t pile_up = 1000;
+  int64_t growth_two_snapshots = 10;
+
+  std::chrono::nanoseconds threshold_for(std::string_view anchor_kind) const;
+};
+
+// The compiled-in rules.
+const Rules& default_rules();
+
+// Parses TOML rules text; `name` appears in errors ("leakscan.toml:12:3: ...").
+Result<Rules> parse_rules(std::string_view toml, const std::string& name);
+
+// Adds a config file's rules to `base`: lists are appended, thresholds and numbers replaced.
+Result<Rules> load_config(const Rules& base, const std::string& path);
+
+// Reads `path` and parses it as TOML; errors name the file, line and column.
+Result<std::string> read_text_file(const std::string& path, std::string_view what);
+
+// "90s", "5m", "1h30m", "24h", "250ms": Go's time.ParseDuration units.
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
+std::string format_duration(std::chrono::nanoseconds duration);
+
+// True when `pattern` (exact, or a prefix ending in '*') matches `function`.
+bool function_matches(std::string_view pattern, std::string_view function);
+
+}  // namespace leakscan

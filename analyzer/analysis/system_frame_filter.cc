@@ -1,0 +1,84 @@
+#include "analyzer/analysis/system_frame_filter.h"
+
+namespace leakscan {
+
+void SystemFrameFilter::run(AnalysisInput& input) const {
+  for (auto& record : input.records) {
+    if (record.disposition != Disposition::kKept) continue;
+    classify(input.snapshots[record.snapshot], record);
+  }
+}
+
+void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& record) const {
+  const Stack stack = record.stack;
+  // The outermost frame a blocking rule names, below the program's own code, says what the
+  // goroutine waits for: sync.(*WaitGroup).Wait rather than the sync.runtime_Semacquire it
+  // calls, runtime.chanrecv1 rather than runtime.gopark.
+  for (FrameId id : stack) {
+    std::string_view function = snapshot.frame(id).function;
+    if (is_user_function(function)) break;
+    for (const auto& rule : rules_.blocking) {
+      for (const auto& name : rule.functions) {
+        if (name == function) record.blocking_operation = rule.operation;
+      }
+    }
+  }
+  // The runtime's status is more precise where it refines the same operation ("chan receive
+  // (nil chan)"), and all there is where runtime frames are hidden (debug=2 before Go 1.21).
+  std::string_view status = record.thread != nullptr ? record.thread->status : "";
+  if (!status.empty() && (record.blocking_operation.empty() ||
+                          status.starts_with(record.blocking_operation))) {
+    record.blocking_operation = status;
+  }
+  // debug=1 profiles print no runtime frame and no status: the operation is not in the input.
+  if (record.blocking_operation.empty()) record.blocking_operation = "an unknown operation";
+
+  for (size_t depth = 0; depth < stack.size(); ++depth) {
+    if (is_user_function(snapshot.frame(stack[depth]).function)) {
+      record.blocked_at = stack[depth];
+      record.blocked_depth = depth;
+      break;
+    }
+  }
+  if (record.blocked_at == kNoFrame && !stack.empty()) record.blocked_at = stack.front();
+
+  for (const auto& rule : rules_.system) {
+    if (matches(rule, snapshot, record)) {
+      record.disposition = Disposition::kSystem;
+      record.why = rule.why;
+      return;
+    }
+  }
+}
+
+bool SystemFrameFilter::matches(const SystemRule& rule, const Snapshot& snapshot,
+                                const GoroutineRecord& record) const {
+  const Stack stack = record.stack;
+  if (!rule.top_function.empty()) {
+    if (stack.empty() || !function_matches(rule.top_function, snapshot.frame(stack[0]).function)) {
+      return false;
+    }
+  }
+  if (!rule.any_function.empty()) {
+    bool found = false;
+    for (FrameId id : stack) {
+      if (function_matches(rule.any_function, snapshot.frame(id).function)) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  std::string_view creator =
+      record.created_by != kNoFrame ? snapshot.frame(record.created_by).function : "";
+  if (!rule.created_by.empty() && !function_matches(rule.created_by, creator)) return false;
+  if (rule.created_by_runtime && is_user_function(creator)) return false;
+  if (rule.no_user_frame) {
+    for (FrameId id : stack) {
+      if (is_user_function(snapshot.frame(id).function)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace leakscan

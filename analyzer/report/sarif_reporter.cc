@@ -1,0 +1,106 @@
+#include <fmt/format.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include "analyzer/report/reporters.h"
+
+namespace leakscan {
+namespace {
+
+using google::protobuf::ListValue;
+using google::protobuf::Struct;
+using google::protobuf::Value;
+
+// SARIF is a JSON schema; protobuf's Struct writes it, so no JSON is written by hand here.
+Value text(std::string_view value) {
+  Value out;
+  out.set_string_value(std::string(value));
+  return out;
+}
+Value number(double value) {
+  Value out;
+  out.set_number_value(value);
+  return out;
+}
+Value object(std::initializer_list<std::pair<const char*, Value>> fields) {
+  Value out;
+  auto* map = out.mutable_struct_value()->mutable_fields();
+  for (const auto& [key, value] : fields) (*map)[key] = value;
+  return out;
+}
+Value list(std::vector<Value> items) {
+  Value out;
+  for (auto& item : items) *out.mutable_list_value()->add_values() = std::move(item);
+  return out;
+}
+
+Value rule(std::string_view id, std::string_view description) {
+  return object({{"id", text(id)},
+                 {"shortDescription", object({{"text", text(description)}})},
+                 {"helpUri", text("https://github.com/leakscan/leakscan#the-analysis")}});
+}
+
+Value result(const report::Cluster& cluster) {
+  // A fix goes where the goroutine is created; the blocking site when the creator is unknown.
+  const report::Frame& site =
+      !cluster.created_by().file().empty() ? cluster.created_by() : cluster.blocked_at();
+  std::string message;
+  for (const auto& reason : cluster.reasons()) {
+    if (!message.empty()) message += "; ";
+    message += reason;
+  }
+  std::vector<Value> related;
+  if (&site != &cluster.blocked_at() && !cluster.blocked_at().file().empty()) {
+    related.push_back(object(
+        {{"id", number(1)},
+         {"message", object({{"text", text("blocked here")}})},
+         {"physicalLocation",
+          object({{"artifactLocation", object({{"uri", text(cluster.blocked_at().file())}})},
+                  {"region", object({{"startLine",
+                                      number(static_cast<double>(cluster.blocked_at().line()))}})}})}}));
+  }
+  return object(
+      {{"ruleId", text(cluster.verdict() == report::LEAK ? "goroutine-leak" : "goroutine-leak-suspect")},
+       {"level", text(cluster.verdict() == report::LEAK ? "error" : "warning")},
+       {"message", object({{"text", text(message)}})},
+       {"locations",
+        list({object({{"physicalLocation",
+                       object({{"artifactLocation", object({{"uri", text(site.file())}})},
+                               {"region", object({{"startLine",
+                                                   number(static_cast<double>(std::max<int64_t>(
+                                                       site.line(), 1)))}})}})}})})},
+       {"relatedLocations", list(std::move(related))},
+       {"partialFingerprints", object({{"leakscanCluster/v1", text(cluster.id())}})}});
+}
+
+}  // namespace
+
+Result<std::string> sarif_report(const report::Report& report) {
+  std::vector<Value> results;
+  for (const auto& cluster : report.clusters()) {
+    if (cluster.verdict() == report::EXPECTED || !cluster.baseline_reason().empty()) continue;
+    results.push_back(result(cluster));
+  }
+  Value sarif = object(
+      {{"$schema", text("https://json.schemastore.org/sarif-2.1.0.json")},
+       {"version", text("2.1.0")},
+       {"runs",
+        list({object(
+            {{"tool",
+              object({{"driver",
+                       object({{"name", text("leakscan")},
+                               {"version", text(report.leakscan_version())},
+                               {"rules", list({rule("goroutine-leak",
+                                                    "Goroutines created here block forever"),
+                                               rule("goroutine-leak-suspect",
+                                                    "Goroutines created here may block forever")})}})}})},
+             {"results", list(std::move(results))}})})}});
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  auto status = google::protobuf::util::MessageToJsonString(sarif.struct_value(), &json, options);
+  if (!status.ok()) return Error{std::string(status.message())};
+  return json;
+}
+
+}  // namespace leakscan

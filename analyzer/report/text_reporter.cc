@@ -1,0 +1,164 @@
+#include <fmt/format.h>
+
+#include <map>
+
+#include "analyzer/analysis/lifetime_thresholds.h"
+#include "analyzer/report/reporters.h"
+
+namespace leakscan {
+namespace {
+
+struct Style {
+  bool color;
+  std::string paint(std::string_view text, std::string_view code) const {
+    return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : std::string(text);
+  }
+};
+
+std::string_view verdict_word(report::Verdict verdict) {
+  switch (verdict) {
+    case report::LEAK: return "LEAK";
+    case report::SUSPECT: return "SUSPECT";
+    default: return "expected";
+  }
+}
+
+std::string location(const report::Frame& frame) {
+  if (frame.file().empty()) return frame.function();
+  // The file's last two path elements are enough to find it and keep the line short.
+  std::string_view file = frame.file();
+  size_t cut = file.rfind('/');
+  if (cut != std::string_view::npos && cut > 0) cut = file.rfind('/', cut - 1);
+  if (cut != std::string_view::npos) file.remove_prefix(cut + 1);
+  return fmt::format("{} ({}:{})", frame.function(), file, frame.line());
+}
+
+void write_cluster(const report::Cluster& cluster, const Style& style, const TextOptions& options,
+                   std::FILE* out) {
+  std::string word(verdict_word(cluster.verdict()));
+  std::string code = cluster.verdict() == report::LEAK      ? "1;31"
+                     : cluster.verdict() == report::SUSPECT ? "1;33"
+                                                            : "2";
+  fmt::print(out, "{}  {} goroutine{} ({:.1f}%) blocked on {}\n", style.paint(word, code),
+             with_thousands(cluster.count()), cluster.count() == 1 ? "" : "s",
+             cluster.share() * 100, cluster.blocking_operation());
+  std::string indent(word.size() + 2, ' ');
+  fmt::print(out, "{}in {}\n", indent, location(cluster.blocked_at()));
+  if (!cluster.created_by().function().empty()) {
+    fmt::print(out, "{}created by {}\n", indent, location(cluster.created_by()));
+  }
+  std::vector<std::string> facts;
+  for (const auto& anchor : cluster.anchors()) {
+    if (anchor.kind() == "created_by") continue;
+    facts.push_back(anchor.kind() == "label" ? anchor.name()
+                                             : fmt::format("{} {}", anchor.kind(), anchor.name()));
+  }
+  if (cluster.has_wait()) {
+    auto as_duration = [](double seconds) {
+      return format_duration(std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9)));
+    };
+    facts.push_back(fmt::format("waited up to {}{} (median {})",
+                                cluster.wait().lower_bound() ? "≥ " : "",
+                                as_duration(cluster.wait().max_seconds()),
+                                as_duration(cluster.wait().median_seconds())));
+  }
+  if (cluster.count_per_snapshot_size() >= 2) {
+    std::vector<std::string> counts;
+    for (int64_t count : cluster.count_per_snapshot()) counts.push_back(with_thousands(count));
+    std::string growth = fmt::format("counts {}", fmt::join(counts, " → "));
+    if (cluster.growth_per_minute() != 0) {
+      growth += fmt::format(" ({:+.1f}/min)", cluster.growth_per_minute());
+    }
+    facts.push_back(growth);
+  }
+  if (cluster.max_goroutine_id() != 0) {
+    facts.push_back(cluster.min_goroutine_id() == cluster.max_goroutine_id()
+                        ? fmt::format("id {}", cluster.min_goroutine_id())
+                        : fmt::format("ids {}–{}", cluster.min_goroutine_id(),
+                                      cluster.max_goroutine_id()));
+  }
+  if (!facts.empty()) fmt::print(out, "{}{}\n", indent, fmt::join(facts, " · "));
+  for (int i = 0; i < cluster.reasons_size(); ++i) {
+    fmt::print(out, "{}{} {}\n", indent, i == 0 ? "why:" : "    ", cluster.reasons(i));
+  }
+  if (!cluster.baseline_reason().empty()) {
+    fmt::print(out, "{}accepted in the baseline: {}\n", indent, cluster.baseline_reason());
+  }
+  if (cluster.verdict() != report::EXPECTED || options.verbose) {
+    fmt::print(out, "{}stack:\n", indent);
+    int shown = 0;
+    for (const auto& frame : cluster.stack()) {
+      if (static_cast<size_t>(shown++) >= options.max_frames) {
+        fmt::print(out, "{}  ... {} more\n", indent, cluster.stack_size() - shown + 1);
+        break;
+      }
+      fmt::print(out, "{}  {}\n", indent, location(frame));
+    }
+  }
+  fmt::print(out, "\n");
+}
+
+}  // namespace
+
+void write_text_report(const Analysis& analysis, const TextOptions& options, std::FILE* out) {
+  const report::Report& report = analysis.report;
+  Style style{options.color};
+  const auto& summary = report.summary();
+  const auto& last = report.snapshots(report.snapshots_size() - 1);
+  if (report.snapshots_size() == 1) {
+    fmt::print(out, "{}: {} goroutines ({}{})\n", last.source(), with_thousands(last.goroutines()),
+               last.format(), last.reason().empty() ? "" : ", " + last.reason());
+  } else {
+    fmt::print(out, "{} snapshots, oldest first:\n", report.snapshots_size());
+    for (const auto& snapshot : report.snapshots()) {
+      fmt::print(out, "  {}: {} goroutines ({})\n", snapshot.source(),
+                 with_thousands(snapshot.goroutines()), snapshot.format());
+    }
+  }
+  fmt::print(out, "{} leak{}, {} suspect{} in {} clusters; {} runtime and standard-library "
+                  "goroutines set aside{}\n\n",
+             summary.leaks(), summary.leaks() == 1 ? "" : "s", summary.suspects(),
+             summary.suspects() == 1 ? "" : "s", summary.clusters(),
+             with_thousands(summary.dropped_system()),
+             summary.finishing() > 0
+                 ? fmt::format(", {} finishing", with_thousands(summary.finishing()))
+                 : "");
+
+  int64_t expected_clusters = 0;
+  int64_t expected_goroutines = 0;
+  for (const auto& cluster : report.clusters()) {
+    if (cluster.verdict() == report::EXPECTED && !options.verbose) {
+      ++expected_clusters;
+      expected_goroutines += cluster.count();
+      continue;
+    }
+    write_cluster(cluster, style, options, out);
+  }
+  if (expected_clusters > 0) {
+    fmt::print(out, "{}\n",
+               style.paint(fmt::format("expected: {} more clusters, {} goroutines (pools, timers, "
+                                       "in-flight work); -v lists them",
+                                       expected_clusters, with_thousands(expected_goroutines)),
+                           "2"));
+  }
+  for (const auto& finding : report.dead_but_unfreed()) {
+    fmt::print(out, "{} {}: {} created by {}\n", with_thousands(finding.count()),
+               finding.explanation(), finding.kind(), location(finding.created_by()));
+  }
+  if (options.verbose) {
+    // Why each goroutine left the analysis, by reason.
+    std::map<std::string_view, int64_t> dropped;
+    for (const auto& record : analysis.input.records) {
+      if (record.disposition != Disposition::kKept &&
+          record.snapshot + 1 == analysis.input.snapshots.size()) {
+        dropped[record.why] += record.count;
+      }
+    }
+    if (!dropped.empty()) fmt::print(out, "set aside in the last snapshot:\n");
+    for (const auto& [why, count] : dropped) {
+      fmt::print(out, "  {:>8}  {}\n", with_thousands(count), why);
+    }
+  }
+}
+
+}  // namespace leakscan
