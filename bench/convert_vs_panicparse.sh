@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compare `leakscan convert` with panicparse on a debug=2 dump of bigleak
+# Compare `leakscan convert` and the full analysis (`leakscan DUMP`) with panicparse on a debug=2 dump of bigleak
 # (100,000 goroutines in chan send, 10,000 in WaitGroup.Wait, 16 idle workers).
 # Env: LEAKSCAN (default build/analyzer/leakscan), PANICPARSE (default
 # /usr/bin/panicparse), BIGLEAK_N (default 100000), RUNS (default 3).
@@ -85,19 +85,25 @@ if [ -x "$LEAKSCAN" ]; then
 	HAVE_LEAKSCAN=1
 	measure leakscan "$LEAKSCAN" convert "$DUMP" -o "$TMP/out.pb.gz"
 	LS_WALL=$BEST_WALL LS_KB=$PEAK_KB
+	# The full analysis: read, five layers, JSON report.
+	measure analysis "$LEAKSCAN" "$DUMP" --format json
+	AN_WALL=$BEST_WALL AN_KB=$PEAK_KB
 fi
 
 echo
 echo "best of $RUNS runs"
-printf '%-12s %10s %16s\n' tool "wall s" "peak RSS MiB"
 mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k / 1024}'; }
-printf '%-12s %10s %16s\n' panicparse "$PP_WALL" "$(mib "$PP_KB")"
 if [ "$HAVE_LEAKSCAN" = 1 ]; then
-	printf '%-12s %10s %16s\n' leakscan "$LS_WALL" "$(mib "$LS_KB")"
 	ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.1fx", a / b; else print "inf" }'; }
-	printf '%-12s %10s %16s\n' "ratio pp/ls" "$(ratio "$PP_WALL" "$LS_WALL")" "$(ratio "$PP_KB" "$LS_KB")"
-	printf '%-12s %10s\n' "peak RSS / input size" "$(awk -v k="$LS_KB" -v b="$BYTES" 'BEGIN{printf "%.2f", k * 1024 / b}')"
+	per_input() { awk -v k="$1" -v b="$BYTES" 'BEGIN{printf "%.2f", k * 1024 / b}'; }
+	printf '%-22s %10s %16s %14s %12s\n' tool "wall s" "peak RSS MiB" "faster than pp" "RSS / input"
+	printf '%-22s %10s %16s\n' "panicparse -parse=false" "$PP_WALL" "$(mib "$PP_KB")"
+	printf '%-22s %10s %16s %14s %12s\n' "leakscan convert" "$LS_WALL" "$(mib "$LS_KB")" \
+		"$(ratio "$PP_WALL" "$LS_WALL")" "$(per_input "$LS_KB")"
+	printf '%-22s %10s %16s %14s %12s\n' "leakscan (analysis)" "$AN_WALL" "$(mib "$AN_KB")" \
+		"$(ratio "$PP_WALL" "$AN_WALL")" "$(per_input "$AN_KB")"
 else
+	printf 'panicparse -parse=false: %s s, %s MiB\n' "$PP_WALL" "$(mib "$PP_KB")"
 	echo "leakscan: missing ($LEAKSCAN not built yet); only panicparse measured"
 fi
 

@@ -26,15 +26,17 @@ void BusinessAnchors::run(const AnalysisInput& input, std::vector<Cluster>& clus
     std::set<std::string> label_values;
     std::string entry_kind;
     std::string entry_function;
+    const FrameId* scanned = nullptr;  // neighbours share stacks: scan each once
     for (size_t index : cluster.records) {
       const GoroutineRecord& record = input.records[index];
-      for (const auto& label : record.labels) {
+      for (const auto& label : record.labels()) {
         if (label.numeric || label_values.size() >= kMaxLabelValues) continue;
         for (const auto& key : rules_.anchor_labels) {
           if (label.key == key) label_values.insert(fmt::format("{}={}", label.key, label.str));
         }
       }
-      if (!entry_kind.empty()) continue;
+      if (!entry_kind.empty() || record.stack.data() == scanned) continue;
+      scanned = record.stack.data();
       // Entry frames: the program's frame nearest to the server's own.
       const Snapshot& snapshot = input.snapshots[record.snapshot];
       const Stack stack = record.stack;

@@ -7,7 +7,6 @@ namespace leakscan {
 namespace {
 
 bool is_finishing(const Snapshot& snapshot, const GoroutineRecord& record) {
-  if (record.thread != nullptr && record.thread->state == ThreadState::kExiting) return true;
   for (FrameId id : record.stack) {
     std::string_view function = snapshot.frame(id).function;
     if (function == "runtime.Goexit" || function == "runtime.goexit0" ||
@@ -21,13 +20,21 @@ bool is_finishing(const Snapshot& snapshot, const GoroutineRecord& record) {
 }  // namespace
 
 void DeadButUnfreed::run(AnalysisInput& input) const {
+  // Neighbouring goroutines mostly share their stack: look at each run of one stack once.
+  const FrameId* last_stack = nullptr;
+  bool last_finishing = false;
   for (auto& record : input.records) {
     if (record.disposition != Disposition::kKept) continue;
     const Snapshot& snapshot = input.snapshots[record.snapshot];
+    if (record.stack.data() != last_stack || record.stack.empty()) {
+      last_stack = record.stack.data();
+      last_finishing = is_finishing(snapshot, record);
+    }
     if (record.thread != nullptr && record.thread->state == ThreadState::kExited) {
       record.disposition = Disposition::kExited;
       record.why = "ended, memory not yet released";
-    } else if (is_finishing(snapshot, record)) {
+    } else if (last_finishing ||
+               (record.thread != nullptr && record.thread->state == ThreadState::kExiting)) {
       record.disposition = Disposition::kFinishing;
       record.why = "finishing (deferred calls after runtime.Goexit), not blocked";
     }

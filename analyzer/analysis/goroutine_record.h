@@ -27,18 +27,23 @@ struct GoroutineRecord {
   const GreenThread* thread = nullptr;  // null for aggregated samples
   const Sample* sample = nullptr;       // null for threads
   Stack stack;
-  std::span<const Label> labels;
 
   // Layer 1.
   std::string_view blocking_operation;  // "chan send"; the status when no frame says
   FrameId blocked_at = kNoFrame;        // first frame of the program's own code
-  size_t blocked_depth = 0;             // its index in `stack`
+  uint32_t blocked_depth = 0;           // its index in `stack`
   FrameId created_by = kNoFrame;
   Disposition disposition = Disposition::kKept;
   std::string_view why;  // the rule or reason behind the disposition, for -v
 
   // Layer 3.
   uint32_t cluster = UINT32_MAX;
+
+  std::span<const Label> labels() const {
+    if (thread != nullptr) return thread->labels;
+    if (sample != nullptr) return sample->labels;
+    return {};
+  }
 };
 
 // All records of all snapshots, snapshots in capture order.

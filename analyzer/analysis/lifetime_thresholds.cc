@@ -46,7 +46,13 @@ std::string with_thousands(int64_t value) {
   return value < 0 ? "-" + out : out;
 }
 
-void LifetimeThresholds::run(const AnalysisInput& input, std::vector<Cluster>& clusters) const {
+void LifetimeThresholds::run(const AnalysisInput& input, std::vector<Cluster>& clusters) {
+  max_id_per_snapshot_.assign(input.snapshots.size(), 0);
+  for (size_t i = 0; i < input.snapshots.size(); ++i) {
+    for (const auto& thread : input.snapshots[i].threads) {
+      max_id_per_snapshot_[i] = std::max(max_id_per_snapshot_[i], thread.id);
+    }
+  }
   for (auto& cluster : clusters) judge(input, cluster);
 }
 
@@ -62,10 +68,10 @@ std::optional<double> LifetimeThresholds::age_by_id_seconds(const AnalysisInput&
                                                             const Cluster& cluster) const {
   if (cluster.min_id == UINT64_MAX || !capture_seconds_.back()) return std::nullopt;
   for (size_t i = 0; i + 1 < input.snapshots.size(); ++i) {
-    if (!capture_seconds_[i] || input.snapshots[i].threads.empty()) continue;
-    uint64_t max_id = 0;
-    for (const auto& thread : input.snapshots[i].threads) max_id = std::max(max_id, thread.id);
-    if (cluster.min_id <= max_id) return *capture_seconds_.back() - *capture_seconds_[i];
+    if (!capture_seconds_[i] || max_id_per_snapshot_[i] == 0) continue;
+    if (cluster.min_id <= max_id_per_snapshot_[i]) {
+      return *capture_seconds_.back() - *capture_seconds_[i];
+    }
   }
   return std::nullopt;
 }
@@ -110,7 +116,7 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
   std::string growth;
   if (n >= 2) {
     growth = fmt::format("{} → {} over {} snapshots", with_thousands(first), with_thousands(last), n);
-    if (minutes) {
+    if (minutes && last != first) {
       growth += fmt::format(" ({:+.1f}/min)", cluster.growth_per_minute);
     }
   }

@@ -21,7 +21,7 @@ class LifetimeThresholds {
                      std::optional<std::chrono::nanoseconds> min_wait)
       : rules_(rules), capture_seconds_(std::move(capture_seconds)), min_wait_(min_wait) {}
 
-  void run(const AnalysisInput& input, std::vector<Cluster>& clusters) const;
+  void run(const AnalysisInput& input, std::vector<Cluster>& clusters);
 
  private:
   void judge(const AnalysisInput& input, Cluster& cluster) const;
@@ -33,6 +33,7 @@ class LifetimeThresholds {
   const Rules& rules_;
   std::vector<std::optional<double>> capture_seconds_;
   std::optional<std::chrono::nanoseconds> min_wait_;
+  std::vector<uint64_t> max_id_per_snapshot_;  // 0: no thread ids
 };
 
 // 12345 -> "12,345"

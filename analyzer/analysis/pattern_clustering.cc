@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace leakscan {
@@ -54,6 +55,10 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   // Per cluster, how often each distinct stack of the last snapshot occurs.
   std::vector<std::unordered_map<const FrameId*, int64_t>> stack_counts;
 
+  // Aggregated profiles (debug=0/1) name no creator: when any snapshot is one, the creator
+  // stays out of the fingerprint so that one shape matches across all the snapshots.
+  bool key_on_creator = std::none_of(input.snapshots.begin(), input.snapshots.end(),
+                                     [](const Snapshot& s) { return s.aggregated(); });
   uint32_t current_snapshot = UINT32_MAX;
   std::unordered_map<GroupKey, uint32_t, GroupKeyHash> groups;
   for (size_t index = 0; index < input.records.size(); ++index) {
@@ -74,9 +79,14 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       std::string_view blocked = record.blocked_at != kNoFrame
                                      ? snapshot.frame(record.blocked_at).function
                                      : std::string_view("(no frames)");
-      std::string_view creator =
-          record.created_by != kNoFrame ? snapshot.frame(record.created_by).function : "";
-      std::string key = fmt::format("{}\x1f{}\x1f{}", record.blocking_operation, blocked, creator);
+      std::string_view creator = record.created_by != kNoFrame && key_on_creator
+                                     ? snapshot.frame(record.created_by).function
+                                     : "";
+      // "chan receive (nil chan)" (a debug=2 status) and "chan receive" (debug=0's frames) are
+      // one operation at one site.
+      std::string_view operation = record.blocking_operation;
+      operation = operation.substr(0, operation.find(" ("));
+      std::string key = fmt::format("{}\x1f{}\x1f{}", operation, blocked, creator);
       auto [it, added] = by_key.try_emplace(key, static_cast<uint32_t>(clusters.size()));
       if (added) {
         Cluster& cluster = clusters.emplace_back();

@@ -25,7 +25,6 @@ std::vector<GoroutineRecord> make_records(std::span<const Snapshot> snapshots) {
       record.snapshot = static_cast<uint32_t>(i);
       record.thread = &thread;
       record.stack = thread.stack;
-      record.labels = thread.labels;
       record.created_by = thread.created_by;
     }
     for (const auto& sample : snapshots[i].samples) {
@@ -34,7 +33,6 @@ std::vector<GoroutineRecord> make_records(std::span<const Snapshot> snapshots) {
       record.count = sample.count;
       record.sample = &sample;
       record.stack = sample.stack;
-      record.labels = sample.labels;
     }
   }
   return records;

@@ -1,10 +1,53 @@
 #include "analyzer/analysis/system_frame_filter.h"
 
+#include <unordered_map>
+
 namespace leakscan {
 
+namespace {
+
+// Layer 1 looks only at a goroutine's stack, creator and status, which 100,000 goroutines
+// parked at one place share: each distinct combination is classified once.
+struct ShapeKey {
+  const FrameId* stack;
+  size_t stack_size;
+  FrameId created_by;
+  const char* status;
+  size_t status_size;
+  bool operator==(const ShapeKey&) const = default;
+};
+struct ShapeKeyHash {
+  size_t operator()(const ShapeKey& key) const {
+    return std::hash<const void*>{}(key.stack) ^ (key.stack_size * 0x9e3779b97f4a7c15ULL) ^
+           (static_cast<size_t>(key.created_by) << 21) ^ std::hash<const void*>{}(key.status);
+  }
+};
+
+}  // namespace
+
 void SystemFrameFilter::run(AnalysisInput& input) const {
+  std::unordered_map<ShapeKey, size_t, ShapeKeyHash> classified;  // -> a record classified
+  uint32_t snapshot = UINT32_MAX;
   for (auto& record : input.records) {
     if (record.disposition != Disposition::kKept) continue;
+    if (record.snapshot != snapshot) {
+      classified.clear();  // stacks and frame ids are per snapshot
+      snapshot = record.snapshot;
+    }
+    std::string_view status = record.thread != nullptr ? record.thread->status : "";
+    ShapeKey key{record.stack.data(), record.stack.size(), record.created_by, status.data(),
+                 status.size()};
+    size_t index = static_cast<size_t>(&record - input.records.data());
+    auto [it, added] = classified.try_emplace(key, index);
+    if (!added) {
+      const GoroutineRecord& same = input.records[it->second];
+      record.blocking_operation = same.blocking_operation;
+      record.blocked_at = same.blocked_at;
+      record.blocked_depth = same.blocked_depth;
+      record.disposition = same.disposition;
+      record.why = same.why;
+      continue;
+    }
     classify(input.snapshots[record.snapshot], record);
   }
 }
@@ -36,7 +79,7 @@ void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& reco
   for (size_t depth = 0; depth < stack.size(); ++depth) {
     if (is_user_function(snapshot.frame(stack[depth]).function)) {
       record.blocked_at = stack[depth];
-      record.blocked_depth = depth;
+      record.blocked_depth = static_cast<uint32_t>(depth);
       break;
     }
   }

@@ -1,6 +1,5 @@
 #include "analyzer/cli/load_inputs.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 
@@ -8,6 +7,7 @@
 #include <memory>
 #include <numeric>
 
+#include "analyzer/cli/http_fetch.h"
 #include "analyzer/readers/read_snapshots.h"
 
 namespace leakscan::cli {
@@ -15,36 +15,6 @@ namespace {
 
 bool is_url(const std::string& input) {
   return input.starts_with("http://") || input.starts_with("https://");
-}
-
-// GET with a bound on time and size; the body must fit in memory to be read anyway.
-Result<std::string> fetch(const std::string& url, const ReadLimits& limits) {
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) return Error{fmt::format("{}: cannot start an HTTP client", url)};
-  struct Sink {
-    std::string body;
-    uint64_t limit;
-  } sink{{}, limits.max_input_bytes};
-  auto write = +[](char* data, size_t size, size_t count, void* user) -> size_t {
-    auto* out = static_cast<Sink*>(user);
-    if (out->body.size() + size * count > out->limit) return 0;  // curl stops with an error
-    out->body.append(data, size * count);
-    return size * count;
-  };
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, write);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 120L);
-  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_ACCEPT_ENCODING, "");
-  CURLcode rc = curl_easy_perform(curl.get());
-  if (rc != CURLE_OK) {
-    return Error{fmt::format("{}: fetch failed: {}", url, curl_easy_strerror(rc))};
-  }
-  long status = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200) return Error{fmt::format("{}: HTTP status {}", url, status)};
-  return std::move(sink.body);
 }
 
 std::optional<std::chrono::system_clock::time_point> modification_time(const std::string& path) {
@@ -66,7 +36,7 @@ std::optional<LoadedInputs> load_inputs(const std::vector<std::string>& inputs,
     std::string fallback_origin = "order given";
     if (is_url(input)) {
       auto fetched_at = std::chrono::system_clock::now();
-      auto body = fetch(input, limits);
+      auto body = http_get(input, limits.max_input_bytes);
       if (!body) {
         fmt::print(stderr, "leakscan: {}\n", body.error().message);
         return std::nullopt;

@@ -1,0 +1,86 @@
+#include "analyzer/cli/http_fetch.h"
+
+#include <curl/curl.h>
+#include <dlfcn.h>
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace leakscan::cli {
+namespace {
+
+// The few libcurl entry points leakscan uses, resolved from libcurl.so.4 at first use.
+struct Curl {
+  decltype(&curl_easy_init) init = nullptr;
+  decltype(&curl_easy_setopt) setopt = nullptr;
+  decltype(&curl_easy_perform) perform = nullptr;
+  decltype(&curl_easy_getinfo) getinfo = nullptr;
+  decltype(&curl_easy_cleanup) cleanup = nullptr;
+  decltype(&curl_easy_strerror) strerror = nullptr;
+  std::string error;
+};
+
+const Curl& curl_library() {
+  static const Curl curl = [] {
+    Curl loaded;
+    void* handle = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      loaded.error = fmt::format("cannot load libcurl ({}); install libcurl4", ::dlerror());
+      return loaded;
+    }
+    auto resolve = [&](auto& function, const char* name) {
+      function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(::dlsym(handle, name));
+      if (function == nullptr && loaded.error.empty()) {
+        loaded.error = fmt::format("libcurl has no {}", name);
+      }
+    };
+    resolve(loaded.init, "curl_easy_init");
+    resolve(loaded.setopt, "curl_easy_setopt");
+    resolve(loaded.perform, "curl_easy_perform");
+    resolve(loaded.getinfo, "curl_easy_getinfo");
+    resolve(loaded.cleanup, "curl_easy_cleanup");
+    resolve(loaded.strerror, "curl_easy_strerror");
+    return loaded;
+  }();
+  return curl;
+}
+
+struct Sink {
+  std::string body;
+  uint64_t limit;
+};
+
+size_t append(char* data, size_t size, size_t count, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  if (sink->body.size() + size * count > sink->limit) return 0;  // curl stops with an error
+  sink->body.append(data, size * count);
+  return size * count;
+}
+
+}  // namespace
+
+Result<std::string> http_get(const std::string& url, uint64_t max_bytes) {
+  const Curl& curl = curl_library();
+  if (!curl.error.empty()) return Error{fmt::format("{}: {}", url, curl.error)};
+  std::unique_ptr<CURL, void (*)(CURL*)> handle(curl.init(), curl.cleanup);
+  if (!handle) return Error{fmt::format("{}: cannot start an HTTP client", url)};
+  Sink sink{{}, max_bytes};
+  curl.setopt(handle.get(), CURLOPT_URL, url.c_str());
+  curl.setopt(handle.get(), CURLOPT_WRITEFUNCTION, &append);
+  curl.setopt(handle.get(), CURLOPT_WRITEDATA, &sink);
+  curl.setopt(handle.get(), CURLOPT_TIMEOUT, 120L);
+  curl.setopt(handle.get(), CURLOPT_FOLLOWLOCATION, 1L);
+  curl.setopt(handle.get(), CURLOPT_ACCEPT_ENCODING, "");
+  CURLcode rc = curl.perform(handle.get());
+  if (rc == CURLE_WRITE_ERROR && sink.body.size() >= max_bytes) {
+    return Error{fmt::format("{}: response exceeds {} bytes; raise --max-input-size", url,
+                             max_bytes)};
+  }
+  if (rc != CURLE_OK) return Error{fmt::format("{}: fetch failed: {}", url, curl.strerror(rc))};
+  long status = 0;
+  curl.getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (status != 200) return Error{fmt::format("{}: HTTP status {}", url, status)};
+  return std::move(sink.body);
+}
+
+}  // namespace leakscan::cli
