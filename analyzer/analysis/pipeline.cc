@@ -133,10 +133,15 @@ Result<Analysis> analyze(std::span<const Snapshot> snapshots,
   dead.run(analysis.input);
   analysis.clusters = PatternClustering().run(analysis.input);
   BusinessAnchors(options.rules, options.owners).run(analysis.input, analysis.clusters);
+  // Rates need real capture times: a profile's own, or when leakscan fetched it. A file's
+  // modification time orders snapshots but says nothing exact (a copy or checkout resets it).
   std::vector<std::optional<double>> capture_seconds;
-  for (const auto& snapshot : snapshots) {
+  for (size_t i = 0; i < snapshots.size(); ++i) {
+    const Snapshot& snapshot = snapshots[i];
+    bool exact = i >= origins.size() || origins[i].capture_time_origin == "profile" ||
+                 origins[i].capture_time_origin == "time fetched";
     capture_seconds.push_back(
-        snapshot.captured_at
+        snapshot.captured_at && exact
             ? std::optional<double>(std::chrono::duration<double>(
                                         snapshot.captured_at->time_since_epoch())
                                         .count())

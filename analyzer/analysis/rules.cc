@@ -198,8 +198,8 @@ std::string format_duration(std::chrono::nanoseconds duration) {
     return total % 60 == 0 ? fmt::format("{}m", total / 60)
                            : fmt::format("{}m{}s", total / 60, total % 60);
   }
-  if (seconds >= 1) return fmt::format("{:g}s", seconds);
-  return fmt::format("{:g}ms", seconds * 1e3);
+  if (seconds >= 1) return fmt::format("{:.3g}s", seconds);
+  return fmt::format("{:.3g}ms", seconds * 1e3);
 }
 
 bool function_matches(std::string_view pattern, std::string_view function) {

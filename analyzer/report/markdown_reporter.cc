@@ -42,7 +42,9 @@ void write_markdown_report(const Analysis& analysis, std::FILE* out) {
   for (const auto& cluster : report.clusters()) {
     if (cluster.verdict() == report::EXPECTED) continue;
     fmt::print(out, "| {} | {} | {} | {} | {} | {} |\n",
-               cluster.verdict() == report::LEAK ? "**leak**" : "suspect",
+               !cluster.baseline_reason().empty()
+                   ? "accepted: " + cell(cluster.baseline_reason())
+                   : std::string(cluster.verdict() == report::LEAK ? "**leak**" : "suspect"),
                with_thousands(cluster.count()), cell(cluster.blocking_operation()),
                cell(frame_text(cluster.blocked_at())), cell(frame_text(cluster.created_by())),
                cell(cluster.reasons_size() > 0 ? cluster.reasons(0) : ""));

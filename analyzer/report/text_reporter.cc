@@ -78,8 +78,11 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
                                       cluster.max_goroutine_id()));
   }
   if (!facts.empty()) fmt::print(out, "{}{}\n", indent, fmt::join(facts, " · "));
-  for (int i = 0; i < cluster.reasons_size(); ++i) {
-    fmt::print(out, "{}{} {}\n", indent, i == 0 ? "why:" : "    ", cluster.reasons(i));
+  // A leak's or suspect's first reason restates the lines above as a sentence (for JSON and
+  // SARIF readers); the terminal shows the rest.
+  int first_reason = cluster.verdict() != report::EXPECTED && cluster.reasons_size() > 1 ? 1 : 0;
+  for (int i = first_reason; i < cluster.reasons_size(); ++i) {
+    fmt::print(out, "{}{} {}\n", indent, i == first_reason ? "why:" : "    ", cluster.reasons(i));
   }
   if (!cluster.baseline_reason().empty()) {
     fmt::print(out, "{}accepted in the baseline: {}\n", indent, cluster.baseline_reason());
@@ -87,7 +90,16 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
   if (cluster.verdict() != report::EXPECTED || options.verbose) {
     fmt::print(out, "{}stack:\n", indent);
     int shown = 0;
+    // The runtime's own frames above the blocking call say nothing the line above does not.
+    int skip = 0;
+    while (skip + 1 < cluster.stack_size() && cluster.stack(skip).function().starts_with("runtime.")) {
+      ++skip;
+    }
     for (const auto& frame : cluster.stack()) {
+      if (skip > 0) {
+        --skip;
+        continue;
+      }
       if (static_cast<size_t>(shown++) >= options.max_frames) {
         fmt::print(out, "{}  ... {} more\n", indent, cluster.stack_size() - shown + 1);
         break;
