@@ -13,8 +13,11 @@ bool glob(std::string_view pattern, std::string_view text) {
   if (pattern.empty()) return text.empty();
   if (pattern.starts_with("**")) {
     std::string_view rest = pattern.substr(2);
-    if (rest.starts_with('/')) rest.remove_prefix(1);
+    // "**/" stands for whole directories: what follows starts a path element.
+    bool whole = rest.starts_with('/');
+    if (whole) rest.remove_prefix(1);
     for (size_t i = 0; i <= text.size(); ++i) {
+      if (whole && i > 0 && text[i - 1] != '/') continue;
       if (glob(rest, text.substr(i))) return true;
     }
     return false;
@@ -43,8 +46,8 @@ bool codeowners_pattern_matches(std::string_view pattern, std::string_view path)
   if (directory) glob_pattern += "**";
   auto matches_here = [&](std::string_view candidate) {
     if (glob(glob_pattern, candidate)) return true;
-    // "docs" matches files under docs as well.
-    return !directory && glob(glob_pattern + "/**", candidate);
+    // "docs" matches files under docs as well; "docs/*" only docs' own files (GitHub's rule).
+    return !directory && !pattern.ends_with("/*") && glob(glob_pattern + "/**", candidate);
   };
   if (matches_here(path)) return true;
   for (size_t slash = path.find('/'); slash != std::string_view::npos;

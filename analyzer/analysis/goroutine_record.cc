@@ -26,13 +26,14 @@ bool is_user_function(std::string_view function) {
     return !(function.starts_with("std::") || function.starts_with("boost::") ||
              function.starts_with("__") || function.starts_with("leakscan::"));
   }
-  if (function.starts_with("_cgo_") || function.starts_with("type..") ||
-      function.starts_with("go.")) {
-    return false;
-  }
-  // The first element of the package path: "github" of github.com/x/y, "net" of net/http,
-  // "main". Only the standard library's roots lack a dot or are in the list above.
-  std::string_view root = function.substr(0, function.find_first_of("/."));
+  if (function.starts_with("_cgo_") || function.starts_with("type..")) return false;
+  // The first element of the package path: "github.com" of github.com/x/y, "net" of net/http,
+  // "main" of main.f. With a '/' in the path it ends there, not at the first dot: go.uber.org
+  // and go.etcd.io are modules, not the standard library's go/... (nor go.buildid).
+  size_t slash = function.find('/');
+  std::string_view root = slash < function.find_first_of("([")
+                              ? function.substr(0, slash)
+                              : function.substr(0, function.find('.'));
   return std::find(kStandardRoots.begin(), kStandardRoots.end(), root) == kStandardRoots.end();
 }
 

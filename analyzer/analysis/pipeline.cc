@@ -128,7 +128,8 @@ Result<Analysis> analyze(std::span<const Snapshot> snapshots,
   auto focused = apply_focus(options, analysis.input);
   if (!focused) return focused.error();
 
-  SystemFrameFilter(options.rules).run(analysis.input);
+  analysis.rules = std::make_shared<const Rules>(options.rules);
+  SystemFrameFilter(*analysis.rules).run(analysis.input);
   DeadButUnfreed dead;
   dead.run(analysis.input);
   analysis.clusters = PatternClustering().run(analysis.input);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -38,6 +39,9 @@ struct Analysis {
   AnalysisInput input;            // every goroutine with what the layers decided, for -v
   std::vector<Cluster> clusters;  // in report order
   std::vector<std::string> warnings;
+  // The rules applied, owned here: records' blocking_operation and why point into them, and
+  // must outlive the caller's options.
+  std::shared_ptr<const Rules> rules;
 };
 
 // `snapshots` in capture order, all of one process. The analysis keeps pointers into them.

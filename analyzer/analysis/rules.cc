@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <toml++/toml.h>
@@ -160,7 +161,8 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   while (!text.empty()) {
     double value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end == text.data()) return std::nullopt;
+    // from_chars reads "inf" and "nan" too: no duration.
+    if (ec != std::errc() || end == text.data() || !std::isfinite(value)) return std::nullopt;
     text.remove_prefix(static_cast<size_t>(end - text.data()));
     size_t unit_length = 0;
     while (unit_length < text.size() && (std::isalpha(static_cast<unsigned char>(text[unit_length])) ||
@@ -180,6 +182,8 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
     else return std::nullopt;
     total_ns += value * scale;
   }
+  // Past int64 nanoseconds (about 292 years) the conversion would be undefined.
+  if (!(std::abs(total_ns) < 9.2e18)) return std::nullopt;
   return std::chrono::nanoseconds(static_cast<int64_t>(total_ns));
 }
 

@@ -30,7 +30,10 @@ Value object(std::initializer_list<std::pair<const char*, Value>> fields) {
 }
 Value list(std::vector<Value> items) {
   Value out;
-  for (auto& item : items) *out.mutable_list_value()->add_values() = std::move(item);
+  // Set even when empty: a run that found nothing has "results": [] (SARIF 3.14.23); an absent
+  // list means the tool did not run.
+  auto* values = out.mutable_list_value();
+  for (auto& item : items) *values->add_values() = std::move(item);
   return out;
 }
 
