@@ -59,28 +59,6 @@ std::vector<Snapshot> synthetic(int64_t goroutines) {
   return snapshots;
 }
 
-leakscan::AnalysisInput records_of(std::span<const Snapshot> snapshots) {
-  leakscan::AnalysisInput input;
-  input.snapshots = snapshots;
-  for (size_t i = 0; i < snapshots.size(); ++i) {
-    for (const auto& thread : snapshots[i].threads) {
-      auto& record = input.records.emplace_back();
-      record.snapshot = static_cast<uint32_t>(i);
-      record.thread = &thread;
-      record.stack = thread.stack;
-      record.created_by = thread.created_by;
-    }
-    for (const auto& sample : snapshots[i].samples) {
-      auto& record = input.records.emplace_back();
-      record.snapshot = static_cast<uint32_t>(i);
-      record.count = sample.count;
-      record.sample = &sample;
-      record.stack = sample.stack;
-    }
-  }
-  return input;
-}
-
 void set_rate(benchmark::State& state, int64_t goroutines) {
   state.counters["goroutines"] = static_cast<double>(goroutines);
   state.counters["goroutines/s"] = benchmark::Counter(
@@ -92,7 +70,7 @@ void cluster_synthetic(benchmark::State& state) {
   const auto& rules = leakscan::default_rules();
   size_t clusters = 0;
   for (auto _ : state) {
-    auto input = records_of(snapshots);
+    auto input = leakscan::make_analysis_input(snapshots);
     leakscan::SystemFrameFilter(rules).run(input);
     leakscan::DeadButUnfreed().run(input);
     auto found = leakscan::PatternClustering().run(input);

@@ -59,29 +59,6 @@ Snapshot parse(std::string_view text, const std::string& name = "inline.txt") {
   return std::move(snapshots->front());
 }
 
-// One record per goroutine or sample, as the pipeline makes them.
-AnalysisInput make_input(std::span<const Snapshot> snapshots) {
-  AnalysisInput input;
-  input.snapshots = snapshots;
-  for (size_t i = 0; i < snapshots.size(); ++i) {
-    for (const auto& thread : snapshots[i].threads) {
-      GoroutineRecord& record = input.records.emplace_back();
-      record.snapshot = static_cast<uint32_t>(i);
-      record.thread = &thread;
-      record.stack = thread.stack;
-      record.created_by = thread.created_by;
-    }
-    for (const auto& sample : snapshots[i].samples) {
-      GoroutineRecord& record = input.records.emplace_back();
-      record.snapshot = static_cast<uint32_t>(i);
-      record.count = sample.count;
-      record.sample = &sample;
-      record.stack = sample.stack;
-    }
-  }
-  return input;
-}
-
 // Layers 1 to 5 run by hand, each on what the one before left; `capture_seconds` for layer 5.
 struct Layers {
   AnalysisInput input;
@@ -92,7 +69,7 @@ Layers run_layers(std::span<const Snapshot> snapshots, int through,
                   std::vector<std::optional<double>> capture_seconds = {},
                   const Rules& rules = default_rules(), const CodeOwners* owners = nullptr) {
   Layers out;
-  out.input = make_input(snapshots);
+  out.input = make_analysis_input(snapshots);
   SystemFrameFilter(rules).run(out.input);
   if (through >= 2) DeadButUnfreed().run(out.input);
   if (through >= 3) out.clusters = PatternClustering().run(out.input);
@@ -620,7 +597,7 @@ class SystemFrameFilterTest : public ::testing::Test {
   void SetUp() override {
     snapshots_.push_back(parse(kLayerOneDump, "layer1.txt"));
     ASSERT_EQ(snapshots_[0].threads.size(), 11u);
-    input_ = make_input(snapshots_);
+    input_ = make_analysis_input(snapshots_);
     SystemFrameFilter(default_rules()).run(input_);
   }
   const GoroutineRecord& goroutine(uint64_t id) { return record_of(input_, id); }
@@ -663,7 +640,7 @@ TEST_F(SystemFrameFilterTest, BlockedAtIsTheFirstFrameOfTheProgramsOwnCode) {
   EXPECT_EQ(blocked_at(48), "main.(*OrderService).watchSubscription");
   EXPECT_EQ(goroutine(48).blocked_depth, 0u);
   EXPECT_EQ(blocked_at(60), "main.(*OrderService).slowQuery");
-  EXPECT_EQ(function_at(input_, goroutine(60), goroutine(60).created_by),
+  EXPECT_EQ(function_at(input_, goroutine(60), goroutine(60).created_by()),
             "net/http.(*Server).Serve");
 }
 
@@ -728,7 +705,7 @@ github.com/acme/metrics.(*Flusher).loop(0xc000012000)
 created by github.com/acme/metrics.Start
     /src/acme/metrics/flush.go:10 +0x6a
 )"));
-  AnalysisInput input = make_input(snapshots);
+  AnalysisInput input = make_analysis_input(snapshots);
   SystemFrameFilter(*rules).run(input);
   // A user frame named by a rule is still the first user frame; the blocking rule looks at
   // frames above the program's own only, so "chan receive" stands.

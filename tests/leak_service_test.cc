@@ -436,7 +436,7 @@ TEST_F(LeakyService, LibraryFindsEverySeededLeakInDebug2) {
     if (record.snapshot + 1 == input.snapshots.size() &&
         record.disposition == Disposition::kSystem &&
         record.why == "idle HTTP keep-alive connection") {
-      idle += record.count;
+      idle += record.count();
     }
   }
   EXPECT_GE(idle, 2) << "the two idle keep-alive connections";

@@ -35,11 +35,11 @@ void BusinessAnchors::run(const AnalysisInput& input, std::vector<Cluster>& clus
           if (label.key == key) label_values.insert(fmt::format("{}={}", label.key, label.str));
         }
       }
-      if (!entry_kind.empty() || record.stack.data() == scanned) continue;
-      scanned = record.stack.data();
+      if (!entry_kind.empty() || record.stack().data() == scanned) continue;
+      scanned = record.stack().data();
       // Entry frames: the program's frame nearest to the server's own.
       const Snapshot& snapshot = input.snapshots[record.snapshot];
-      const Stack stack = record.stack;
+      const Stack stack = record.stack();
       for (size_t depth = 0; depth < stack.size() && entry_kind.empty(); ++depth) {
         std::string_view function = snapshot.frame(stack[depth]).function;
         for (const auto& rule : rules_.entries) {

@@ -7,7 +7,7 @@ namespace leakscan {
 namespace {
 
 bool is_finishing(const Snapshot& snapshot, const GoroutineRecord& record) {
-  for (FrameId id : record.stack) {
+  for (FrameId id : record.stack()) {
     std::string_view function = snapshot.frame(id).function;
     if (function == "runtime.Goexit" || function == "runtime.goexit0" ||
         function == "runtime.goexit1") {
@@ -26,8 +26,8 @@ void DeadButUnfreed::run(AnalysisInput& input) const {
   for (auto& record : input.records) {
     if (record.disposition != Disposition::kKept) continue;
     const Snapshot& snapshot = input.snapshots[record.snapshot];
-    if (record.stack.data() != last_stack || record.stack.empty()) {
-      last_stack = record.stack.data();
+    if (record.stack().data() != last_stack || record.stack().empty()) {
+      last_stack = record.stack().data();
       last_finishing = is_finishing(snapshot, record);
     }
     if (record.thread != nullptr && record.thread->state == ThreadState::kExited) {
@@ -52,7 +52,7 @@ std::vector<report::DeadButUnfreed> DeadButUnfreed::findings(const AnalysisInput
     if (record.disposition != Disposition::kExited && record.disposition != Disposition::kFinishing) {
       continue;
     }
-    counts[{record.disposition, record.created_by}] += record.count;
+    counts[{record.disposition, record.created_by()}] += record.count();
   }
   std::vector<report::DeadButUnfreed> out;
   for (const auto& [key, count] : counts) {

@@ -20,29 +20,25 @@ enum class Disposition : uint8_t {
   kFiltered,   // left out by --focus / --ignore
 };
 
-// One goroutine, or one aggregated sample standing for `count` goroutines (debug=0/1).
+// One goroutine, or one aggregated sample standing for several (debug=0/1). Kept small: a
+// million goroutines make a million records.
 struct GoroutineRecord {
-  uint32_t snapshot = 0;
-  int64_t count = 1;
   const GreenThread* thread = nullptr;  // null for aggregated samples
   const Sample* sample = nullptr;       // null for threads
-  Stack stack;
-
-  // Layer 1.
-  std::string_view blocking_operation;  // "chan send"; the status when no frame says
-  FrameId blocked_at = kNoFrame;        // first frame of the program's own code
-  uint32_t blocked_depth = 0;           // its index in `stack`
-  FrameId created_by = kNoFrame;
+  std::string_view blocking_operation;  // layer 1: "chan send"; the status when no frame says
+  std::string_view why;                 // the rule or reason behind the disposition, for -v
+  uint32_t snapshot = 0;
+  FrameId blocked_at = kNoFrame;        // layer 1: first frame of the program's own code
+  uint32_t blocked_depth = 0;           // its index in stack()
+  uint32_t cluster = UINT32_MAX;        // layer 3: index into the analysis' clusters
   Disposition disposition = Disposition::kKept;
-  std::string_view why;  // the rule or reason behind the disposition, for -v
 
-  // Layer 3.
-  uint32_t cluster = UINT32_MAX;
-
+  int64_t count() const { return sample != nullptr ? sample->count : 1; }
+  Stack stack() const { return thread != nullptr ? thread->stack : sample->stack; }
+  FrameId created_by() const { return thread != nullptr ? thread->created_by : kNoFrame; }
   std::span<const Label> labels() const {
-    if (thread != nullptr) return thread->labels;
-    if (sample != nullptr) return sample->labels;
-    return {};
+    return thread != nullptr ? std::span<const Label>(thread->labels)
+                             : std::span<const Label>(sample->labels);
   }
 };
 
@@ -51,6 +47,9 @@ struct AnalysisInput {
   std::span<const Snapshot> snapshots;
   std::vector<GoroutineRecord> records;
 };
+
+// One record per thread and per sample, snapshot by snapshot: what layer 1 starts from.
+AnalysisInput make_analysis_input(std::span<const Snapshot> snapshots);
 
 // True for functions of the program's own code rather than Go's runtime and standard library:
 // a Go package path whose first element has a dot ("github.com/..."), or package main.

@@ -69,7 +69,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       current_snapshot = record.snapshot;
     }
     const Snapshot& snapshot = input.snapshots[record.snapshot];
-    GroupKey group{record.stack.data(), record.stack.size(), record.created_by,
+    GroupKey group{record.stack().data(), record.stack().size(), record.created_by(),
                    record.blocking_operation.data(), record.blocking_operation.size()};
     auto found = groups.find(group);
     uint32_t cluster_index = 0;
@@ -79,8 +79,8 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       std::string_view blocked = record.blocked_at != kNoFrame
                                      ? snapshot.frame(record.blocked_at).function
                                      : std::string_view("(no frames)");
-      std::string_view creator = record.created_by != kNoFrame && key_on_creator
-                                     ? snapshot.frame(record.created_by).function
+      std::string_view creator = record.created_by() != kNoFrame && key_on_creator
+                                     ? snapshot.frame(record.created_by()).function
                                      : "";
       // "chan receive (nil chan)" (a debug=2 status) and "chan receive" (debug=0's frames) are
       // one operation at one site.
@@ -95,7 +95,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
         cluster.blocking_operation = std::string(record.blocking_operation);
         if (record.thread != nullptr) cluster.status = std::string(record.thread->status);
         cluster.blocked_at = to_report_frame(snapshot, record.blocked_at);
-        cluster.created_by = to_report_frame(snapshot, record.created_by);
+        cluster.created_by = to_report_frame(snapshot, record.created_by());
         cluster.count_per_snapshot.assign(snapshots, 0);
         stack_counts.emplace_back();
       }
@@ -105,7 +105,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
     record.cluster = cluster_index;
     Cluster& cluster = clusters[cluster_index];
     cluster.records.push_back(index);
-    cluster.count_per_snapshot[record.snapshot] += record.count;
+    cluster.count_per_snapshot[record.snapshot] += record.count();
     if (record.snapshot != last) continue;
     if (record.thread != nullptr) {
       cluster.min_id = std::min(cluster.min_id, record.thread->id);
@@ -114,13 +114,13 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
         cluster.waits_seconds.push_back(std::chrono::duration<double>(*record.thread->wait).count());
       }
     }
-    if (!record.stack.empty()) {
-      int64_t& seen = stack_counts[cluster_index][record.stack.data()];
-      seen += record.count;
+    if (!record.stack().empty()) {
+      int64_t& seen = stack_counts[cluster_index][record.stack().data()];
+      seen += record.count();
       if (cluster.representative_stack.empty() ||
           seen > stack_counts[cluster_index][cluster.representative_stack.data()]) {
         cluster.representative_snapshot = record.snapshot;
-        cluster.representative_stack = record.stack;
+        cluster.representative_stack = record.stack();
       }
     }
   }
@@ -129,7 +129,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
     if (!cluster.representative_stack.empty() || cluster.records.empty()) continue;
     const GoroutineRecord& record = input.records[cluster.records.front()];
     cluster.representative_snapshot = record.snapshot;
-    cluster.representative_stack = record.stack;
+    cluster.representative_stack = record.stack();
   }
   return clusters;
 }

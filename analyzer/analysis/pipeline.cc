@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <numeric>
 
 #include "analyzer/analysis/business_anchors.h"
 #include "analyzer/analysis/dead_but_unfreed.h"
@@ -13,30 +14,6 @@
 
 namespace leakscan {
 namespace {
-
-std::vector<GoroutineRecord> make_records(std::span<const Snapshot> snapshots) {
-  std::vector<GoroutineRecord> records;
-  size_t total = 0;
-  for (const auto& snapshot : snapshots) total += snapshot.threads.size() + snapshot.samples.size();
-  records.reserve(total);
-  for (size_t i = 0; i < snapshots.size(); ++i) {
-    for (const auto& thread : snapshots[i].threads) {
-      GoroutineRecord& record = records.emplace_back();
-      record.snapshot = static_cast<uint32_t>(i);
-      record.thread = &thread;
-      record.stack = thread.stack;
-      record.created_by = thread.created_by;
-    }
-    for (const auto& sample : snapshots[i].samples) {
-      GoroutineRecord& record = records.emplace_back();
-      record.snapshot = static_cast<uint32_t>(i);
-      record.count = sample.count;
-      record.sample = &sample;
-      record.stack = sample.stack;
-    }
-  }
-  return records;
-}
 
 // --focus and --ignore match any frame's function or the creator's.
 Status apply_focus(const AnalysisOptions& options, AnalysisInput& input) {
@@ -54,11 +31,11 @@ Status apply_focus(const AnalysisOptions& options, AnalysisInput& input) {
   for (auto& record : input.records) {
     const Snapshot& snapshot = input.snapshots[record.snapshot];
     auto any = [&](const RE2& pattern) {
-      for (FrameId id : record.stack) {
+      for (FrameId id : record.stack()) {
         if (RE2::PartialMatch(snapshot.frame(id).function, pattern)) return true;
       }
-      return record.created_by != kNoFrame &&
-             RE2::PartialMatch(snapshot.frame(record.created_by).function, pattern);
+      return record.created_by() != kNoFrame &&
+             RE2::PartialMatch(snapshot.frame(record.created_by()).function, pattern);
     };
     if ((focus && !any(*focus)) || (ignore && any(*ignore))) {
       record.disposition = Disposition::kFiltered;
@@ -123,8 +100,7 @@ Result<Analysis> analyze(std::span<const Snapshot> snapshots,
                          std::span<const SnapshotOrigin> origins, const AnalysisOptions& options) {
   if (snapshots.empty()) return Error{"no snapshot to analyze"};
   Analysis analysis;
-  analysis.input.snapshots = snapshots;
-  analysis.input.records = make_records(snapshots);
+  analysis.input = make_analysis_input(snapshots);
   auto focused = apply_focus(options, analysis.input);
   if (!focused) return focused.error();
 
@@ -152,14 +128,30 @@ Result<Analysis> analyze(std::span<const Snapshot> snapshots,
       .run(analysis.input, analysis.clusters);
   analysis.warnings = apply_baseline(options.baseline, options.today, analysis.clusters);
 
-  std::stable_sort(analysis.clusters.begin(), analysis.clusters.end(),
-                   [](const Cluster& a, const Cluster& b) {
-                     if (verdict_rank(a.verdict) != verdict_rank(b.verdict)) {
-                       return verdict_rank(a.verdict) < verdict_rank(b.verdict);
-                     }
-                     if (a.last_count() != b.last_count()) return a.last_count() > b.last_count();
-                     return a.id < b.id;
-                   });
+  // Report order, and the records' cluster indices kept pointing at the same clusters.
+  std::vector<uint32_t> order(analysis.clusters.size());
+  std::iota(order.begin(), order.end(), 0);
+  const auto& clusters = analysis.clusters;
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    const Cluster& a = clusters[x];
+    const Cluster& b = clusters[y];
+    if (verdict_rank(a.verdict) != verdict_rank(b.verdict)) {
+      return verdict_rank(a.verdict) < verdict_rank(b.verdict);
+    }
+    if (a.last_count() != b.last_count()) return a.last_count() > b.last_count();
+    return a.id < b.id;
+  });
+  std::vector<uint32_t> new_index(order.size());
+  std::vector<Cluster> sorted;
+  sorted.reserve(order.size());
+  for (uint32_t position = 0; position < order.size(); ++position) {
+    new_index[order[position]] = position;
+    sorted.push_back(std::move(analysis.clusters[order[position]]));
+  }
+  analysis.clusters = std::move(sorted);
+  for (auto& record : analysis.input.records) {
+    if (record.cluster != UINT32_MAX) record.cluster = new_index[record.cluster];
+  }
 
   report::Report& report = analysis.report;
   report.set_leakscan_version("0.1.0");
@@ -186,10 +178,10 @@ Result<Analysis> analyze(std::span<const Snapshot> snapshots,
   for (const auto& record : analysis.input.records) {
     if (record.snapshot != last) continue;
     if (record.disposition == Disposition::kSystem) {
-      summary->set_dropped_system(summary->dropped_system() + record.count);
+      summary->set_dropped_system(summary->dropped_system() + record.count());
     } else if (record.disposition == Disposition::kFinishing ||
                record.disposition == Disposition::kExited) {
-      summary->set_finishing(summary->finishing() + record.count);
+      summary->set_finishing(summary->finishing() + record.count());
     }
   }
   for (const auto& cluster : analysis.clusters) {

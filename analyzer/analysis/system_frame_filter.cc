@@ -35,7 +35,7 @@ void SystemFrameFilter::run(AnalysisInput& input) const {
       snapshot = record.snapshot;
     }
     std::string_view status = record.thread != nullptr ? record.thread->status : "";
-    ShapeKey key{record.stack.data(), record.stack.size(), record.created_by, status.data(),
+    ShapeKey key{record.stack().data(), record.stack().size(), record.created_by(), status.data(),
                  status.size()};
     size_t index = static_cast<size_t>(&record - input.records.data());
     auto [it, added] = classified.try_emplace(key, index);
@@ -53,7 +53,7 @@ void SystemFrameFilter::run(AnalysisInput& input) const {
 }
 
 void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& record) const {
-  const Stack stack = record.stack;
+  const Stack stack = record.stack();
   // The outermost frame a blocking rule names, below the program's own code, says what the
   // goroutine waits for: sync.(*WaitGroup).Wait rather than the sync.runtime_Semacquire it
   // calls, runtime.chanrecv1 rather than runtime.gopark.
@@ -96,7 +96,7 @@ void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& reco
 
 bool SystemFrameFilter::matches(const SystemRule& rule, const Snapshot& snapshot,
                                 const GoroutineRecord& record) const {
-  const Stack stack = record.stack;
+  const Stack stack = record.stack();
   if (!rule.top_function.empty()) {
     if (stack.empty() || !function_matches(rule.top_function, snapshot.frame(stack[0]).function)) {
       return false;
@@ -113,7 +113,7 @@ bool SystemFrameFilter::matches(const SystemRule& rule, const Snapshot& snapshot
     if (!found) return false;
   }
   std::string_view creator =
-      record.created_by != kNoFrame ? snapshot.frame(record.created_by).function : "";
+      record.created_by() != kNoFrame ? snapshot.frame(record.created_by()).function : "";
   if (!rule.created_by.empty() && !function_matches(rule.created_by, creator)) return false;
   if (rule.created_by_runtime && is_user_function(creator)) return false;
   if (rule.no_user_frame) {

@@ -163,7 +163,7 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
     for (const auto& record : analysis.input.records) {
       if (record.disposition != Disposition::kKept &&
           record.snapshot + 1 == analysis.input.snapshots.size()) {
-        dropped[record.why] += record.count;
+        dropped[record.why] += record.count();
       }
     }
     if (!dropped.empty()) fmt::print(out, "set aside in the last snapshot:\n");
