@@ -159,16 +159,25 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
   }
   if (options.verbose) {
     // Why each goroutine left the analysis, by reason.
-    std::map<std::string_view, int64_t> dropped;
+    struct Dropped {
+      int64_t count = 0;
+      std::vector<uint64_t> ids;  // a few, to look up in the dump
+    };
+    std::map<std::string_view, Dropped> dropped;
     for (const auto& record : analysis.input.records) {
       if (record.disposition != Disposition::kKept &&
           record.snapshot + 1 == analysis.input.snapshots.size()) {
-        dropped[record.why] += record.count();
+        Dropped& entry = dropped[record.why];
+        entry.count += record.count();
+        if (record.thread != nullptr && entry.ids.size() < 5) entry.ids.push_back(record.thread->id);
       }
     }
     if (!dropped.empty()) fmt::print(out, "set aside in the last snapshot:\n");
-    for (const auto& [why, count] : dropped) {
-      fmt::print(out, "  {:>8}  {}\n", with_thousands(count), why);
+    for (const auto& [why, entry] : dropped) {
+      std::string ids = entry.ids.empty() ? std::string()
+                                          : fmt::format(" (goroutine {}{})", fmt::join(entry.ids, ", "),
+                                                        entry.count > 5 ? ", ..." : "");
+      fmt::print(out, "  {:>8}  {}{}\n", with_thousands(entry.count), why, ids);
     }
   }
 }
