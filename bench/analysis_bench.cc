@@ -16,6 +16,7 @@
 #include "analyzer/analysis/pipeline.h"
 #include "analyzer/analysis/system_frame_filter.h"
 #include "analyzer/readers/read_snapshots.h"
+#include "bench/bench_inputs.h"
 
 namespace {
 
@@ -120,24 +121,6 @@ void analyze_file(benchmark::State& state, const std::string& path) {
   set_rate(state, goroutines);
 }
 
-std::vector<std::string> inputs() {
-  std::vector<std::string> paths;
-  if (const char* list = std::getenv("LEAKSCAN_BENCH_INPUTS")) {
-    std::stringstream in(list);
-    std::string path;
-    while (std::getline(in, path, ':')) {
-      if (!path.empty()) paths.push_back(path);
-    }
-    return paths;
-  }
-  for (const auto& entry : std::filesystem::directory_iterator(LEAKSCAN_CORPUS_DIR)) {
-    auto name = entry.path().filename().string();
-    if (name.ends_with(".txt") || name.ends_with(".pb.gz")) paths.push_back(entry.path().string());
-  }
-  std::sort(paths.begin(), paths.end());
-  return paths;
-}
-
 }  // namespace
 
 BENCHMARK(cluster_synthetic)
@@ -152,7 +135,7 @@ BENCHMARK(analyze_synthetic)
     ->Complexity(benchmark::oN);
 
 int main(int argc, char** argv) {
-  for (const auto& path : inputs()) {
+  for (const auto& path : leakscan::bench::bench_inputs()) {
     std::string name = std::filesystem::path(path).filename().string();
     benchmark::RegisterBenchmark(("analyze/" + name).c_str(), analyze_file, path)
         ->Unit(benchmark::kMillisecond);

@@ -11,6 +11,7 @@
 
 #include "analyzer/readers/read_snapshots.h"
 #include "analyzer/writers/pprof_writer.h"
+#include "bench/bench_inputs.h"
 
 namespace {
 
@@ -55,28 +56,10 @@ void encode_input(benchmark::State& state, const std::string& path) {
   state.counters["pprof_bytes"] = static_cast<double>(size);
 }
 
-std::vector<std::string> inputs() {
-  std::vector<std::string> paths;
-  if (const char* list = std::getenv("LEAKSCAN_BENCH_INPUTS")) {
-    std::stringstream in(list);
-    std::string path;
-    while (std::getline(in, path, ':')) {
-      if (!path.empty()) paths.push_back(path);
-    }
-    return paths;
-  }
-  for (const auto& entry : std::filesystem::directory_iterator(LEAKSCAN_CORPUS_DIR)) {
-    auto name = entry.path().filename().string();
-    if (name.ends_with(".txt") || name.ends_with(".pb.gz")) paths.push_back(entry.path().string());
-  }
-  std::sort(paths.begin(), paths.end());
-  return paths;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (const auto& path : inputs()) {
+  for (const auto& path : leakscan::bench::bench_inputs()) {
     std::string name = std::filesystem::path(path).filename().string();
     benchmark::RegisterBenchmark(("read/" + name).c_str(), read_input, path)
         ->Unit(benchmark::kMillisecond);

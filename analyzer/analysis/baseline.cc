@@ -1,7 +1,6 @@
 #include "analyzer/analysis/baseline.h"
 
 #include <fmt/format.h>
-
 #include <toml++/toml.h>
 
 #include "analyzer/analysis/rules.h"
@@ -32,8 +31,8 @@ Result<std::vector<BaselineEntry>> load_baseline(const std::string& path) {
     entry.created_by = (*table)["created_by"].value_or(std::string());
     entry.reason = (*table)["reason"].value_or(std::string());
     if (entry.cluster.empty() && entry.blocked_at.empty() && entry.created_by.empty()) {
-      return Error{fmt::format("{}: an accepted leak needs cluster, blocked_at or created_by",
-                               where)};
+      return Error{
+          fmt::format("{}: an accepted leak needs cluster, blocked_at or created_by", where)};
     }
     if (entry.reason.empty()) {
       return Error{fmt::format("{}: an accepted leak needs a reason", where)};
@@ -60,11 +59,11 @@ std::vector<std::string> apply_baseline(const std::vector<BaselineEntry>& entrie
   for (const auto& entry : entries) {
     if (entry.has_expiry && entry.expires < today) {
       std::chrono::year_month_day date(entry.expires);
-      warnings.push_back(fmt::format("{}: accepted leak expired on {:04}-{:02}-{:02}: it counts "
-                                     "again ({})",
-                                     entry.where, static_cast<int>(date.year()),
-                                     static_cast<unsigned>(date.month()),
-                                     static_cast<unsigned>(date.day()), entry.reason));
+      warnings.push_back(fmt::format(
+          "{}: accepted leak expired on {:04}-{:02}-{:02}: it counts "
+          "again ({})",
+          entry.where, static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+          static_cast<unsigned>(date.day()), entry.reason));
       continue;
     }
     for (auto& cluster : clusters) {

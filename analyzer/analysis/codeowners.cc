@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <ranges>
 #include <sstream>
 
 namespace leakscan {
@@ -83,8 +84,9 @@ Result<CodeOwners> CodeOwners::load(const std::string& path) {
 
 std::vector<std::string> CodeOwners::owners_of(std::string_view file) const {
   if (file.starts_with('/')) file.remove_prefix(1);
-  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
-    if (codeowners_pattern_matches(it->pattern, file)) return it->owners;
+  // The last matching pattern wins, as on GitHub.
+  for (const auto& entry : std::views::reverse(entries_)) {
+    if (codeowners_pattern_matches(entry.pattern, file)) return entry.owners;
   }
   return {};
 }

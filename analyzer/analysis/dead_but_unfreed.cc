@@ -49,7 +49,8 @@ std::vector<report::DeadButUnfreed> DeadButUnfreed::findings(const AnalysisInput
   std::map<std::pair<Disposition, FrameId>, int64_t> counts;
   for (const auto& record : input.records) {
     if (record.snapshot != last) continue;
-    if (record.disposition != Disposition::kExited && record.disposition != Disposition::kFinishing) {
+    if (record.disposition != Disposition::kExited &&
+        record.disposition != Disposition::kFinishing) {
       continue;
     }
     counts[{record.disposition, record.created_by()}] += record.count();

@@ -9,12 +9,12 @@ namespace {
 // Top-level packages of Go's standard library (Go 1.2 to 1.25), plus the runtime's assembly
 // and cgo helpers. golang.org/x is not here: it is code the program chose.
 constexpr std::array<std::string_view, 50> kStandardRoots{
-    "archive", "arena",  "bufio",    "builtin", "bytes",   "cmp",     "compress", "container",
-    "context", "crypto", "database", "debug",   "embed",   "encoding", "errors",  "expvar",
-    "flag",    "fmt",    "go",       "hash",    "html",    "image",   "index",    "internal",
-    "io",      "iter",   "log",      "maps",    "math",    "mime",    "net",      "os",
-    "path",    "plugin", "reflect",  "regexp",  "runtime", "slices",  "sort",     "strconv",
-    "strings", "structs", "sync",    "syscall", "testing", "text",    "time",     "unicode",
+    "archive", "arena",   "bufio",    "builtin", "bytes",   "cmp",      "compress", "container",
+    "context", "crypto",  "database", "debug",   "embed",   "encoding", "errors",   "expvar",
+    "flag",    "fmt",     "go",       "hash",    "html",    "image",    "index",    "internal",
+    "io",      "iter",    "log",      "maps",    "math",    "mime",     "net",      "os",
+    "path",    "plugin",  "reflect",  "regexp",  "runtime", "slices",   "sort",     "strconv",
+    "strings", "structs", "sync",     "syscall", "testing", "text",     "time",     "unicode",
     "unique",  "vendor"};
 
 }  // namespace
@@ -45,10 +45,12 @@ AnalysisInput make_analysis_input(std::span<const Snapshot> snapshots) {
   input.records.reserve(total);
   for (size_t i = 0; i < snapshots.size(); ++i) {
     for (const auto& thread : snapshots[i].threads) {
-      input.records.push_back(GoroutineRecord{.thread = &thread, .snapshot = static_cast<uint32_t>(i)});
+      input.records.push_back(
+          GoroutineRecord{.thread = &thread, .snapshot = static_cast<uint32_t>(i)});
     }
     for (const auto& sample : snapshots[i].samples) {
-      input.records.push_back(GoroutineRecord{.sample = &sample, .snapshot = static_cast<uint32_t>(i)});
+      input.records.push_back(
+          GoroutineRecord{.sample = &sample, .snapshot = static_cast<uint32_t>(i)});
     }
   }
   return input;

@@ -28,9 +28,9 @@ struct GoroutineRecord {
   std::string_view blocking_operation;  // layer 1: "chan send"; the status when no frame says
   std::string_view why;                 // the rule or reason behind the disposition, for -v
   uint32_t snapshot = 0;
-  FrameId blocked_at = kNoFrame;        // layer 1: first frame of the program's own code
-  uint32_t blocked_depth = 0;           // its index in stack()
-  uint32_t cluster = UINT32_MAX;        // layer 3: index into the analysis' clusters
+  FrameId blocked_at = kNoFrame;  // layer 1: first frame of the program's own code
+  uint32_t blocked_depth = 0;     // its index in stack()
+  uint32_t cluster = UINT32_MAX;  // layer 3: index into the analysis' clusters
   Disposition disposition = Disposition::kKept;
 
   int64_t count() const { return sample != nullptr ? sample->count : 1; }
@@ -39,6 +39,33 @@ struct GoroutineRecord {
   std::span<const Label> labels() const {
     return thread != nullptr ? std::span<const Label>(thread->labels)
                              : std::span<const Label>(sample->labels);
+  }
+};
+
+// What layers 1 and 3 look at besides frame text: within one snapshot, goroutines with the same
+// interned stack, creator and status text (or blocking operation) get the same answers, so the
+// layers compute them once per shape: 100,000 goroutines parked at one place are one shape.
+struct ShapeKey {
+  const FrameId* stack = nullptr;
+  size_t stack_size = 0;
+  FrameId created_by = kNoFrame;
+  std::string_view text;  // compared by pointer: interned or rule text
+
+  ShapeKey(const GoroutineRecord& record, std::string_view text_of_record)
+      : stack(record.stack().data()),
+        stack_size(record.stack().size()),
+        created_by(record.created_by()),
+        text(text_of_record) {}
+  bool operator==(const ShapeKey& other) const {
+    return stack == other.stack && stack_size == other.stack_size &&
+           created_by == other.created_by && text.data() == other.text.data() &&
+           text.size() == other.text.size();
+  }
+};
+struct ShapeKeyHash {
+  size_t operator()(const ShapeKey& key) const {
+    return std::hash<const void*>{}(key.stack) ^ (key.stack_size * 0x9e3779b97f4a7c15ULL) ^
+           (static_cast<size_t>(key.created_by) << 21) ^ std::hash<const void*>{}(key.text.data());
   }
 };
 

@@ -86,7 +86,8 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
   cluster.threshold_seconds = threshold_seconds;
 
   bool strictly_increasing = n >= 2;
-  for (size_t i = 1; i < n; ++i) strictly_increasing = strictly_increasing && counts[i] > counts[i - 1];
+  for (size_t i = 1; i < n; ++i)
+    strictly_increasing = strictly_increasing && counts[i] > counts[i - 1];
   cluster.monotonic_growth = strictly_increasing;
   auto minutes = minutes_between_first_and_last();
   if (n >= 2 && minutes) cluster.growth_per_minute = static_cast<double>(last - first) / *minutes;
@@ -103,9 +104,9 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
   bool not_blocked = cluster.status == "running" || cluster.status == "runnable";
 
   // The headline: what, where, created by whom, for whom.
-  std::string headline = fmt::format("{} goroutine{} blocked on {} in {}", with_thousands(last),
-                                     last == 1 ? "" : "s", cluster.blocking_operation,
-                                     cluster.blocked_at.function());
+  std::string headline =
+      fmt::format("{} goroutine{} blocked on {} in {}", with_thousands(last), last == 1 ? "" : "s",
+                  cluster.blocking_operation, cluster.blocked_at.function());
   if (max_wait) headline += " for " + describe_wait(*max_wait, lower_bound);
   if (!cluster.created_by.function().empty()) {
     headline += fmt::format(", created by {} at {}:{}", cluster.created_by.function(),
@@ -115,7 +116,8 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
 
   std::string growth;
   if (n >= 2) {
-    growth = fmt::format("{} → {} over {} snapshots", with_thousands(first), with_thousands(last), n);
+    growth =
+        fmt::format("{} → {} over {} snapshots", with_thousands(first), with_thousands(last), n);
     if (minutes && last != first) {
       growth += fmt::format(" ({:+.1f}/min)", cluster.growth_per_minute);
     }
@@ -128,17 +130,18 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
   } else if (n >= 3 && strictly_increasing) {
     verdict = report::LEAK;
     reasons.push_back(headline + ", " + growth);
-    reasons.push_back("grows in every snapshot: goroutines are created here and never finish");
+    reasons.emplace_back("grows in every snapshot: goroutines are created here and never finish");
   } else if (n == 2 && last - first >= rules_.growth_two_snapshots) {
     verdict = report::LEAK;
     reasons.push_back(headline + ", " + growth);
-    reasons.push_back(fmt::format("grew by {} between two snapshots; a third would show whether "
-                                  "it keeps growing",
-                                  with_thousands(last - first)));
+    reasons.push_back(
+        fmt::format("grew by {} between two snapshots; a third would show whether "
+                    "it keeps growing",
+                    with_thousands(last - first)));
   } else if (n >= 2 && last > first) {
     verdict = report::SUSPECT;
     reasons.push_back(headline + ", " + growth);
-    reasons.push_back("grew, but not in every snapshot: in-flight work or a slow leak");
+    reasons.emplace_back("grew, but not in every snapshot: in-flight work or a slow leak");
   } else if (n >= 2) {
     if (waited_too_long && last >= rules_.pile_up) {
       verdict = report::SUSPECT;
@@ -146,8 +149,7 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
       reasons.push_back(fmt::format("steady ({}) but many and waiting past the {} threshold",
                                     growth, format_duration(threshold)));
     } else {
-      reasons.push_back(fmt::format("steady: {}; a pool or a long-lived loop, not a leak",
-                                    growth));
+      reasons.push_back(fmt::format("steady: {}; a pool or a long-lived loop, not a leak", growth));
     }
   } else if (not_blocked) {
     reasons.push_back(fmt::format("{}, not blocked", cluster.status));
@@ -155,9 +157,9 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
     if (last >= rules_.pile_up) {
       verdict = report::SUSPECT;
       reasons.push_back(headline);
-      reasons.push_back("sleeping goroutines wake up, but this many in one place is a pile-up");
+      reasons.emplace_back("sleeping goroutines wake up, but this many in one place is a pile-up");
     } else {
-      reasons.push_back("sleeping: a timer wakes it");
+      reasons.emplace_back("sleeping: a timer wakes it");
     }
   } else if (waited_too_long) {
     bool startup = started_at_startup(cluster);
@@ -165,36 +167,38 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
     bool network = cluster.blocking_operation == "IO wait";
     verdict = startup || network ? report::SUSPECT : report::LEAK;
     reasons.push_back(headline);
-    reasons.push_back(fmt::format("waited {}, past the {} threshold for {}",
-                                  describe_wait(*max_wait, lower_bound),
-                                  format_duration(threshold),
-                                  cluster.anchor_kind == "default" ? std::string("its kind")
-                                                                   : cluster.anchor_kind));
+    reasons.push_back(fmt::format(
+        "waited {}, past the {} threshold for {}", describe_wait(*max_wait, lower_bound),
+        format_duration(threshold),
+        cluster.anchor_kind == "default" ? std::string("its kind") : cluster.anchor_kind));
     if (startup) {
-      reasons.push_back("started at startup: may be a long-lived worker; a second snapshot "
-                        "would show whether it grows");
+      reasons.emplace_back(
+          "started at startup: may be a long-lived worker; a second snapshot "
+          "would show whether it grows");
     } else if (network) {
-      reasons.push_back("idle connections wait on the network like this too; a second snapshot "
-                        "would show whether they pile up");
+      reasons.emplace_back(
+          "idle connections wait on the network like this too; a second "
+          "snapshot would show whether they pile up");
     }
   } else if (last >= rules_.pile_up) {
     verdict = report::SUSPECT;
     reasons.push_back(headline);
-    reasons.push_back(fmt::format("{} goroutines blocked at one site; capture again later to "
-                                  "measure growth",
-                                  with_thousands(last)));
+    reasons.push_back(
+        fmt::format("{} goroutines blocked at one site; capture again later to "
+                    "measure growth",
+                    with_thousands(last)));
   } else if (max_wait) {
     reasons.push_back(fmt::format("waited {} of the {} threshold",
                                   describe_wait(*max_wait, lower_bound),
                                   format_duration(threshold)));
   } else {
-    reasons.push_back("one snapshot without wait times: capture again later to measure growth");
+    reasons.emplace_back("one snapshot without wait times: capture again later to measure growth");
   }
   if (verdict != report::EXPECTED) {
     if (auto age = age_by_id_seconds(input, cluster)) {
-      reasons.push_back(fmt::format(
-          "the oldest is at least {} old by its goroutine id",
-          format_duration(std::chrono::nanoseconds(static_cast<int64_t>(*age * 1e9)))));
+      reasons.push_back(
+          fmt::format("the oldest is at least {} old by its goroutine id",
+                      format_duration(std::chrono::nanoseconds(static_cast<int64_t>(*age * 1e9)))));
     }
   }
   cluster.verdict = verdict;

@@ -28,23 +28,6 @@ report::Frame to_report_frame(const Snapshot& snapshot, FrameId id) {
   return out;
 }
 
-// Within one snapshot, goroutines with the same interned stack, creator and status share a
-// fingerprint: computing it once per such group keeps the pass linear and cheap.
-struct GroupKey {
-  const FrameId* stack;
-  size_t stack_size;
-  FrameId created_by;
-  const char* operation;
-  size_t operation_size;
-  bool operator==(const GroupKey&) const = default;
-};
-struct GroupKeyHash {
-  size_t operator()(const GroupKey& key) const {
-    return std::hash<const void*>{}(key.stack) ^ (key.stack_size * 0x9e3779b97f4a7c15ULL) ^
-           (static_cast<size_t>(key.created_by) << 17) ^ std::hash<const void*>{}(key.operation);
-  }
-};
-
 }  // namespace
 
 std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
@@ -60,7 +43,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   bool key_on_creator = std::none_of(input.snapshots.begin(), input.snapshots.end(),
                                      [](const Snapshot& s) { return s.aggregated(); });
   uint32_t current_snapshot = UINT32_MAX;
-  std::unordered_map<GroupKey, uint32_t, GroupKeyHash> groups;
+  std::unordered_map<ShapeKey, uint32_t, ShapeKeyHash> groups;
   for (size_t index = 0; index < input.records.size(); ++index) {
     GoroutineRecord& record = input.records[index];
     if (record.disposition != Disposition::kKept) continue;
@@ -69,8 +52,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       current_snapshot = record.snapshot;
     }
     const Snapshot& snapshot = input.snapshots[record.snapshot];
-    GroupKey group{record.stack().data(), record.stack().size(), record.created_by(),
-                   record.blocking_operation.data(), record.blocking_operation.size()};
+    ShapeKey group(record, record.blocking_operation);
     auto found = groups.find(group);
     uint32_t cluster_index = 0;
     if (found != groups.end()) {
@@ -111,7 +93,8 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       cluster.min_id = std::min(cluster.min_id, record.thread->id);
       cluster.max_id = std::max(cluster.max_id, record.thread->id);
       if (record.thread->wait) {
-        cluster.waits_seconds.push_back(std::chrono::duration<double>(*record.thread->wait).count());
+        cluster.waits_seconds.push_back(
+            std::chrono::duration<double>(*record.thread->wait).count());
       }
     }
     if (!record.stack().empty()) {

@@ -47,9 +47,12 @@ Status apply_focus(const AnalysisOptions& options, AnalysisInput& input) {
 
 int verdict_rank(report::Verdict verdict) {
   switch (verdict) {
-    case report::LEAK: return 0;
-    case report::SUSPECT: return 1;
-    default: return 2;
+    case report::LEAK:
+      return 0;
+    case report::SUSPECT:
+      return 1;
+    default:
+      return 2;
   }
 }
 
@@ -119,9 +122,8 @@ Result<Analysis> analyze(std::span<const Snapshot> snapshots,
                  origins[i].capture_time_origin == "time fetched";
     capture_seconds.push_back(
         snapshot.captured_at && exact
-            ? std::optional<double>(std::chrono::duration<double>(
-                                        snapshot.captured_at->time_since_epoch())
-                                        .count())
+            ? std::optional<double>(
+                  std::chrono::duration<double>(snapshot.captured_at->time_since_epoch()).count())
             : std::nullopt);
   }
   LifetimeThresholds(options.rules, capture_seconds, options.min_wait)

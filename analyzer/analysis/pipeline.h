@@ -24,8 +24,8 @@ struct AnalysisOptions {
   std::string ignore;  // RE2: leave out goroutines with a frame or creator matching
   const CodeOwners* owners = nullptr;
   std::vector<BaselineEntry> baseline;
-  std::chrono::sys_days today = std::chrono::floor<std::chrono::days>(
-      std::chrono::system_clock::now());
+  std::chrono::sys_days today =
+      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
 };
 
 // Where each snapshot's capture time came from, for the report ("profile", "file modification

@@ -1,12 +1,12 @@
 #include "analyzer/analysis/rules.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <charconv>
 #include <cmath>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 // default_rules.toml, embedded by the build (see analyzer/CMakeLists.txt).
 extern "C" const char leakscan_default_rules_toml[];
@@ -94,9 +94,9 @@ Status merge_table(const toml::table& root, const std::string& name, Rules& rule
       auto text = node.value<std::string>();
       auto duration = text ? parse_duration(*text) : std::nullopt;
       if (!duration) {
-        return error_at(name, node.source(),
-                        fmt::format("threshold {} must be a duration like \"30s\" or \"5m\"",
-                                    key.str()));
+        return error_at(
+            name, node.source(),
+            fmt::format(R"(threshold {} must be a duration like "30s" or "5m")", key.str()));
       }
       rules.thresholds[std::string(key.str())] = *duration;
     }
@@ -165,21 +165,30 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
     if (ec != std::errc() || end == text.data() || !std::isfinite(value)) return std::nullopt;
     text.remove_prefix(static_cast<size_t>(end - text.data()));
     size_t unit_length = 0;
-    while (unit_length < text.size() && (std::isalpha(static_cast<unsigned char>(text[unit_length])) ||
-                                         text[unit_length] == '\xc2' || text[unit_length] == '\xb5')) {
+    while (unit_length < text.size() &&
+           (std::isalpha(static_cast<unsigned char>(text[unit_length])) ||
+            text[unit_length] == '\xc2' || text[unit_length] == '\xb5')) {
       ++unit_length;
     }
     std::string_view unit = text.substr(0, unit_length);
     text.remove_prefix(unit_length);
     double scale = 0;
-    if (unit == "ns") scale = 1;
-    else if (unit == "us" || unit == "\xc2\xb5s") scale = 1e3;
-    else if (unit == "ms") scale = 1e6;
-    else if (unit == "s") scale = 1e9;
-    else if (unit == "m") scale = 60e9;
-    else if (unit == "h") scale = 3600e9;
-    else if (unit == "d") scale = 86400e9;
-    else return std::nullopt;
+    if (unit == "ns")
+      scale = 1;
+    else if (unit == "us" || unit == "\xc2\xb5s")
+      scale = 1e3;
+    else if (unit == "ms")
+      scale = 1e6;
+    else if (unit == "s")
+      scale = 1e9;
+    else if (unit == "m")
+      scale = 60e9;
+    else if (unit == "h")
+      scale = 3600e9;
+    else if (unit == "d")
+      scale = 86400e9;
+    else
+      return std::nullopt;
     total_ns += value * scale;
   }
   // Past int64 nanoseconds (about 292 years) the conversion would be undefined.

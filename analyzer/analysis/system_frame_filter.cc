@@ -4,27 +4,6 @@
 
 namespace leakscan {
 
-namespace {
-
-// Layer 1 looks only at a goroutine's stack, creator and status, which 100,000 goroutines
-// parked at one place share: each distinct combination is classified once.
-struct ShapeKey {
-  const FrameId* stack;
-  size_t stack_size;
-  FrameId created_by;
-  const char* status;
-  size_t status_size;
-  bool operator==(const ShapeKey&) const = default;
-};
-struct ShapeKeyHash {
-  size_t operator()(const ShapeKey& key) const {
-    return std::hash<const void*>{}(key.stack) ^ (key.stack_size * 0x9e3779b97f4a7c15ULL) ^
-           (static_cast<size_t>(key.created_by) << 21) ^ std::hash<const void*>{}(key.status);
-  }
-};
-
-}  // namespace
-
 void SystemFrameFilter::run(AnalysisInput& input) const {
   std::unordered_map<ShapeKey, size_t, ShapeKeyHash> classified;  // -> a record classified
   uint32_t snapshot = UINT32_MAX;
@@ -34,10 +13,8 @@ void SystemFrameFilter::run(AnalysisInput& input) const {
       classified.clear();  // stacks and frame ids are per snapshot
       snapshot = record.snapshot;
     }
-    std::string_view status = record.thread != nullptr ? record.thread->status : "";
-    ShapeKey key{record.stack().data(), record.stack().size(), record.created_by(), status.data(),
-                 status.size()};
-    size_t index = static_cast<size_t>(&record - input.records.data());
+    ShapeKey key(record, record.thread != nullptr ? record.thread->status : "");
+    auto index = static_cast<size_t>(&record - input.records.data());
     auto [it, added] = classified.try_emplace(key, index);
     if (!added) {
       const GoroutineRecord& same = input.records[it->second];
@@ -69,8 +46,8 @@ void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& reco
   // The runtime's status is more precise where it refines the same operation ("chan receive
   // (nil chan)"), and all there is where runtime frames are hidden (debug=2 before Go 1.21).
   std::string_view status = record.thread != nullptr ? record.thread->status : "";
-  if (!status.empty() && (record.blocking_operation.empty() ||
-                          status.starts_with(record.blocking_operation))) {
+  if (!status.empty() &&
+      (record.blocking_operation.empty() || status.starts_with(record.blocking_operation))) {
     record.blocking_operation = status;
   }
   // debug=1 profiles print no runtime frame and no status: the operation is not in the input.

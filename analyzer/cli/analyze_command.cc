@@ -43,9 +43,8 @@ Status emit_leaks(const Analysis& analysis, const std::string& path) {
 }  // namespace
 
 std::optional<Analysis> load_and_analyze(const AnalyzeOptions& options,
-                                         const std::vector<std::string>& inputs,
-                                         bool order_by_time, std::vector<Snapshot>& storage,
-                                         CodeOwners& owners) {
+                                         const std::vector<std::string>& inputs, bool order_by_time,
+                                         std::vector<Snapshot>& storage, CodeOwners& owners) {
   AnalysisOptions analysis_options;
   if (!options.config.empty()) {
     auto rules = load_config(analysis_options.rules, options.config);
@@ -100,13 +99,13 @@ std::optional<Analysis> load_and_analyze(const AnalyzeOptions& options,
 int run_analyze(const AnalyzeOptions& options) {
   std::vector<Snapshot> snapshots;
   CodeOwners owners;
-  auto analysis = load_and_analyze(options, options.inputs, /*order_by_time=*/true, snapshots,
-                                   owners);
+  auto analysis =
+      load_and_analyze(options, options.inputs, /*order_by_time=*/true, snapshots, owners);
   if (!analysis) return kExitUsageOrInput;
 
   if (options.format == "json" || options.format == "sarif") {
-    auto text = options.format == "json" ? json_report(analysis->report)
-                                         : sarif_report(analysis->report);
+    auto text =
+        options.format == "json" ? json_report(analysis->report) : sarif_report(analysis->report);
     if (!text) {
       fmt::print(stderr, "leakscan: {}\n", text.error().message);
       return kExitUsageOrInput;

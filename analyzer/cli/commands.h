@@ -46,9 +46,8 @@ struct DiffOptions {
 // Loads the inputs and runs the analysis with the options' config, baseline and filters;
 // prints what went wrong and returns nothing on error. The analysis points into `storage`.
 std::optional<Analysis> load_and_analyze(const AnalyzeOptions& options,
-                                         const std::vector<std::string>& inputs,
-                                         bool order_by_time, std::vector<Snapshot>& storage,
-                                         CodeOwners& owners);
+                                         const std::vector<std::string>& inputs, bool order_by_time,
+                                         std::vector<Snapshot>& storage, CodeOwners& owners);
 
 int run_convert(const ConvertOptions& options);
 int run_analyze(const AnalyzeOptions& options);

@@ -46,8 +46,8 @@ int run_diff(const DiffOptions& options) {
                               : ", created by " + cluster.created_by().function();
     fmt::print("{:>9}  ({} → {})  {} in {}{}\n",
                (row.after > row.before ? "+" : "") + with_thousands(row.after - row.before),
-               with_thousands(row.before), with_thousands(row.after),
-               cluster.blocking_operation(), cluster.blocked_at().function(), creator);
+               with_thousands(row.before), with_thousands(row.after), cluster.blocking_operation(),
+               cluster.blocked_at().function(), creator);
   }
   const auto& summary = report.summary();
   if (options.analysis.fail_on == "leak" && summary.leaks() > 0) return kExitFound;

@@ -29,7 +29,8 @@ const Curl& curl_library() {
       return loaded;
     }
     auto resolve = [&](auto& function, const char* name) {
-      function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(::dlsym(handle, name));
+      function =
+          reinterpret_cast<std::remove_reference_t<decltype(function)>>(::dlsym(handle, name));
       if (function == nullptr && loaded.error.empty()) {
         loaded.error = fmt::format("libcurl has no {}", name);
       }
@@ -73,8 +74,8 @@ Result<std::string> http_get(const std::string& url, uint64_t max_bytes) {
   curl.setopt(handle.get(), CURLOPT_ACCEPT_ENCODING, "");
   CURLcode rc = curl.perform(handle.get());
   if (rc == CURLE_WRITE_ERROR && sink.body.size() >= max_bytes) {
-    return Error{fmt::format("{}: response exceeds {} bytes; raise --max-input-size", url,
-                             max_bytes)};
+    return Error{
+        fmt::format("{}: response exceeds {} bytes; raise --max-input-size", url, max_bytes)};
   }
   if (rc != CURLE_OK) return Error{fmt::format("{}: fetch failed: {}", url, curl.strerror(rc))};
   long status = 0;

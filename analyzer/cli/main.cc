@@ -1,8 +1,8 @@
 // The leakscan command line: parses arguments, calls the library, prints. Exit codes: 0 done
 // and nothing --fail-on asks about, 1 found it, 2 usage or input error.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "analyzer/cli/commands.h"
@@ -26,7 +26,8 @@ void add_analysis_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options)
                  "Leave out goroutines with a frame or creator matching this regex (RE2)");
   app.add_option("--fail-on", options.fail_on, "Exit 1 when a leak (or a leak or suspect) is found")
       ->check(CLI::IsMember({"leak", "suspect"}));
-  app.add_option("--color", options.color, "Colour: auto (on a terminal, unless NO_COLOR), always, never")
+  app.add_option("--color", options.color,
+                 "Colour: auto (on a terminal, unless NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   app.add_flag("-v,--verbose", options.verbose,

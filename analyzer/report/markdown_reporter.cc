@@ -32,9 +32,11 @@ void write_markdown_report(const Analysis& analysis, std::FILE* out) {
   const report::Report& report = analysis.report;
   const auto& summary = report.summary();
   fmt::print(out, "## leakscan: {} leak{}, {} suspect{}\n\n", summary.leaks(),
-             summary.leaks() == 1 ? "" : "s", summary.suspects(), summary.suspects() == 1 ? "" : "s");
-  fmt::print(out, "{} goroutines in the last of {} snapshot{}; {} runtime and standard-library "
-                  "goroutines set aside.\n\n",
+             summary.leaks() == 1 ? "" : "s", summary.suspects(),
+             summary.suspects() == 1 ? "" : "s");
+  fmt::print(out,
+             "{} goroutines in the last of {} snapshot{}; {} runtime and standard-library "
+             "goroutines set aside.\n\n",
              with_thousands(summary.goroutines()), report.snapshots_size(),
              report.snapshots_size() == 1 ? "" : "s", with_thousands(summary.dropped_system()));
   fmt::print(out, "| verdict | goroutines | blocked on | in | created by | why |\n");

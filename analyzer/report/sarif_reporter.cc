@@ -59,19 +59,20 @@ Value result(const report::Cluster& cluster) {
          {"message", object({{"text", text("blocked here")}})},
          {"physicalLocation",
           object({{"artifactLocation", object({{"uri", text(cluster.blocked_at().file())}})},
-                  {"region", object({{"startLine",
-                                      number(static_cast<double>(cluster.blocked_at().line()))}})}})}}));
+                  {"region", object({{"startLine", number(static_cast<double>(
+                                                       cluster.blocked_at().line()))}})}})}}));
   }
   return object(
-      {{"ruleId", text(cluster.verdict() == report::LEAK ? "goroutine-leak" : "goroutine-leak-suspect")},
+      {{"ruleId",
+        text(cluster.verdict() == report::LEAK ? "goroutine-leak" : "goroutine-leak-suspect")},
        {"level", text(cluster.verdict() == report::LEAK ? "error" : "warning")},
        {"message", object({{"text", text(message)}})},
        {"locations",
-        list({object({{"physicalLocation",
-                       object({{"artifactLocation", object({{"uri", text(site.file())}})},
-                               {"region", object({{"startLine",
-                                                   number(static_cast<double>(std::max<int64_t>(
-                                                       site.line(), 1)))}})}})}})})},
+        list({object(
+            {{"physicalLocation",
+              object({{"artifactLocation", object({{"uri", text(site.file())}})},
+                      {"region", object({{"startLine", number(static_cast<double>(std::max<int64_t>(
+                                                           site.line(), 1)))}})}})}})})},
        {"relatedLocations", list(std::move(related))},
        {"partialFingerprints", object({{"leakscanCluster/v1", text(cluster.id())}})}});
 }
@@ -90,13 +91,14 @@ Result<std::string> sarif_report(const report::Report& report) {
        {"runs",
         list({object(
             {{"tool",
-              object({{"driver",
-                       object({{"name", text("leakscan")},
-                               {"version", text(report.leakscan_version())},
-                               {"rules", list({rule("goroutine-leak",
-                                                    "Goroutines created here block forever"),
-                                               rule("goroutine-leak-suspect",
-                                                    "Goroutines created here may block forever")})}})}})},
+              object(
+                  {{"driver",
+                    object({{"name", text("leakscan")},
+                            {"version", text(report.leakscan_version())},
+                            {"rules",
+                             list({rule("goroutine-leak", "Goroutines created here block forever"),
+                                   rule("goroutine-leak-suspect",
+                                        "Goroutines created here may block forever")})}})}})},
              {"results", list(std::move(results))}})})}});
   std::string json;
   google::protobuf::util::JsonPrintOptions options;

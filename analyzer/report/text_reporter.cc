@@ -17,9 +17,12 @@ struct Style {
 
 std::string_view verdict_word(report::Verdict verdict) {
   switch (verdict) {
-    case report::LEAK: return "LEAK";
-    case report::SUSPECT: return "SUSPECT";
-    default: return "expected";
+    case report::LEAK:
+      return "LEAK";
+    case report::SUSPECT:
+      return "SUSPECT";
+    default:
+      return "expected";
   }
 }
 
@@ -57,10 +60,9 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
     auto as_duration = [](double seconds) {
       return format_duration(std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9)));
     };
-    facts.push_back(fmt::format("waited up to {}{} (median {})",
-                                cluster.wait().lower_bound() ? "≥ " : "",
-                                as_duration(cluster.wait().max_seconds()),
-                                as_duration(cluster.wait().median_seconds())));
+    facts.push_back(fmt::format(
+        "waited up to {}{} (median {})", cluster.wait().lower_bound() ? "≥ " : "",
+        as_duration(cluster.wait().max_seconds()), as_duration(cluster.wait().median_seconds())));
   }
   if (cluster.count_per_snapshot_size() >= 2) {
     std::vector<std::string> counts;
@@ -72,10 +74,10 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
     facts.push_back(growth);
   }
   if (cluster.max_goroutine_id() != 0) {
-    facts.push_back(cluster.min_goroutine_id() == cluster.max_goroutine_id()
-                        ? fmt::format("id {}", cluster.min_goroutine_id())
-                        : fmt::format("ids {}–{}", cluster.min_goroutine_id(),
-                                      cluster.max_goroutine_id()));
+    facts.push_back(
+        cluster.min_goroutine_id() == cluster.max_goroutine_id()
+            ? fmt::format("id {}", cluster.min_goroutine_id())
+            : fmt::format("ids {}–{}", cluster.min_goroutine_id(), cluster.max_goroutine_id()));
   }
   if (!facts.empty()) fmt::print(out, "{}{}\n", indent, fmt::join(facts, " · "));
   // A leak's or suspect's first reason restates the lines above as a sentence (for JSON and
@@ -92,7 +94,8 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
     int shown = 0;
     // The runtime's own frames above the blocking call say nothing the line above does not.
     int skip = 0;
-    while (skip + 1 < cluster.stack_size() && cluster.stack(skip).function().starts_with("runtime.")) {
+    while (skip + 1 < cluster.stack_size() &&
+           cluster.stack(skip).function().starts_with("runtime.")) {
       ++skip;
     }
     for (const auto& frame : cluster.stack()) {
@@ -127,8 +130,9 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
                  with_thousands(snapshot.goroutines()), snapshot.format());
     }
   }
-  fmt::print(out, "{} leak{}, {} suspect{} in {} clusters; {} runtime and standard-library "
-                  "goroutines set aside{}\n\n",
+  fmt::print(out,
+             "{} leak{}, {} suspect{} in {} clusters; {} runtime and standard-library "
+             "goroutines set aside{}\n\n",
              summary.leaks(), summary.leaks() == 1 ? "" : "s", summary.suspects(),
              summary.suspects() == 1 ? "" : "s", summary.clusters(),
              with_thousands(summary.dropped_system()),
@@ -169,14 +173,16 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
           record.snapshot + 1 == analysis.input.snapshots.size()) {
         Dropped& entry = dropped[record.why];
         entry.count += record.count();
-        if (record.thread != nullptr && entry.ids.size() < 5) entry.ids.push_back(record.thread->id);
+        if (record.thread != nullptr && entry.ids.size() < 5)
+          entry.ids.push_back(record.thread->id);
       }
     }
     if (!dropped.empty()) fmt::print(out, "set aside in the last snapshot:\n");
     for (const auto& [why, entry] : dropped) {
-      std::string ids = entry.ids.empty() ? std::string()
-                                          : fmt::format(" (goroutine {}{})", fmt::join(entry.ids, ", "),
-                                                        entry.count > 5 ? ", ..." : "");
+      std::string ids = entry.ids.empty()
+                            ? std::string()
+                            : fmt::format(" (goroutine {}{})", fmt::join(entry.ids, ", "),
+                                          entry.count > 5 ? ", ..." : "");
       fmt::print(out, "  {:>8}  {}{}\n", with_thousands(entry.count), why, ids);
     }
   }
