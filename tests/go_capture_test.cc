@@ -263,6 +263,33 @@ TEST_F(ZooCapture, TextConversionReadsBackTheSame) {
   }
 }
 
+TEST_F(ZooCapture, AnalyzesLiveEndpointsInCaptureOrder) {
+  // Two fetches of the live endpoint: time fetched orders them and gives the growth rate.
+  std::string url = fmt::format("http://{}/debug/pprof/goroutine", address_);
+  auto result = run_command({testing::cli_path(), url + "?debug=2", url, "--format", "json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find(R"("capture_time_origin": "time fetched")"), std::string::npos)
+      << result.out.substr(0, 2000);
+  EXPECT_NE(result.out.find(R"("format": "debug=2")"), std::string::npos);
+  EXPECT_NE(result.out.find(R"("format": "pprof")"), std::string::npos);
+  // The zoo holds still: nothing grows, nothing leaks.
+  EXPECT_NE(result.out.find(R"("leaks": "0")"), std::string::npos) << result.out.substr(0, 3000);
+
+  auto missing = run_command({testing::cli_path(), fmt::format("http://{}/nothing", address_)});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("/nothing: HTTP status 404"), std::string::npos) << missing.err;
+}
+
+TEST_F(ZooCapture, ColourOnlyWhenAskedOrOnATerminal) {
+  std::string dump = save(2);
+  // Not a terminal (a pipe): plain text, whatever NO_COLOR says.
+  auto plain = run_command({testing::cli_path(), dump, "--min-wait", "0s"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.out.find('\x1b'), std::string::npos);
+  auto forced = run_command({testing::cli_path(), dump, "--min-wait", "0s", "--color", "always"});
+  EXPECT_NE(forced.out.find("\x1b["), std::string::npos) << forced.out.substr(0, 500);
+}
+
 TEST_F(ZooCapture, SummaryReadsStandardInput) {
   auto result = run_command({testing::cli_path(), "-"}, 60s, captures_[2]);
   ASSERT_EQ(result.exit_code, 0) << result.err;
