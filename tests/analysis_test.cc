@@ -1315,3 +1315,59 @@ TEST(PatternClustering, MillionSyntheticGoroutinesClusterExactly) {
 
 }  // namespace
 }  // namespace leakscan
+
+namespace leakscan {
+namespace {
+
+// Every real dump of the corpus goes through all five layers and every reporter: the report
+// accounts for each goroutine of the last snapshot exactly once.
+class CorpusAnalysis : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CorpusAnalysis, EveryGoroutineIsClusteredOrSetAside) {
+  auto snapshots = read_snapshots(testing::data_path("corpus/" + GetParam()));
+  ASSERT_TRUE(snapshots.has_value()) << snapshots.error().message;
+  auto analysis = analyze(*snapshots, {}, AnalysisOptions{});
+  ASSERT_TRUE(analysis.has_value()) << analysis.error().message;
+  const auto& summary = analysis->report.summary();
+  int64_t clustered = 0;
+  for (const auto& cluster : analysis->report.clusters()) {
+    clustered += cluster.count();
+    EXPECT_FALSE(cluster.reasons().empty()) << cluster.id();
+    EXPECT_EQ(cluster.count_per_snapshot_size(), static_cast<int>(snapshots->size()));
+  }
+  EXPECT_EQ(clustered + summary.dropped_system() + summary.finishing(), summary.goroutines())
+      << GetParam();
+  EXPECT_EQ(summary.goroutines(), snapshots->back().goroutine_count());
+  EXPECT_TRUE(json_report(analysis->report).has_value());
+  EXPECT_TRUE(sarif_report(analysis->report).has_value());
+  char* buffer = nullptr;
+  size_t size = 0;
+  std::FILE* out = open_memstream(&buffer, &size);
+  ASSERT_NE(out, nullptr);
+  write_text_report(*analysis, TextOptions{.color = false, .verbose = true}, out);
+  write_markdown_report(*analysis, out);
+  std::fclose(out);
+  std::string text(buffer, size);
+  std::free(buffer);
+  EXPECT_NE(text.find("goroutines"), std::string::npos);
+}
+
+std::vector<std::string> corpus_names() {
+  std::vector<std::string> names;
+  for (const auto& row : testing::read_tsv(testing::data_path("corpus/expected.tsv"))) {
+    names.push_back(row.at(0));
+  }
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, CorpusAnalysis, ::testing::ValuesIn(corpus_names()),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& c : name) {
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace leakscan
