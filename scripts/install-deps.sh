@@ -12,6 +12,8 @@ packages=(
   libgtest-dev libgmock-dev libcurl4-openssl-dev golang-go golang-github-google-pprof-dev curl
   # benchmarks: Google Benchmark, the peer (panicparse) and /usr/bin/time
   libbenchmark-dev panicparse time
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizers' runtimes
+  clang libclang-rt-14-dev
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1371,3 +1371,19 @@ INSTANTIATE_TEST_SUITE_P(Corpus, CorpusAnalysis, ::testing::ValuesIn(corpus_name
 
 }  // namespace
 }  // namespace leakscan
+
+namespace leakscan {
+namespace {
+
+TEST(CodeOwners, ManyStarsDoNotBacktrackExponentially) {
+  // Found by fuzz_config: a backtracking matcher took minutes on this; the table takes
+  // microseconds.
+  std::string path(200, 'a');
+  EXPECT_FALSE(codeowners_pattern_matches("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", path));
+  EXPECT_TRUE(codeowners_pattern_matches("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a", path));
+  EXPECT_TRUE(codeowners_pattern_matches("**/**/**/**/**/**/x.go", "a/b/c/d/e/f/g/x.go"));
+  EXPECT_FALSE(codeowners_pattern_matches("**/**/**/**/**/**/x.go", "a/b/c/d/e/f/g/yx.go"));
+}
+
+}  // namespace
+}  // namespace leakscan

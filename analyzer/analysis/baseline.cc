@@ -10,9 +10,13 @@ namespace leakscan {
 Result<std::vector<BaselineEntry>> load_baseline(const std::string& path) {
   auto text = read_text_file(path, "baseline file");
   if (!text) return text.error();
+  return parse_baseline(*text, path);
+}
+
+Result<std::vector<BaselineEntry>> parse_baseline(std::string_view text, const std::string& path) {
   toml::table root;
   try {
-    root = toml::parse(*text, path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& error) {
     return Error{fmt::format("{}:{}:{}: {}", path, error.source().begin.line,
                              error.source().begin.column, error.description())};

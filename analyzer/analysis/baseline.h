@@ -31,6 +31,8 @@ struct BaselineEntry {
 };
 
 Result<std::vector<BaselineEntry>> load_baseline(const std::string& path);
+// The same from text; `name` appears in messages.
+Result<std::vector<BaselineEntry>> parse_baseline(std::string_view text, const std::string& name);
 
 // Marks clusters the baseline accepts; returns one warning per expired entry.
 std::vector<std::string> apply_baseline(const std::vector<BaselineEntry>& entries,

@@ -3,37 +3,50 @@
 #include <fmt/format.h>
 
 #include <fstream>
-#include <ranges>
 #include <sstream>
+#include <vector>
 
 namespace leakscan {
 namespace {
 
-// Glob match of `pattern` against all of `text`; '*' stops at '/', "**" does not.
+// Glob match of `pattern` against all of `text`; '*' and '?' stop at '/', "**" does not, and
+// "**/" resumes only at the start of a path element. Dynamic programming over (pattern, text)
+// positions: a backtracking matcher is exponential on patterns like "*a*a*a*a*b".
 bool glob(std::string_view pattern, std::string_view text) {
-  if (pattern.empty()) return text.empty();
-  if (pattern.starts_with("**")) {
-    std::string_view rest = pattern.substr(2);
-    // "**/" stands for whole directories: what follows starts a path element.
-    bool whole = rest.starts_with('/');
-    if (whole) rest.remove_prefix(1);
-    for (size_t i = 0; i <= text.size(); ++i) {
-      if (whole && i > 0 && text[i - 1] != '/') continue;
-      if (glob(rest, text.substr(i))) return true;
+  constexpr size_t kMaxPattern = 1024;
+  if (pattern.size() > kMaxPattern) return false;
+  const size_t p = pattern.size();
+  const size_t t = text.size();
+  // row(i)[j]: pattern[i:] matches text[j:].
+  std::vector<std::vector<char>> rows(p + 1, std::vector<char>(t + 1, 0));
+  rows[p][t] = 1;
+  for (size_t i = p; i-- > 0;) {
+    auto& row = rows[i];
+    if (pattern.substr(i).starts_with("**")) {
+      bool whole = i + 2 < p && pattern[i + 2] == '/';
+      const auto& next = rows[i + (whole ? 3 : 2)];
+      // later: the rest matches from some position after j where it may start: anywhere for
+      // "**", only right after a '/' for "**/" (j itself always may).
+      char later = 0;
+      for (size_t j = t + 1; j-- > 0;) {
+        row[j] = next[j] != 0 || later != 0 ? 1 : 0;
+        if (next[j] != 0 && (!whole || (j > 0 && text[j - 1] == '/'))) later = 1;
+      }
+      continue;
     }
-    return false;
-  }
-  if (pattern.front() == '*') {
-    for (size_t i = 0; i <= text.size(); ++i) {
-      if (glob(pattern.substr(1), text.substr(i))) return true;
-      if (i < text.size() && text[i] == '/') break;
+    const auto& next = rows[i + 1];
+    char c = pattern[i];
+    for (size_t j = t + 1; j-- > 0;) {
+      if (c == '*') {
+        row[j] = next[j] != 0 || (j < t && text[j] != '/' && row[j + 1] != 0) ? 1 : 0;
+      } else if (c == '?') {
+        row[j] = j < t && text[j] != '/' && next[j + 1] != 0 ? 1 : 0;
+      } else {
+        row[j] = j < t && text[j] == c && next[j + 1] != 0 ? 1 : 0;
+      }
     }
-    return false;
   }
-  if (text.empty()) return false;
-  if (pattern.front() != '?' && pattern.front() != text.front()) return false;
-  if (pattern.front() == '?' && text.front() == '/') return false;
-  return glob(pattern.substr(1), text.substr(1));
+  return rows[0][0] != 0;
 }
 
 }  // namespace
@@ -85,8 +98,8 @@ Result<CodeOwners> CodeOwners::load(const std::string& path) {
 std::vector<std::string> CodeOwners::owners_of(std::string_view file) const {
   if (file.starts_with('/')) file.remove_prefix(1);
   // The last matching pattern wins, as on GitHub.
-  for (const auto& entry : std::views::reverse(entries_)) {
-    if (codeowners_pattern_matches(entry.pattern, file)) return entry.owners;
+  for (size_t i = entries_.size(); i-- > 0;) {
+    if (codeowners_pattern_matches(entries_[i].pattern, file)) return entries_[i].owners;
   }
   return {};
 }
