@@ -6,6 +6,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/listening.sh
+. "$ROOT/scripts/listening.sh"
 LEAKSCAN=${LEAKSCAN:-$ROOT/build/analyzer/leakscan}
 PANICPARSE=${PANICPARSE:-/usr/bin/panicparse}
 BIGLEAK_N=${BIGLEAK_N:-100000}
@@ -32,14 +34,8 @@ trap cleanup EXIT
 
 "$TMP/bin/bigleak" -n "$BIGLEAK_N" >"$TMP/bigleak.out" 2>"$TMP/bigleak.err" &
 BIGLEAK_PID=$!
-ADDR=
-for _ in $(seq 120); do # 120 x 0.5 s = 60 s
-	ADDR=$(awk '/^LISTENING /{print $2; exit}' "$TMP/bigleak.out")
-	[ -n "$ADDR" ] && break
-	kill -0 "$BIGLEAK_PID" 2>/dev/null || { cat "$TMP/bigleak.err" >&2; die "bigleak exited"; }
-	sleep 0.5
-done
-[ -n "$ADDR" ] || die "bigleak did not print LISTENING within 60 s"
+ADDR=$(wait_listening "$TMP/bigleak.out" "$TMP/bigleak.err" "$BIGLEAK_PID" 60) ||
+	die "bigleak did not start"
 
 DUMP=$TMP/bigleak-debug2.txt
 curl -sS --fail --max-time 300 -o "$DUMP" "http://$ADDR/debug/pprof/goroutine?debug=2" ||

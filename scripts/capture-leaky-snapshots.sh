@@ -5,6 +5,8 @@
 # an idle keep-alive connection open. Usage: scripts/capture-leaky-snapshots.sh
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/listening.sh
+. "$root/scripts/listening.sh"
 work=$(mktemp -d)
 pid=
 poll_pid=
@@ -17,13 +19,7 @@ trap cleanup EXIT
 "$root/scripts/build-go.sh" "$work/bin"
 "$work/bin/leakyservice" -poll 30s >"$work/out" 2>"$work/err" &
 pid=$!
-address=
-for _ in $(seq 100); do  # 100 x 0.1 s
-  address=$(awk '/^LISTENING /{print $2; exit}' "$work/out")
-  [ -n "$address" ] && break
-  sleep 0.1
-done
-[ -n "$address" ] || { cat "$work/err" >&2; echo "leakyservice did not start" >&2; exit 1; }
+address=$(wait_listening "$work/out" "$work/err" "$pid" 10)
 routes=$(awk '$1 == "SEEDED" {print $5}' "$work/out")
 out=$root/samples/profiles
 curl -s --max-time 60 "http://$address/api/poll" >/dev/null &

@@ -3,6 +3,8 @@
 # served by net/http/pprof (debug=0, 1 and 2). Usage: scripts/capture-sample-profiles.sh
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/listening.sh
+. "$root/scripts/listening.sh"
 work=$(mktemp -d)
 pid=
 cleanup() {
@@ -14,13 +16,7 @@ trap cleanup EXIT
 "$root/scripts/build-go.sh" "$work/bin"
 "$work/bin/zoo" >"$work/zoo.out" 2>"$work/zoo.err" &
 pid=$!
-address=
-for _ in $(seq 100); do  # 100 x 0.1 s
-  address=$(awk '/^LISTENING /{print $2; exit}' "$work/zoo.out")
-  [ -n "$address" ] && break
-  sleep 0.1
-done
-[ -n "$address" ] || { cat "$work/zoo.err" >&2; echo "zoo did not start" >&2; exit 1; }
+address=$(wait_listening "$work/zoo.out" "$work/zoo.err" "$pid" 10)
 out=$root/samples/profiles
 mkdir -p "$out"
 curl -sS --fail --max-time 30 -o "$out/zoo-debug0.pb.gz" "http://$address/debug/pprof/goroutine?debug=0"
