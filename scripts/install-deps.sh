@@ -14,6 +14,9 @@ packages=(
   libbenchmark-dev panicparse time
   # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizers' runtimes
   clang libclang-rt-14-dev
+  # Python bindings (python/): headers, pybind11, and pandas, NumPy and pytest for Debian's
+  # /usr/bin/python3
+  python3-dev pybind11-dev python3-pybind11 python3-pandas python3-numpy python3-pytest
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -20,7 +20,8 @@ bool use_color(const std::string& choice) {
   return ::isatty(STDOUT_FILENO) != 0 && (no_color == nullptr || *no_color == '\0');
 }
 
-// The goroutines of the last snapshot in clusters judged leak, as a profile of their own.
+// The goroutines of the last snapshot in clusters judged leak and not accepted by the baseline,
+// as a profile of their own.
 Status emit_leaks(const Analysis& analysis, const std::string& path) {
   const auto& snapshots = analysis.input.snapshots;
   const Snapshot& last = snapshots.back();
@@ -28,7 +29,7 @@ Status emit_leaks(const Analysis& analysis, const std::string& path) {
   std::vector<size_t> threads;
   std::vector<size_t> samples;
   for (const auto& cluster : analysis.clusters) {
-    if (cluster.verdict != report::LEAK) continue;
+    if (cluster.verdict != report::LEAK || !cluster.baseline_reason.empty()) continue;
     for (size_t index : cluster.records) {
       const GoroutineRecord& record = analysis.input.records[index];
       if (record.snapshot != last_index) continue;
