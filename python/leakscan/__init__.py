@@ -92,3 +92,22 @@ def _report_clusters_frame(self):
 Snapshot.to_pandas = _snapshot_to_pandas
 Report.to_dict = _report_to_dict
 Report.clusters_frame = _report_clusters_frame
+
+
+def _report_plot_growth(self, ax=None):
+    """One line per LEAK or SUSPECT cluster: its goroutines in each snapshot (matplotlib).
+    Returns the Axes."""
+    from .plots import plot_growth
+
+    return plot_growth(self, ax)
+
+
+def _report_plot_wait_histogram(self, ax=None, bins=30):
+    """Histogram of the last snapshot's wait times, in minutes (matplotlib). Returns the Axes."""
+    from .plots import plot_wait_histogram
+
+    return plot_wait_histogram(self, ax, bins=bins)
+
+
+Report.plot_growth = _report_plot_growth
+Report.plot_wait_histogram = _report_plot_wait_histogram
