@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "analyzer/readers/read_snapshots.h"
+#include "analyzer/writers/pprof_writer.h"
 #include "proto/profile.pb.h"
 #include "tests/support/snapshot_helpers.h"
 #include "tests/support/test_support.h"
@@ -377,6 +378,42 @@ TEST(BrokenInputTest, SampleWithoutItsValue) {
   std::string bytes = profile_with([](auto& profile) { profile.mutable_sample(0)->clear_value(); });
   std::string message = error_of(read_snapshots_from_memory(bytes, "novalue.pb"));
   EXPECT_EQ(message, "novalue.pb: sample 0 has 0 values, expected at least 1");
+}
+
+}  // namespace
+}  // namespace leakscan
+
+namespace leakscan {
+namespace {
+
+TEST(BrokenInputTest, InvalidUtf8IsRepairedSoEveryOutputStaysValid) {
+  // A crashed program's garbled output: bytes that are no UTF-8 in a function and a file name.
+  const std::string dump =
+      "goroutine 1 [chan receive, 10 minutes]:\n"
+      "main.f\xff\xfeoo()\n"
+      "\t/app/ma\xc3in.go:5 +0x1d\n"
+      "created by main.main\n"
+      "\t/app/main.go:3 +0x1\n\n"
+      "goroutine 2 [chan receive, 10 minutes]:\n"
+      "main.f\xff\xfeoo()\n"
+      "\t/app/ma\xc3in.go:5 +0x1d\n\n";
+  auto snapshots = read_snapshots_from_memory(dump, "garbled.txt");
+  ASSERT_TRUE(snapshots.has_value()) << snapshots.error().message;
+  const Snapshot& snapshot = snapshots->front();
+  ASSERT_EQ(snapshot.threads.size(), 2u);
+  const Frame& frame = snapshot.frame(snapshot.threads[0].stack[0]);
+  EXPECT_EQ(frame.function, "main.f\xEF\xBF\xBD\xEF\xBF\xBDoo");
+  EXPECT_EQ(frame.file, "/app/ma\xEF\xBF\xBDin.go");
+  // Repaired text is interned once: both goroutines share the frame and the stack.
+  EXPECT_EQ(snapshot.threads[0].stack.data(), snapshot.threads[1].stack.data());
+  EXPECT_EQ(snapshot.frames().size(), 2u);  // the frame and the creator
+
+  // proto3 strings must be UTF-8: the converted profile reads back.
+  auto bytes = encode_pprof(*snapshots);
+  ASSERT_TRUE(bytes.has_value());
+  auto back = read_snapshots_from_memory(*bytes, "garbled.pb");
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(back->front().frame(back->front().threads[0].stack[0]).function, frame.function);
 }
 
 }  // namespace

@@ -18,6 +18,8 @@ size_t FrameHash::operator()(const Frame& frame) const {
 FrameId FrameTable::intern(const Frame& frame) {
   if (auto it = index_.find(frame); it != index_.end()) return it->second;
   Frame stored{strings_->intern(frame.function), strings_->intern(frame.file), frame.line};
+  // Text with invalid UTF-8 is stored repaired, and may equal a frame seen before.
+  if (auto it = index_.find(stored); it != index_.end()) return it->second;
   auto id = static_cast<FrameId>(frames_.size());
   frames_.push_back(stored);
   index_.emplace(stored, id);

@@ -17,10 +17,13 @@ class StringPool {
   StringPool(StringPool&&) = default;
   StringPool& operator=(StringPool&&) = default;
 
+  // Invalid UTF-8 (a crashed program's garbled output) is stored with each bad byte replaced
+  // by U+FFFD: reports, JSON and pprof's proto3 strings must be valid UTF-8.
   std::string_view intern(std::string_view text);
   size_t size() const { return index_.size(); }
 
  private:
+  std::string_view store(std::string_view text);
   std::string_view copy(std::string_view text);
 
   static constexpr size_t kChunkSize = size_t{64} * 1024;
