@@ -73,7 +73,6 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       if (added) {
         Cluster& cluster = clusters.emplace_back();
         cluster.key = key;
-        cluster.id = fmt::format("{:016x}", stable_hash(key));
         cluster.blocking_operation = std::string(record.blocking_operation);
         if (record.thread != nullptr) cluster.status = std::string(record.thread->status);
         cluster.blocked_at = to_report_frame(snapshot, record.blocked_at);
@@ -106,6 +105,19 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
         cluster.representative_stack = record.stack();
       }
     }
+  }
+  // A cluster's id names its blocking site: the operation and the first user frame. The creator
+  // joins it only where two clusters share a site, so that a dump (which names creators) and a
+  // profile (which does not) give one leak one id, in a report, a baseline or a fleet.
+  std::unordered_map<std::string_view, int> clusters_at_site;
+  auto site_of = [](const Cluster& cluster) {
+    return std::string_view(cluster.key).substr(0, cluster.key.rfind('\x1f'));
+  };
+  for (const auto& cluster : clusters) ++clusters_at_site[site_of(cluster)];
+  for (auto& cluster : clusters) {
+    std::string_view site = site_of(cluster);
+    cluster.id = fmt::format("{:016x}",
+                             stable_hash(clusters_at_site[site] == 1 ? site : cluster.key));
   }
   // Clusters absent from the last snapshot keep a representative from where they were seen.
   for (auto& cluster : clusters) {

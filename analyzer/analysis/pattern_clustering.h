@@ -10,7 +10,8 @@ namespace leakscan {
 // comparison): the blocking operation, the first frame of the program's own code and the
 // creator's function. Stacks that differ only below that frame, or in recursion depth, land in
 // one cluster, whose representative stack is its most common one. Arguments, addresses, wait
-// minutes and line numbers are not part of the fingerprint.
+// minutes and line numbers are not part of the fingerprint. A cluster's id is a stable hash of
+// its blocking site, with the creator only where two clusters share that site.
 class PatternClustering {
  public:
   std::vector<Cluster> run(AnalysisInput& input) const;

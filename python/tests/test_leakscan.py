@@ -215,8 +215,7 @@ def test_analyze_finds_the_eight_leaks():
 
 def test_to_json_equals_the_cli():
     cli = os.environ.get("LEAKSCAN_CLI", str(ROOT / "build" / "analyzer" / "leakscan"))
-    if not os.path.exists(cli):
-        pytest.skip("the leakscan command is not built")
+    assert os.path.exists(cli), f"{cli}: the leakscan command is not built"
     printed = subprocess.run([cli, *map(str, LEAKYSERVICE), "--format", "json"],
                              check=True, capture_output=True, text=True).stdout
     report = leakscan.analyze(leakyservice_snapshots())

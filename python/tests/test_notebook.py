@@ -5,10 +5,10 @@ import pathlib
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
-pytest.importorskip("ipykernel")
-pytest.importorskip("matplotlib")
+import nbformat
+import nbclient
+import ipykernel  # noqa: F401  (the kernel needs it)
+import matplotlib  # noqa: F401  (the kernel needs it)
 
 ROOT = pathlib.Path(os.environ.get("LEAKSCAN_ROOT", pathlib.Path(__file__).resolve().parents[2]))
 NOTEBOOK = ROOT / "samples" / "notebooks" / "leak-triage.ipynb"
