@@ -262,6 +262,9 @@ class TracebackParser {
     if (target_ == Target::kStack && depth < previous_stack_.size() &&
         current().frame(previous_stack_[depth]) == frame) {
       id = previous_stack_[depth];
+    } else if (target_ == Target::kCreatedBy && previous_created_by_ != kNoFrame &&
+               current().frame(previous_created_by_) == frame) {
+      id = previous_created_by_;
     } else {
       id = current().frames().intern(frame);
     }
@@ -273,6 +276,7 @@ class TracebackParser {
         break;
       case Target::kCreatedBy:
         thread_->created_by = id;
+        previous_created_by_ = id;
         target_ = Target::kDone;
         break;
       case Target::kAncestorCreatedBy:
@@ -329,6 +333,7 @@ class TracebackParser {
     snapshots_.emplace_back();
     snapshots_.back().source = lines_.name();
     previous_stack_ = {};
+    previous_created_by_ = kNoFrame;
     previous_status_ = {};
     return snapshots_.back();
   }
@@ -353,6 +358,7 @@ class TracebackParser {
   std::string pending_function_;
   std::vector<FrameId> stack_;
   Stack previous_stack_;
+  FrameId previous_created_by_ = kNoFrame;
   std::string_view previous_status_;
   ThreadState previous_state_ = ThreadState::kUnknown;
   IdSet seen_ids_;
