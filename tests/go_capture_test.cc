@@ -361,6 +361,31 @@ TEST(ZooCrash, SigquitDumpsEveryGoroutineWithRuntimeFrames) {
   EXPECT_TRUE(runtime_goroutine);
 }
 
+TEST(ZooCrash, GotracebackCrashIsOneDumpWhateverItsThreadSections) {
+  // GOTRACEBACK=crash prints the goroutines, then for every other thread "-----", its own
+  // "SIGQUIT: quit" and its scheduler stack as goroutine 0, repeating goroutines they run.
+  testing::ChildProcess zoo({go_bin("zoo")}, {"GOTRACEBACK=crash"});
+  std::string stdout_text;
+  for (int i = 0; i < 100; ++i) {
+    auto line = zoo.read_line(30s);
+    ASSERT_TRUE(line.has_value());
+    stdout_text += *line + "\n";
+    if (line->starts_with("LISTENING ")) break;
+  }
+  zoo.signal(SIGQUIT);
+  ASSERT_TRUE(zoo.wait(30s).has_value());
+  std::string dump = zoo.stderr_text();
+  ASSERT_NE(dump.find("\n-----\n"), std::string::npos) << "no per-thread sections to test";
+  Snapshot snapshot = read_one(dump, "crash");
+  EXPECT_EQ(snapshot.reason, "SIGQUIT: quit");
+  expect_populations(snapshot, expected_populations(stdout_text));
+  // Every goroutine once: the headers before the first thread section.
+  size_t headers = 0;
+  std::istringstream in(dump.substr(0, dump.find("\n-----\n")));
+  for (std::string line; std::getline(in, line);) headers += line.starts_with("goroutine ");
+  EXPECT_EQ(snapshot.threads.size(), headers);
+}
+
 TEST(Cli, MissingFileIsOneLineAndExitTwo) {
   auto run = run_command({testing::cli_path(), "/nonexistent/goroutines.txt"});
   EXPECT_EQ(run.exit_code, 2);

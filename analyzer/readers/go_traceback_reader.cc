@@ -6,6 +6,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_set>
+#include <utility>
 
 #include "analyzer/model/merge.h"
 #include "analyzer/readers/id_set.h"
@@ -114,9 +115,17 @@ class TracebackParser {
       start_thread(*header);
       return;
     }
+    if (line == "-----") {
+      // GOTRACEBACK=crash: after the goroutines, each other thread's signal and g0 stack,
+      // separated by dashes. The same crash, not a new dump.
+      crash_sections_ = true;
+      after_dashes_ = true;
+      return;
+    }
     if (is_reason_line(line)) {
       if (line.starts_with("^\\"))
         line.remove_prefix(2);  // echoed by the terminal on Ctrl-backslash
+      if (std::exchange(after_dashes_, false)) return;
       if (current().threads.empty()) {
         if (current().reason.empty()) current().reason = std::string(line);
       } else {
@@ -185,7 +194,11 @@ class TracebackParser {
   }
 
   void start_thread(const Header& header) {
-    if (!seen_ids_.insert(header.id)) {
+    // A crash's per-thread sections repeat the goroutines those threads run and print each
+    // thread's scheduler stack as goroutine 0: read, then dropped, as nothing new.
+    bool seen = !seen_ids_.insert(header.id);
+    repeated_in_crash_section_ = crash_sections_ && (seen || header.id == 0);
+    if (seen && !crash_sections_) {
       // The same goroutine twice: a second dump starts here.
       new_snapshot();
       seen_ids_.insert(header.id);
@@ -307,7 +320,9 @@ class TracebackParser {
                        pending_function_));
     }
     commit_pending_stack();
-    if (thread_->stack.empty() && !thread_->stack_unavailable) {
+    if (std::exchange(repeated_in_crash_section_, false)) {
+      current().threads.pop_back();
+    } else if (thread_->stack.empty() && !thread_->stack_unavailable) {
       warn(fmt::format("goroutine {} has no frames", thread_->id));
     }
     thread_ = nullptr;
@@ -330,6 +345,8 @@ class TracebackParser {
     finish_thread();
     seen_ids_.clear();
     blank_separated_ = false;
+    crash_sections_ = false;
+    after_dashes_ = false;
     snapshots_.emplace_back();
     snapshots_.back().source = lines_.name();
     previous_stack_ = {};
@@ -363,6 +380,10 @@ class TracebackParser {
   ThreadState previous_state_ = ThreadState::kUnknown;
   IdSet seen_ids_;
   bool blank_separated_ = false;  // a goroutine of current() followed a blank line
+  // GOTRACEBACK=crash: a "-----" line was seen in this dump; the next reason line continues it.
+  bool crash_sections_ = false;
+  bool after_dashes_ = false;
+  bool repeated_in_crash_section_ = false;  // the goroutine being read is dropped at its end
 };
 
 // Drops a trailing snapshot without threads; no thread at all is an error.
