@@ -6,7 +6,13 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ pkg-config
-  libprotobuf-dev protobuf-compiler libfmt-dev libcli11-dev zlib1g-dev
+  libprotobuf-dev protobuf-compiler libfmt-dev libcli11-dev zlib1g-dev libre2-dev
+  libtomlplusplus-dev
+  # eBPF tracer (bpf/): libbpf, bpftool for skeletons, libelf and libdw for reading Go binaries
+  # (clang, below, compiles the BPF programs); wrk loads the traced server in the benchmark
+  libbpf-dev bpftool libelf-dev libdw-dev wrk
+  # C++ agent (agent/): Boost.Fiber and Boost.Context, libunwind for suspended fibers' stacks
+  libboost-fiber-dev libboost-context-dev libunwind-dev
   # tests: GoogleTest, libcurl for fetching from live Go programs, Go 1.19 and pprof's
   # profile package for the ground-truth programs under samples/go and tests/go
   libgtest-dev libgmock-dev libcurl4-openssl-dev golang-go golang-github-google-pprof-dev curl

@@ -3,6 +3,16 @@
 #include <unordered_map>
 
 namespace leakscan {
+namespace {
+
+// What the runtime says the thread waits for: Go's status is its wait reason; an agent's state
+// is "waiting" and its wait reason the precise one (sync.Mutex.Lock on a fiber mutex).
+std::string_view blocking_status(const GoroutineRecord& record) {
+  if (record.thread == nullptr) return {};
+  return record.thread->wait_reason.empty() ? record.thread->status : record.thread->wait_reason;
+}
+
+}  // namespace
 
 void SystemFrameFilter::run(AnalysisInput& input) const {
   std::unordered_map<ShapeKey, size_t, ShapeKeyHash> classified;  // -> a record classified
@@ -13,7 +23,7 @@ void SystemFrameFilter::run(AnalysisInput& input) const {
       classified.clear();  // stacks and frame ids are per snapshot
       snapshot = record.snapshot;
     }
-    ShapeKey key(record, record.thread != nullptr ? record.thread->status : "");
+    ShapeKey key(record, blocking_status(record));
     auto index = static_cast<size_t>(&record - input.records.data());
     auto [it, added] = classified.try_emplace(key, index);
     if (!added) {
@@ -45,7 +55,7 @@ void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& reco
   }
   // The runtime's status is more precise where it refines the same operation ("chan receive
   // (nil chan)"), and all there is where runtime frames are hidden (debug=2 before Go 1.21).
-  std::string_view status = record.thread != nullptr ? record.thread->status : "";
+  std::string_view status = blocking_status(record);
   if (!status.empty() &&
       (record.blocking_operation.empty() || status.starts_with(record.blocking_operation))) {
     record.blocking_operation = status;

@@ -19,6 +19,7 @@ inline constexpr std::string_view kCreatorGoid = "creator_goid";         // num
 inline constexpr std::string_view kCreatedBy = "created_by";             // str, "FUNC at FILE:LINE"
 inline constexpr std::string_view kLockedToThread = "locked_to_thread";  // str "true"
 inline constexpr std::string_view kFramesElided = "frames_elided";       // str "true"
+inline constexpr std::string_view kWaitObject = "wait_object";  // str, agent: "0x..." address
 inline constexpr std::string_view kRuntime = "runtime";  // str, "boost.fiber"...; absent: go
 inline constexpr std::string_view kNanoseconds = "nanoseconds";
 

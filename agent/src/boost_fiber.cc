@@ -1,0 +1,77 @@
+#include "leakscan/agent/boost_fiber.h"
+
+#include <array>
+
+#include "agent/src/fiber_stack_unwinder.h"
+
+namespace leakscan::fibers {
+
+tracked_properties::tracked_properties(boost::fibers::context* context)
+    : boost::fibers::fiber_properties(context) {
+  // The main and dispatcher contexts are the threads' own, not green threads of the program.
+  if (context != nullptr && context->is_context(boost::fibers::type::worker_context)) {
+    handle_ = agent::Registry::instance().on_create(
+        {.runtime = agent::Runtime::kBoostFiber, .runtime_handle = context});
+  }
+}
+
+tracked_properties::~tracked_properties() {
+  if (handle_) agent::Registry::instance().on_release(handle_);
+}
+
+namespace detail {
+
+SchedulerStacks::SchedulerStacks(std::function<void()> wake, bool unwind_runnable)
+    : wake_(std::move(wake)), unwind_runnable_(unwind_runnable) {
+  id_ = agent::Registry::instance().add_scheduler(this);
+  handled_ = agent::Registry::instance().stack_request();
+}
+
+SchedulerStacks::~SchedulerStacks() { agent::Registry::instance().remove_scheduler(id_); }
+
+void SchedulerStacks::serve(uint64_t request) {
+  auto& registry = agent::Registry::instance();
+  std::array<uintptr_t, agent::kMaxStackFrames> pcs{};
+  registry.for_each_owned(id_, [&](agent::detail::Slot& slot) {
+    agent::FiberState state = slot.state.load(std::memory_order_relaxed);
+    bool parked = state == agent::FiberState::kWaiting || state == agent::FiberState::kSleeping;
+    if (!parked && !(unwind_runnable_ && state == agent::FiberState::kRunnable)) return;
+    uint64_t runs = slot.run_count.load(std::memory_order_relaxed);
+    if (slot.stack_run_count.load(std::memory_order_relaxed) == runs) return;  // still valid
+    auto* context =
+        static_cast<boost::fibers::context*>(slot.runtime_handle.load(std::memory_order_relaxed));
+    if (context == nullptr || context == boost::fibers::context::active()) return;
+    size_t depth = unwind_suspended_fiber(*context, pcs);
+    agent::detail::SlotWrite write(slot);
+    for (size_t i = 0; i < depth; ++i) slot.stack_pcs[i].store(pcs[i], std::memory_order_relaxed);
+    slot.stack_depth.store(static_cast<uint32_t>(depth), std::memory_order_relaxed);
+    slot.stack_run_count.store(runs, std::memory_order_relaxed);
+  });
+  handled_ = request;
+  registry.stacks_done(id_, request);
+}
+
+void note_switch_out(boost::fibers::context* context, tracked_properties* properties) {
+  if (properties == nullptr || !properties->handle()) return;
+  agent::ThreadHandle handle = properties->handle();
+  auto& registry = agent::Registry::instance();
+  if (fiber_terminated(*context)) {
+    registry.on_exit(handle);
+    return;
+  }
+  agent::FiberState state = handle.slot()->state.load(std::memory_order_relaxed);
+  // A wrapper (sync.h) already said precisely what the fiber waits for.
+  if (state != agent::FiberState::kRunning) return;
+  if (context->ready_is_linked() || context->remote_ready_is_linked()) {
+    registry.on_ready(handle);  // yield
+  } else if (context->wait_is_linked()) {
+    registry.on_park(handle, nullptr);
+  } else if (context->sleep_is_linked()) {
+    registry.on_park(handle, nullptr, nullptr, agent::FiberState::kSleeping);
+  } else {
+    registry.on_park(handle, nullptr);
+  }
+}
+
+}  // namespace detail
+}  // namespace leakscan::fibers

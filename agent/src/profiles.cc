@@ -1,0 +1,128 @@
+// The agent's snapshots, rendered: one lock serialises them, as the symbolizer and the
+// registry's stack collection are single-user.
+#include "agent/src/profiles.h"
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <map>
+#include <mutex>
+
+#include "agent/src/snapshot_builder.h"
+#include "agent/src/symbolizer.h"
+#include "analyzer/analysis/goroutine_record.h"
+#include "analyzer/model/merge.h"
+#include "analyzer/model/thread_labels.h"
+#include "analyzer/writers/go_text_writer.h"
+#include "analyzer/writers/pprof_writer.h"
+#include "leakscan/agent/agent.h"
+
+namespace leakscan::agent {
+namespace {
+
+std::mutex& snapshot_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+Symbolizer& symbolizer() {
+  // Built on first use (reading the process's mappings), kept: its cache is what makes repeat
+  // snapshots cheap. Leaked for the same reason as the registry.
+  static Symbolizer* instance = std::make_unique<Symbolizer>().release();
+  return *instance;
+}
+
+std::string gzip(std::string_view data) {
+  z_stream stream{};
+  // windowBits 15 + 16: a gzip header, as Go's profiles have and pprof expects.
+  if (deflateInit2(&stream, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return {};
+  }
+  std::string out(deflateBound(&stream, data.size()), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+// Go's debug=1 form: green threads with the same stack and labels become one counted record.
+void aggregate(Snapshot& snapshot) {
+  std::map<std::pair<const FrameId*, std::string>, size_t> index;
+  for (const auto& thread : snapshot.threads) {
+    std::string labels;
+    for (const auto& label : thread.labels) labels += fmt::format("{}={};", label.key, label.str);
+    auto [it, added] = index.try_emplace({thread.stack.data(), labels}, snapshot.samples.size());
+    if (added) snapshot.samples.push_back(Sample{0, thread.stack, thread.labels});
+    ++snapshot.samples[it->second].count;
+  }
+  snapshot.threads.clear();
+}
+
+}  // namespace
+
+std::vector<Snapshot> take_snapshots(std::chrono::milliseconds stack_timeout) {
+  std::lock_guard lock(snapshot_mutex());
+  return build_snapshots(Registry::instance(), symbolizer(), {.stack_timeout = stack_timeout});
+}
+
+std::string goroutine_profile_gzip(std::chrono::milliseconds stack_timeout) {
+  std::vector<Snapshot> snapshots = take_snapshots(stack_timeout);
+  Result<std::string> encoded = encode_pprof(snapshots);
+  return encoded ? gzip(*encoded) : std::string();
+}
+
+std::string goroutine_text(int debug, std::chrono::milliseconds stack_timeout) {
+  std::vector<Snapshot> snapshots = take_snapshots(stack_timeout);
+  // Go's text has no runtime label and one dump per process: fibers and coroutines together.
+  for (size_t i = 1; i < snapshots.size(); ++i)
+    append_snapshot(snapshots[0], std::move(snapshots[i]));
+  snapshots.resize(1);
+  if (debug == 1) {
+    for (auto& snapshot : snapshots) aggregate(snapshot);
+  }
+  char* buffer = nullptr;
+  size_t size = 0;
+  std::FILE* out = open_memstream(&buffer, &size);
+  if (out == nullptr) return {};
+  write_go_text(snapshots, out);
+  std::fclose(out);
+  std::string text(buffer, size);
+  std::free(buffer);  // NOLINT(cppcoreguidelines-no-malloc): open_memstream's buffer
+  return text;
+}
+
+uint64_t next_green_thread_id() { return Registry::instance().next_id(); }
+
+size_t live_green_threads_since(uint64_t min_id) { return Registry::instance().live_count(min_id); }
+
+std::vector<GreenThreadSummary> describe_green_threads(uint64_t min_id) {
+  std::vector<GreenThreadSummary> result;
+  for (const Snapshot& snapshot : take_snapshots(std::chrono::seconds(1))) {
+    for (const GreenThread& thread : snapshot.threads) {
+      if (thread.id < min_id) continue;
+      GreenThreadSummary summary{
+          thread.id, std::string(thread.status), std::string(thread.wait_reason), {}, {}};
+      if (thread.created_by != kNoFrame) {
+        summary.created_by = thread_labels::created_by_text(snapshot.frame(thread.created_by));
+      }
+      for (FrameId frame : thread.stack) {
+        if (is_user_function(snapshot.frame(frame).function)) {
+          summary.blocked_at = thread_labels::created_by_text(snapshot.frame(frame));
+          break;
+        }
+      }
+      result.push_back(std::move(summary));
+    }
+  }
+  return result;
+}
+
+std::string goroutine_profile_gzip() { return goroutine_profile_gzip(std::chrono::seconds(1)); }
+std::string goroutine_text(int debug) { return goroutine_text(debug, std::chrono::seconds(1)); }
+
+}  // namespace leakscan::agent

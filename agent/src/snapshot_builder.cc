@@ -1,0 +1,195 @@
+#include "agent/src/snapshot_builder.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "agent/src/symbolizer.h"
+#include "analyzer/analysis/goroutine_record.h"
+#include "analyzer/model/thread_labels.h"
+
+namespace leakscan::agent {
+namespace {
+
+ThreadState to_thread_state(FiberState state) {
+  switch (state) {
+    case FiberState::kRunning:
+      return ThreadState::kRunning;
+    case FiberState::kRunnable:
+      return ThreadState::kRunnable;
+    case FiberState::kWaiting:
+      return ThreadState::kWaiting;
+    case FiberState::kSleeping:
+      return ThreadState::kSleeping;
+    case FiberState::kExited:
+      return ThreadState::kExited;
+    case FiberState::kFree:
+      break;
+  }
+  return ThreadState::kUnknown;
+}
+
+RuntimeKind to_runtime_kind(Runtime runtime) {
+  switch (runtime) {
+    case Runtime::kBoostFiber:
+      return RuntimeKind::kBoostFiber;
+    case Runtime::kCppCoroutine:
+      return RuntimeKind::kCppCoroutine;
+    case Runtime::kOther:
+      break;
+  }
+  return RuntimeKind::kUnknown;
+}
+
+struct VectorHash {
+  size_t operator()(const std::vector<uintptr_t>& pcs) const {
+    size_t hash = 1469598103934665603ULL;
+    for (uintptr_t pc : pcs) hash = (hash ^ pc) * 1099511628211ULL;
+    return hash;
+  }
+};
+
+// Builds one snapshot; frames and stacks are symbolized once per distinct pc list.
+class SnapshotWriter {
+ public:
+  SnapshotWriter(Snapshot& snapshot, Symbolizer& symbolizer)
+      : snapshot_(snapshot), symbolizer_(symbolizer) {}
+
+  Stack stack(const std::vector<uintptr_t>& pcs) {
+    auto found = stacks_.find(pcs);
+    if (found != stacks_.end()) return found->second;
+    std::vector<FrameId> ids;
+    for (uintptr_t pc : pcs) {
+      bool entry = false;
+      for (const SourceFrame& frame : symbolizer_.frames(pc)) {
+        // The fiber's entry: below it lie Boost's and the standard library's calling
+        // machinery, nothing of the program's.
+        if (frame.function.starts_with("boost::fibers::worker_context<") ||
+            frame.function.starts_with("boost::context::detail::fiber_")) {
+          entry = true;
+          break;
+        }
+        ids.push_back(intern(frame));
+      }
+      if (entry) break;
+    }
+    // std::apply and std::invoke that called the fiber's function.
+    while (!ids.empty() && snapshot_.frame(ids.back()).function.starts_with("std::")) {
+      ids.pop_back();
+    }
+    Stack stack = snapshot_.intern_stack(ids);
+    stacks_.emplace(pcs, stack);
+    return stack;
+  }
+
+  // The creation site: the first frame of the program's own code in the creator's stack. A
+  // coroutine's creator stack starts in its promise's constructor, called by the coroutine's
+  // ramp function: the site is the frame after the ramp, the call of the coroutine.
+  FrameId created_by(const std::vector<uintptr_t>& creator_pcs, bool coroutine) {
+    std::vector<const SourceFrame*> frames;
+    for (uintptr_t pc : creator_pcs) {
+      for (const SourceFrame& frame : symbolizer_.frames(pc)) frames.push_back(&frame);
+    }
+    auto start = frames.begin();
+    if (coroutine) {
+      start = std::find_if(frames.begin(), frames.end(), [](const SourceFrame* frame) {
+        std::string_view function = frame->function;
+        return !function.starts_with("leakscan::") &&
+               function.find("promise_type") == std::string_view::npos;
+      });
+      if (start != frames.end()) ++start;  // the ramp
+    }
+    for (auto it = start; it != frames.end(); ++it) {
+      if (is_user_function((*it)->function)) return intern(**it);
+    }
+    return kNoFrame;
+  }
+
+  FrameId intern(const SourceFrame& frame) {
+    return snapshot_.frames().intern(
+        Frame{snapshot_.intern(frame.function), snapshot_.intern(frame.file), frame.line});
+  }
+
+ private:
+  Snapshot& snapshot_;
+  Symbolizer& symbolizer_;
+  std::unordered_map<std::vector<uintptr_t>, Stack, VectorHash> stacks_;
+};
+
+}  // namespace
+
+std::vector<Snapshot> build_snapshots(Registry& registry, Symbolizer& symbolizer,
+                                      const SnapshotOptions& options) {
+  auto [answered, asked] = registry.collect_stacks(options.stack_timeout);
+  std::vector<ThreadRecord> records = registry.records();
+  auto captured_at = std::chrono::system_clock::now();
+  int64_t now_mono = detail::monotonic_coarse_ns();
+
+  // One snapshot per runtime, in a fixed order; always at least one, so an empty registry
+  // still makes a valid (empty) profile.
+  std::map<Runtime, size_t> index;
+  for (const auto& record : records) index.emplace(record.runtime, 0);
+  if (index.empty()) index.emplace(Runtime::kBoostFiber, 0);
+  std::vector<Snapshot> snapshots(index.size());
+  std::vector<std::unique_ptr<SnapshotWriter>> writers;
+  size_t next = 0;
+  for (auto& [runtime, position] : index) {
+    position = next++;
+    Snapshot& snapshot = snapshots[position];
+    snapshot.source = fmt::format("leakscan agent, pid {}", getpid());
+    snapshot.format = SourceFormat::kPprofProto;
+    snapshot.runtime = to_runtime_kind(runtime);
+    snapshot.captured_at = captured_at;
+    if (answered < asked) {
+      snapshot.warnings.push_back(fmt::format(
+          "{} of {} fiber schedulers did not unwind their fibers within {} ms (busy in a "
+          "long-running fiber); their fibers' stacks are missing",
+          asked - answered, asked, options.stack_timeout.count()));
+    }
+    writers.push_back(std::make_unique<SnapshotWriter>(snapshot, symbolizer));
+  }
+
+  for (const auto& record : records) {
+    // A coroutine awaiting another is part of that one's stack, not a green thread of its own.
+    if (record.runtime == Runtime::kCppCoroutine && record.awaiting_child) continue;
+    size_t position = index.at(record.runtime);
+    Snapshot& snapshot = snapshots[position];
+    SnapshotWriter& writer = *writers[position];
+    GreenThread thread;
+    thread.id = record.id;
+    thread.state = to_thread_state(record.state);
+    thread.status = to_string(thread.state);
+    bool parked = record.state == FiberState::kWaiting || record.state == FiberState::kSleeping;
+    if (parked) {
+      if (record.wait_reason != nullptr) thread.wait_reason = snapshot.intern(record.wait_reason);
+      thread.wait =
+          std::chrono::nanoseconds(std::max<int64_t>(0, now_mono - record.parked_mono_ns));
+    }
+    thread.created_at = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds(record.created_unix_ns)));
+    thread.creator_id = record.creator_id;
+    thread.stack = writer.stack(record.stack_pcs);
+    if (record.stack_pcs.empty() && record.state != FiberState::kExited) {
+      thread.stack_unavailable = true;
+    }
+    thread.created_by =
+        writer.created_by(record.creator_pcs, record.runtime == Runtime::kCppCoroutine);
+    if (record.wait_object != nullptr) {
+      thread.labels.push_back(Label{.key = thread_labels::kWaitObject,
+                                    .str = snapshot.intern(fmt::format("{}", record.wait_object))});
+    }
+    if (record.labels != nullptr) {
+      for (const auto& [key, value] : record.labels->labels) {
+        thread.labels.push_back(Label{.key = snapshot.intern(key), .str = snapshot.intern(value)});
+      }
+    }
+    snapshot.threads.push_back(std::move(thread));
+  }
+  return snapshots;
+}
+
+}  // namespace leakscan::agent

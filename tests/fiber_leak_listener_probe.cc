@@ -1,0 +1,48 @@
+// A test program with the leak listener installed: fiber_leak_listener_test.cc runs its tests
+// one by one and checks which fail and what the listener says.
+#include <unistd.h>
+
+#include <boost/fiber/all.hpp>
+#include <cstdio>
+
+#include "leakscan/agent/boost_fiber.h"
+#include "leakscan/agent/sync.h"
+#include "leakscan/testing/fiber_leak_listener.h"
+
+namespace listener_probe {
+
+leakscan::fibers::unbuffered_channel<int> g_nobody_sends;
+
+[[gnu::noinline]] void wait_for_a_reply() { g_nobody_sends.value_pop(); }
+
+[[gnu::noinline]] void start_request_handler() { boost::fibers::fiber(wait_for_a_reply).detach(); }
+
+TEST(Probe, LeavesAFiberBlocked) { start_request_handler(); }
+
+TEST(Probe, JoinsItsFibers) {
+  boost::fibers::fiber worker([] { boost::this_fiber::yield(); });
+  worker.join();
+}
+
+// Fibers still finishing when the test returns: the listener's settling lets them end.
+TEST(Probe, LeavesFibersThatFinishSoon) {
+  for (int i = 0; i < 3; ++i) {
+    boost::fibers::fiber([i] {
+      boost::this_fiber::sleep_for(std::chrono::milliseconds(20 * (i + 1)));
+    }).detach();
+  }
+}
+
+}  // namespace listener_probe
+
+int main(int argc, char** argv) {
+  boost::fibers::use_scheduling_algorithm<
+      leakscan::fibers::tracking_algorithm<boost::fibers::algo::round_robin>>();
+  testing::InitGoogleTest(&argc, argv);
+  testing::UnitTest::GetInstance()->listeners().Append(
+      std::make_unique<leakscan::testing::FiberLeakListener>().release());
+  int result = RUN_ALL_TESTS();
+  std::fflush(stdout);
+  // Leaked fibers are blocked for good: skip the destructors that would wait on them.
+  _exit(result);
+}
