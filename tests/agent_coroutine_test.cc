@@ -202,7 +202,9 @@ TEST(AgentCoroutines, FibersAndCoroutinesShareOneTextDump) {
     ASSERT_EQ(snapshots->size(), 1U);
     EXPECT_GE((*snapshots)[0].goroutine_count(), 2) << text;
     EXPECT_NE(text.find("agent_coroutine_test::innermost"), std::string::npos) << text;
-    if (debug == 2) EXPECT_NE(text.find("[chan receive]"), std::string::npos) << text;
+    if (debug == 2) {
+      EXPECT_NE(text.find("[chan receive]"), std::string::npos) << text;
+    }
   }
   EXPECT_EQ(agent::live_green_threads_since(first), 2U);
   g_event.set();

@@ -134,7 +134,7 @@ TEST_F(AgentFibers, UnwrappedBoostPrimitivesShowTheCoarseState) {
   boost::fibers::mutex raw_mutex;
   raw_mutex.lock();
   boost::fibers::fiber waits([&] { std::lock_guard lock(raw_mutex); });
-  boost::fibers::fiber sleeps([] { boost::this_fiber::sleep_for(std::chrono::hours(1)); });
+  boost::fibers::fiber sleeps([] { boost::this_fiber::sleep_for(std::chrono::milliseconds(300)); });
   let_fibers_park();
 
   std::vector<std::string> states;
@@ -147,8 +147,7 @@ TEST_F(AgentFibers, UnwrappedBoostPrimitivesShowTheCoarseState) {
 
   raw_mutex.unlock();
   waits.join();
-  sleeps.detach();  // released at the end of the process; not this test's concern
-  first_id_ = next_green_thread_id();
+  sleeps.join();
 }
 
 TEST_F(AgentFibers, AFiberThatEndedButWasNeverJoinedIsExited) {

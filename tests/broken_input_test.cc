@@ -24,6 +24,7 @@
 #include "analyzer/readers/read_snapshots.h"
 #include "analyzer/writers/pprof_writer.h"
 #include "proto/profile.pb.h"
+#include "tests/support/process.h"
 #include "tests/support/snapshot_helpers.h"
 #include "tests/support/test_support.h"
 
@@ -414,6 +415,109 @@ TEST(BrokenInputTest, InvalidUtf8IsRepairedSoEveryOutputStaysValid) {
   auto back = read_snapshots_from_memory(*bytes, "garbled.pb");
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_EQ(back->front().frame(back->front().threads[0].stack[0]).function, frame.function);
+}
+
+}  // namespace
+}  // namespace leakscan
+
+namespace leakscan {
+namespace {
+
+TEST(BrokenInputTest, DuplicateAndSelfReferencingIdsAreRefusedOrHarmless) {
+  // Two locations claiming id 1: the reader must not pick one silently for half the samples.
+  std::string duplicate = profile_with([](auto& profile) {
+    auto* again = profile.add_location();
+    again->set_id(1);
+    again->add_line()->set_function_id(1);
+  });
+  auto result = read_snapshots_from_memory(duplicate, "dup.pb");
+  if (!result) {
+    EXPECT_TRUE(result.error().message.starts_with("dup.pb: ")) << result.error().message;
+  } else {
+    EXPECT_EQ(result->front().goroutine_count(), 1);
+  }
+  // A sample listing the same location a million times (a "cycle" in its stack): read, once
+  // per frame, with memory proportional to the input.
+  std::string looping = profile_with([](auto& profile) {
+    for (int i = 0; i < 1'000'000; ++i) profile.mutable_sample(0)->add_location_id(1);
+  });
+  auto loop = read_snapshots_from_memory(looping, "loop.pb");
+  ASSERT_TRUE(loop) << loop.error().message;
+  EXPECT_EQ(loop->front().goroutine_count(), 1);
+  // Ids of zero, which pprof reserves for "none".
+  std::string zero = profile_with([](auto& profile) {
+    profile.mutable_location(0)->set_id(0);
+    profile.mutable_sample(0)->set_location_id(0, 0);
+  });
+  auto zero_result = read_snapshots_from_memory(zero, "zero.pb");
+  if (!zero_result) {
+    EXPECT_TRUE(zero_result.error().message.starts_with("zero.pb: "));
+  }
+}
+
+TEST(BrokenInputTest, TenGigabyteSparseFilesAreRefusedAtOnce) {
+  std::string dir = temp_dir();
+  // All zeros: binary noise from the first byte.
+  std::string zeros = dir + "/zeros.bin";
+  {
+    int fd = ::open(zeros.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, 10LL << 30), 0);
+    ::close(fd);
+  }
+  std::string message = error_reading(zeros);
+  EXPECT_TRUE(contains(message, zeros + ": byte 0: binary data")) << message;
+
+  // A real dump's first 100 KB, then holes to 10 GB: over the input cap, said before reading.
+  std::string text = dir + "/dump.txt";
+  std::string head;
+  for (int i = 1; head.size() < 100'000; ++i) {
+    head += fmt::format("goroutine {} [chan receive]:\nmain.f()\n\t/app/main.go:5 +0x1d\n\n", i);
+  }
+  write_file(text, head);
+  ASSERT_EQ(::truncate(text.c_str(), 10LL << 30), 0);
+  message = error_reading(text);
+  EXPECT_TRUE(contains(message, text + ": input exceeds 2147483648 bytes")) << message;
+  ::unlink(zeros.c_str());
+  ::unlink(text.c_str());
+}
+
+}  // namespace
+}  // namespace leakscan
+
+namespace leakscan {
+namespace {
+
+// Every goroutine with a stack of its own: the worst case for interning and clustering. The
+// documented budget (README, "Security and robustness"): peak memory at most 24 times the
+// input plus 64 MiB, and a report that lists at most --max-clusters clusters.
+TEST(BrokenInputTest, DistinctStacksStayWithinTheMemoryBudget) {
+  std::string path = temp_dir() + "/distinct.txt";
+  {
+    std::string dump;
+    dump.reserve(48u << 20);
+    for (int i = 1; i <= 300'000; ++i) {
+      dump += fmt::format(
+          "goroutine {0} [chan receive]:\nmain.handler{0}(...)\n\t/app/h{0}.go:{0} +0x1d\n"
+          "created by main.spawn{0}\n\t/app/main.go:{0} +0x2\n\n",
+          i);
+    }
+    write_file(path, dump);
+  }
+  struct stat info {};
+  ASSERT_EQ(::stat(path.c_str(), &info), 0);
+  auto result = testing::run_command({testing::cli_path(), path, "--format", "json"},
+                                     std::chrono::seconds(240));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  rusage usage{};
+  ASSERT_EQ(::getrusage(RUSAGE_CHILDREN, &usage), 0);
+  int64_t peak = static_cast<int64_t>(usage.ru_maxrss) * 1024;
+  EXPECT_LE(peak, 24 * static_cast<int64_t>(info.st_size) + (64LL << 20))
+      << "peak " << peak << " bytes for " << info.st_size << " bytes of input";
+  EXPECT_TRUE(contains(result.out, "\"clusters_not_listed\": \"299000\""))
+      << result.out.substr(0, 2000);
+  EXPECT_LT(result.out.size(), 4u << 20);
+  ::unlink(path.c_str());
 }
 
 }  // namespace

@@ -51,21 +51,20 @@ void SchedulerStacks::serve(uint64_t request) {
   registry.stacks_done(id_, request);
 }
 
-void note_switch_out(boost::fibers::context* context, tracked_properties* properties) {
+void note_switch_out(agent::Registry& registry, boost::fibers::context* context,
+                     tracked_properties* properties) {
   if (properties == nullptr || !properties->handle()) return;
   agent::ThreadHandle handle = properties->handle();
-  auto& registry = agent::Registry::instance();
-  if (fiber_terminated(*context)) {
-    registry.on_exit(handle);
-    return;
-  }
   agent::FiberState state = handle.slot()->state.load(std::memory_order_relaxed);
   // A wrapper (sync.h) already said precisely what the fiber waits for.
   if (state != agent::FiberState::kRunning) return;
-  if (context->ready_is_linked() || context->remote_ready_is_linked()) {
-    registry.on_ready(handle);  // yield
-  } else if (context->wait_is_linked()) {
+  // Most likely first: each test is a call into libboost_fiber.
+  if (context->wait_is_linked()) {
     registry.on_park(handle, nullptr);
+  } else if (fiber_terminated(*context)) {
+    registry.on_exit(handle);
+  } else if (context->ready_is_linked() || context->remote_ready_is_linked()) {
+    registry.on_ready(handle);  // yield
   } else if (context->sleep_is_linked()) {
     registry.on_park(handle, nullptr, nullptr, agent::FiberState::kSleeping);
   } else {

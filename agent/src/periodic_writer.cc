@@ -63,14 +63,18 @@ void PeriodicWriter::write_one() {
   std::lock_guard lock(mutex_);
   if (status) {
     ++written_;
-    last_error_.clear();
+    if (!last_error_.empty()) {
+      fmt::print(stderr, "leakscan agent: periodic snapshots written again\n");
+      last_error_.clear();
+    }
   } else {
     ++failed_;
-    // Said once per distinct error, not every interval of a full disk.
-    if (status.error().message != last_error_) {
-      last_error_ = status.error().message;
-      fmt::print(stderr, "leakscan agent: periodic snapshot failed: {}\n", last_error_);
+    // Said when failures start, not at every interval of a full disk.
+    if (last_error_.empty()) {
+      fmt::print(stderr, "leakscan agent: periodic snapshot failed (retrying every {} ms): {}\n",
+                 every_.count(), status.error().message);
     }
+    last_error_ = status.error().message;
   }
   if (status) remove_old();
 }

@@ -4,19 +4,48 @@
 #include <libunwind.h>
 
 #include <algorithm>
+#include <span>
 #include <thread>
 
 namespace leakscan::agent {
 namespace detail {
 
-thread_local Slot* tls_current = nullptr;
-thread_local uint32_t tls_scheduler = 0;
+thread_local Slot* tls_current __attribute__((tls_model("initial-exec"))) = nullptr;
+thread_local uint32_t tls_scheduler __attribute__((tls_model("initial-exec"))) = 0;
 
 }  // namespace detail
 
 namespace {
 
 constexpr int kReadAttempts = 64;
+
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kThreadSanitizer = true;
+#elif defined(__has_feature)
+constexpr bool kThreadSanitizer = __has_feature(thread_sanitizer);
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
+
+// The creator's return addresses, innermost first. unw_backtrace's fast path keeps a
+// per-thread cache freed by a thread-exit destructor that ThreadSanitizer's runtime cannot
+// survive; under ThreadSanitizer the (slower) cursor walk does the same without it.
+// Inlined, so that in both ways frame 0 is the caller's own frame.
+[[gnu::always_inline]] inline int capture_backtrace(std::span<void*> frames) {
+  if constexpr (!kThreadSanitizer) {
+    return unw_backtrace(frames.data(), static_cast<int>(frames.size()));
+  }
+  unw_context_t registers;
+  unw_cursor_t cursor;
+  if (unw_getcontext(&registers) != 0 || unw_init_local(&cursor, &registers) != 0) return 0;
+  int depth = 0;
+  do {
+    unw_word_t ip = 0;
+    unw_get_reg(&cursor, UNW_REG_IP, &ip);
+    frames[static_cast<size_t>(depth++)] = reinterpret_cast<void*>(ip);
+  } while (static_cast<size_t>(depth) < frames.size() && unw_step(&cursor) > 0);
+  return depth;
+}
 
 int64_t unix_now_ns() {
   timespec now{};
@@ -99,8 +128,8 @@ ThreadHandle Registry::on_create(const CreateOptions& options) {
     uint32_t depth = 0;
     if (options.capture_creator_stack) {
       std::array<void*, kMaxCreatorFrames + 1> frames{};
-      int wanted = static_cast<int>(std::min(options.creator_frames, kMaxCreatorFrames) + 1);
-      int captured = unw_backtrace(frames.data(), wanted);
+      size_t wanted = std::min(options.creator_frames, kMaxCreatorFrames) + 1;
+      int captured = capture_backtrace(std::span<void*>(frames.data(), wanted));
       // Frame 0 is on_create itself.
       for (int i = 1; i < captured; ++i) {
         slot->creator_pcs[depth++].store(reinterpret_cast<uintptr_t>(frames[i]),

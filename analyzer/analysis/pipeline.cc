@@ -181,13 +181,19 @@ Result<Analysis> analyze(std::span<const Snapshot> snapshots,
     if (record.snapshot != last) continue;
     if (record.disposition == Disposition::kSystem) {
       summary->set_dropped_system(summary->dropped_system() + record.count());
-    } else if (record.disposition == Disposition::kFinishing ||
-               record.disposition == Disposition::kExited) {
+    } else if (record.disposition == Disposition::kFinishing) {
+      // Exited but unreleased green threads are not finishing: dead_but_unfreed reports them.
       summary->set_finishing(summary->finishing() + record.count());
     }
   }
   for (const auto& cluster : analysis.clusters) {
-    fill_cluster(analysis.input, cluster, total, *report.add_clusters());
+    if (options.max_clusters == 0 ||
+        static_cast<size_t>(report.clusters_size()) < options.max_clusters) {
+      fill_cluster(analysis.input, cluster, total, *report.add_clusters());
+    } else {
+      summary->set_clusters_not_listed(summary->clusters_not_listed() + 1);
+      summary->set_goroutines_not_listed(summary->goroutines_not_listed() + cluster.last_count());
+    }
     summary->set_clusters(summary->clusters() + 1);
     if (!cluster.baseline_reason.empty()) {
       summary->set_baselined(summary->baselined() + 1);

@@ -24,6 +24,10 @@ struct AnalysisOptions {
   std::string ignore;  // RE2: leave out goroutines with a frame or creator matching
   const CodeOwners* owners = nullptr;
   std::vector<BaselineEntry> baseline;
+  // The report lists at most this many clusters (0: all), leaks and suspects first; the rest
+  // are counted in the summary. A dump of a million distinct stacks would otherwise make a
+  // report of a million clusters, larger than the dump.
+  size_t max_clusters = 1000;
   std::chrono::sys_days today =
       std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
 };

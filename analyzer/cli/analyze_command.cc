@@ -80,6 +80,7 @@ std::optional<Analysis> load_and_analyze(const AnalyzeOptions& options,
     owners = std::move(*loaded);
     analysis_options.owners = &owners;
   }
+  analysis_options.max_clusters = options.max_clusters;
   analysis_options.focus = options.focus;
   analysis_options.ignore = options.ignore;
 

@@ -157,6 +157,14 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
                                        expected_clusters, with_thousands(expected_goroutines)),
                            "2"));
   }
+  if (summary.clusters_not_listed() > 0) {
+    fmt::print(out, "{}\n",
+               style.paint(fmt::format("not listed: {} more clusters, {} goroutines "
+                                       "(--max-clusters)",
+                                       with_thousands(summary.clusters_not_listed()),
+                                       with_thousands(summary.goroutines_not_listed())),
+                           "2"));
+  }
   for (const auto& finding : report.dead_but_unfreed()) {
     fmt::print(out, "{} {}: {} created by {}\n", with_thousands(finding.count()),
                finding.explanation(), finding.kind(), location(finding.created_by()));

@@ -15,7 +15,10 @@ void write_frame(const Frame& frame, std::FILE* out) {
 }
 
 void write_thread(const Snapshot& snapshot, const GreenThread& thread, std::FILE* out) {
-  std::string status(thread.status.empty() ? to_string(thread.state) : thread.status);
+  // Go's bracket is its wait reason. The agent's threads have a state ("waiting") and a precise
+  // reason ("chan send"): the bracket takes the reason, as Go would print it.
+  std::string_view bracket = thread.wait_reason.empty() ? thread.status : thread.wait_reason;
+  std::string status(bracket.empty() ? to_string(thread.state) : bracket);
   if (thread.wait) {
     auto minutes = std::chrono::duration_cast<std::chrono::minutes>(*thread.wait).count();
     // Go only mentions waits of a minute or more.

@@ -58,13 +58,14 @@ class SchedulerStacks : public agent::StackProvider {
   uint32_t id() const { return id_; }
   void service() {
     // The only cost on the switch path when no snapshot is pending: one load and a compare.
-    uint64_t request = agent::Registry::instance().stack_request();
+    uint64_t request = registry_.stack_request();
     if (request != handled_) serve(request);
   }
 
  private:
   void serve(uint64_t request);
 
+  agent::Registry& registry_ = agent::Registry::instance();
   std::function<void()> wake_;
   bool unwind_runnable_;
   uint32_t id_ = 0;
@@ -72,7 +73,8 @@ class SchedulerStacks : public agent::StackProvider {
 };
 
 // Records why the fiber now switching out stopped running, unless a wrapper said it already.
-void note_switch_out(boost::fibers::context* context, tracked_properties* properties);
+void note_switch_out(agent::Registry& registry, boost::fibers::context* context,
+                     tracked_properties* properties);
 
 }  // namespace detail
 
@@ -92,20 +94,20 @@ class tracking_algorithm
   tracking_algorithm& operator=(const tracking_algorithm&) = delete;
 
   void awakened(context* ctx, tracked_properties& properties) noexcept override {
-    if (properties.handle()) agent::Registry::instance().on_ready(properties.handle());
+    if (properties.handle()) registry_.on_ready(properties.handle());
     inner_.awakened(ctx);
   }
 
   context* pick_next() noexcept override {
     context* leaving = context::active();
     if (leaving != nullptr && leaving->is_context(boost::fibers::type::worker_context)) {
-      detail::note_switch_out(leaving, tracked(leaving));
+      detail::note_switch_out(registry_, leaving, tracked(leaving));
     }
     stacks_.service();
     context* next = inner_.pick_next();
     tracked_properties* properties = next ? tracked(next) : nullptr;
     if (properties != nullptr && properties->handle()) {
-      agent::Registry::instance().on_run(properties->handle());
+      registry_.on_run(properties->handle());
     } else {
       agent::Registry::clear_current();
     }
@@ -142,6 +144,8 @@ class tracking_algorithm
     return properties;
   }
 
+  // Looked up once: the hooks run on every switch.
+  agent::Registry& registry_ = agent::Registry::instance();
   Inner inner_;
   detail::SchedulerStacks stacks_;
 };

@@ -105,10 +105,12 @@ class SlotWrite {
   uint32_t seq_;
 };
 
-// The green thread running on this OS thread, if a runtime integration said so.
-extern thread_local Slot* tls_current;
+// The green thread running on this OS thread, if a runtime integration said so. Initial-exec:
+// read on every switch, and the general model's __tls_get_addr call costs more than the rest
+// of a hook (the library is linked into the service, not dlopen'ed).
+extern thread_local Slot* tls_current __attribute__((tls_model("initial-exec")));
 // The scheduler (Registry::add_scheduler's id) running on this OS thread; 0: none.
-extern thread_local uint32_t tls_scheduler;
+extern thread_local uint32_t tls_scheduler __attribute__((tls_model("initial-exec")));
 
 }  // namespace detail
 
