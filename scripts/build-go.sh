@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build the Go sample programs (zoo, bigleak, leakyservice) and the pprofcheck
-# validator.
+# Build the Go sample programs (zoo, bigleak, leakyservice, and leaktrace three
+# ways: plain, stripped, with cgo) and the pprofcheck validator.
 # Usage: scripts/build-go.sh OUTDIR
 # Needs Debian's golang-go (Go 1.19) and golang-github-google-pprof-dev.
 # Offline, standard library only; safe to rerun.
@@ -27,12 +27,15 @@ echo "build-go.sh: $("$GO" version) -> $OUT" >&2
 (cd "$ROOT/samples/go" &&
 	GO111MODULE=on "$GO" build -o "$OUT/zoo" ./zoo &&
 	GO111MODULE=on "$GO" build -o "$OUT/bigleak" ./bigleak &&
-	GO111MODULE=on "$GO" build -o "$OUT/leakyservice" ./leakyservice) ||
+	GO111MODULE=on "$GO" build -o "$OUT/leakyservice" ./leakyservice &&
+	GO111MODULE=on "$GO" build -o "$OUT/leaktrace" ./leaktrace &&
+	GO111MODULE=on "$GO" build -ldflags='-s -w' -o "$OUT/leaktrace-stripped" ./leaktrace &&
+	CGO_ENABLED=1 GO111MODULE=on "$GO" build -o "$OUT/leaktrace-cgo" ./leaktrace) ||
 	die "building samples/go failed"
 (cd "$ROOT/tests/go/pprofcheck" &&
 	GOPATH=/usr/share/gocode GO111MODULE=off "$GO" build -o "$OUT/pprofcheck" .) ||
 	die "building tests/go/pprofcheck failed"
-for b in zoo bigleak leakyservice pprofcheck; do
+for b in zoo bigleak leakyservice leaktrace leaktrace-stripped leaktrace-cgo pprofcheck; do
 	[ -x "$OUT/$b" ] || die "$OUT/$b was not produced"
 done
-echo "build-go.sh: built $OUT/zoo $OUT/bigleak $OUT/leakyservice $OUT/pprofcheck" >&2
+echo "build-go.sh: built $OUT/zoo $OUT/bigleak $OUT/leakyservice $OUT/leaktrace{,-stripped,-cgo} $OUT/pprofcheck" >&2

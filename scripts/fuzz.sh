@@ -32,6 +32,12 @@ run() {
 }
 
 # Inputs up to 64 KiB: mutating megabyte dumps is slow, and every reader path shows up in less.
-run fuzz_readers 65536 tests/data/corpus/*.txt tests/data/corpus/*.gz tests/data/handwritten/*.txt \
-  samples/profiles/*
+captures=(tests/data/corpus/*.txt tests/data/corpus/*.gz tests/data/handwritten/*.txt samples/profiles/*)
+# Every reader through sniffing, then the writers and the whole analysis (the pipeline).
+run fuzz_readers 65536 "${captures[@]}"
+# The pprof reader alone, raw and behind gzip.
+run fuzz_pprof 65536 samples/profiles/*.pb.gz tests/data/corpus/*.gz
+# The debug=1 and debug=2-family readers alone.
+run fuzz_text_readers 65536 tests/data/corpus/*.txt tests/data/handwritten/*.txt samples/profiles/*.txt
+# Rules, baseline and CODEOWNERS files.
 run fuzz_config 4096 analyzer/analysis/default_rules.toml

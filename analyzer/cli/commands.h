@@ -34,7 +34,21 @@ struct AnalyzeOptions {
   std::string fail_on;  // "", "leak", "suspect"
   std::string color = "auto";
   bool verbose = false;
+  size_t max_clusters = 1000;
   ReadLimits limits;
+};
+
+struct TraceCommandOptions {
+  int pid = 0;
+  std::vector<std::string> command;  // after `--`: started and traced
+  std::string duration;              // empty: until Ctrl-C or the target exits
+  std::string every = "30s";
+  std::string out;  // default: leakscan-trace-PID
+  std::string probe_duty = "10%";
+  bool all_events = false;
+  bool report = false;
+  size_t retain = 0;
+  AnalyzeOptions analysis;  // for --report
 };
 
 struct DiffOptions {
@@ -52,5 +66,6 @@ std::optional<Analysis> load_and_analyze(const AnalyzeOptions& options,
 int run_convert(const ConvertOptions& options);
 int run_analyze(const AnalyzeOptions& options);
 int run_diff(const DiffOptions& options);
+int run_trace(const TraceCommandOptions& options);
 
 }  // namespace leakscan::cli

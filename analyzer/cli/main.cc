@@ -35,6 +35,10 @@ void add_analysis_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options)
   app.add_option("--max-input-size", options.limits.max_input_bytes,
                  "Refuse inputs larger than this many bytes after decompression")
       ->capture_default_str();
+  app.add_option("--max-clusters", options.max_clusters,
+                 "List at most this many clusters, leaks and suspects first (0: all); the "
+                 "summary counts the rest")
+      ->capture_default_str();
 }
 
 int run(int argc, char** argv) {
@@ -90,6 +94,32 @@ int run(int argc, char** argv) {
   add_analysis_options(*diff_cmd, diff.analysis);
   diff_cmd->footer("Example:\n  leakscan diff before.txt after.txt");
 
+  leakscan::cli::TraceCommandOptions trace;
+  auto* trace_cmd = app.add_subcommand(
+      "trace", "Watch an unmodified Go process (eBPF and its memory) and write snapshots");
+  trace_cmd->add_option("--pid", trace.pid, "The Go process to trace");
+  trace_cmd->add_option("command", trace.command, "Or a program to start and trace (after --)");
+  trace_cmd->add_option("--duration", trace.duration,
+                        "Stop after this long (default: Ctrl-C or the target's exit)");
+  trace_cmd->add_option("--every", trace.every, "Snapshot interval")->capture_default_str();
+  trace_cmd->add_option("--out", trace.out,
+                        "Directory for the snapshots and sites.json (default: leakscan-trace-PID)");
+  trace_cmd->add_option("--retain", trace.retain, "Keep only the newest N snapshots (0: all)");
+  trace_cmd
+      ->add_option("--probe-duty", trace.probe_duty,
+                   "Share of time the lifecycle uprobes are attached (0 for none)")
+      ->capture_default_str();
+  trace_cmd->add_flag("--all-events", trace.all_events,
+                      "Keep the uprobes attached: exact lifetimes, at their cost");
+  trace_cmd->add_flag("--report", trace.report, "Run the analysis on the snapshots as they come");
+  add_analysis_options(*trace_cmd, trace.analysis);
+  trace_cmd->footer(
+      "Needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE.\n\n"
+      "Examples:\n"
+      "  leakscan trace --pid 1234 --every 30s --out /tmp/trace\n"
+      "  leakscan trace --report --duration 5m -- ./server -addr :8080\n"
+      "  leakscan /tmp/trace/goroutines-*.pb.gz");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -98,6 +128,7 @@ int run(int argc, char** argv) {
   }
   if (convert_cmd->parsed()) return leakscan::cli::run_convert(convert);
   if (diff_cmd->parsed()) return leakscan::cli::run_diff(diff);
+  if (trace_cmd->parsed()) return leakscan::cli::run_trace(trace);
   if (analyze.inputs.empty()) {
     fmt::print(stderr, "{}", app.help());
     return leakscan::cli::kExitUsageOrInput;

@@ -20,13 +20,18 @@ if [ -z "$gcc_s" ] || [ -z "$unwind" ] || [ "$gcc_s" -gt "$unwind" ]; then
   exit 1
 fi
 
-cmake -S "$here" -B "$work/cmake-build" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+# The consumer is compiled as the library was (a sanitizer build needs its runtime in both).
+flags=$(sed -n 's/^CMAKE_CXX_FLAGS:STRING=//p' "$build/CMakeCache.txt")
+cmake -S "$here" -B "$work/cmake-build" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" \
+  -DCMAKE_CXX_FLAGS="$flags" >/dev/null
 cmake --build "$work/cmake-build" >/dev/null
 LD_LIBRARY_PATH=$(dirname "$lib") "$work/cmake-build/consumer" >"$work/cmake.out"
 grep -q "nobody_sends\|main" "$work/cmake.out"
 
 export PKG_CONFIG_PATH=$(dirname "$lib")/pkgconfig
 # shellcheck disable=SC2046
-g++ -std=c++20 -o "$work/pkg-consumer" "$here/consumer.cc" $(pkg-config --cflags --libs leakscan-agent)
+# shellcheck disable=SC2086
+g++ -std=c++20 $flags -o "$work/pkg-consumer" "$here/consumer.cc" \
+  $(pkg-config --cflags --libs leakscan-agent)
 LD_LIBRARY_PATH=$(dirname "$lib") "$work/pkg-consumer" >"$work/pkg.out"
 echo "check.sh: the CMake package and pkg-config both build a working consumer"

@@ -1,0 +1,146 @@
+// `leakscan trace --pid PID` / `leakscan trace -- ./binary args`: watches an unmodified Go
+// process from outside (bpf/), writes snapshots the analyzer reads like any other input, and
+// with --report runs the analysis on them as they are written.
+#include <fmt/format.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "analyzer/analysis/rules.h"
+#include "analyzer/cli/commands.h"
+#include "bpf/trace_session.h"
+
+extern char** environ;
+
+namespace leakscan::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+
+void on_stop_signal(int /*signo*/) { g_stop = true; }
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = &on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: the ring-buffer poll returns at once
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+std::optional<std::chrono::milliseconds> duration_option(const std::string& text,
+                                                         const char* name) {
+  auto parsed = parse_duration(text);
+  if (!parsed || parsed->count() <= 0) {
+    fmt::print(stderr, "leakscan trace: {} {}: expected a duration like 500ms, 30s, 5m or 1h\n",
+               name, text);
+    return std::nullopt;
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
+}
+
+std::optional<double> duty_option(const std::string& text) {
+  std::string number = text;
+  bool percent = !number.empty() && number.back() == '%';
+  if (percent) number.pop_back();
+  char* end = nullptr;
+  double value = std::strtod(number.c_str(), &end);
+  if (number.empty() || end == nullptr || *end != '\0') return std::nullopt;
+  if (percent) value /= 100;
+  if (value < 0 || value > 1) return std::nullopt;
+  return value;
+}
+
+pid_t start_command(const std::vector<std::string>& command) {
+  std::vector<char*> argv;
+  for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+  if (rc != 0) {
+    fmt::print(stderr, "leakscan trace: cannot start {}: {}\n", command[0], std::strerror(rc));
+    return -1;
+  }
+  return pid;
+}
+
+// A program we started ends with the trace: SIGTERM, then SIGKILL after 5 s.
+void end_command(pid_t pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, WNOHANG) == pid) return;
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 50; ++i) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+}
+
+}  // namespace
+
+int run_trace(const TraceCommandOptions& options) {
+  if ((options.pid > 0) == !options.command.empty()) {
+    fmt::print(stderr, "leakscan trace: give either --pid PID or -- COMMAND [ARGS...]\n");
+    return kExitUsageOrInput;
+  }
+  trace::TraceOptions trace;
+  auto every = duration_option(options.every, "--every");
+  if (!every) return kExitUsageOrInput;
+  trace.every = *every;
+  if (!options.duration.empty()) {
+    trace.duration = duration_option(options.duration, "--duration");
+    if (!trace.duration) return kExitUsageOrInput;
+  }
+  auto duty = duty_option(options.probe_duty);
+  if (!duty) {
+    fmt::print(stderr, "leakscan trace: --probe-duty {}: expected a share like 10% or 0.1\n",
+               options.probe_duty);
+    return kExitUsageOrInput;
+  }
+  trace.probe_duty = *duty;
+  trace.all_events = options.all_events;
+  trace.retain = options.retain;
+  trace.log = [](const std::string& line) { fmt::print(stderr, "leakscan trace: {}\n", line); };
+
+  int report_exit = kExitOk;
+  if (options.report) {
+    trace.on_snapshot = [&](const std::vector<std::string>& files) {
+      AnalyzeOptions analysis = options.analysis;
+      analysis.inputs = files;
+      std::fflush(stdout);
+      report_exit = run_analyze(analysis);
+      std::fflush(stdout);
+    };
+  }
+
+  install_stop_handlers();
+  pid_t child = -1;
+  trace.pid = options.pid;
+  if (!options.command.empty()) {
+    child = start_command(options.command);
+    if (child < 0) return kExitUsageOrInput;
+    trace.pid = child;
+  }
+  trace.out_dir = options.out.empty() ? fmt::format("leakscan-trace-{}", trace.pid) : options.out;
+
+  auto summary = trace::run_trace(trace, g_stop);
+  if (child > 0) end_command(child);
+  if (!summary) {
+    fmt::print(stderr, "leakscan trace: {}\n", summary.error().message);
+    return kExitUsageOrInput;
+  }
+  std::FILE* out = options.report && options.analysis.format != "text" ? stderr : stdout;
+  fmt::print(out, "{}", trace::format_sites(*summary));
+  fmt::print(stderr, "leakscan trace: ended ({}); {} snapshots in {}; probes detached\n",
+             summary->ended_by, summary->snapshot_files.size(), trace.out_dir);
+  return report_exit;
+}
+
+}  // namespace leakscan::cli

@@ -1,0 +1,48 @@
+// Where the Go runtime keeps what the tracer reads: field offsets in runtime.g and runtime.m,
+// the goroutine table's address, and the runtime's own names for statuses and wait reasons.
+// Taken from the binary's DWARF when it has any, else from a per-version table; the names are
+// always read from the binary (runtime.gStatusStrings, runtime.waitReasonStrings).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "analyzer/model/result.h"
+#include "bpf/go_binary.h"
+
+namespace leakscan::trace {
+
+struct GoRuntimeLayout {
+  // runtime.g
+  uint32_t g_stack_lo = 0;  // g.stack.lo; g.stack.hi follows
+  uint32_t g_m = 0;
+  uint32_t g_sched_sp = 0;  // g.sched.sp, .pc, .bp
+  uint32_t g_sched_pc = 0;
+  uint32_t g_sched_bp = 0;
+  uint32_t g_atomicstatus = 0;
+  uint32_t g_goid = 0;
+  uint32_t g_waitsince = 0;
+  uint32_t g_waitreason = 0;
+  uint32_t g_lockedm = 0;
+  uint32_t g_gopc = 0;
+  uint32_t g_startpc = 0;
+  uint32_t g_labels = 0;
+  // runtime.m
+  uint32_t m_curg = 0;
+
+  std::string source;                          // "DWARF" or "go1.19 table"
+  std::vector<std::string> status_names;       // by status word, from gStatusStrings
+  std::vector<std::string> wait_reason_names;  // by waitReason, from waitReasonStrings
+
+  // Addresses of the slice header runtime.allgs: exactly one from .symtab, else every
+  // RIP-relative operand of runtime.allgadd, which the table reader tells apart in memory.
+  std::vector<uint64_t> allgs_candidates;
+
+  uint32_t g_read_size() const;  // bytes of a g covering every field above
+};
+
+// Everything the tracer needs from `binary`, or an error naming what could not be found.
+Result<GoRuntimeLayout> read_runtime_layout(const GoBinary& binary);
+
+}  // namespace leakscan::trace

@@ -1,0 +1,257 @@
+#include "bpf/goroutine_table_reader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace leakscan::trace {
+namespace {
+
+constexpr uint32_t kScanBit = 0x1000;  // _Gscan: a GC is looking at the stack
+constexpr uint64_t kMaxGoroutines = 50'000'000;
+constexpr size_t kMaxFrames = 100;
+constexpr uint64_t kStackChunk = 8192;  // stack bytes read per goroutine in one batch
+constexpr size_t kMergeGap = 512;       // g's and stack tops this close are read as one range
+
+template <typename T>
+T load(const uint8_t* p) {
+  T value;
+  std::memcpy(&value, p, sizeof(T));
+  return value;
+}
+
+}  // namespace
+
+GoroutineTableReader::GoroutineTableReader(const GoBinary& binary, const GoRuntimeLayout& layout,
+                                           pid_t pid)
+    : binary_(binary), layout_(layout), memory_(pid) {}
+
+std::string_view GoroutineTableReader::status_name(uint32_t status) const {
+  if (status < layout_.status_names.size() && !layout_.status_names[status].empty()) {
+    return layout_.status_names[status];
+  }
+  return "unknown";
+}
+
+std::string_view GoroutineTableReader::wait_reason_name(uint8_t reason) const {
+  if (reason < layout_.wait_reason_names.size()) return layout_.wait_reason_names[reason];
+  return {};
+}
+
+Result<GoroutineTableReader::TableHeader> GoroutineTableReader::table_at(uint64_t address) const {
+  uint64_t slice[3] = {};
+  auto status = memory_.read(address, std::span(reinterpret_cast<uint8_t*>(slice), sizeof slice));
+  if (!status) return status.error();
+  if (slice[0] == 0 || slice[1] == 0 || slice[1] > slice[2] || slice[2] > kMaxGoroutines) {
+    return Error{fmt::format("{:#x} is not a slice of goroutines (len {}, cap {})", address,
+                             slice[1], slice[2])};
+  }
+  return TableHeader{slice[0], slice[1]};
+}
+
+Result<std::vector<uint64_t>> GoroutineTableReader::g_pointers(const TableHeader& header) const {
+  std::vector<uint64_t> pointers(header.length);
+  auto status = memory_.read(header.array, std::span(reinterpret_cast<uint8_t*>(pointers.data()),
+                                                     pointers.size() * sizeof(uint64_t)));
+  if (!status) return status.error();
+  return pointers;
+}
+
+Status GoroutineTableReader::verify() {
+  std::string why = "no candidate";
+  for (uint64_t candidate : layout_.allgs_candidates) {
+    auto header = table_at(candidate);
+    if (!header) {
+      why = header.error().message;
+      continue;
+    }
+    auto pointers = g_pointers(*header);
+    if (!pointers) {
+      why = pointers.error().message;
+      continue;
+    }
+    std::vector<uint8_t> g(layout_.g_read_size());
+    bool good = true;
+    size_t checked = 0;
+    for (size_t i = 0; i < pointers->size() && checked < 64 && good; ++i) {
+      if (!memory_.read((*pointers)[i], g)) {
+        why = fmt::format("allgs[{}] at {:#x} is unreadable", i, (*pointers)[i]);
+        good = false;
+        break;
+      }
+      uint32_t status = load<uint32_t>(&g[layout_.g_atomicstatus]) & ~kScanBit;
+      uint64_t goid = load<uint64_t>(&g[layout_.g_goid]);
+      if (status >= layout_.status_names.size()) {
+        why = fmt::format("allgs[{}] has status {}, not one of the runtime's {}", i, status,
+                          layout_.status_names.size());
+        good = false;
+      } else if (i == 0 && goid != 1) {
+        why = fmt::format("allgs[0] has goid {}, expected 1 (the main goroutine)", goid);
+        good = false;
+      } else if (status != kGoStatusDead && i > 0) {
+        uint64_t gopc = load<uint64_t>(&g[layout_.g_gopc]);
+        uint64_t startpc = load<uint64_t>(&g[layout_.g_startpc]);
+        if (!binary_.function_name_at(gopc)) {
+          why = fmt::format("goroutine {}: gopc {:#x} is not in a function", goid, gopc);
+          good = false;
+        } else if (binary_.function_entry_at(startpc) != startpc) {
+          why = fmt::format("goroutine {}: startpc {:#x} is not a function's entry", goid, startpc);
+          good = false;
+        }
+        ++checked;
+      }
+    }
+    if (good) {
+      allgs_ = candidate;
+      return Ok{};
+    }
+  }
+  return Error{fmt::format("cannot verify the runtime.g layout ({}) of {}: {}", layout_.source,
+                           binary_.path(), why)};
+}
+
+Result<std::vector<LiveGoroutine>> GoroutineTableReader::read() {
+  if (allgs_ == 0) {
+    auto verified = verify();
+    if (!verified) return verified.error();
+  }
+  auto header = table_at(allgs_);
+  if (!header) return header.error();
+  auto pointers = g_pointers(*header);
+  if (!pointers) return pointers.error();
+
+  const size_t g_size = layout_.g_read_size();
+  uint8_t* gs = g_buffer_.at_least(pointers->size() * g_size);
+  std::vector<ProcessMemory::Piece> pieces(pointers->size());
+  for (size_t i = 0; i < pointers->size(); ++i) {
+    pieces[i] = {(*pointers)[i], gs + i * g_size, g_size};
+  }
+  memory_.read_many(pieces, kMergeGap);
+
+  std::vector<LiveGoroutine> goroutines;
+  std::vector<uint64_t> sp, bp, hi;
+  goroutines.reserve(pointers->size());
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (!pieces[i].ok) continue;
+    const uint8_t* g = pieces[i].data;
+    LiveGoroutine goroutine;
+    goroutine.status = load<uint32_t>(g + layout_.g_atomicstatus) & ~kScanBit;
+    if (goroutine.status == kGoStatusDead) continue;
+    goroutine.goid = load<uint64_t>(g + layout_.g_goid);
+    goroutine.wait_reason = g[layout_.g_waitreason];
+    goroutine.waitsince = load<int64_t>(g + layout_.g_waitsince);
+    goroutine.gopc = load<uint64_t>(g + layout_.g_gopc);
+    goroutine.startpc = load<uint64_t>(g + layout_.g_startpc);
+    goroutine.locked_to_thread = load<uint64_t>(g + layout_.g_lockedm) != 0;
+    goroutine.stack_unavailable = goroutine.status == kGoStatusRunning;
+    uint64_t pc = load<uint64_t>(g + layout_.g_sched_pc);
+    if (!goroutine.stack_unavailable && pc != 0) goroutine.pcs.push_back(pc);
+    if (uint64_t labels = load<uint64_t>(g + layout_.g_labels); labels != 0) {
+      read_labels(labels, goroutine);
+    }
+    uint64_t stack_lo = load<uint64_t>(g + layout_.g_stack_lo);
+    uint64_t stack_hi = load<uint64_t>(g + layout_.g_stack_lo + 8);
+    uint64_t g_sp = load<uint64_t>(g + layout_.g_sched_sp);
+    uint64_t g_bp = load<uint64_t>(g + layout_.g_sched_bp);
+    // In a system call g.sched.bp is not saved (Go 1.19's save() keeps only pc and sp): walk
+    // only a frame pointer that lies in this goroutine's stack above sp.
+    bool walkable = !goroutine.stack_unavailable && g_sp >= stack_lo && g_sp < stack_hi &&
+                    g_bp >= g_sp && g_bp < stack_hi;
+    sp.push_back(walkable ? g_sp : 0);
+    bp.push_back(g_bp);
+    hi.push_back(stack_hi);
+    goroutines.push_back(std::move(goroutine));
+  }
+  walk_stacks(goroutines, sp, bp, hi);
+  return goroutines;
+}
+
+void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
+                                       const std::vector<uint64_t>& sp,
+                                       const std::vector<uint64_t>& bp,
+                                       const std::vector<uint64_t>& stack_hi) const {
+  // One batch reads the top of every stack; frames beyond it are read one by one.
+  std::vector<size_t> offsets(goroutines.size() + 1, 0);
+  for (size_t i = 0; i < goroutines.size(); ++i) {
+    uint64_t size = sp[i] == 0 ? 0 : std::min(stack_hi[i] - sp[i], kStackChunk);
+    offsets[i + 1] = offsets[i] + size;
+  }
+  uint8_t* stacks = stack_buffer_.at_least(offsets.back());
+  std::vector<ProcessMemory::Piece> pieces;
+  std::vector<size_t> owner;
+  for (size_t i = 0; i < goroutines.size(); ++i) {
+    if (offsets[i + 1] == offsets[i]) continue;
+    pieces.push_back({sp[i], stacks + offsets[i], offsets[i + 1] - offsets[i]});
+    owner.push_back(i);
+  }
+  memory_.read_many(pieces, kMergeGap);
+  for (size_t p = 0; p < pieces.size(); ++p) {
+    if (!pieces[p].ok) continue;
+    size_t i = owner[p];
+    uint64_t base = sp[i], end = sp[i] + pieces[p].size;
+    auto word = [&](uint64_t address, uint64_t& value) {
+      if (address >= base && address + 8 <= end) {
+        value = load<uint64_t>(pieces[p].data + (address - base));
+        return true;
+      }
+      auto read = memory_.read_value<uint64_t>(address);
+      if (!read) return false;
+      value = *read;
+      return true;
+    };
+    uint64_t fp = bp[i];
+    while (fp != 0 && fp >= base && fp + 16 <= stack_hi[i] &&
+           goroutines[i].pcs.size() < kMaxFrames) {
+      uint64_t next = 0, ret = 0;
+      if (!word(fp, next) || !word(fp + 8, ret) || ret == 0) break;
+      goroutines[i].pcs.push_back(ret);
+      if (next <= fp) break;  // frames only go up the stack
+      fp = next;
+    }
+  }
+}
+
+std::string GoroutineTableReader::read_go_string(uint64_t pointer, uint64_t length) const {
+  if (pointer == 0 || length == 0 || length > 4096) return {};
+  std::string text(length, '\0');
+  if (!memory_.read(pointer, std::span(reinterpret_cast<uint8_t*>(text.data()), text.size()))) {
+    return {};
+  }
+  return text;
+}
+
+void GoroutineTableReader::read_labels(uint64_t labels, LiveGoroutine& goroutine) const {
+  // runtime/pprof's labelMap is a map[string]string until Go 1.23 (hmap with 8-slot buckets);
+  // later releases changed both, so their labels are not read.
+  auto [major, minor] = binary_.go_release();
+  if (major != 1 || minor > 23) return;
+  auto map = memory_.read_value<uint64_t>(labels);  // *labelMap -> *hmap
+  if (!map || *map == 0) return;
+  uint8_t hmap[48];
+  if (!memory_.read(*map, hmap)) return;
+  uint64_t count = load<uint64_t>(hmap);
+  uint8_t log_buckets = hmap[9];
+  uint64_t buckets = load<uint64_t>(hmap + 16);
+  uint64_t old_buckets = load<uint64_t>(hmap + 24);
+  if (count == 0 || count > 64 || log_buckets > 4 || buckets == 0 || old_buckets != 0) return;
+  constexpr size_t kBucketSize = 8 + 8 * 16 + 8 * 16 + 8;  // tophash, keys, values, overflow
+  for (uint64_t b = 0; b < (1ULL << log_buckets); ++b) {
+    uint64_t bucket = buckets + b * kBucketSize;
+    for (int chain = 0; bucket != 0 && chain < 8; ++chain) {
+      uint8_t data[kBucketSize];
+      if (!memory_.read(bucket, data)) return;
+      for (int slot = 0; slot < 8; ++slot) {
+        if (data[slot] < 5) continue;  // empty or evacuated (minTopHash is 5)
+        const uint8_t* key = data + 8 + 16 * slot;
+        const uint8_t* value = data + 8 + 128 + 16 * slot;
+        goroutine.labels.emplace_back(
+            read_go_string(load<uint64_t>(key), load<uint64_t>(key + 8)),
+            read_go_string(load<uint64_t>(value), load<uint64_t>(value + 8)));
+      }
+      bucket = load<uint64_t>(data + kBucketSize - 8);
+    }
+  }
+}
+
+}  // namespace leakscan::trace

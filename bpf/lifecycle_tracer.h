@@ -1,0 +1,89 @@
+// Goroutine creation and exit events from uprobes on an unmodified Go process: loads the BPF
+// skeleton configured with the binary's runtime layout, attaches by file offset to the target's
+// executable (for that pid only), polls the ring buffer, reads per-site counts, detaches.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "analyzer/model/result.h"
+#include "bpf/go_binary.h"
+#include "bpf/go_runtime_layout.h"
+
+struct goroutine_lifecycle_bpf;
+struct ring_buffer;
+struct bpf_link;
+
+namespace leakscan::trace {
+
+struct GoroutineEvent {
+  enum class Kind { kCreated, kExited } kind = Kind::kCreated;
+  std::chrono::system_clock::time_point at;
+  uint64_t goid = 0;
+  uint64_t creator_goid = 0;
+  uint64_t gopc = 0;
+  uint64_t startpc = 0;
+  std::vector<uint64_t> creator_stack;  // leaf first; runtime frames of newproc included
+};
+
+struct SiteCounts {
+  uint64_t born = 0;
+  uint64_t died = 0;
+};
+
+// Where the probes go in a binary: the return sites of `CALL runtime.newproc1` and
+// runtime.goexit1's entry. An error names what is missing.
+struct ProbeSites {
+  std::vector<uint64_t> created;  // addresses
+  uint64_t exited = 0;
+  std::vector<uint64_t> all() const;
+};
+Result<ProbeSites> find_probe_sites(const GoBinary& binary);
+
+class LifecycleTracer {
+ public:
+  using Handler = std::function<void(const GoroutineEvent&)>;
+
+  // Loads the BPF programs; nothing is attached yet. `emit_exits` sends an event per exit (for
+  // exact lifetimes); exits are always counted per site.
+  static Result<std::unique_ptr<LifecycleTracer>> load(const GoBinary& binary,
+                                                       const GoRuntimeLayout& layout, pid_t pid,
+                                                       bool emit_exits, Handler handler);
+  ~LifecycleTracer();  // detaches and unloads
+  LifecycleTracer(const LifecycleTracer&) = delete;
+  LifecycleTracer& operator=(const LifecycleTracer&) = delete;
+
+  Status attach();
+  void detach();
+  bool attached() const { return !links_.empty(); }
+  const ProbeSites& sites() const { return sites_; }
+
+  // Delivers pending events to the handler, waiting up to `timeout` for the first.
+  Status poll(std::chrono::milliseconds timeout);
+  // Births and deaths per gopc counted in the kernel while attached.
+  std::unordered_map<uint64_t, SiteCounts> site_counts() const;
+  uint64_t dropped_events() const;
+
+ private:
+  LifecycleTracer() = default;
+  static int on_sample(void* context, void* data, size_t size);
+
+  std::string exe_path_;
+  pid_t pid_ = 0;
+  ProbeSites sites_;
+  std::vector<uint64_t> created_offsets_;
+  uint64_t exited_offset_ = 0;
+  Handler handler_;
+  std::chrono::nanoseconds monotonic_to_realtime_{0};
+  goroutine_lifecycle_bpf* skeleton_ = nullptr;
+  ring_buffer* ring_ = nullptr;
+  std::vector<bpf_link*> links_;
+};
+
+}  // namespace leakscan::trace

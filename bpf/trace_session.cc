@@ -1,0 +1,406 @@
+#include "bpf/trace_session.h"
+
+#include <fmt/format.h>
+#include <gelf.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <unordered_map>
+
+#include "analyzer/writers/pprof_writer.h"
+#include "bpf/capabilities.h"
+#include "bpf/go_binary.h"
+#include "bpf/go_runtime_layout.h"
+#include "bpf/goroutine_table_reader.h"
+#include "bpf/lifecycle_tracer.h"
+#include "bpf/traced_snapshot.h"
+
+namespace leakscan::trace {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr auto kPollInterval = milliseconds(100);
+constexpr auto kAttachedPollInterval = milliseconds(5);
+constexpr auto kRuntimeStartWait = std::chrono::seconds(10);
+
+bool target_alive(pid_t pid) {
+  int status = 0;
+  pid_t waited = ::waitpid(pid, &status, WNOHANG);
+  if (waited == pid) return false;  // our child, and it ended
+  return ::kill(pid, 0) == 0 || errno == EPERM;
+}
+
+int64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+}
+
+std::string json_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<int>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string human_duration(milliseconds duration) {
+  auto seconds = duration.count() / 1000;
+  if (seconds < 60) return fmt::format("{:.1f}s", static_cast<double>(duration.count()) / 1000);
+  return fmt::format("{}m{:02}s", seconds / 60, seconds % 60);
+}
+
+Status write_sites_json(const TraceSummary& summary, const std::string& path) {
+  std::string json = fmt::format(
+      "{{\n  \"traced_ms\": {},\n  \"probes_attached_ms\": {},\n  \"created_events\": {},\n"
+      "  \"exited_events\": {},\n  \"dropped_events\": {},\n  \"sites\": [",
+      summary.traced.count(), summary.probes_attached.count(), summary.created_events,
+      summary.exited_events, summary.dropped_events);
+  for (size_t i = 0; i < summary.sites.size(); ++i) {
+    const auto& site = summary.sites[i];
+    json += fmt::format(
+        "{}\n    {{\"site\": \"{}\", \"gopc\": {}, \"born\": {}, \"died\": {}, \"live_first\": {}, "
+        "\"live_last\": {}}}",
+        i == 0 ? "" : ",", json_escape(site.site), site.gopc, site.born, site.died, site.live_first,
+        site.live_last);
+  }
+  json += "\n  ]\n}\n";
+  std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << json;
+    if (!out) return Error{fmt::format("{}: cannot write", temporary)};
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) return Error{fmt::format("{}: cannot rename: {}", path, error.message())};
+  return Ok{};
+}
+
+class Session {
+ public:
+  Session(const TraceOptions& options, const std::atomic<bool>& stop)
+      : options_(options), stop_(stop) {}
+
+  Result<TraceSummary> run();
+
+ private:
+  Status prepare();
+  Status snapshot();
+  void on_event(const GoroutineEvent& event);
+  void update_duty(Clock::time_point now);
+  void log(const std::string& line) const {
+    if (options_.log) options_.log(line);
+  }
+
+  const TraceOptions& options_;
+  const std::atomic<bool>& stop_;
+  std::unique_ptr<GoBinary> binary_;
+  GoRuntimeLayout layout_;
+  std::unique_ptr<GoroutineTableReader> reader_;
+  std::unique_ptr<LifecycleTracer> tracer_;
+  std::unordered_map<uint64_t, GoroutineHistory> history_;
+  std::optional<std::chrono::system_clock::time_point> previous_capture_;
+  std::unordered_map<uint64_t, int64_t> live_first_, live_last_;
+  TraceSummary summary_;
+  Clock::time_point attached_since_;
+  int64_t window_ = -1;
+  uint64_t window_creations_ = 0;
+  milliseconds attached_total_{0};
+  size_t snapshot_index_ = 0;
+};
+
+Status Session::prepare() {
+  const pid_t pid = options_.pid;
+  if (pid <= 0 || !target_alive(pid)) return Error{fmt::format("pid {}: no such process", pid)};
+  const bool probes = options_.all_events || options_.probe_duty > 0;
+  if (auto capabilities = check_trace_capabilities(probes); !capabilities) return capabilities;
+  auto binary = GoBinary::open(fmt::format("/proc/{}/exe", pid));
+  if (!binary) return Error{fmt::format("pid {}: {}", pid, binary.error().message)};
+  binary_ = std::move(*binary);
+  GElf_Ehdr header;
+  if (gelf_getehdr(binary_->elf(), &header) != nullptr && header.e_type != ET_EXEC) {
+    return Error{
+        fmt::format("pid {}: a position-independent executable (-buildmode=pie); only the default "
+                    "non-PIE Go executables are supported",
+                    pid)};
+  }
+  auto layout = read_runtime_layout(*binary_);
+  if (!layout) return Error{fmt::format("pid {}: {}", pid, layout.error().message)};
+  layout_ = std::move(*layout);
+  summary_.go_version = binary_->go_version();
+  summary_.layout_source = layout_.source;
+  reader_ = std::make_unique<GoroutineTableReader>(*binary_, layout_, pid);
+  // A program started by `leakscan trace -- cmd` may not have its runtime up yet.
+  auto deadline = Clock::now() + kRuntimeStartWait;
+  for (;;) {
+    auto verified = reader_->verify();
+    if (verified) break;
+    if (Clock::now() >= deadline || stop_ || !target_alive(pid)) {
+      return Error{fmt::format("pid {}: {}", pid, verified.error().message)};
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  log(fmt::format("pid {}: {} ({}), runtime.g layout from {}, verified on live goroutines", pid,
+                  binary_->go_version().empty() ? "Go" : binary_->go_version(),
+                  binary_->has_symtab() ? "with symbols" : "stripped", layout_.source));
+  if (probes) {
+    auto tracer = LifecycleTracer::load(*binary_, layout_, pid, options_.all_events,
+                                        [this](const GoroutineEvent& event) { on_event(event); });
+    if (!tracer) return Error{fmt::format("pid {}: {}", pid, tracer.error().message)};
+    tracer_ = std::move(*tracer);
+    summary_.probe_addresses = tracer_->sites().all();
+  }
+  std::error_code error;
+  std::filesystem::create_directories(options_.out_dir, error);
+  if (error) {
+    return Error{fmt::format("--out {}: cannot create: {}", options_.out_dir, error.message())};
+  }
+  return Ok{};
+}
+
+void Session::on_event(const GoroutineEvent& event) {
+  if (event.kind == GoroutineEvent::Kind::kCreated) {
+    ++summary_.created_events;
+    ++window_creations_;
+    GoroutineHistory& known = history_[event.goid];
+    known.created_at = event.at;
+    known.created_at_exact = true;
+    known.creator_goid = event.creator_goid;
+    known.creator_stack = event.creator_stack;
+  } else {
+    ++summary_.exited_events;
+    history_.erase(event.goid);
+  }
+}
+
+void Session::update_duty(Clock::time_point now) {
+  if (!tracer_) return;
+  bool want = true;
+  if (!options_.all_events) {
+    auto period = options_.duty_period.count();
+    auto since_epoch = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
+    if (since_epoch / period != window_) {
+      window_ = since_epoch / period;
+      window_creations_ = 0;
+    }
+    want = static_cast<double>(since_epoch % period) <
+           options_.probe_duty * static_cast<double>(period);
+    // Each hit costs the target tens of microseconds: a goroutine-heavy target gets a window
+    // cut short once it has given enough events.
+    if (options_.window_event_budget > 0 && window_creations_ >= options_.window_event_budget) {
+      want = false;
+    }
+  }
+  if (want && !tracer_->attached()) {
+    auto attached = tracer_->attach();
+    if (!attached) {
+      log(fmt::format("warning: {}", attached.error().message));
+      return;
+    }
+    attached_since_ = now;
+  } else if (!want && tracer_->attached()) {
+    tracer_->detach();
+    attached_total_ += std::chrono::duration_cast<milliseconds>(now - attached_since_);
+  }
+}
+
+Status Session::snapshot() {
+  auto captured_at = std::chrono::system_clock::now();
+  int64_t nanotime = monotonic_ns();
+  const auto read_start = Clock::now();
+  auto goroutines = reader_->read();
+  if (!goroutines) return goroutines.error();
+  const auto read_time = Clock::now() - read_start;
+  std::unordered_map<uint64_t, bool> present;
+  present.reserve(goroutines->size());
+  live_last_.clear();
+  for (const auto& goroutine : *goroutines) {
+    present[goroutine.goid] = true;
+    ++live_last_[goroutine.gopc];
+    auto [it, inserted] = history_.try_emplace(goroutine.goid);
+    GoroutineHistory& known = it->second;
+    if (inserted && previous_capture_) known.created_at = *previous_capture_;
+    bool blocked = goroutine.status == kGoStatusWaiting || goroutine.status == kGoStatusSyscall;
+    uint64_t key = blocked_key(goroutine);
+    if (!blocked) {
+      known.blocked_since.reset();
+    } else if (!known.blocked_since || known.blocked_key != key) {
+      known.blocked_since = captured_at;
+      known.blocked_key = key;
+    }
+  }
+  if (snapshot_index_ == 0) live_first_ = live_last_;
+  TracedCapture capture{captured_at, nanotime, fmt::format("pid {}", options_.pid)};
+  Snapshot snapshot = build_traced_snapshot(*binary_, *reader_, *goroutines, history_, capture);
+  // Forget goroutines that ended: gone from memory and not created after this capture.
+  std::erase_if(history_, [&](const auto& entry) {
+    return !present.contains(entry.first) &&
+           !(entry.second.created_at && *entry.second.created_at > captured_at);
+  });
+  previous_capture_ = captured_at;
+
+  std::string path = (std::filesystem::path(options_.out_dir) /
+                      fmt::format("goroutines-{:04}.pb.gz", ++snapshot_index_))
+                         .string();
+  auto written = write_pprof_file(std::span<const Snapshot>(&snapshot, 1), path);
+  if (!written) return written;
+  summary_.snapshot_files.push_back(path);
+  if (options_.retain > 0 && summary_.snapshot_files.size() > options_.retain) {
+    std::error_code ignored;
+    std::filesystem::remove(summary_.snapshot_files.front(), ignored);
+    summary_.snapshot_files.erase(summary_.snapshot_files.begin());
+  }
+  auto as_ms = [](Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+  };
+  log(fmt::format(
+      "snapshot {}: {} goroutines -> {} (memory read in {:.1f} ms, written in {:.1f} ms)",
+      snapshot_index_, goroutines->size(), path, as_ms(read_time),
+      as_ms(Clock::now() - read_start - read_time)));
+  if (options_.on_snapshot) options_.on_snapshot(summary_.snapshot_files);
+  return Ok{};
+}
+
+Result<TraceSummary> Session::run() {
+  if (auto prepared = prepare(); !prepared) return prepared.error();
+  const auto start = Clock::now();
+  update_duty(start);
+  if (tracer_ && tracer_->attached()) {
+    log(fmt::format("attached {} uprobes ({}) to pid {}", tracer_->sites().all().size(),
+                    options_.all_events
+                        ? "all events"
+                        : fmt::format("{:.0f}% duty cycle", options_.probe_duty * 100),
+                    options_.pid));
+  }
+  auto next_snapshot = start;
+  Status failure = Ok{};
+  for (;;) {
+    auto now = Clock::now();
+    if (stop_) {
+      summary_.ended_by = "interrupted";
+      break;
+    }
+    if (options_.duration && now - start >= *options_.duration) {
+      summary_.ended_by = "duration";
+      break;
+    }
+    if (!target_alive(options_.pid)) {
+      summary_.ended_by = "target exited";
+      break;
+    }
+    update_duty(now);
+    if (tracer_) {
+      if (auto polled = tracer_->poll(milliseconds(0)); !polled) {
+        failure = polled;
+        break;
+      }
+    }
+    if (now >= next_snapshot) {
+      auto taken = snapshot();
+      if (!taken) {
+        if (!target_alive(options_.pid)) {
+          summary_.ended_by = "target exited";
+          break;
+        }
+        failure = taken;
+        break;
+      }
+      next_snapshot += options_.every;
+      if (next_snapshot < now) next_snapshot = now + options_.every;
+    }
+    if (tracer_) {
+      // While attached, look often: the window's event budget is checked between polls.
+      auto wait = tracer_->attached() ? kAttachedPollInterval : kPollInterval;
+      if (auto polled = tracer_->poll(wait); !polled) {
+        failure = polled;
+        break;
+      }
+    } else {
+      std::this_thread::sleep_for(kPollInterval);
+    }
+  }
+  auto end = Clock::now();
+  if (tracer_) {
+    if (tracer_->attached()) {
+      tracer_->detach();
+      attached_total_ += std::chrono::duration_cast<milliseconds>(end - attached_since_);
+    }
+    (void)tracer_->poll(milliseconds(0));  // events already in the ring buffer
+  }
+  // The last state before leaving: creations seen since the last snapshot get their labels.
+  if (failure && summary_.ended_by != "target exited" && target_alive(options_.pid)) {
+    if (auto taken = snapshot(); !taken && target_alive(options_.pid)) failure = taken;
+  }
+  summary_.traced = std::chrono::duration_cast<milliseconds>(end - start);
+  summary_.probes_attached = attached_total_;
+  if (tracer_) summary_.dropped_events = tracer_->dropped_events();
+
+  std::unordered_map<uint64_t, SiteSummary> sites;
+  if (tracer_) {
+    for (const auto& [gopc, counts] : tracer_->site_counts()) {
+      sites[gopc].born = counts.born;
+      sites[gopc].died = counts.died;
+    }
+  }
+  for (const auto& [gopc, count] : live_first_) sites[gopc].live_first = count;
+  for (const auto& [gopc, count] : live_last_) sites[gopc].live_last = count;
+  for (auto& [gopc, site] : sites) {
+    if (gopc == 0) continue;
+    site.gopc = gopc;
+    site.site = creation_site_text(*binary_, gopc);
+    summary_.sites.push_back(site);
+  }
+  std::sort(summary_.sites.begin(), summary_.sites.end(), [](const auto& a, const auto& b) {
+    if (a.born != b.born) return a.born > b.born;
+    if (a.live_last != b.live_last) return a.live_last > b.live_last;
+    return a.site < b.site;
+  });
+  tracer_.reset();  // unloads the programs before anything else can fail
+  if (auto written = write_sites_json(
+          summary_, (std::filesystem::path(options_.out_dir) / "sites.json").string());
+      !written) {
+    return written.error();
+  }
+  if (!failure) return failure.error();
+  return summary_;
+}
+
+}  // namespace
+
+Result<TraceSummary> run_trace(const TraceOptions& options, const std::atomic<bool>& stop) {
+  Session session(options, stop);
+  return session.run();
+}
+
+std::string format_sites(const TraceSummary& summary) {
+  std::string text = fmt::format(
+      "creation sites, {} traced, lifecycle probes attached {} ({} created, {} exit events, {} "
+      "dropped):\n",
+      human_duration(summary.traced), human_duration(summary.probes_attached),
+      summary.created_events, summary.exited_events, summary.dropped_events);
+  for (const auto& site : summary.sites) {
+    if (site.born == 0 && site.died == 0 && site.live_last == 0) continue;
+    text += fmt::format("  {}: +{} born, {} died in {}; live {} -> {}\n", site.site, site.born,
+                        site.died, human_duration(summary.probes_attached), site.live_first,
+                        site.live_last);
+  }
+  return text;
+}
+
+}  // namespace leakscan::trace

@@ -1,0 +1,141 @@
+#include "bpf/traced_snapshot.h"
+
+#include <fmt/format.h>
+
+#include "analyzer/model/thread_labels.h"
+
+namespace leakscan::trace {
+namespace {
+
+bool is_runtime_entry_frame(std::string_view function) {
+  return function == "runtime.goexit" || function == "runtime.systemstack" ||
+         function.starts_with("runtime.newproc") || function == "runtime.mstart";
+}
+
+}  // namespace
+
+std::string creation_site_text(const GoBinary& binary, uint64_t gopc) {
+  auto frames = binary.symbolize(gopc, /*return_address=*/true);
+  if (frames.empty()) return fmt::format("{:#x}", gopc);
+  return fmt::format("{} at {}:{}", frames.back().function, frames.front().file,
+                     frames.front().line);
+}
+
+std::string creation_stack_text(const GoBinary& binary, std::span<const uint64_t> stack) {
+  std::string text;
+  bool leading = true;
+  for (size_t i = 0; i < stack.size(); ++i) {
+    // stack[0] is the probed instruction itself, the rest are return addresses.
+    for (const auto& frame : binary.symbolize(stack[i], /*return_address=*/i > 0)) {
+      if (leading && is_runtime_entry_frame(frame.function)) continue;
+      if (frame.function == "runtime.goexit") continue;
+      leading = false;
+      if (!text.empty()) text += " <- ";
+      text += fmt::format("{} at {}:{}", frame.function, frame.file, frame.line);
+    }
+  }
+  return text;
+}
+
+uint64_t blocked_key(const LiveGoroutine& goroutine) {
+  uint64_t pc = goroutine.pcs.empty() ? 0 : goroutine.pcs.front();
+  return (pc * 1000003) ^ (static_cast<uint64_t>(goroutine.status) << 8) ^ goroutine.wait_reason;
+}
+
+Snapshot build_traced_snapshot(const GoBinary& binary, const GoroutineTableReader& names,
+                               std::span<const LiveGoroutine> goroutines,
+                               const std::unordered_map<uint64_t, GoroutineHistory>& history,
+                               const TracedCapture& capture) {
+  Snapshot snapshot;
+  snapshot.source = capture.source;
+  snapshot.format = SourceFormat::kPprofProto;
+  snapshot.runtime = RuntimeKind::kGo;
+  snapshot.captured_at = capture.captured_at;
+  snapshot.threads.reserve(goroutines.size());
+
+  std::unordered_map<uint64_t, std::vector<FrameId>> frames_at;  // by pc (and leaf-ness)
+  std::unordered_map<uint64_t, FrameId> creation_frame;          // by gopc
+  auto frames_for = [&](uint64_t pc, bool return_address) -> const std::vector<FrameId>& {
+    uint64_t key = pc * 2 + (return_address ? 1 : 0);
+    auto it = frames_at.find(key);
+    if (it != frames_at.end()) return it->second;
+    std::vector<FrameId> ids;
+    for (const auto& frame : binary.symbolize(pc, return_address)) {
+      if (frame.function == "runtime.goexit") continue;
+      ids.push_back(snapshot.frames().intern(Frame{frame.function, frame.file, frame.line}));
+    }
+    return frames_at.emplace(key, std::move(ids)).first->second;
+  };
+
+  std::vector<FrameId> stack;
+  for (const auto& goroutine : goroutines) {
+    GreenThread thread;
+    thread.id = goroutine.goid;
+    std::string_view status = names.status_name(goroutine.status);
+    if (goroutine.status == kGoStatusWaiting && goroutine.wait_reason != 0) {
+      status = names.wait_reason_name(goroutine.wait_reason);
+    }
+    thread.status = snapshot.intern(status);
+    thread.state = classify_status(status);
+    if (thread.state == ThreadState::kWaiting || thread.state == ThreadState::kSleeping) {
+      thread.wait_reason = thread.status;
+    }
+    thread.locked_to_thread = goroutine.locked_to_thread;
+    thread.stack_unavailable = goroutine.stack_unavailable;
+
+    stack.clear();
+    for (size_t i = 0; i < goroutine.pcs.size(); ++i) {
+      uint64_t pc = goroutine.pcs[i];
+      // A goroutine that never ran resumes at its function's entry, not after a call.
+      bool return_address = !(i == 0 && binary.function_entry_at(pc) == pc);
+      const auto& ids = frames_for(pc, return_address);
+      stack.insert(stack.end(), ids.begin(), ids.end());
+    }
+    thread.stack = snapshot.intern_stack(stack);
+
+    // Goroutine 1 is started by the runtime's assembly; Go names no creator for it either.
+    if (goroutine.gopc != 0 && goroutine.goid != 1) {
+      auto it = creation_frame.find(goroutine.gopc);
+      if (it == creation_frame.end()) {
+        auto frames = binary.symbolize(goroutine.gopc, /*return_address=*/true);
+        FrameId id = kNoFrame;
+        if (!frames.empty()) {
+          id = snapshot.frames().intern(
+              Frame{frames.back().function, frames.front().file, frames.front().line});
+        }
+        it = creation_frame.emplace(goroutine.gopc, id).first;
+      }
+      thread.created_by = it->second;
+    }
+
+    std::optional<std::chrono::nanoseconds> wait;
+    const bool blocked =
+        goroutine.status == kGoStatusWaiting || goroutine.status == kGoStatusSyscall;
+    if (blocked && goroutine.waitsince > 0 && goroutine.waitsince <= capture.target_nanotime) {
+      wait = std::chrono::nanoseconds(capture.target_nanotime - goroutine.waitsince);
+    }
+    if (auto it = history.find(goroutine.goid); it != history.end()) {
+      const GoroutineHistory& known = it->second;
+      thread.created_at = known.created_at;
+      thread.creator_id = known.creator_goid;
+      if (blocked && known.blocked_since && known.blocked_key == blocked_key(goroutine)) {
+        auto seen = std::chrono::duration_cast<std::chrono::nanoseconds>(capture.captured_at -
+                                                                         *known.blocked_since);
+        if (!wait || seen > *wait) wait = seen;
+      }
+      if (!known.creator_stack.empty()) {
+        thread.labels.push_back(
+            Label{.key = snapshot.intern(kCreationStackLabel),
+                  .str = snapshot.intern(creation_stack_text(binary, known.creator_stack))});
+      }
+    }
+    thread.wait = wait;
+    for (const auto& [key, value] : goroutine.labels) {
+      thread.labels.push_back(Label{.key = snapshot.intern(key), .str = snapshot.intern(value)});
+    }
+    snapshot.threads.push_back(std::move(thread));
+  }
+  return snapshot;
+}
+
+}  // namespace leakscan::trace

@@ -1,0 +1,57 @@
+// Turns what the tracer read from memory and learned from events into leakscan's Snapshot, so
+// that it is written, read back and analysed like any other input (docs/profile-labels.md).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "analyzer/model/snapshot.h"
+#include "bpf/go_binary.h"
+#include "bpf/goroutine_table_reader.h"
+
+namespace leakscan::trace {
+
+// What the tracer knows about one goroutine beyond its g.
+struct GoroutineHistory {
+  // Exact from a creation event; else the capture time of the snapshot before the one that
+  // first showed it (so its age is exact to within one snapshot interval); else unknown.
+  std::optional<std::chrono::system_clock::time_point> created_at;
+  bool created_at_exact = false;
+  uint64_t creator_goid = 0;
+  std::vector<uint64_t> creator_stack;  // from the creation event, leaf first
+  // Since when it has been seen blocked at the same place in the same state.
+  std::optional<std::chrono::system_clock::time_point> blocked_since;
+  uint64_t blocked_key = 0;
+};
+
+struct TracedCapture {
+  std::chrono::system_clock::time_point captured_at;
+  int64_t target_nanotime = 0;  // CLOCK_MONOTONIC at capture: the runtime's nanotime()
+  std::string source;           // "pid 1234"
+};
+
+// The label naming the creator's stack at the go statement ("F at FILE:LINE <- ..."), from
+// creation events; documented in docs/profile-labels.md.
+inline constexpr std::string_view kCreationStackLabel = "creation_stack";
+
+Snapshot build_traced_snapshot(const GoBinary& binary, const GoroutineTableReader& names,
+                               std::span<const LiveGoroutine> goroutines,
+                               const std::unordered_map<uint64_t, GoroutineHistory>& history,
+                               const TracedCapture& capture);
+
+// "FUNC at FILE:LINE" of the go statement at `gopc`, as Go's "created by" names it: the
+// function holding the call, the source position of the call.
+std::string creation_site_text(const GoBinary& binary, uint64_t gopc);
+
+// The creator's stack as text, runtime frames of newproc left out.
+std::string creation_stack_text(const GoBinary& binary, std::span<const uint64_t> stack);
+
+// A key that changes when a goroutine moves on: status, wait reason and resumption pc.
+uint64_t blocked_key(const LiveGoroutine& goroutine);
+
+}  // namespace leakscan::trace

@@ -1,0 +1,119 @@
+// Command leaktrace is the target of leakscan's eBPF tracer tests and benchmark. It creates
+// goroutines at known go statements on request, so a trace can be checked against what the
+// program itself counts:
+//
+//	GET /leak?n=N    N goroutines blocked forever receiving (go statement marked "site:recv")
+//	GET /lock?n=N    N goroutines blocked forever on a held mutex ("site:lock")
+//	GET /churn?n=N   N goroutines that exit before the response ("site:churn")
+//	GET /hello       one short-lived goroutine per request ("site:hello"): the benchmark
+//
+// Each request answers "created N at UNIXNANO-UNIXNANO" (before and after the go statements).
+// SIGUSR1 prints "GOROUTINES n" with runtime.NumGoroutine(). Built three ways by
+// scripts/build-go.sh: plain, stripped (-ldflags='-s -w') and with cgo.
+package main
+
+import (
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+var (
+	never   = make(chan struct{}) // never closed: receivers leak
+	held    sync.Mutex            // locked in main and never unlocked
+)
+
+// cgoCheck is set by cgo.go when built with cgo.
+var cgoCheck func() int
+
+func blockOnReceive() { <-never }
+
+func blockOnLock() {
+	held.Lock()
+	held.Unlock() // never reached
+}
+
+func shortLived(done *sync.WaitGroup) { done.Done() }
+
+func answer(results chan<- int, x int) { results <- x * 2 }
+
+func count(r *http.Request) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("n"))
+	if err != nil || n < 0 {
+		return 1
+	}
+	return n
+}
+
+func handleLeak(w http.ResponseWriter, r *http.Request) {
+	n := count(r)
+	start := time.Now().UnixNano()
+	for i := 0; i < n; i++ {
+		go blockOnReceive() // site:recv
+	}
+	fmt.Fprintf(w, "created %d at %d-%d\n", n, start, time.Now().UnixNano())
+}
+
+func handleLock(w http.ResponseWriter, r *http.Request) {
+	n := count(r)
+	start := time.Now().UnixNano()
+	for i := 0; i < n; i++ {
+		go blockOnLock() // site:lock
+	}
+	fmt.Fprintf(w, "created %d at %d-%d\n", n, start, time.Now().UnixNano())
+}
+
+func handleChurn(w http.ResponseWriter, r *http.Request) {
+	n := count(r)
+	start := time.Now().UnixNano()
+	var done sync.WaitGroup
+	done.Add(n)
+	for i := 0; i < n; i++ {
+		go shortLived(&done) // site:churn
+	}
+	done.Wait()
+	fmt.Fprintf(w, "created %d at %d-%d\n", n, start, time.Now().UnixNano())
+}
+
+func handleHello(w http.ResponseWriter, r *http.Request) {
+	results := make(chan int, 1)
+	go answer(results, len(r.URL.Path)) // site:hello
+	fmt.Fprintf(w, "hello %d\n", <-results)
+}
+
+func printOnSignal(signals <-chan os.Signal) {
+	for range signals {
+		fmt.Printf("GOROUTINES %d\n", runtime.NumGoroutine())
+	}
+}
+
+func main() {
+	held.Lock()
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGUSR1)
+	go printOnSignal(signals)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/leak", handleLeak)
+	mux.HandleFunc("/lock", handleLock)
+	mux.HandleFunc("/churn", handleChurn)
+	mux.HandleFunc("/hello", handleHello)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if cgoCheck != nil {
+		fmt.Printf("CGO %d\n", cgoCheck())
+	}
+	fmt.Printf("LISTENING %s\n", ln.Addr()) // os.Stdout is unbuffered
+	log.Fatal((&http.Server{Handler: mux}).Serve(ln))
+}

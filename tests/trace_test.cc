@@ -1,0 +1,641 @@
+// `leakscan trace` against live Go programs with real uprobes (the tests run as root, as CI
+// does): samples/go/leaktrace built plain, stripped and with cgo, and samples/go/leakyservice
+// for the analysis. The traced numbers are checked against what the programs themselves say.
+#include <curl/curl.h>
+#include <fmt/format.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "analyzer/analysis/goroutine_record.h"
+#include "analyzer/analysis/pipeline.h"
+#include "analyzer/readers/read_snapshots.h"
+#include "bpf/go_binary.h"
+#include "bpf/go_runtime_layout.h"
+#include "bpf/goroutine_table_reader.h"
+#include "bpf/lifecycle_tracer.h"
+#include "bpf/process_memory.h"
+#include "proto/leakscan_report.pb.h"
+#include "tests/support/process.h"
+#include "tests/support/test_support.h"
+
+namespace leakscan {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using testing::ChildProcess;
+
+constexpr auto kEvery = 500ms;  // snapshot interval in most tests
+// The routes leakyservice runs under pprof.Do with label http.route (its main.go says which).
+const std::set<std::string> kLabelledRoutes{"/api/orders", "/api/audit", "/api/stream"};
+
+// "site:recv" -> the line of the go statement marked with it in leaktrace/main.go.
+int site_line(const std::string& marker) {
+  std::ifstream in(std::string(LEAKSCAN_SAMPLES_GO) + "/leaktrace/main.go");
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.find("// " + marker) != std::string::npos) return number;
+  }
+  ADD_FAILURE() << marker << " not found in leaktrace/main.go";
+  return -1;
+}
+
+std::string site_text(const std::string& function, const std::string& marker) {
+  return fmt::format("{} at leakscan.dev/samples/leaktrace/main.go:{}", function,
+                     site_line(marker));
+}
+
+// GET on loopback, bounded; the HTTP status whatever it is (leakyservice's seeded routes answer
+// 504 by design), or -1 without a response.
+long http_status(const std::string& url) {
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), &curl_easy_cleanup);
+  if (!curl) return -1;
+  auto discard = +[](char*, size_t size, size_t count, void*) -> size_t { return size * count; };
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, discard);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 10000L);
+  curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");
+  if (curl_easy_perform(curl.get()) != CURLE_OK) return -1;
+  long code = 0;
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
+  return code;
+}
+
+// A started leaktrace (or leakyservice) with its address.
+struct Target {
+  std::unique_ptr<ChildProcess> process;
+  std::string base;                   // http://127.0.0.1:PORT
+  std::vector<std::string> preamble;  // stdout lines before LISTENING
+
+  explicit Target(const std::string& program, std::vector<std::string> args = {}) {
+    args.insert(args.begin(), testing::go_bin(program));
+    process = std::make_unique<ChildProcess>(args);
+    for (int i = 0; i < 100; ++i) {
+      auto line = process->read_line(30s);
+      if (!line) break;
+      if (line->starts_with("LISTENING ")) {
+        base = "http://" + line->substr(10);
+        return;
+      }
+      preamble.push_back(*line);
+    }
+  }
+  pid_t pid() const { return process->pid(); }
+
+  // "created N at START-END" -> (START, END) in ns since the epoch.
+  std::pair<int64_t, int64_t> create(const std::string& path) const {
+    auto body = testing::http_get(base + path, 30s);
+    EXPECT_TRUE(body.has_value()) << path;
+    int64_t start = 0, end = 0;
+    int n = 0;
+    if (body) {
+      EXPECT_EQ(std::sscanf(body->c_str(), "created %d at %ld-%ld", &n, &start, &end), 3);
+    }
+    return {start, end};
+  }
+
+  // runtime.NumGoroutine() as the program prints it on SIGUSR1.
+  std::optional<int64_t> num_goroutine() const {
+    process->signal(SIGUSR1);
+    for (int i = 0; i < 10; ++i) {
+      auto line = process->read_line(10s);
+      if (!line) return std::nullopt;
+      if (line->starts_with("GOROUTINES ")) return std::stoll(line->substr(11));
+    }
+    return std::nullopt;
+  }
+};
+
+// `leakscan trace --pid PID ARGS...` writing into its own directory.
+struct Trace {
+  std::unique_ptr<ChildProcess> process;
+  std::string out;
+
+  Trace(pid_t pid, std::vector<std::string> args) : out(testing::temp_dir() + "/trace") {
+    std::vector<std::string> argv = {testing::cli_path(), "trace", "--pid",
+                                     std::to_string(pid), "--out", out};
+    argv.insert(argv.end(), args.begin(), args.end());
+    process = std::make_unique<ChildProcess>(argv);
+  }
+
+  // Waits (bounded) until leakscan's stderr shows `text`.
+  bool wait_for(const std::string& text, std::chrono::seconds timeout = 60s) const {
+    auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      if (process->stderr_text().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+
+  // Ctrl-C; the exit code.
+  std::optional<int> stop(int signo = SIGINT) const {
+    process->signal(signo);
+    return process->wait(60s);
+  }
+
+  std::vector<std::string> snapshots() const {
+    std::vector<std::string> files;
+    for (const auto& entry : std::filesystem::directory_iterator(out)) {
+      if (entry.path().extension() == ".gz") files.push_back(entry.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+  }
+
+  Snapshot last_snapshot() const {
+    auto files = snapshots();
+    EXPECT_FALSE(files.empty());
+    if (files.empty()) return {};
+    auto read = read_snapshots(files.back());
+    EXPECT_TRUE(read.has_value()) << (read ? "" : read.error().message);
+    if (!read || read->empty()) return {};
+    return std::move(read->front());
+  }
+
+  google::protobuf::Struct sites() const {
+    google::protobuf::Struct json;
+    auto status =
+        google::protobuf::util::JsonStringToMessage(testing::read_file(out + "/sites.json"), &json);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return json;
+  }
+};
+
+struct SiteNumbers {
+  int64_t born = 0, died = 0, live_first = 0, live_last = 0;
+};
+
+std::map<std::string, SiteNumbers> sites_by_text(const google::protobuf::Struct& json) {
+  std::map<std::string, SiteNumbers> out;
+  for (const auto& value : json.fields().at("sites").list_value().values()) {
+    const auto& fields = value.struct_value().fields();
+    auto& site = out[fields.at("site").string_value()];
+    site.born += static_cast<int64_t>(fields.at("born").number_value());
+    site.died += static_cast<int64_t>(fields.at("died").number_value());
+    site.live_first += static_cast<int64_t>(fields.at("live_first").number_value());
+    site.live_last += static_cast<int64_t>(fields.at("live_last").number_value());
+  }
+  return out;
+}
+
+std::string_view label(const GreenThread& thread, std::string_view key) {
+  for (const auto& l : thread.labels) {
+    if (l.key == key) return l.str;
+  }
+  return {};
+}
+
+std::string created_by(const Snapshot& snapshot, const GreenThread& thread) {
+  if (thread.created_by == kNoFrame) return {};
+  const Frame& frame = snapshot.frame(thread.created_by);
+  return fmt::format("{} at {}:{}", frame.function, frame.file, frame.line);
+}
+
+// What runtime.NumGoroutine() leaves out: the runtime's own goroutines (Go's
+// isSystemGoroutine), which are the ones the runtime creates, goroutine 1 aside.
+bool is_system_goroutine(const Snapshot& snapshot, const GreenThread& thread) {
+  return thread.id != 1 && thread.created_by != kNoFrame &&
+         snapshot.frame(thread.created_by).function.starts_with("runtime.");
+}
+
+// The instruction bytes at the probe sites as the target sees them and as the file has them.
+struct ProbeBytes {
+  std::vector<uint8_t> in_memory, in_file;
+};
+ProbeBytes probe_bytes(const std::string& program, pid_t pid) {
+  ProbeBytes bytes;
+  auto binary = trace::GoBinary::open(testing::go_bin(program));
+  EXPECT_TRUE(binary.has_value());
+  if (!binary) return bytes;
+  auto sites = trace::find_probe_sites(**binary);
+  EXPECT_TRUE(sites.has_value()) << (sites ? "" : sites.error().message);
+  if (!sites) return bytes;
+  trace::ProcessMemory memory(pid);
+  for (uint64_t address : sites->all()) {
+    uint8_t byte = 0;
+    EXPECT_TRUE(memory.read(address, std::span(&byte, 1)).has_value());
+    bytes.in_memory.push_back(byte);
+    bytes.in_file.push_back((*binary)->bytes_at(address, 1)[0]);
+  }
+  return bytes;
+}
+
+class TraceVariants : public ::testing::TestWithParam<std::string> {};
+
+// With every event, each goroutine created or exited while attached is counted at its go
+// statement, the counts per site equal what the program was asked to create, the snapshots
+// agree with the events (live at the end = live at the start + born - died), and the last
+// snapshot holds exactly the goroutines runtime.NumGoroutine() counts.
+TEST_P(TraceVariants, AccountsForEveryGoroutineCreatedAndExited) {
+  Target target(GetParam());
+  ASSERT_FALSE(target.base.empty()) << target.process->stderr_text();
+  if (GetParam() == "leaktrace-cgo") {
+    EXPECT_EQ(target.preamble, std::vector<std::string>{"CGO 3"});
+  }
+  target.create("/leak?n=7");  // before tracing: seen in memory only
+  Trace trace(target.pid(), {"--all-events", "--every", "500ms"});
+  ASSERT_TRUE(trace.wait_for("snapshot 1:")) << trace.process->stderr_text();
+  target.create("/leak?n=20");
+  target.create("/lock?n=5");
+  target.create("/churn?n=30");
+  target.create("/churn?n=11");
+  std::this_thread::sleep_for(1s);  // the HTTP connections' goroutines end
+  auto counted = target.num_goroutine();
+  ASSERT_TRUE(counted.has_value());
+  std::this_thread::sleep_for(2 * kEvery);
+  auto code = trace.stop();
+  ASSERT_EQ(code, 0) << trace.process->stderr_text();
+
+  auto sites = sites_by_text(trace.sites());
+  const auto recv = site_text("main.handleLeak", "site:recv");
+  const auto lock = site_text("main.handleLock", "site:lock");
+  const auto churn = site_text("main.handleChurn", "site:churn");
+  EXPECT_EQ(sites[recv].born, 20);
+  EXPECT_EQ(sites[recv].died, 0);
+  EXPECT_EQ(sites[recv].live_first, 7);
+  EXPECT_EQ(sites[recv].live_last, 27);
+  EXPECT_EQ(sites[lock].born, 5);
+  EXPECT_EQ(sites[lock].live_last, 5);
+  EXPECT_EQ(sites[churn].born, 41);
+  EXPECT_EQ(sites[churn].died, 41);
+  EXPECT_EQ(sites[churn].live_last, 0);
+  int64_t first = 0, last = 0, born = 0, died = 0;
+  for (const auto& [text, site] : sites) {
+    first += site.live_first;
+    last += site.live_last;
+    born += site.born;
+    died += site.died;
+  }
+  EXPECT_GT(born, 66);  // and the HTTP server's own per-connection goroutines
+  EXPECT_EQ(last, first + born - died);
+
+  Snapshot snapshot = trace.last_snapshot();
+  int64_t user_goroutines = 0;
+  for (const auto& thread : snapshot.threads)
+    user_goroutines += !is_system_goroutine(snapshot, thread);
+  EXPECT_EQ(user_goroutines, *counted);
+  EXPECT_NE(trace.process->stderr_text().find("probes detached"), std::string::npos);
+  // The target keeps running after the detach.
+  EXPECT_TRUE(target.num_goroutine().has_value());
+  EXPECT_FALSE(target.process->wait(0ms).has_value());
+}
+
+// The creator's stack names the go statement, its handler and net/http's serve loop; the
+// creator is another goroutine; blocked goroutines carry the runtime's wait reason.
+TEST_P(TraceVariants, CreationStacksNameTheGoStatement) {
+  Target target(GetParam());
+  ASSERT_FALSE(target.base.empty()) << target.process->stderr_text();
+  Trace trace(target.pid(), {"--all-events", "--every", "500ms"});
+  ASSERT_TRUE(trace.wait_for("snapshot 1:")) << trace.process->stderr_text();
+  target.create("/leak?n=3");
+  target.create("/lock?n=2");
+  ASSERT_TRUE(trace.wait_for("snapshot 3:"));
+  ASSERT_EQ(trace.stop(), 0) << trace.process->stderr_text();
+
+  Snapshot snapshot = trace.last_snapshot();
+  const auto recv = site_text("main.handleLeak", "site:recv");
+  const auto lock = site_text("main.handleLock", "site:lock");
+  int seen_recv = 0, seen_lock = 0;
+  for (const auto& thread : snapshot.threads) {
+    std::string site = created_by(snapshot, thread);
+    if (site != recv && site != lock) continue;
+    SCOPED_TRACE(site);
+    std::string_view stack = label(thread, "creation_stack");
+    EXPECT_TRUE(stack.starts_with(site)) << stack;
+    EXPECT_NE(stack.find("net/http.(*conn).serve at net/http/server.go:"), std::string::npos)
+        << stack;
+    EXPECT_NE(thread.creator_id, 0u);
+    EXPECT_NE(thread.creator_id, thread.id);
+    EXPECT_TRUE(thread.created_at.has_value());
+    ASSERT_FALSE(thread.stack.empty());
+    if (site == recv) {
+      ++seen_recv;
+      EXPECT_EQ(thread.status, "chan receive");
+      EXPECT_EQ(snapshot.frame(thread.stack[0]).function, "runtime.gopark");
+      EXPECT_TRUE(std::any_of(thread.stack.begin(), thread.stack.end(), [&](FrameId id) {
+        return snapshot.frame(id).function == "main.blockOnReceive";
+      }));
+    } else {
+      ++seen_lock;
+      EXPECT_EQ(thread.status, "semacquire");
+      // Inlined frames are expanded as Go's own traceback does.
+      EXPECT_TRUE(std::any_of(thread.stack.begin(), thread.stack.end(), [&](FrameId id) {
+        return snapshot.frame(id).function == "sync.(*Mutex).Lock";
+      }));
+    }
+  }
+  EXPECT_EQ(seen_recv, 3);
+  EXPECT_EQ(seen_lock, 2);
+}
+
+// Without probes, a goroutine's creation time is bounded by the snapshots before and after it
+// appeared; with every event it is the moment of the go statement.
+TEST_P(TraceVariants, AgesAreExactToWithinTheSnapshotInterval) {
+  for (const std::string mode : {"--probe-duty=0", "--all-events"}) {
+    SCOPED_TRACE(mode);
+    Target target(GetParam());
+    ASSERT_FALSE(target.base.empty()) << target.process->stderr_text();
+    Trace trace(target.pid(), {mode, "--every", "500ms"});
+    ASSERT_TRUE(trace.wait_for("snapshot 2:")) << trace.process->stderr_text();
+    auto [leak_start, leak_end] = target.create("/leak?n=4");
+    std::this_thread::sleep_for(3 * kEvery);
+    auto [lock_start, lock_end] = target.create("/lock?n=3");
+    std::this_thread::sleep_for(3 * kEvery);
+    ASSERT_EQ(trace.stop(), 0) << trace.process->stderr_text();
+
+    const bool exact = mode == "--all-events";
+    // Clock conversions (monotonic to wall) are allowed a millisecond.
+    const int64_t slack = 1'000'000;
+    const int64_t interval = std::chrono::nanoseconds(kEvery).count() + 50'000'000;
+    Snapshot snapshot = trace.last_snapshot();
+    const auto recv = site_text("main.handleLeak", "site:recv");
+    const auto lock = site_text("main.handleLock", "site:lock");
+    int checked = 0;
+    for (const auto& thread : snapshot.threads) {
+      std::string site = created_by(snapshot, thread);
+      if (site != recv && site != lock) continue;
+      auto [start, end] =
+          site == recv ? std::pair{leak_start, leak_end} : std::pair{lock_start, lock_end};
+      ASSERT_TRUE(thread.created_at.has_value()) << site;
+      int64_t at = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       thread.created_at->time_since_epoch())
+                       .count();
+      EXPECT_GE(at, start - (exact ? slack : interval)) << site;
+      EXPECT_LE(at, end + slack) << site;
+      ++checked;
+    }
+    EXPECT_EQ(checked, 7);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(LeakTrace, TraceVariants,
+                         ::testing::Values("leaktrace", "leaktrace-stripped", "leaktrace-cgo"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+// While attached, the target's instructions at the probe sites are breakpoints; after
+// SIGINT or SIGTERM to leakscan they are the file's bytes again and the target keeps
+// serving. When the target exits first, leakscan notices, detaches and ends by itself.
+TEST(TraceDetach, NoUprobeLeftBehindAfterSigintSigtermOrTargetExit) {
+  for (int signo : {SIGINT, SIGTERM}) {
+    SCOPED_TRACE(strsignal(signo));
+    Target target("leaktrace");
+    ASSERT_FALSE(target.base.empty());
+    auto before = probe_bytes("leaktrace", target.pid());
+    ASSERT_FALSE(before.in_file.empty());
+    EXPECT_EQ(before.in_memory, before.in_file);
+    Trace trace(target.pid(), {"--all-events", "--every", "500ms"});
+    ASSERT_TRUE(trace.wait_for("snapshot 1:")) << trace.process->stderr_text();
+    auto during = probe_bytes("leaktrace", target.pid());
+    EXPECT_EQ(during.in_memory, std::vector<uint8_t>(during.in_file.size(), 0xcc));
+    target.create("/churn?n=50");
+    EXPECT_EQ(trace.stop(signo), 0) << trace.process->stderr_text();
+    auto after = probe_bytes("leaktrace", target.pid());
+    EXPECT_EQ(after.in_memory, after.in_file);
+    target.create("/churn?n=50");
+    EXPECT_TRUE(target.num_goroutine().has_value());
+  }
+  // The duty cycle attaches and detaches on its own: after the run, nothing is left either.
+  {
+    Target target("leaktrace");
+    Trace trace(target.pid(),
+                {"--probe-duty", "50%", "--every", "200ms", "--duration", "3s", "--retain", "2"});
+    auto code = trace.process->wait(60s);
+    EXPECT_EQ(code, 0) << trace.process->stderr_text();
+    EXPECT_NE(trace.process->stderr_text().find("snapshot 10:"), std::string::npos);
+    EXPECT_EQ(trace.snapshots().size(), 2u);  // --retain 2
+    auto after = probe_bytes("leaktrace", target.pid());
+    EXPECT_EQ(after.in_memory, after.in_file);
+  }
+  {
+    Target target("leaktrace");
+    Trace trace(target.pid(), {"--all-events", "--every", "500ms"});
+    ASSERT_TRUE(trace.wait_for("snapshot 1:")) << trace.process->stderr_text();
+    target.process->signal(SIGKILL);
+    EXPECT_TRUE(target.process->wait(10s).has_value());
+    auto code = trace.process->wait(30s);
+    EXPECT_EQ(code, 0) << trace.process->stderr_text();
+    EXPECT_NE(trace.process->stderr_text().find("ended (target exited)"), std::string::npos)
+        << trace.process->stderr_text();
+  }
+  auto programs = testing::run_command({"bpftool", "prog", "show"}, 30s);
+  EXPECT_EQ(programs.exit_code, 0);
+  EXPECT_EQ(programs.out.find("goroutine_creat"), std::string::npos) << programs.out;
+  EXPECT_EQ(programs.out.find("goroutine_exite"), std::string::npos) << programs.out;
+}
+
+// The tracer's snapshots alone, taken in the default mode (10% probe duty) while
+// leakyservice is under load, are enough for the analysis to find all eight seeded leaks and
+// call none of the five benign populations a leak.
+TEST(TraceAnalysis, AnalyzerFindsTheSeededLeaksFromTracedSnapshots) {
+  Target target("leakyservice", {"-work", "20ms", "-handler-timeout", "5ms", "-poll", "10m"});
+  ASSERT_FALSE(target.base.empty());
+  struct Population {
+    bool seeded;
+    std::string top, creator, route;
+  };
+  std::vector<Population> populations;
+  for (const auto& line : target.preamble) {
+    std::istringstream in(line);
+    std::string tag, kind, top, creator, route, state;
+    if (in >> tag >> kind >> top >> creator >> route >> state) {
+      populations.push_back({tag == "SEEDED", top, creator, route});
+    }
+  }
+  ASSERT_EQ(populations.size(), 13u);
+  Trace trace(target.pid(), {"--every", "2s"});
+  for (int round = 1; round <= 3; ++round) {
+    ASSERT_TRUE(trace.wait_for(fmt::format("snapshot {}:", round))) << trace.process->stderr_text();
+    for (const auto& p : populations) {
+      if (!p.seeded) continue;
+      for (int k = 0; k < 5; ++k) EXPECT_GE(http_status(target.base + p.route), 200) << p.route;
+    }
+  }
+  ASSERT_TRUE(trace.wait_for("snapshot 4:")) << trace.process->stderr_text();
+  ASSERT_EQ(trace.stop(), 0) << trace.process->stderr_text();
+
+  std::string config = testing::temp_dir() + "/leakscan.toml";
+  testing::write_file(config,
+                      "[thresholds]\ndefault = \"1s\"\nhttp_handler = \"1s\"\nlabel = \"1s\"\n");
+  // Snapshots 1 to 4, one before each round and one after the last; the one leakscan takes on
+  // stopping would repeat the fourth.
+  auto files = trace.snapshots();
+  ASSERT_GE(files.size(), 4u);
+  files.resize(4);
+  std::vector<Snapshot> snapshots;
+  std::vector<SnapshotOrigin> origins;
+  for (const auto& file : files) {
+    auto read = read_snapshots(file);
+    ASSERT_TRUE(read.has_value()) << read.error().message;
+    ASSERT_TRUE(read->front().captured_at.has_value());
+    snapshots.push_back(std::move(read->front()));
+    origins.push_back(SnapshotOrigin{"profile"});
+  }
+  AnalysisOptions options;
+  auto rules = load_config(options.rules, config);
+  ASSERT_TRUE(rules.has_value());
+  options.rules = std::move(*rules);
+  auto analysis = analyze(snapshots, origins, options);
+  ASSERT_TRUE(analysis.has_value()) << analysis.error().message;
+  const auto& report = analysis->report;
+  for (const auto& p : populations) {
+    SCOPED_TRACE(p.top + " created by " + p.creator);
+    int leaks = 0;
+    for (const auto& cluster : report.clusters()) {
+      if (cluster.blocked_at().function() != p.top ||
+          cluster.created_by().function() != p.creator) {
+        continue;
+      }
+      leaks += cluster.verdict() == report::LEAK;
+      // pprof.Do labels are read from the goroutines' memory (g.labels) and anchor the leak.
+      bool labelled =
+          std::any_of(cluster.anchors().begin(), cluster.anchors().end(), [&](const auto& a) {
+            return a.kind() == "label" && a.name() == "http.route=" + p.route;
+          });
+      EXPECT_EQ(labelled, kLabelledRoutes.contains(p.route)) << p.route;
+    }
+    EXPECT_EQ(leaks, p.seeded ? 1 : 0);
+  }
+}
+
+// `leakscan trace --report -- PROGRAM` starts the program, runs the analysis on each snapshot
+// as it is written, and ends the program with the trace.
+TEST(TraceReport, ReportRunsTheAnalyzerOnLiveSnapshots) {
+  std::string out = testing::temp_dir() + "/trace";
+  ChildProcess trace({testing::cli_path(), "trace", "--report", "--every", "1s", "--duration", "5s",
+                      "--min-wait", "1s", "--out", out, "--", testing::go_bin("leaktrace")});
+  std::string base;
+  for (int i = 0; i < 20 && base.empty(); ++i) {
+    auto line = trace.read_line(30s);
+    ASSERT_TRUE(line.has_value()) << trace.stderr_text();
+    if (line->starts_with("LISTENING ")) base = "http://" + line->substr(10);
+  }
+  std::string output;
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_TRUE(testing::http_get(base + "/leak?n=10", 10s));
+    std::this_thread::sleep_for(1s);
+  }
+  for (int i = 0; i < 100000; ++i) {  // until leakscan and the program it started end
+    auto line = trace.read_line(30s);
+    if (!line) break;
+    output += *line + "\n";
+  }
+  EXPECT_EQ(trace.wait(30s), 0) << trace.stderr_text();
+  EXPECT_NE(output.find("LEAK"), std::string::npos) << output;
+  EXPECT_NE(output.find("main.blockOnReceive"), std::string::npos) << output;
+  EXPECT_NE(output.find("main.handleLeak at leakscan.dev/samples/leaktrace/main.go"),
+            std::string::npos)
+      << output;
+}
+
+// Refusals name what was expected, with exit code 2.
+TEST(TraceErrors, RefusesWithOneClearLine) {
+  ChildProcess not_go({"sleep", "60"});
+  auto result = testing::run_command(
+      {testing::cli_path(), "trace", "--pid", std::to_string(not_go.pid()), "--duration", "1s"},
+      60s);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, fmt::format("leakscan trace: pid {}: /proc/{}/exe: not a Go binary (no "
+                                    ".gopclntab)\n",
+                                    not_go.pid(), not_go.pid()));
+
+  Target target("leaktrace");
+  ASSERT_FALSE(target.base.empty());
+  result = testing::run_command(
+      {"setpriv", "--bounding-set=-bpf,-perfmon,-sys_admin", "--", testing::cli_path(), "trace",
+       "--pid", std::to_string(target.pid()), "--duration", "1s"},
+      60s);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "leakscan trace: needs CAP_BPF and CAP_PERFMON (have: CAP_SYS_PTRACE)\n");
+
+  result = testing::run_command({testing::cli_path(), "trace", "--pid", "999999999"}, 60s);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "leakscan trace: pid 999999999: no such process\n");
+
+  result = testing::run_command(
+      {testing::cli_path(), "trace", "--pid", std::to_string(target.pid()), "--probe-duty", "150%"},
+      60s);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("--probe-duty 150%: expected a share"), std::string::npos);
+}
+
+// Stripped binaries lose DWARF and .symtab: the per-version table must give what DWARF gives,
+// .gopclntab still names every function, and names are read from the binary's own arrays.
+TEST(TraceBinary, StrippedBinaryGivesTheSameLayoutAndNames) {
+  auto plain = trace::GoBinary::open(testing::go_bin("leaktrace"));
+  auto stripped = trace::GoBinary::open(testing::go_bin("leaktrace-stripped"));
+  ASSERT_TRUE(plain.has_value() && stripped.has_value());
+  EXPECT_TRUE((*plain)->has_symtab());
+  EXPECT_FALSE((*stripped)->has_symtab());
+  EXPECT_TRUE((*plain)->go_version().starts_with("go1.19")) << (*plain)->go_version();
+  EXPECT_EQ((*stripped)->go_version(), (*plain)->go_version());
+  auto a = trace::read_runtime_layout(**plain);
+  auto b = trace::read_runtime_layout(**stripped);
+  ASSERT_TRUE(a.has_value()) << a.error().message;
+  ASSERT_TRUE(b.has_value()) << b.error().message;
+  EXPECT_EQ(a->source, "DWARF");
+  EXPECT_EQ(b->source, "go1.19 table");
+  for (auto field : {&trace::GoRuntimeLayout::g_m, &trace::GoRuntimeLayout::g_sched_sp,
+                     &trace::GoRuntimeLayout::g_sched_pc, &trace::GoRuntimeLayout::g_sched_bp,
+                     &trace::GoRuntimeLayout::g_atomicstatus, &trace::GoRuntimeLayout::g_goid,
+                     &trace::GoRuntimeLayout::g_waitsince, &trace::GoRuntimeLayout::g_waitreason,
+                     &trace::GoRuntimeLayout::g_lockedm, &trace::GoRuntimeLayout::g_gopc,
+                     &trace::GoRuntimeLayout::g_startpc, &trace::GoRuntimeLayout::g_labels,
+                     &trace::GoRuntimeLayout::m_curg}) {
+    EXPECT_EQ((*a).*field, (*b).*field);
+  }
+  EXPECT_EQ(a->status_names, b->status_names);
+  EXPECT_EQ(a->wait_reason_names, b->wait_reason_names);
+  EXPECT_EQ(a->status_names.at(4), "waiting");
+  EXPECT_EQ(a->wait_reason_names.at(1), "GC assist marking");
+  for (const char* function : {"main.blockOnReceive", "runtime.newproc1", "runtime.goexit1"}) {
+    auto fa = (*plain)->function(function);
+    auto fb = (*stripped)->function(function);
+    ASSERT_TRUE(fa && fb) << function;
+    EXPECT_EQ(fa->end - fa->start, fb->end - fb->start) << function;
+    auto frames = (*stripped)->symbolize(fb->start, false);
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].function, function);
+  }
+}
+
+// The attach-time check refuses a layout it cannot confirm in the live target.
+TEST(TraceBinary, SanityCheckRefusesAWrongLayout) {
+  Target target("leaktrace-stripped");
+  ASSERT_FALSE(target.base.empty());
+  auto binary = trace::GoBinary::open(testing::go_bin("leaktrace-stripped"));
+  ASSERT_TRUE(binary.has_value());
+  auto layout = trace::read_runtime_layout(**binary);
+  ASSERT_TRUE(layout.has_value());
+  {
+    trace::GoroutineTableReader reader(**binary, *layout, target.pid());
+    EXPECT_TRUE(reader.verify().has_value());
+  }
+  trace::GoRuntimeLayout wrong = *layout;
+  wrong.g_goid += 8;  // Go 1.23's offset on a Go 1.19 binary
+  trace::GoroutineTableReader reader(**binary, wrong, target.pid());
+  auto verified = reader.verify();
+  ASSERT_FALSE(verified.has_value());
+  EXPECT_NE(verified.error().message.find("cannot verify the runtime.g layout (go1.19 table)"),
+            std::string::npos)
+      << verified.error().message;
+}
+
+}  // namespace
+}  // namespace leakscan
