@@ -32,6 +32,7 @@
 #include "analyzer/analysis/pipeline.h"
 #include "analyzer/readers/read_snapshots.h"
 #include "proto/leakscan_report.pb.h"
+#include "tests/support/library_run.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
 
@@ -147,21 +148,6 @@ std::optional<Snapshot> read_one(const std::string& bytes, const std::string& wh
   return std::move(read->front());
 }
 
-// The status of a GET, or -1 without a response; bounded.
-long get_status(const std::string& url) {
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) return -1;
-  auto discard = +[](char*, size_t size, size_t count, void*) -> size_t { return size * count; };
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, discard);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 10000L);
-  curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");
-  if (curl_easy_perform(curl.get()) != CURLE_OK) return -1;
-  long code = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
-  return code;
-}
-
 // A request the test leaves in flight (the long-poll): sent, never read, closed at the end.
 class RequestInFlight {
  public:
@@ -272,13 +258,14 @@ class CppOrderService : public ::testing::Test {
       for (const auto& p : populations_) {
         if (!p.seeded) continue;
         for (int k = 0; k < kRequests; ++k) {
-          long status = get_status(api + p.route);
+          long status = testing::http_status(api + p.route);
           ASSERT_GE(status, 200) << p.route;
           ASSERT_LT(status, 600) << p.route;
         }
       }
       // The working path through the pipeline, which must leave nothing behind.
-      for (int k = 0; k < kRequests; ++k) ASSERT_EQ(get_status(api + "/api/checkout"), 200);
+      for (int k = 0; k < kRequests; ++k)
+        ASSERT_EQ(testing::http_status(api + "/api/checkout"), 200);
       ASSERT_TRUE(wait_until_settled(round));
       capture_times_.push_back(std::chrono::system_clock::now());
       ASSERT_TRUE(wait_for_periodic_snapshot_after(capture_times_.back()));
@@ -375,36 +362,9 @@ class CppOrderService : public ::testing::Test {
 
   // The library's analysis of the captures with the test's config; debug=2 text carries no
   // capture time, so the test gives the ones it noted.
-  struct LibraryRun {
-    std::vector<Snapshot> snapshots;
-    Analysis analysis;
-  };
+  using LibraryRun = testing::LibraryRun;
   static std::unique_ptr<LibraryRun> analyze_files(const std::vector<std::string>& paths) {
-    auto run = std::make_unique<LibraryRun>();
-    std::vector<SnapshotOrigin> origins;
-    for (size_t i = 0; i < paths.size(); ++i) {
-      auto read = read_snapshots(paths[i]);
-      EXPECT_TRUE(read.has_value()) << (read ? "" : read.error().message);
-      if (!read) return nullptr;
-      EXPECT_EQ(read->size(), 1u) << paths[i];
-      Snapshot& snapshot = run->snapshots.emplace_back(std::move(read->front()));
-      std::string origin = "profile";
-      if (!snapshot.captured_at) {
-        snapshot.captured_at = capture_times_[i];
-        origin = "time fetched";
-      }
-      origins.push_back(SnapshotOrigin{origin});
-    }
-    AnalysisOptions options;
-    auto rules = load_config(options.rules, config_);
-    EXPECT_TRUE(rules.has_value()) << (rules ? "" : rules.error().message);
-    if (!rules) return nullptr;
-    options.rules = std::move(*rules);
-    auto analysis = analyze(run->snapshots, origins, options);
-    EXPECT_TRUE(analysis.has_value()) << (analysis ? "" : analysis.error().message);
-    if (!analysis) return nullptr;
-    run->analysis = std::move(*analysis);
-    return run;
+    return testing::analyze_files(paths, capture_times_, config_);
   }
 
   // A report over the three captures against the manifest: every seeded population a LEAK

@@ -27,6 +27,7 @@
 #include "analyzer/analysis/pipeline.h"
 #include "analyzer/readers/read_snapshots.h"
 #include "proto/leakscan_report.pb.h"
+#include "tests/support/library_run.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
 
@@ -263,36 +264,9 @@ class LeakyService : public ::testing::Test {
 
   // The library's analysis of the captures, with the test's config; debug=2 files carry no
   // capture time, so the test gives the ones it noted.
-  struct LibraryRun {
-    std::vector<Snapshot> snapshots;
-    Analysis analysis;
-  };
+  using LibraryRun = testing::LibraryRun;
   static std::unique_ptr<LibraryRun> analyze_files(const std::vector<std::string>& paths) {
-    auto run = std::make_unique<LibraryRun>();
-    std::vector<SnapshotOrigin> origins;
-    for (size_t i = 0; i < paths.size(); ++i) {
-      auto read = read_snapshots(paths[i]);
-      EXPECT_TRUE(read.has_value()) << (read ? "" : read.error().message);
-      if (!read) return nullptr;
-      EXPECT_EQ(read->size(), 1u) << paths[i];
-      Snapshot& snapshot = run->snapshots.emplace_back(std::move(read->front()));
-      std::string origin = "profile";
-      if (!snapshot.captured_at) {
-        snapshot.captured_at = capture_times_[i];
-        origin = "time fetched";
-      }
-      origins.push_back(SnapshotOrigin{origin});
-    }
-    AnalysisOptions options;
-    auto rules = load_config(options.rules, config_);
-    EXPECT_TRUE(rules.has_value()) << (rules ? "" : rules.error().message);
-    if (!rules) return nullptr;
-    options.rules = std::move(*rules);
-    auto analysis = analyze(run->snapshots, origins, options);
-    EXPECT_TRUE(analysis.has_value()) << (analysis ? "" : analysis.error().message);
-    if (!analysis) return nullptr;
-    run->analysis = std::move(*analysis);
-    return run;
+    return testing::analyze_files(paths, capture_times_, config_);
   }
 
   // `leakscan ARGS...`: exit code, stdout, stderr.

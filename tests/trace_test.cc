@@ -57,22 +57,6 @@ std::string site_text(const std::string& function, const std::string& marker) {
                      site_line(marker));
 }
 
-// GET on loopback, bounded; the HTTP status whatever it is (leakyservice's seeded routes answer
-// 504 by design), or -1 without a response.
-long http_status(const std::string& url) {
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) return -1;
-  auto discard = +[](char*, size_t size, size_t count, void*) -> size_t { return size * count; };
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, discard);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 10000L);
-  curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");
-  if (curl_easy_perform(curl.get()) != CURLE_OK) return -1;
-  long code = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
-  return code;
-}
-
 // A started leaktrace (or leakyservice) with its address.
 struct Target {
   std::unique_ptr<ChildProcess> process;
@@ -464,7 +448,8 @@ TEST(TraceAnalysis, AnalyzerFindsTheSeededLeaksFromTracedSnapshots) {
     ASSERT_TRUE(trace.wait_for(fmt::format("snapshot {}:", round))) << trace.process->stderr_text();
     for (const auto& p : populations) {
       if (!p.seeded) continue;
-      for (int k = 0; k < 5; ++k) EXPECT_GE(http_status(target.base + p.route), 200) << p.route;
+      for (int k = 0; k < 5; ++k)
+        EXPECT_GE(testing::http_status(target.base + p.route), 200) << p.route;
     }
   }
   ASSERT_TRUE(trace.wait_for("snapshot 4:")) << trace.process->stderr_text();

@@ -177,4 +177,18 @@ std::optional<std::string> http_get(const std::string& url, std::chrono::millise
   return body;
 }
 
+long http_status(const std::string& url, std::chrono::milliseconds timeout) {
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), &curl_easy_cleanup);
+  if (!curl) return -1;
+  auto discard = +[](char*, size_t size, size_t count, void*) -> size_t { return size * count; };
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, discard);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");
+  if (curl_easy_perform(curl.get()) != CURLE_OK) return -1;
+  long code = 0;
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
+  return code;
+}
+
 }  // namespace leakscan::testing

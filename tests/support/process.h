@@ -49,4 +49,9 @@ class ChildProcess {
 std::optional<std::string> http_get(const std::string& url,
                                     std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+// The status code of GET url on loopback (the body is read and dropped), -1 without an answer
+// within `timeout`.
+long http_status(const std::string& url,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 }  // namespace leakscan::testing

@@ -1,0 +1,28 @@
+// Snapshots read from files and analyzed through the library, as the end-to-end tests of the
+// sample services do it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "analyzer/analysis/pipeline.h"
+#include "analyzer/model/snapshot.h"
+
+namespace leakscan::testing {
+
+struct LibraryRun {
+  std::vector<Snapshot> snapshots;
+  Analysis analysis;
+};
+
+// Reads each file (one snapshot each), gives those without a capture time the matching one of
+// `fetched_at`, and analyzes them with the rules of `config` added; nothing (and a test
+// failure) when a step fails.
+std::unique_ptr<LibraryRun> analyze_files(
+    const std::vector<std::string>& paths,
+    const std::vector<std::chrono::system_clock::time_point>& fetched_at,
+    const std::string& config);
+
+}  // namespace leakscan::testing
