@@ -269,23 +269,10 @@ class CppOrderService : public ::testing::Test {
       ASSERT_TRUE(wait_until_settled(round));
       capture_times_.push_back(std::chrono::system_clock::now());
       ASSERT_TRUE(wait_for_periodic_snapshot_after(capture_times_.back()));
-      for (int debug : {2, 0}) {
-        auto body =
-            testing::http_get(fmt::format("{}/debug/pprof/goroutine?debug={}", agent_, debug), 30s);
-        ASSERT_TRUE(body.has_value()) << "debug=" << debug;
-        std::string path =
-            fmt::format("{}/orders-{}.{}", dir_, round, debug == 2 ? "txt" : "pb.gz");
-        testing::write_file(path, *body);
-        (debug == 2 ? debug2_ : debug0_).push_back(path);
-      }
+      ASSERT_TRUE(testing::capture_goroutines(agent_, fmt::format("{}/orders-{}", dir_, round),
+                                              debug2_, debug0_));
     }
-    config_ = dir_ + "/leakscan.toml";
-    testing::write_file(config_,
-                        "# Seconds, not minutes: the test runs for seconds.\n"
-                        "[thresholds]\n"
-                        "default = \"1s\"\n"
-                        "http_handler = \"1s\"\n"
-                        "label = \"1s\"\n");
+    config_ = testing::write_one_second_thresholds(dir_);
   }
 
   static void TearDownTestSuite() {

@@ -220,22 +220,10 @@ class LeakyService : public ::testing::Test {
       }
       std::this_thread::sleep_for(kSettle);
       capture_times_.push_back(std::chrono::system_clock::now());
-      for (int debug : {2, 0}) {
-        auto body =
-            testing::http_get(fmt::format("{}/debug/pprof/goroutine?debug={}", base, debug), 30s);
-        ASSERT_TRUE(body.has_value()) << "debug=" << debug;
-        std::string path = fmt::format("{}/leaky-{}.{}", dir_, round, debug == 2 ? "txt" : "pb.gz");
-        testing::write_file(path, *body);
-        (debug == 2 ? debug2_ : debug0_).push_back(path);
-      }
+      ASSERT_TRUE(testing::capture_goroutines(base, fmt::format("{}/leaky-{}", dir_, round),
+                                              debug2_, debug0_));
     }
-    config_ = dir_ + "/leakscan.toml";
-    testing::write_file(config_,
-                        "# Seconds, not minutes: the test runs for seconds.\n"
-                        "[thresholds]\n"
-                        "default = \"1s\"\n"
-                        "http_handler = \"1s\"\n"
-                        "label = \"1s\"\n");
+    config_ = testing::write_one_second_thresholds(dir_);
   }
 
   static void TearDownTestSuite() {

@@ -1,9 +1,12 @@
 #include "tests/support/library_run.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "analyzer/analysis/rules.h"
 #include "analyzer/readers/read_snapshots.h"
+#include "tests/support/process.h"
+#include "tests/support/test_support.h"
 
 namespace leakscan::testing {
 
@@ -36,6 +39,31 @@ std::unique_ptr<LibraryRun> analyze_files(
   if (!analysis) return nullptr;
   run->analysis = std::move(*analysis);
   return run;
+}
+
+bool capture_goroutines(const std::string& base, const std::string& prefix,
+                        std::vector<std::string>& debug2, std::vector<std::string>& debug0) {
+  for (int debug : {2, 0}) {
+    auto body = http_get(fmt::format("{}/debug/pprof/goroutine?debug={}", base, debug),
+                         std::chrono::seconds(30));
+    EXPECT_TRUE(body.has_value()) << "debug=" << debug;
+    if (!body) return false;
+    std::string path = prefix + (debug == 2 ? ".txt" : ".pb.gz");
+    write_file(path, *body);
+    (debug == 2 ? debug2 : debug0).push_back(path);
+  }
+  return true;
+}
+
+std::string write_one_second_thresholds(const std::string& dir) {
+  std::string path = dir + "/leakscan.toml";
+  write_file(path,
+             "# Seconds, not minutes: the test runs for seconds.\n"
+             "[thresholds]\n"
+             "default = \"1s\"\n"
+             "http_handler = \"1s\"\n"
+             "label = \"1s\"\n");
+  return path;
 }
 
 }  // namespace leakscan::testing
