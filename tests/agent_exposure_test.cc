@@ -3,6 +3,7 @@
 // snapshots with retention. Every profile served is read back with leakscan's own readers.
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 
 #include <boost/fiber/all.hpp>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "analyzer/readers/read_snapshots.h"
@@ -86,6 +88,8 @@ class ParkedFibers {
           int value = 0;
           channel_.pop(value);
         });
+      // Round robin on one thread: one yield runs each new fiber up to its receive.
+      boost::this_fiber::yield();
       started_ = true;
       for (auto& fiber : fibers) fiber.join();
     });
@@ -213,21 +217,29 @@ TEST_F(AgentEndpoint, KeepsServingAfterClientsVanishMidRequestAndMidResponse) {
 TEST_F(AgentEndpoint, ConcurrentClientsAllGetWholeProfiles) {
   std::vector<std::thread> clients;
   std::atomic<int> good{0};
+  std::mutex failures_mutex;
+  std::vector<std::string> failures;
   for (int c = 0; c < 8; ++c) {
     clients.emplace_back([&] {
       for (int i = 0; i < 5; ++i) {
         RawResponse response =
             raw_request(agent_->http_port(), get("/debug/pprof/goroutine", authorization()));
         auto snapshots = read_snapshots_from_memory(response.body, "endpoint");
+        size_t parked = snapshots ? parked_count(*snapshots) : 0;
         if (response.status == 200 && snapshots &&
-            parked_count(*snapshots) == static_cast<size_t>(ParkedFibers::kCount)) {
+            parked == static_cast<size_t>(ParkedFibers::kCount)) {
           ++good;
+        } else {
+          std::lock_guard lock(failures_mutex);
+          failures.push_back(fmt::format("status {}, {} bytes, {}, {} parked fibers with stacks",
+                                         response.status, response.body.size(),
+                                         snapshots ? "read" : snapshots.error().message, parked));
         }
       }
     });
   }
   for (auto& client : clients) client.join();
-  EXPECT_EQ(good.load(), 40);
+  EXPECT_EQ(good.load(), 40) << fmt::format("{}", fmt::join(failures, "\n"));
 }
 
 TEST_F(AgentEndpoint, TheLeakscanCommandReadsTheEndpoint) {
