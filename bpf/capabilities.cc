@@ -34,7 +34,7 @@ Status check_trace_capabilities(bool probes) {
   }
   std::vector<std::string> missing, present;
   for (const auto& need : needed)
-    (has(data, need.capability) ? present : missing).push_back(need.name);
+    (has(data, need.capability) ? present : missing).emplace_back(need.name);
   if (missing.empty()) return Ok{};
   if (admin) present.emplace_back("CAP_SYS_ADMIN");
   return Error{

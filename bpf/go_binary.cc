@@ -152,7 +152,7 @@ Status GoBinary::load_pclntab() {
   if (pcln_[7] != 8) return Error{fmt::format("{}: not a 64-bit Go binary", path_)};
   nfunc_ = load<uint64_t>(pcln_ + 8);
   text_start_ = load<uint64_t>(pcln_ + 24);
-  auto offset = [&](int field) { return load<uint64_t>(pcln_ + 32 + 8 * field); };
+  auto offset = [&](int field) { return load<uint64_t>(pcln_ + 32 + size_t{8} * field); };
   if (offset(4) >= pcln_size_) return Error{fmt::format("{}: .gopclntab corrupt", path_)};
   funcnametab_ = pcln_ + offset(0);
   cutab_ = pcln_ + offset(1);
@@ -187,7 +187,7 @@ Status GoBinary::load_pclntab() {
 const uint8_t* GoBinary::func_struct(size_t index) const {
   const uint8_t* ftab = pclntable_ + 8 * index;
   if (ftab + 8 > pcln_ + pcln_size_) return nullptr;
-  uint32_t func_offset = load<uint32_t>(ftab + 4);
+  auto func_offset = load<uint32_t>(ftab + 4);
   if (pclntable_ + func_offset + 48 > pcln_ + pcln_size_) return nullptr;
   return pclntable_ + func_offset;
 }
@@ -300,17 +300,17 @@ void GoBinary::resolve(uint64_t pc, std::vector<SourceFrame>& out) const {
   if (fn == nullptr) return;
   const bool go120 = pcln_magic_ == kPclntabMagic120;
   uint64_t entry = text_start_ + load<uint32_t>(fn);
-  uint32_t pcfile = load<uint32_t>(fn + 20);
-  uint32_t pcln = load<uint32_t>(fn + 24);
-  uint32_t npcdata = load<uint32_t>(fn + 28);
-  uint32_t cu_offset = load<uint32_t>(fn + 32);
+  auto pcfile = load<uint32_t>(fn + 20);
+  auto pcln = load<uint32_t>(fn + 24);
+  auto npcdata = load<uint32_t>(fn + 28);
+  auto cu_offset = load<uint32_t>(fn + 32);
   const size_t header = go120 ? 44 : 40;
   uint8_t nfuncdata = fn[header - 1];
   auto position = [&](uint64_t at, SourceFrame& frame) {
     int32_t file_index = pc_value(pcfile, entry, at);
     frame.line = pc_value(pcln, entry, at);
     if (file_index >= 0) {
-      uint32_t file_offset = load<uint32_t>(cutab_ + 4 * (cu_offset + file_index));
+      auto file_offset = load<uint32_t>(cutab_ + size_t{4} * (cu_offset + file_index));
       if (file_offset != UINT32_MAX) frame.file = c_string(filetab_, file_offset, pcln_size_);
     }
   };
@@ -318,11 +318,11 @@ void GoBinary::resolve(uint64_t pc, std::vector<SourceFrame>& out) const {
   // parentPc is an instruction of the caller positioned at the call site.
   uint32_t tree_offset = UINT32_MAX;
   if (npcdata > kPcdataInlTreeIndex && nfuncdata > kFuncdataInlTree && gofunc_ != 0) {
-    tree_offset = load<uint32_t>(fn + header + 4 * npcdata + 4 * kFuncdataInlTree);
+    tree_offset = load<uint32_t>(fn + header + size_t{4} * npcdata + size_t{4} * kFuncdataInlTree);
   }
   uint64_t at = pc;
   if (tree_offset != UINT32_MAX) {
-    uint32_t inl_table = load<uint32_t>(fn + header + 4 * kPcdataInlTreeIndex);
+    auto inl_table = load<uint32_t>(fn + header + size_t{4} * kPcdataInlTreeIndex);
     const size_t entry_size = go120 ? 16 : 20;
     for (int depth = 0; depth < 64; ++depth) {
       int32_t ix = pc_value(inl_table, entry, at);

@@ -164,7 +164,7 @@ T load(const uint8_t* p) {
 
 // A Go string at `header` in the file, if it is one: (pointer, length) into mapped data.
 std::optional<std::string_view> go_string(const GoBinary& binary, const uint8_t* header) {
-  uint64_t pointer = load<uint64_t>(header), length = load<uint64_t>(header + 8);
+  auto pointer = load<uint64_t>(header), length = load<uint64_t>(header + 8);
   if (pointer == 0 && length == 0) return std::string_view();
   if (length == 0 || length > 256) return std::nullopt;
   auto bytes = binary.bytes_at(pointer, length);

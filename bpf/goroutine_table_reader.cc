@@ -81,7 +81,7 @@ Status GoroutineTableReader::verify() {
         break;
       }
       uint32_t status = load<uint32_t>(&g[layout_.g_atomicstatus]) & ~kScanBit;
-      uint64_t goid = load<uint64_t>(&g[layout_.g_goid]);
+      auto goid = load<uint64_t>(&g[layout_.g_goid]);
       if (status >= layout_.status_names.size()) {
         why = fmt::format("allgs[{}] has status {}, not one of the runtime's {}", i, status,
                           layout_.status_names.size());
@@ -90,8 +90,8 @@ Status GoroutineTableReader::verify() {
         why = fmt::format("allgs[0] has goid {}, expected 1 (the main goroutine)", goid);
         good = false;
       } else if (status != kGoStatusDead && i > 0) {
-        uint64_t gopc = load<uint64_t>(&g[layout_.g_gopc]);
-        uint64_t startpc = load<uint64_t>(&g[layout_.g_startpc]);
+        auto gopc = load<uint64_t>(&g[layout_.g_gopc]);
+        auto startpc = load<uint64_t>(&g[layout_.g_startpc]);
         if (!binary_.function_name_at(gopc)) {
           why = fmt::format("goroutine {}: gopc {:#x} is not in a function", goid, gopc);
           good = false;
@@ -132,9 +132,9 @@ Result<std::vector<LiveGoroutine>> GoroutineTableReader::read() {
   std::vector<LiveGoroutine> goroutines;
   std::vector<uint64_t> sp, bp, hi;
   goroutines.reserve(pointers->size());
-  for (size_t i = 0; i < pieces.size(); ++i) {
-    if (!pieces[i].ok) continue;
-    const uint8_t* g = pieces[i].data;
+  for (auto& piece : pieces) {
+    if (!piece.ok) continue;
+    const uint8_t* g = piece.data;
     LiveGoroutine goroutine;
     goroutine.status = load<uint32_t>(g + layout_.g_atomicstatus) & ~kScanBit;
     if (goroutine.status == kGoStatusDead) continue;
@@ -145,15 +145,15 @@ Result<std::vector<LiveGoroutine>> GoroutineTableReader::read() {
     goroutine.startpc = load<uint64_t>(g + layout_.g_startpc);
     goroutine.locked_to_thread = load<uint64_t>(g + layout_.g_lockedm) != 0;
     goroutine.stack_unavailable = goroutine.status == kGoStatusRunning;
-    uint64_t pc = load<uint64_t>(g + layout_.g_sched_pc);
+    auto pc = load<uint64_t>(g + layout_.g_sched_pc);
     if (!goroutine.stack_unavailable && pc != 0) goroutine.pcs.push_back(pc);
-    if (uint64_t labels = load<uint64_t>(g + layout_.g_labels); labels != 0) {
+    if (auto labels = load<uint64_t>(g + layout_.g_labels); labels != 0) {
       read_labels(labels, goroutine);
     }
-    uint64_t stack_lo = load<uint64_t>(g + layout_.g_stack_lo);
-    uint64_t stack_hi = load<uint64_t>(g + layout_.g_stack_lo + 8);
-    uint64_t g_sp = load<uint64_t>(g + layout_.g_sched_sp);
-    uint64_t g_bp = load<uint64_t>(g + layout_.g_sched_bp);
+    auto stack_lo = load<uint64_t>(g + layout_.g_stack_lo);
+    auto stack_hi = load<uint64_t>(g + layout_.g_stack_lo + 8);
+    auto g_sp = load<uint64_t>(g + layout_.g_sched_sp);
+    auto g_bp = load<uint64_t>(g + layout_.g_sched_bp);
     // In a system call g.sched.bp is not saved (Go 1.19's save() keeps only pc and sp): walk
     // only a frame pointer that lies in this goroutine's stack above sp.
     bool walkable = !goroutine.stack_unavailable && g_sp >= stack_lo && g_sp < stack_hi &&
@@ -230,10 +230,10 @@ void GoroutineTableReader::read_labels(uint64_t labels, LiveGoroutine& goroutine
   if (!map || *map == 0) return;
   uint8_t hmap[48];
   if (!memory_.read(*map, hmap)) return;
-  uint64_t count = load<uint64_t>(hmap);
+  auto count = load<uint64_t>(hmap);
   uint8_t log_buckets = hmap[9];
-  uint64_t buckets = load<uint64_t>(hmap + 16);
-  uint64_t old_buckets = load<uint64_t>(hmap + 24);
+  auto buckets = load<uint64_t>(hmap + 16);
+  auto old_buckets = load<uint64_t>(hmap + 24);
   if (count == 0 || count > 64 || log_buckets > 4 || buckets == 0 || old_buckets != 0) return;
   constexpr size_t kBucketSize = 8 + 8 * 16 + 8 * 16 + 8;  // tophash, keys, values, overflow
   for (uint64_t b = 0; b < (1ULL << log_buckets); ++b) {
@@ -243,8 +243,8 @@ void GoroutineTableReader::read_labels(uint64_t labels, LiveGoroutine& goroutine
       if (!memory_.read(bucket, data)) return;
       for (int slot = 0; slot < 8; ++slot) {
         if (data[slot] < 5) continue;  // empty or evacuated (minTopHash is 5)
-        const uint8_t* key = data + 8 + 16 * slot;
-        const uint8_t* value = data + 8 + 128 + 16 * slot;
+        const uint8_t* key = data + 8 + size_t{16} * slot;
+        const uint8_t* value = data + 8 + 128 + size_t{16} * slot;
         goroutine.labels.emplace_back(
             read_go_string(load<uint64_t>(key), load<uint64_t>(key + 8)),
             read_go_string(load<uint64_t>(value), load<uint64_t>(value + 8)));

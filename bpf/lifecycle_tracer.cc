@@ -3,10 +3,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
-#include <time.h>
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "bpf/goroutine_lifecycle.h"
 #include "bpf/goroutine_lifecycle.skel.h"

@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 #include <gelf.h>
-#include <signal.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <thread>

@@ -59,17 +59,19 @@ void note_switch_out(agent::Registry& registry, boost::fibers::context* context,
   // A wrapper (sync.h) already said precisely what the fiber waits for.
   if (state != agent::FiberState::kRunning) return;
   // Most likely first: each test is a call into libboost_fiber.
-  if (context->wait_is_linked()) {
-    registry.on_park(handle, nullptr);
-  } else if (fiber_terminated(*context)) {
-    registry.on_exit(handle);
-  } else if (context->ready_is_linked() || context->remote_ready_is_linked()) {
-    registry.on_ready(handle);  // yield
-  } else if (context->sleep_is_linked()) {
-    registry.on_park(handle, nullptr, nullptr, agent::FiberState::kSleeping);
-  } else {
-    registry.on_park(handle, nullptr);
+  agent::FiberState parked = agent::FiberState::kWaiting;
+  if (!context->wait_is_linked()) {
+    if (fiber_terminated(*context)) {
+      registry.on_exit(handle);
+      return;
+    }
+    if (context->ready_is_linked() || context->remote_ready_is_linked()) {
+      registry.on_ready(handle);  // yield
+      return;
+    }
+    if (context->sleep_is_linked()) parked = agent::FiberState::kSleeping;
   }
+  registry.on_park(handle, nullptr, nullptr, parked);
 }
 
 }  // namespace detail

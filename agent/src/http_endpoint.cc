@@ -18,7 +18,7 @@
 namespace leakscan::agent {
 namespace {
 
-constexpr size_t kMaxRequestBytes = 16 * 1024;
+constexpr size_t kMaxRequestBytes = size_t{16} * 1024;
 constexpr int kDeadlineSeconds = 5;
 
 struct Response {

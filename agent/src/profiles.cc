@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "agent/src/snapshot_builder.h"
@@ -87,13 +88,14 @@ std::string goroutine_text(int debug, std::chrono::milliseconds stack_timeout) {
   }
   char* buffer = nullptr;
   size_t size = 0;
-  std::FILE* out = open_memstream(&buffer, &size);
-  if (out == nullptr) return {};
-  write_go_text(snapshots, out);
-  std::fclose(out);
-  std::string text(buffer, size);
-  std::free(buffer);  // NOLINT(cppcoreguidelines-no-malloc): open_memstream's buffer
-  return text;
+  {
+    std::unique_ptr<std::FILE, decltype(&std::fclose)> out(open_memstream(&buffer, &size),
+                                                           &std::fclose);
+    if (!out) return {};
+    write_go_text(snapshots, out.get());
+  }  // closing the stream sets buffer and size
+  std::unique_ptr<char, decltype(&std::free)> owned(buffer, &std::free);
+  return {owned.get(), size};
 }
 
 uint64_t next_green_thread_id() { return Registry::instance().next_id(); }

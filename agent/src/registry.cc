@@ -42,7 +42,7 @@ constexpr bool kThreadSanitizer = false;
   do {
     unw_word_t ip = 0;
     unw_get_reg(&cursor, UNW_REG_IP, &ip);
-    frames[static_cast<size_t>(depth++)] = reinterpret_cast<void*>(ip);
+    frames[static_cast<size_t>(depth++)] = reinterpret_cast<void*>(ip);  // NOLINT: an address
   } while (static_cast<size_t>(depth) < frames.size() && unw_step(&cursor) > 0);
   return depth;
 }
@@ -104,7 +104,7 @@ detail::Slot* Registry::allocate_slot(uint32_t& index) {
 ThreadHandle Registry::on_create(const CreateOptions& options) {
   uint32_t index = 0;
   detail::Slot* slot = allocate_slot(index);
-  if (slot == nullptr) return ThreadHandle();
+  if (slot == nullptr) return {};
   detail::Slot* creator = detail::tls_current;
   {
     detail::SlotWrite write(*slot);
@@ -139,7 +139,7 @@ ThreadHandle Registry::on_create(const CreateOptions& options) {
     slot->creator_depth.store(depth, std::memory_order_relaxed);
     slot->state.store(options.initial_state, std::memory_order_relaxed);
   }
-  return ThreadHandle(slot);
+  return ThreadHandle(slot);  // NOLINT(modernize-return-braced-init-list): explicit
 }
 
 void Registry::on_release(ThreadHandle thread) {
@@ -337,10 +337,11 @@ ScopedLabels::ScopedLabels(Labels labels) : thread_(Registry::current()) {
   // Labels add to those in force, a key given again replacing its value, as in pprof.Do.
   std::vector<std::pair<std::string, std::string>> merged = labels;
   if (previous_ != nullptr) {
-    for (const auto& [key, value] : previous_->labels) {
-      bool replaced = std::any_of(labels.begin(), labels.end(),
-                                  [&](const auto& label) { return label.first == key; });
-      if (!replaced) merged.emplace_back(key, value);
+    for (const auto& inherited : previous_->labels) {
+      bool replaced = std::any_of(labels.begin(), labels.end(), [&](const auto& label) {
+        return label.first == inherited.first;
+      });
+      if (!replaced) merged.push_back(inherited);
     }
   }
   registry.set_labels(thread_, registry.intern_labels(std::move(merged)));

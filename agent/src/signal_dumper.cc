@@ -1,12 +1,13 @@
 #include "agent/src/signal_dumper.h"
 
 #include <fmt/format.h>
-#include <signal.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 
 #include "agent/src/profiles.h"
 
@@ -62,9 +63,11 @@ void SignalDumper::dump() {
   } else {
     // Written aside and renamed: a reader never sees half a dump.
     std::string temporary = path_ + ".tmp";
-    if (std::FILE* out = std::fopen(temporary.c_str(), "we")) {
-      bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size();
-      written = std::fclose(out) == 0 && written;
+    if (std::unique_ptr<std::FILE, decltype(&std::fclose)> out(std::fopen(temporary.c_str(), "we"),
+                                                               &std::fclose);
+        out) {
+      bool written = std::fwrite(text.data(), 1, text.size(), out.get()) == text.size();
+      written = std::fclose(out.release()) == 0 && written;  // NOLINT: closed here to check it
       std::error_code error;
       if (written) std::filesystem::rename(temporary, path_, error);
       if (!written || error) {

@@ -20,6 +20,19 @@ const Dwfl_Callbacks kCallbacks = {
     .debuginfo_path = nullptr,
 };
 
+// libdw returns arrays of DIEs allocated with malloc, for the caller to free.
+struct FreeDies {
+  void operator()(Dwarf_Die* dies) const { std::free(dies); }  // NOLINT: libdw's allocation
+};
+using DieArray = std::unique_ptr<Dwarf_Die, FreeDies>;
+
+// The DIEs that enclose `die`, itself first.
+DieArray enclosing_scopes(Dwarf_Die* die, int& count) {
+  Dwarf_Die* scopes = nullptr;
+  count = dwarf_getscopes_die(die, &scopes);
+  return DieArray(scopes);
+}
+
 std::string demangle(const char* name) {
   if (name == nullptr) return {};
   int status = 0;
@@ -53,8 +66,9 @@ std::string qualified_name(Dwarf_Die* die, int depth) {
   Dwarf_Die declared = declaration(die);
   const char* plain = dwarf_diename(&declared);
   std::string name = plain ? plain : "";
-  Dwarf_Die* scopes = nullptr;
-  int count = dwarf_getscopes_die(&declared, &scopes);
+  int count = 0;
+  DieArray owned = enclosing_scopes(&declared, count);
+  Dwarf_Die* scopes = owned.get();
   for (int i = 1; i < count; ++i) {
     int tag = dwarf_tag(&scopes[i]);
     const char* scope = dwarf_diename(&scopes[i]);
@@ -72,7 +86,6 @@ std::string qualified_name(Dwarf_Die* die, int depth) {
       break;
     }
   }
-  std::free(scopes);  // NOLINT(cppcoreguidelines-no-malloc): libdw's allocation
   return name;
 }
 
@@ -192,15 +205,16 @@ std::vector<SourceFrame> Symbolizer::lookup(uintptr_t return_address) {
   std::vector<SourceFrame> result;
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(module, pc, &bias);
-  Dwarf_Die* innermost = nullptr;
-  Dwarf_Die* scopes = nullptr;
   int count = 0;
+  DieArray owned;
   // dwarf_getscopes stops at the innermost inlined call; the chain of calls that were inlined
   // into each other, up to the real function, comes from that DIE's own nesting.
-  if (cu != nullptr && dwarf_getscopes(cu, pc - bias, &innermost) > 0) {
-    count = dwarf_getscopes_die(&innermost[0], &scopes);
+  if (Dwarf_Die* innermost = nullptr;
+      cu != nullptr && dwarf_getscopes(cu, pc - bias, &innermost) > 0) {
+    DieArray at_pc(innermost);
+    owned = enclosing_scopes(&at_pc.get()[0], count);
   }
-  std::free(innermost);  // NOLINT(cppcoreguidelines-no-malloc): libdw's allocation
+  Dwarf_Die* scopes = owned.get();
   for (int i = 0; i < count; ++i) {
     int tag = dwarf_tag(&scopes[i]);
     if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
@@ -212,7 +226,6 @@ std::vector<SourceFrame> Symbolizer::lookup(uintptr_t return_address) {
       line = 0;
     }
   }
-  std::free(scopes);  // NOLINT(cppcoreguidelines-no-malloc): libdw's allocation
   if (result.empty() || result.back().function.empty()) {
     // No DWARF here: the ELF symbol, and the module for a file.
     GElf_Sym symbol;

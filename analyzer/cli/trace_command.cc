@@ -2,13 +2,13 @@
 // process from outside (bpf/), writes snapshots the analyzer reads like any other input, and
 // with --report runs the analysis on them as they are written.
 #include <fmt/format.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 #include "analyzer/analysis/rules.h"
@@ -59,6 +59,7 @@ std::optional<double> duty_option(const std::string& text) {
 
 pid_t start_command(const std::vector<std::string>& command) {
   std::vector<char*> argv;
+  argv.reserve(command.size() + 1);
   for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   pid_t pid = -1;
