@@ -36,6 +36,8 @@ void note_allocation() {
 }
 }  // namespace
 
+// glibc's own entry points, which the counting hooks forward to.
+// NOLINTBEGIN(bugprone-reserved-identifier)
 extern "C" {
 void* __libc_malloc(size_t size);
 void* __libc_calloc(size_t count, size_t size);
@@ -70,6 +72,7 @@ int posix_memalign(void** out, size_t alignment, size_t size) {
   return 0;
 }
 }
+// NOLINTEND(bugprone-reserved-identifier)
 
 namespace {
 
@@ -177,9 +180,9 @@ class ParkedFibers {
     boost::fibers::use_scheduling_algorithm<Tracked>();
     for (size_t i = 0; i < count_; ++i) {
       // Small stacks keep 100,000 fibers within a few hundred MB.
-      boost::fibers::fiber(std::allocator_arg, boost::fibers::fixedsize_stack(16 * 1024), [this] {
-        park();
-      }).detach();
+      boost::fibers::fiber(std::allocator_arg, boost::fibers::fixedsize_stack(size_t{16} * 1024),
+                           [this] { park(); })
+          .detach();
     }
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [this] { return stopping_ && finished_ == count_; });

@@ -6,11 +6,11 @@
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/fiber/all.hpp>
+#include <csignal>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -83,6 +83,7 @@ class ParkedFibers {
       boost::fibers::use_scheduling_algorithm<
           leakscan::fibers::tracking_algorithm<boost::fibers::algo::round_robin>>();
       std::vector<boost::fibers::fiber> fibers;
+      fibers.reserve(kCount);
       for (int i = 0; i < kCount; ++i)
         fibers.emplace_back([this] {
           int value = 0;
@@ -189,7 +190,7 @@ TEST_F(AgentEndpoint, AnswersBadRequestsWithStatusCodes) {
       fmt::format("HEAD /debug/pprof/goroutine?debug=2 HTTP/1.1\r\n{}\r\n", authorization()));
   EXPECT_EQ(head.status, 200);
   EXPECT_TRUE(head.body.empty());
-  std::string huge = get("/debug/pprof/goroutine", std::string(64 * 1024, 'x'));
+  std::string huge = get("/debug/pprof/goroutine", std::string(size_t{64} * 1024, 'x'));
   EXPECT_EQ(raw_request(agent_->http_port(), huge).status, 431);
 }
 
@@ -219,6 +220,7 @@ TEST_F(AgentEndpoint, ConcurrentClientsAllGetWholeProfiles) {
   std::atomic<int> good{0};
   std::mutex failures_mutex;
   std::vector<std::string> failures;
+  clients.reserve(8);
   for (int c = 0; c < 8; ++c) {
     clients.emplace_back([&] {
       for (int i = 0; i < 5; ++i) {

@@ -149,6 +149,7 @@ TEST(AgentRegistry, ReadsAreConsistentUnderConcurrentChurn) {
   std::atomic<bool> stop{false};
   std::atomic<int> writers_done{0};
   std::vector<std::thread> writers;
+  writers.reserve(kWriters);
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&] {
       std::vector<ThreadHandle> mine;
@@ -156,8 +157,9 @@ TEST(AgentRegistry, ReadsAreConsistentUnderConcurrentChurn) {
         if (mine.size() < 64) mine.push_back(registry.on_create({.capture_creator_stack = false}));
         ThreadHandle thread = mine[static_cast<size_t>(round) % mine.size()];
         registry.on_run(thread);
-        registry.on_park(thread, (round & 1) ? "chan send" : "chan receive",
-                         reinterpret_cast<const void*>(thread.id()));
+        registry.on_park(
+            thread, (round & 1) ? "chan send" : "chan receive",
+            reinterpret_cast<const void*>(thread.id()));  // NOLINT: the id as the object
         if (round % 97 == 0) {
           registry.on_release(thread);
           mine.erase(mine.begin() + (round % static_cast<int>(mine.size())));
@@ -174,7 +176,7 @@ TEST(AgentRegistry, ReadsAreConsistentUnderConcurrentChurn) {
   while ((checked < 20000 || snapshots < 100) && std::chrono::steady_clock::now() < deadline) {
     for (const auto& record : registry.records()) {
       if (record.state != FiberState::kWaiting) continue;
-      ASSERT_EQ(record.wait_object, reinterpret_cast<const void*>(record.id));
+      ASSERT_EQ(record.wait_object, reinterpret_cast<const void*>(record.id));  // NOLINT: see above
       ASSERT_TRUE(std::string_view(record.wait_reason) == "chan send" ||
                   std::string_view(record.wait_reason) == "chan receive");
       ++checked;

@@ -14,7 +14,7 @@
 namespace order_service {
 namespace {
 
-constexpr size_t kMaxRequestHead = 16 * 1024;
+constexpr size_t kMaxRequestHead = size_t{16} * 1024;
 
 std::string_view reason_phrase(int status) {
   switch (status) {

@@ -19,7 +19,6 @@
 // Fibers run on 2 OS threads, each with leakscan's tracking scheduler around round_robin; the
 // HTTP front is a few plain OS threads that hand each request to a fiber thread.
 #include <fmt/format.h>
-#include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -27,6 +26,7 @@
 #include <atomic>
 #include <boost/fiber/all.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -202,8 +202,9 @@ class OrderService {
     return {504, "order backend timed out\n"};
   }
 
-  void fetch_from_backend(std::shared_ptr<leakscan::fibers::unbuffered_channel<std::string>> result,
-                          std::string id) {
+  void fetch_from_backend(
+      const std::shared_ptr<leakscan::fibers::unbuffered_channel<std::string>>& result,
+      std::string id) {
     boost::this_fiber::sleep_for(options_.work);  // stands in for a slow backend call
     result->push(fmt::format("order {}: shipped", id));
   }
@@ -217,7 +218,8 @@ class OrderService {
     return {200, "audited\n"};  // bug: events->close() missing
   }
 
-  void audit_consumer(std::shared_ptr<leakscan::fibers::buffered_channel<std::string>> events) {
+  void audit_consumer(
+      const std::shared_ptr<leakscan::fibers::buffered_channel<std::string>>& events) {
     std::string event;
     while (events->pop(event) == channel_op_status::success) ++audited_;
   }
@@ -232,7 +234,7 @@ class OrderService {
     return {200, first + "\n"};  // bug: rows->close() missing, which would end the export
   }
 
-  void export_rows(std::shared_ptr<leakscan::fibers::buffered_channel<std::string>> rows) {
+  void export_rows(const std::shared_ptr<leakscan::fibers::buffered_channel<std::string>>& rows) {
     for (int row = 0; row < 100; ++row) {
       if (rows->push(fmt::format("order-{},sku-1,1", row)) != channel_op_status::success) return;
     }
@@ -246,7 +248,7 @@ class OrderService {
     return reserved ? HttpResponse{200, "reserved\n"} : HttpResponse{409, "out of stock\n"};
   }
 
-  void sync_inventory(std::shared_ptr<Inventory> inventory) {
+  void sync_inventory(const std::shared_ptr<Inventory>& inventory) {
     std::lock_guard lock(inventory->mutex);
     synced_ += static_cast<int64_t>(inventory->stock.size());
   }
@@ -392,7 +394,7 @@ struct PendingRequest {
 };
 using RequestQueue = boost::fibers::buffered_channel<PendingRequest>;
 
-void serve_request(OrderService& service, PendingRequest pending) {
+void serve_request(OrderService& service, const PendingRequest& pending) {
   pending.response->set_value(service.handle(pending.request));
 }
 
@@ -495,4 +497,11 @@ int run(int argc, char** argv) {
 
 }  // namespace order_service
 
-int main(int argc, char** argv) { return order_service::run(argc, argv); }
+int main(int argc, char** argv) {
+  try {
+    return order_service::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "order_service: %s\n", e.what());
+    return 1;
+  }
+}
