@@ -33,6 +33,7 @@
 #include "analyzer/readers/read_snapshots.h"
 #include "proto/leakscan_report.pb.h"
 #include "tests/support/library_run.h"
+#include "tests/support/loopback_connection.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
 
@@ -148,33 +149,6 @@ std::optional<Snapshot> read_one(const std::string& bytes, const std::string& wh
   return std::move(read->front());
 }
 
-// A request the test leaves in flight (the long-poll): sent, never read, closed at the end.
-class RequestInFlight {
- public:
-  RequestInFlight(uint16_t port, std::string_view request) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) !=
-            static_cast<ssize_t>(request.size())) {
-      if (fd_ >= 0) ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  RequestInFlight(const RequestInFlight&) = delete;
-  RequestInFlight& operator=(const RequestInFlight&) = delete;
-  ~RequestInFlight() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  bool sent() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
-
 report::Report parse_report(const std::string& json) {
   report::Report report;
   auto status = google::protobuf::util::JsonStringToMessage(json, &report);
@@ -246,10 +220,10 @@ class CppOrderService : public ::testing::Test {
     std::string api = "http://" + listening;
 
     // One long-poll in flight through every capture (it would end after --poll-ms, 10 minutes).
-    poll_ =
-        std::make_unique<RequestInFlight>(static_cast<uint16_t>(std::stoi(listening.substr(10))),
-                                          "GET /api/poll HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-    ASSERT_TRUE(poll_->sent());
+    poll_ = std::make_unique<testing::LoopbackConnection>(
+        static_cast<uint16_t>(std::stoi(listening.substr(10))));
+    ASSERT_TRUE(poll_->connected() &&
+                poll_->send_all("GET /api/poll HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
     // One periodic snapshot before any load and one after each round, whatever the timing:
     // the series then shows every seeded population growing.
     ASSERT_TRUE(wait_for_periodic_snapshot_after(std::chrono::system_clock::now()));
@@ -420,7 +394,7 @@ class CppOrderService : public ::testing::Test {
   static inline std::unique_ptr<testing::ChildProcess> service_;
   static inline std::vector<Population> populations_;
   static inline std::string agent_;  // http://127.0.0.1:PORT
-  static inline std::unique_ptr<RequestInFlight> poll_;
+  static inline std::unique_ptr<testing::LoopbackConnection> poll_;
   static inline std::string dir_;
   static inline std::string periodic_dir_;
   static inline std::string dump_path_;

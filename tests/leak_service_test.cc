@@ -28,6 +28,7 @@
 #include "analyzer/readers/read_snapshots.h"
 #include "proto/leakscan_report.pb.h"
 #include "tests/support/library_run.h"
+#include "tests/support/loopback_connection.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
 
@@ -68,65 +69,6 @@ std::optional<Population> parse_manifest(const std::string& line) {
   std::replace(p.state.begin(), p.state.end(), '_', ' ');
   return p;
 }
-
-// A TCP connection to 127.0.0.1 the test holds open; every wait bounded.
-class LoopbackConnection {
- public:
-  explicit LoopbackConnection(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  LoopbackConnection(const LoopbackConnection&) = delete;
-  LoopbackConnection& operator=(const LoopbackConnection&) = delete;
-  ~LoopbackConnection() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  bool connected() const { return fd_ >= 0; }
-
-  bool send_all(std::string_view bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-  }
-
-  // One HTTP/1.1 response with a Content-Length body, whole; nothing on timeout or close.
-  std::optional<std::string> read_response(std::chrono::milliseconds timeout) {
-    std::string data;
-    auto deadline = Clock::now() + timeout;
-    for (;;) {
-      if (size_t end = data.find("\r\n\r\n"); end != std::string::npos) {
-        std::string head = data.substr(0, end);
-        std::transform(head.begin(), head.end(), head.begin(), ::tolower);
-        size_t field = head.find("content-length:");
-        if (field == std::string::npos) return std::nullopt;
-        size_t length = std::stoul(head.substr(field + 15));
-        if (data.size() >= end + 4 + length) return data;
-      }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) return std::nullopt;
-      pollfd fd{fd_, POLLIN, 0};
-      if (::poll(&fd, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buffer[4096];
-      ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-      if (n <= 0) return std::nullopt;
-      data.append(buffer, static_cast<size_t>(n));
-    }
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // One libcurl handle for the load: it reuses its connection, as a real client does.
 class LoadClient {
@@ -195,7 +137,7 @@ class LeakyService : public ::testing::Test {
 
     // Two idle keep-alive connections: each made one complete request and read the answer.
     for (int i = 0; i < 2; ++i) {
-      auto& idle = idle_.emplace_back(std::make_unique<LoopbackConnection>(port));
+      auto& idle = idle_.emplace_back(std::make_unique<testing::LoopbackConnection>(port));
       ASSERT_TRUE(idle->connected());
       ASSERT_TRUE(idle->send_all("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
       auto response = idle->read_response(10s);
@@ -203,7 +145,7 @@ class LeakyService : public ::testing::Test {
       ASSERT_TRUE(response->starts_with("HTTP/1.1 200 ")) << *response;
     }
     // One long poll in flight through every capture (it would end after -poll, 10 minutes).
-    poll_ = std::make_unique<LoopbackConnection>(port);
+    poll_ = std::make_unique<testing::LoopbackConnection>(port);
     ASSERT_TRUE(poll_->connected());
     ASSERT_TRUE(poll_->send_all("GET /api/poll HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
 
@@ -332,8 +274,8 @@ class LeakyService : public ::testing::Test {
   static inline std::unique_ptr<testing::ChildProcess> service_;
   static inline std::vector<Population> populations_;
   static inline std::string address_;
-  static inline std::vector<std::unique_ptr<LoopbackConnection>> idle_;
-  static inline std::unique_ptr<LoopbackConnection> poll_;
+  static inline std::vector<std::unique_ptr<testing::LoopbackConnection>> idle_;
+  static inline std::unique_ptr<testing::LoopbackConnection> poll_;
   static inline std::string dir_;
   static inline std::string config_;
   static inline std::vector<std::string> debug2_;
