@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Compare `leakscan convert` and the full analysis (`leakscan DUMP`) with panicparse on a debug=2 dump of bigleak
 # (100,000 goroutines in chan send, 10,000 in WaitGroup.Wait, 16 idle workers).
-# Env: LEAKSCAN (default build/analyzer/leakscan), PANICPARSE (default
+# Env: LEAKSCAN (default build/cli/leakscan), PANICPARSE (default
 # /usr/bin/panicparse), BIGLEAK_N (default 100000), RUNS (default 3).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/listening.sh
 . "$ROOT/scripts/listening.sh"
-LEAKSCAN=${LEAKSCAN:-$ROOT/build/analyzer/leakscan}
+LEAKSCAN=${LEAKSCAN:-$ROOT/build/cli/leakscan}
 PANICPARSE=${PANICPARSE:-/usr/bin/panicparse}
 BIGLEAK_N=${BIGLEAK_N:-100000}
 RUNS=${RUNS:-5}

@@ -3,7 +3,7 @@
 # samples/go/leaktrace's /hello (one short-lived goroutine per request) under wrk on loopback,
 # untraced, traced in the default mode (memory snapshots, lifecycle uprobes 10% of the time)
 # and with --all-events; then the time of one memory snapshot of bigleak (~110,000 goroutines).
-# Needs root (uprobes). Env: LEAKSCAN (default build/analyzer/leakscan), SECONDS_PER_RUN
+# Needs root (uprobes). Env: LEAKSCAN (default build/cli/leakscan), SECONDS_PER_RUN
 # (default 20, a multiple of the 10 s duty period), RUNS (default 3), WRK_THREADS (1),
 # WRK_CONNECTIONS (16), BIGLEAK_N (100000).
 set -euo pipefail
@@ -11,7 +11,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/listening.sh
 . "$ROOT/scripts/listening.sh"
-LEAKSCAN=${LEAKSCAN:-$ROOT/build/analyzer/leakscan}
+LEAKSCAN=${LEAKSCAN:-$ROOT/build/cli/leakscan}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
 RUNS=${RUNS:-3}
 WRK_THREADS=${WRK_THREADS:-1}

@@ -101,7 +101,8 @@ int BPF_KPROBE(goroutine_exited) {
 
   count_site(gopc, false);
   if (!emit_exits) return 0;
-  /* Exits need no stack: reserve only the head of the event. */
+  /* Exits carry no stack (stack_bytes 0), but the record is reserved whole: its size must be a
+   * constant, and the loader reads every event as a full struct goroutine_event. */
   struct goroutine_event* event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
   if (!event) {
     count_drop();

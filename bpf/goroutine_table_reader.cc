@@ -23,8 +23,8 @@ T load(const uint8_t* p) {
 
 }  // namespace
 
-GoroutineTableReader::GoroutineTableReader(const GoBinary& binary, const GoRuntimeLayout& layout,
-                                           pid_t pid)
+GoroutineTableReader::GoroutineTableReader(const gobinary::GoBinary& binary,
+                                           const gobinary::GoRuntimeLayout& layout, pid_t pid)
     : binary_(binary), layout_(layout), memory_(pid) {}
 
 std::string_view GoroutineTableReader::status_name(uint32_t status) const {

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "analyzer/model/result.h"
-#include "bpf/go_binary.h"
-#include "bpf/go_runtime_layout.h"
 #include "bpf/process_memory.h"
+#include "gobinary/go_binary.h"
+#include "gobinary/go_runtime_layout.h"
 
 namespace leakscan::trace {
 
@@ -32,7 +32,8 @@ struct LiveGoroutine {
 
 class GoroutineTableReader {
  public:
-  GoroutineTableReader(const GoBinary& binary, const GoRuntimeLayout& layout, pid_t pid);
+  GoroutineTableReader(const gobinary::GoBinary& binary, const gobinary::GoRuntimeLayout& layout,
+                       pid_t pid);
 
   // Finds runtime.allgs among the layout's candidates and checks the layout against live
   // goroutines: the first is goroutine 1, statuses are known words, gopc and startpc point into
@@ -58,8 +59,8 @@ class GoroutineTableReader {
   void read_labels(uint64_t labels, LiveGoroutine& goroutine) const;
   std::string read_go_string(uint64_t pointer, uint64_t length) const;
 
-  const GoBinary& binary_;
-  const GoRuntimeLayout& layout_;
+  const gobinary::GoBinary& binary_;
+  const gobinary::GoRuntimeLayout& layout_;
   ProcessMemory memory_;
   uint64_t allgs_ = 0;
   // Reused by every snapshot (see ProcessMemory::merged_).

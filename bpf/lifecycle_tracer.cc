@@ -4,15 +4,50 @@
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <mutex>
+#include <string_view>
 
 #include "bpf/goroutine_lifecycle.h"
 #include "bpf/goroutine_lifecycle.skel.h"
 
 namespace leakscan::trace {
 namespace {
+
+// libbpf prints through one process-wide callback without a context: the tracer loaded last
+// lends it its log.
+std::mutex libbpf_log_mutex;
+const LifecycleTracer::Log* libbpf_log = nullptr;
+
+int print_libbpf(libbpf_print_level level, const char* format, va_list args) {
+  // Its info and debug lines describe a load that went well; libbpf-tools hide them too.
+  if (level != LIBBPF_WARN) return 0;
+  std::array<char, 1024> buffer{};
+  int length = std::vsnprintf(buffer.data(), buffer.size(), format, args);
+  if (length < 0) return length;
+  std::string_view line(buffer.data(), std::min<size_t>(length, buffer.size() - 1));
+  while (line.ends_with('\n')) line.remove_suffix(1);
+  std::lock_guard lock(libbpf_log_mutex);
+  if (libbpf_log != nullptr && *libbpf_log) (*libbpf_log)(fmt::format("libbpf: {}", line));
+  return length;
+}
+
+void route_libbpf_log(const LifecycleTracer::Log* log) {
+  std::lock_guard lock(libbpf_log_mutex);
+  libbpf_log = log;
+  libbpf_set_print(print_libbpf);
+}
+
+void unroute_libbpf_log(const LifecycleTracer::Log* log) {
+  std::lock_guard lock(libbpf_log_mutex);
+  if (libbpf_log == log) libbpf_log = nullptr;
+}
 
 std::chrono::nanoseconds clock_now(clockid_t clock) {
   timespec ts{};
@@ -28,7 +63,7 @@ std::vector<uint64_t> ProbeSites::all() const {
   return out;
 }
 
-Result<ProbeSites> find_probe_sites(const GoBinary& binary) {
+Result<ProbeSites> find_probe_sites(const gobinary::GoBinary& binary) {
   ProbeSites sites;
   auto newproc1 = binary.function("runtime.newproc1");
   if (!newproc1) return Error{fmt::format("{}: no runtime.newproc1", binary.path())};
@@ -48,14 +83,15 @@ Result<ProbeSites> find_probe_sites(const GoBinary& binary) {
   return sites;
 }
 
-Result<std::unique_ptr<LifecycleTracer>> LifecycleTracer::load(const GoBinary& binary,
-                                                               const GoRuntimeLayout& layout,
-                                                               pid_t pid, bool emit_exits,
-                                                               Handler handler) {
+Result<std::unique_ptr<LifecycleTracer>> LifecycleTracer::load(
+    const gobinary::GoBinary& binary, const gobinary::GoRuntimeLayout& layout, pid_t pid,
+    bool emit_exits, Handler handler, Log log) {
   std::unique_ptr<LifecycleTracer> tracer(new LifecycleTracer());  // NOLINT: private constructor
   tracer->exe_path_ = binary.path();
   tracer->pid_ = pid;
   tracer->handler_ = std::move(handler);
+  tracer->log_ = std::move(log);
+  route_libbpf_log(&tracer->log_);
   auto sites = find_probe_sites(binary);
   if (!sites) return sites.error();
   tracer->sites_ = *sites;
@@ -95,6 +131,7 @@ LifecycleTracer::~LifecycleTracer() {
   detach();
   if (ring_ != nullptr) ring_buffer__free(ring_);
   if (skeleton_ != nullptr) goroutine_lifecycle_bpf__destroy(skeleton_);
+  unroute_libbpf_log(&log_);
 }
 
 Status LifecycleTracer::attach() {

@@ -9,12 +9,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "analyzer/model/result.h"
-#include "bpf/go_binary.h"
-#include "bpf/go_runtime_layout.h"
+#include "gobinary/go_binary.h"
+#include "gobinary/go_runtime_layout.h"
 
 struct goroutine_lifecycle_bpf;
 struct ring_buffer;
@@ -44,17 +45,20 @@ struct ProbeSites {
   uint64_t exited = 0;
   std::vector<uint64_t> all() const;
 };
-Result<ProbeSites> find_probe_sites(const GoBinary& binary);
+Result<ProbeSites> find_probe_sites(const gobinary::GoBinary& binary);
 
 class LifecycleTracer {
  public:
   using Handler = std::function<void(const GoroutineEvent&)>;
+  using Log = std::function<void(const std::string&)>;
 
   // Loads the BPF programs; nothing is attached yet. `emit_exits` sends an event per exit (for
-  // exact lifetimes); exits are always counted per site.
-  static Result<std::unique_ptr<LifecycleTracer>> load(const GoBinary& binary,
-                                                       const GoRuntimeLayout& layout, pid_t pid,
-                                                       bool emit_exits, Handler handler);
+  // exact lifetimes); exits are always counted per site. libbpf's own warnings go to `log`
+  // (which may be empty) while this tracer lives, instead of to stderr.
+  static Result<std::unique_ptr<LifecycleTracer>> load(const gobinary::GoBinary& binary,
+                                                       const gobinary::GoRuntimeLayout& layout,
+                                                       pid_t pid, bool emit_exits, Handler handler,
+                                                       Log log);
   ~LifecycleTracer();  // detaches and unloads
   LifecycleTracer(const LifecycleTracer&) = delete;
   LifecycleTracer& operator=(const LifecycleTracer&) = delete;
@@ -80,6 +84,7 @@ class LifecycleTracer {
   std::vector<uint64_t> created_offsets_;
   uint64_t exited_offset_ = 0;
   Handler handler_;
+  Log log_;
   std::chrono::nanoseconds monotonic_to_realtime_{0};
   goroutine_lifecycle_bpf* skeleton_ = nullptr;
   ring_buffer* ring_ = nullptr;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <gelf.h>
+#include <google/protobuf/util/json_util.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -9,22 +10,26 @@
 #include <csignal>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 #include <unordered_map>
 
-#include "analyzer/writers/pprof_writer.h"
+#include "analyzer/model/text_format.h"
 #include "bpf/capabilities.h"
-#include "bpf/go_binary.h"
-#include "bpf/go_runtime_layout.h"
 #include "bpf/goroutine_table_reader.h"
 #include "bpf/lifecycle_tracer.h"
 #include "bpf/traced_snapshot.h"
+#include "gobinary/go_binary.h"
+#include "gobinary/go_runtime_layout.h"
+#include "producer/gzipped_pprof.h"
+#include "producer/snapshot_directory.h"
+#include "proto/trace_sites.pb.h"
 
 namespace leakscan::trace {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using leakscan::trace::Site;
+using leakscan::trace::TraceSites;
 using std::chrono::milliseconds;
 
 constexpr auto kPollInterval = milliseconds(100);
@@ -44,52 +49,32 @@ int64_t monotonic_ns() {
   return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
 }
 
-std::string json_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<int>(c));
-    } else {
-      out += c;
-    }
+Status write_sites_json(const TraceSummary& summary, const std::filesystem::path& path) {
+  TraceSites sites;
+  sites.set_traced_ms(summary.traced.count());
+  sites.set_probes_attached_ms(summary.probes_attached.count());
+  sites.set_created_events(summary.created_events);
+  sites.set_exited_events(summary.exited_events);
+  sites.set_dropped_events(summary.dropped_events);
+  for (const SiteSummary& summarized : summary.sites) {
+    Site& site = *sites.add_sites();
+    site.set_site(summarized.site);
+    site.set_gopc(summarized.gopc);
+    site.set_born(summarized.born);
+    site.set_died(summarized.died);
+    site.set_live_first(summarized.live_first);
+    site.set_live_last(summarized.live_last);
   }
-  return out;
-}
-
-std::string human_duration(milliseconds duration) {
-  auto seconds = duration.count() / 1000;
-  if (seconds < 60) return fmt::format("{:.1f}s", static_cast<double>(duration.count()) / 1000);
-  return fmt::format("{}m{:02}s", seconds / 60, seconds % 60);
-}
-
-Status write_sites_json(const TraceSummary& summary, const std::string& path) {
-  std::string json = fmt::format(
-      "{{\n  \"traced_ms\": {},\n  \"probes_attached_ms\": {},\n  \"created_events\": {},\n"
-      "  \"exited_events\": {},\n  \"dropped_events\": {},\n  \"sites\": [",
-      summary.traced.count(), summary.probes_attached.count(), summary.created_events,
-      summary.exited_events, summary.dropped_events);
-  for (size_t i = 0; i < summary.sites.size(); ++i) {
-    const auto& site = summary.sites[i];
-    json += fmt::format(
-        "{}\n    {{\"site\": \"{}\", \"gopc\": {}, \"born\": {}, \"died\": {}, \"live_first\": {}, "
-        "\"live_last\": {}}}",
-        i == 0 ? "" : ",", json_escape(site.site), site.gopc, site.born, site.died, site.live_first,
-        site.live_last);
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.always_print_primitive_fields = true;  // a site that died out says "died": "0"
+  options.preserve_proto_field_names = true;
+  std::string json;
+  if (auto printed = google::protobuf::util::MessageToJsonString(sites, &json, options);
+      !printed.ok()) {
+    return Error{fmt::format("{}: {}", path.string(), printed.ToString())};
   }
-  json += "\n  ]\n}\n";
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << json;
-    if (!out) return Error{fmt::format("{}: cannot write", temporary)};
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) return Error{fmt::format("{}: cannot rename: {}", path, error.message())};
-  return Ok{};
+  return write_file_atomically(path, json);
 }
 
 class Session {
@@ -110,8 +95,8 @@ class Session {
 
   const TraceOptions& options_;
   const std::atomic<bool>& stop_;
-  std::unique_ptr<GoBinary> binary_;
-  GoRuntimeLayout layout_;
+  std::unique_ptr<gobinary::GoBinary> binary_;
+  gobinary::GoRuntimeLayout layout_;
   std::unique_ptr<GoroutineTableReader> reader_;
   std::unique_ptr<LifecycleTracer> tracer_;
   std::unordered_map<uint64_t, GoroutineHistory> history_;
@@ -123,6 +108,7 @@ class Session {
   uint64_t window_creations_ = 0;
   milliseconds attached_total_{0};
   size_t snapshot_index_ = 0;
+  std::optional<SnapshotDirectory> directory_;
 };
 
 Status Session::prepare() {
@@ -130,7 +116,7 @@ Status Session::prepare() {
   if (pid <= 0 || !target_alive(pid)) return Error{fmt::format("pid {}: no such process", pid)};
   const bool probes = options_.all_events || options_.probe_duty > 0;
   if (auto capabilities = check_trace_capabilities(probes); !capabilities) return capabilities;
-  auto binary = GoBinary::open(fmt::format("/proc/{}/exe", pid));
+  auto binary = gobinary::GoBinary::open(fmt::format("/proc/{}/exe", pid));
   if (!binary) return Error{fmt::format("pid {}: {}", pid, binary.error().message)};
   binary_ = std::move(*binary);
   GElf_Ehdr header;
@@ -140,7 +126,7 @@ Status Session::prepare() {
                     "non-PIE Go executables are supported",
                     pid)};
   }
-  auto layout = read_runtime_layout(*binary_);
+  auto layout = gobinary::read_runtime_layout(*binary_);
   if (!layout) return Error{fmt::format("pid {}: {}", pid, layout.error().message)};
   layout_ = std::move(*layout);
   summary_.go_version = binary_->go_version();
@@ -160,17 +146,19 @@ Status Session::prepare() {
                   binary_->go_version().empty() ? "Go" : binary_->go_version(),
                   binary_->has_symtab() ? "with symbols" : "stripped", layout_.source));
   if (probes) {
-    auto tracer = LifecycleTracer::load(*binary_, layout_, pid, options_.all_events,
-                                        [this](const GoroutineEvent& event) { on_event(event); });
+    auto tracer = LifecycleTracer::load(
+        *binary_, layout_, pid, options_.all_events,
+        [this](const GoroutineEvent& event) { on_event(event); }, options_.log);
     if (!tracer) return Error{fmt::format("pid {}: {}", pid, tracer.error().message)};
     tracer_ = std::move(*tracer);
     summary_.probe_addresses = tracer_->sites().all();
   }
-  std::error_code error;
-  std::filesystem::create_directories(options_.out_dir, error);
-  if (error) {
-    return Error{fmt::format("--out {}: cannot create: {}", options_.out_dir, error.message())};
-  }
+  auto directory = SnapshotDirectory::open({.path = options_.out_dir,
+                                            .prefix = "goroutines-",
+                                            .suffix = ".pb.gz",
+                                            .retain = options_.retain});
+  if (!directory) return Error{fmt::format("output directory {}", directory.error().message)};
+  directory_ = std::move(*directory);
   return Ok{};
 }
 
@@ -255,23 +243,22 @@ Status Session::snapshot() {
   });
   previous_capture_ = captured_at;
 
-  std::string path = (std::filesystem::path(options_.out_dir) /
-                      fmt::format("goroutines-{:04}.pb.gz", ++snapshot_index_))
-                         .string();
-  auto written = write_pprof_file(std::span<const Snapshot>(&snapshot, 1), path);
-  if (!written) return written;
-  summary_.snapshot_files.push_back(path);
-  if (options_.retain > 0 && summary_.snapshot_files.size() > options_.retain) {
-    std::error_code ignored;
-    std::filesystem::remove(summary_.snapshot_files.front(), ignored);
-    summary_.snapshot_files.erase(summary_.snapshot_files.begin());
-  }
+  auto encoded = encode_gzipped_pprof(std::span<const Snapshot>(&snapshot, 1));
+  if (!encoded) return encoded.error();
+  auto path = directory_->write(fmt::format("{:04}", ++snapshot_index_), *encoded);
+  if (!path) return path.error();
+  // This run's snapshots still kept; files of an earlier run into the same directory go first.
+  summary_.snapshot_files.push_back(path->string());
+  std::erase_if(summary_.snapshot_files, [&](const std::string& file) {
+    return std::find(directory_->files().begin(), directory_->files().end(), file) ==
+           directory_->files().end();
+  });
   auto as_ms = [](Clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
   };
   log(fmt::format(
       "snapshot {}: {} goroutines -> {} (memory read in {:.1f} ms, written in {:.1f} ms)",
-      snapshot_index_, goroutines->size(), path, as_ms(read_time),
+      snapshot_index_, goroutines->size(), path->string(), as_ms(read_time),
       as_ms(Clock::now() - read_start - read_time)));
   if (options_.on_snapshot) options_.on_snapshot(summary_.snapshot_files);
   return Ok{};
@@ -289,7 +276,7 @@ Result<TraceSummary> Session::run() {
                     options_.pid));
   }
   auto next_snapshot = start;
-  Status failure = Ok{};
+  std::optional<Error> failure;  // what ended the run early, if anything did
   for (;;) {
     auto now = Clock::now();
     if (stop_) {
@@ -307,7 +294,7 @@ Result<TraceSummary> Session::run() {
     update_duty(now);
     if (tracer_) {
       if (auto polled = tracer_->poll(milliseconds(0)); !polled) {
-        failure = polled;
+        failure = polled.error();
         break;
       }
     }
@@ -318,7 +305,7 @@ Result<TraceSummary> Session::run() {
           summary_.ended_by = "target exited";
           break;
         }
-        failure = taken;
+        failure = taken.error();
         break;
       }
       next_snapshot += options_.every;
@@ -328,7 +315,7 @@ Result<TraceSummary> Session::run() {
       // While attached, look often: the window's event budget is checked between polls.
       auto wait = tracer_->attached() ? kAttachedPollInterval : kPollInterval;
       if (auto polled = tracer_->poll(wait); !polled) {
-        failure = polled;
+        failure = polled.error();
         break;
       }
     } else {
@@ -344,8 +331,8 @@ Result<TraceSummary> Session::run() {
     (void)tracer_->poll(milliseconds(0));  // events already in the ring buffer
   }
   // The last state before leaving: creations seen since the last snapshot get their labels.
-  if (failure && summary_.ended_by != "target exited" && target_alive(options_.pid)) {
-    if (auto taken = snapshot(); !taken && target_alive(options_.pid)) failure = taken;
+  if (!failure && summary_.ended_by != "target exited" && target_alive(options_.pid)) {
+    if (auto taken = snapshot(); !taken && target_alive(options_.pid)) failure = taken.error();
   }
   summary_.traced = std::chrono::duration_cast<milliseconds>(end - start);
   summary_.probes_attached = attached_total_;
@@ -372,12 +359,10 @@ Result<TraceSummary> Session::run() {
     return a.site < b.site;
   });
   tracer_.reset();  // unloads the programs before anything else can fail
-  if (auto written = write_sites_json(
-          summary_, (std::filesystem::path(options_.out_dir) / "sites.json").string());
-      !written) {
+  if (auto written = write_sites_json(summary_, directory_->path() / "sites.json"); !written) {
     return written.error();
   }
-  if (!failure) return failure.error();
+  if (failure) return *failure;
   return summary_;
 }
 
@@ -392,12 +377,12 @@ std::string format_sites(const TraceSummary& summary) {
   std::string text = fmt::format(
       "creation sites, {} traced, lifecycle probes attached {} ({} created, {} exit events, {} "
       "dropped):\n",
-      human_duration(summary.traced), human_duration(summary.probes_attached),
+      format_duration(summary.traced), format_duration(summary.probes_attached),
       summary.created_events, summary.exited_events, summary.dropped_events);
   for (const auto& site : summary.sites) {
     if (site.born == 0 && site.died == 0 && site.live_last == 0) continue;
     text += fmt::format("  {}: +{} born, {} died in {}; live {} -> {}\n", site.site, site.born,
-                        site.died, human_duration(summary.probes_attached), site.live_first,
+                        site.died, format_duration(summary.probes_attached), site.live_first,
                         site.live_last);
   }
   return text;

@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "analyzer/model/thread_labels.h"
+#include "analyzer/model/text_format.h"
+#include "producer/stack_interner.h"
 
 namespace leakscan::trace {
 namespace {
@@ -14,14 +15,19 @@ bool is_runtime_entry_frame(std::string_view function) {
 
 }  // namespace
 
-std::string creation_site_text(const GoBinary& binary, uint64_t gopc) {
+std::optional<SourceFrame> creation_site(const gobinary::GoBinary& binary, uint64_t gopc) {
   auto frames = binary.symbolize(gopc, /*return_address=*/true);
-  if (frames.empty()) return fmt::format("{:#x}", gopc);
-  return fmt::format("{} at {}:{}", frames.back().function, frames.front().file,
-                     frames.front().line);
+  if (frames.empty()) return std::nullopt;
+  return SourceFrame{frames.back().function, frames.front().file, frames.front().line};
 }
 
-std::string creation_stack_text(const GoBinary& binary, std::span<const uint64_t> stack) {
+std::string creation_site_text(const gobinary::GoBinary& binary, uint64_t gopc) {
+  auto site = creation_site(binary, gopc);
+  if (!site) return fmt::format("{:#x}", gopc);
+  return format_site(site->function, site->file, site->line);
+}
+
+std::string creation_stack_text(const gobinary::GoBinary& binary, std::span<const uint64_t> stack) {
   std::string text;
   bool leading = true;
   for (size_t i = 0; i < stack.size(); ++i) {
@@ -31,7 +37,7 @@ std::string creation_stack_text(const GoBinary& binary, std::span<const uint64_t
       if (frame.function == "runtime.goexit") continue;
       leading = false;
       if (!text.empty()) text += " <- ";
-      text += fmt::format("{} at {}:{}", frame.function, frame.file, frame.line);
+      text += format_site(frame.function, frame.file, frame.line);
     }
   }
   return text;
@@ -42,7 +48,7 @@ uint64_t blocked_key(const LiveGoroutine& goroutine) {
   return (pc * 1000003) ^ (static_cast<uint64_t>(goroutine.status) << 8) ^ goroutine.wait_reason;
 }
 
-Snapshot build_traced_snapshot(const GoBinary& binary, const GoroutineTableReader& names,
+Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const GoroutineTableReader& names,
                                std::span<const LiveGoroutine> goroutines,
                                const std::unordered_map<uint64_t, GoroutineHistory>& history,
                                const TracedCapture& capture) {
@@ -53,21 +59,18 @@ Snapshot build_traced_snapshot(const GoBinary& binary, const GoroutineTableReade
   snapshot.captured_at = capture.captured_at;
   snapshot.threads.reserve(goroutines.size());
 
-  std::unordered_map<uint64_t, std::vector<FrameId>> frames_at;  // by pc (and leaf-ness)
-  std::unordered_map<uint64_t, FrameId> creation_frame;          // by gopc
-  auto frames_for = [&](uint64_t pc, bool return_address) -> const std::vector<FrameId>& {
-    uint64_t key = pc * 2 + (return_address ? 1 : 0);
-    auto it = frames_at.find(key);
-    if (it != frames_at.end()) return it->second;
-    std::vector<FrameId> ids;
-    for (const auto& frame : binary.symbolize(pc, return_address)) {
-      if (frame.function == "runtime.goexit") continue;
-      ids.push_back(snapshot.frames().intern(Frame{frame.function, frame.file, frame.line}));
+  StackInterner stacks(snapshot);
+  std::unordered_map<uint64_t, FrameId> creation_frame;  // by gopc
+  auto symbolize_stack = [&](std::span<const uint64_t> pcs, std::vector<FrameId>& out) {
+    for (size_t i = 0; i < pcs.size(); ++i) {
+      // A goroutine that never ran resumes at its function's entry, not after a call.
+      bool return_address = !(i == 0 && binary.function_entry_at(pcs[i]) == pcs[i]);
+      for (const auto& frame : binary.symbolize(pcs[i], return_address)) {
+        if (frame.function != "runtime.goexit") out.push_back(stacks.intern(frame));
+      }
     }
-    return frames_at.emplace(key, std::move(ids)).first->second;
   };
 
-  std::vector<FrameId> stack;
   for (const auto& goroutine : goroutines) {
     GreenThread thread;
     thread.id = goroutine.goid;
@@ -75,44 +78,29 @@ Snapshot build_traced_snapshot(const GoBinary& binary, const GoroutineTableReade
     if (goroutine.status == kGoStatusWaiting && goroutine.wait_reason != 0) {
       status = names.wait_reason_name(goroutine.wait_reason);
     }
-    thread.status = snapshot.intern(status);
-    thread.state = classify_status(status);
-    if (thread.state == ThreadState::kWaiting || thread.state == ThreadState::kSleeping) {
-      thread.wait_reason = thread.status;
-    }
+    set_status(thread, snapshot.intern(status));
     thread.locked_to_thread = goroutine.locked_to_thread;
     thread.stack_unavailable = goroutine.stack_unavailable;
 
-    stack.clear();
-    for (size_t i = 0; i < goroutine.pcs.size(); ++i) {
-      uint64_t pc = goroutine.pcs[i];
-      // A goroutine that never ran resumes at its function's entry, not after a call.
-      bool return_address = !(i == 0 && binary.function_entry_at(pc) == pc);
-      const auto& ids = frames_for(pc, return_address);
-      stack.insert(stack.end(), ids.begin(), ids.end());
-    }
-    thread.stack = snapshot.intern_stack(stack);
+    thread.stack = stacks.stack(goroutine.pcs, symbolize_stack);
 
     // Goroutine 1 is started by the runtime's assembly; Go names no creator for it either.
     if (goroutine.gopc != 0 && goroutine.goid != 1) {
       auto it = creation_frame.find(goroutine.gopc);
       if (it == creation_frame.end()) {
-        auto frames = binary.symbolize(goroutine.gopc, /*return_address=*/true);
-        FrameId id = kNoFrame;
-        if (!frames.empty()) {
-          id = snapshot.frames().intern(
-              Frame{frames.back().function, frames.front().file, frames.front().line});
-        }
-        it = creation_frame.emplace(goroutine.gopc, id).first;
+        auto site = creation_site(binary, goroutine.gopc);
+        it = creation_frame.emplace(goroutine.gopc, site ? stacks.intern(*site) : kNoFrame).first;
       }
       thread.created_by = it->second;
     }
 
     std::optional<std::chrono::nanoseconds> wait;
+    WaitPrecision precision = WaitPrecision::kUnknown;
     const bool blocked =
         goroutine.status == kGoStatusWaiting || goroutine.status == kGoStatusSyscall;
     if (blocked && goroutine.waitsince > 0 && goroutine.waitsince <= capture.target_nanotime) {
       wait = std::chrono::nanoseconds(capture.target_nanotime - goroutine.waitsince);
+      precision = WaitPrecision::kExact;
     }
     if (auto it = history.find(goroutine.goid); it != history.end()) {
       const GoroutineHistory& known = it->second;
@@ -121,7 +109,11 @@ Snapshot build_traced_snapshot(const GoBinary& binary, const GoroutineTableReade
       if (blocked && known.blocked_since && known.blocked_key == blocked_key(goroutine)) {
         auto seen = std::chrono::duration_cast<std::chrono::nanoseconds>(capture.captured_at -
                                                                          *known.blocked_since);
-        if (!wait || seen > *wait) wait = seen;
+        // Seen blocked here since an earlier snapshot: at least that long, perhaps longer.
+        if (!wait || seen > *wait) {
+          wait = seen;
+          precision = WaitPrecision::kLowerBound;
+        }
       }
       if (!known.creator_stack.empty()) {
         thread.labels.push_back(
@@ -130,6 +122,7 @@ Snapshot build_traced_snapshot(const GoBinary& binary, const GoroutineTableReade
       }
     }
     thread.wait = wait;
+    thread.wait_precision = precision;
     for (const auto& [key, value] : goroutine.labels) {
       thread.labels.push_back(Label{.key = snapshot.intern(key), .str = snapshot.intern(value)});
     }

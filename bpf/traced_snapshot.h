@@ -11,8 +11,9 @@
 #include <vector>
 
 #include "analyzer/model/snapshot.h"
-#include "bpf/go_binary.h"
 #include "bpf/goroutine_table_reader.h"
+#include "gobinary/go_binary.h"
+#include "producer/source_frame.h"
 
 namespace leakscan::trace {
 
@@ -39,17 +40,19 @@ struct TracedCapture {
 // creation events; documented in docs/profile-labels.md.
 inline constexpr std::string_view kCreationStackLabel = "creation_stack";
 
-Snapshot build_traced_snapshot(const GoBinary& binary, const GoroutineTableReader& names,
+Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const GoroutineTableReader& names,
                                std::span<const LiveGoroutine> goroutines,
                                const std::unordered_map<uint64_t, GoroutineHistory>& history,
                                const TracedCapture& capture);
 
-// "FUNC at FILE:LINE" of the go statement at `gopc`, as Go's "created by" names it: the
-// function holding the call, the source position of the call.
-std::string creation_site_text(const GoBinary& binary, uint64_t gopc);
+// The go statement at `gopc` as Go's "created by" names it: the function holding the call
+// (the outermost of any inlined frames), the source position of the call.
+std::optional<SourceFrame> creation_site(const gobinary::GoBinary& binary, uint64_t gopc);
+// The same as "FUNC at FILE:LINE", or the bare pc when the binary does not know it.
+std::string creation_site_text(const gobinary::GoBinary& binary, uint64_t gopc);
 
 // The creator's stack as text, runtime frames of newproc left out.
-std::string creation_stack_text(const GoBinary& binary, std::span<const uint64_t> stack);
+std::string creation_stack_text(const gobinary::GoBinary& binary, std::span<const uint64_t> stack);
 
 // A key that changes when a goroutine moves on: status, wait reason and resumption pc.
 uint64_t blocked_key(const LiveGoroutine& goroutine);

@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "analyzer/analysis/goroutine_record.h"
+#include "analyzer/model/user_code.h"
 #include "analyzer/model/snapshot.h"
 #include "analyzer/readers/read_snapshots.h"
 #include "python/bindings.h"

@@ -3,7 +3,6 @@
 // for the analysis. The traced numbers are checked against what the programs themselves say.
 #include <curl/curl.h>
 #include <fmt/format.h>
-#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -20,13 +19,15 @@
 
 #include "analyzer/analysis/goroutine_record.h"
 #include "analyzer/analysis/pipeline.h"
+#include "analyzer/model/text_format.h"
 #include "analyzer/readers/read_snapshots.h"
-#include "bpf/go_binary.h"
-#include "bpf/go_runtime_layout.h"
 #include "bpf/goroutine_table_reader.h"
 #include "bpf/lifecycle_tracer.h"
 #include "bpf/process_memory.h"
+#include "gobinary/go_binary.h"
+#include "gobinary/go_runtime_layout.h"
 #include "proto/leakscan_report.pb.h"
+#include "proto/trace_sites.pb.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
 
@@ -149,8 +150,8 @@ struct Trace {
     return std::move(read->front());
   }
 
-  google::protobuf::Struct sites() const {
-    google::protobuf::Struct json;
+  trace::TraceSites sites() const {
+    trace::TraceSites json;
     auto status =
         google::protobuf::util::JsonStringToMessage(testing::read_file(out + "/sites.json"), &json);
     EXPECT_TRUE(status.ok()) << status.ToString();
@@ -162,15 +163,14 @@ struct SiteNumbers {
   int64_t born = 0, died = 0, live_first = 0, live_last = 0;
 };
 
-std::map<std::string, SiteNumbers> sites_by_text(const google::protobuf::Struct& json) {
+std::map<std::string, SiteNumbers> sites_by_text(const trace::TraceSites& json) {
   std::map<std::string, SiteNumbers> out;
-  for (const auto& value : json.fields().at("sites").list_value().values()) {
-    const auto& fields = value.struct_value().fields();
-    auto& site = out[fields.at("site").string_value()];
-    site.born += static_cast<int64_t>(fields.at("born").number_value());
-    site.died += static_cast<int64_t>(fields.at("died").number_value());
-    site.live_first += static_cast<int64_t>(fields.at("live_first").number_value());
-    site.live_last += static_cast<int64_t>(fields.at("live_last").number_value());
+  for (const auto& value : json.sites()) {
+    auto& site = out[value.site()];
+    site.born += static_cast<int64_t>(value.born());
+    site.died += static_cast<int64_t>(value.died());
+    site.live_first += value.live_first();
+    site.live_last += value.live_last();
   }
   return out;
 }
@@ -184,8 +184,7 @@ std::string_view label(const GreenThread& thread, std::string_view key) {
 
 std::string created_by(const Snapshot& snapshot, const GreenThread& thread) {
   if (thread.created_by == kNoFrame) return {};
-  const Frame& frame = snapshot.frame(thread.created_by);
-  return fmt::format("{} at {}:{}", frame.function, frame.file, frame.line);
+  return format_site(snapshot.frame(thread.created_by));
 }
 
 // What runtime.NumGoroutine() leaves out: the runtime's own goroutines (Go's
@@ -201,7 +200,7 @@ struct ProbeBytes {
 };
 ProbeBytes probe_bytes(const std::string& program, pid_t pid) {
   ProbeBytes bytes;
-  auto binary = trace::GoBinary::open(testing::go_bin(program));
+  auto binary = gobinary::GoBinary::open(testing::go_bin(program));
   EXPECT_TRUE(binary.has_value());
   if (!binary) return bytes;
   auto sites = trace::find_probe_sites(**binary);
@@ -560,59 +559,19 @@ TEST(TraceErrors, RefusesWithOneClearLine) {
   EXPECT_NE(result.err.find("--probe-duty 150%: expected a share"), std::string::npos);
 }
 
-// Stripped binaries lose DWARF and .symtab: the per-version table must give what DWARF gives,
-// .gopclntab still names every function, and names are read from the binary's own arrays.
-TEST(TraceBinary, StrippedBinaryGivesTheSameLayoutAndNames) {
-  auto plain = trace::GoBinary::open(testing::go_bin("leaktrace"));
-  auto stripped = trace::GoBinary::open(testing::go_bin("leaktrace-stripped"));
-  ASSERT_TRUE(plain.has_value() && stripped.has_value());
-  EXPECT_TRUE((*plain)->has_symtab());
-  EXPECT_FALSE((*stripped)->has_symtab());
-  EXPECT_TRUE((*plain)->go_version().starts_with("go1.19")) << (*plain)->go_version();
-  EXPECT_EQ((*stripped)->go_version(), (*plain)->go_version());
-  auto a = trace::read_runtime_layout(**plain);
-  auto b = trace::read_runtime_layout(**stripped);
-  ASSERT_TRUE(a.has_value()) << a.error().message;
-  ASSERT_TRUE(b.has_value()) << b.error().message;
-  EXPECT_EQ(a->source, "DWARF");
-  EXPECT_EQ(b->source, "go1.19 table");
-  for (auto field : {&trace::GoRuntimeLayout::g_m, &trace::GoRuntimeLayout::g_sched_sp,
-                     &trace::GoRuntimeLayout::g_sched_pc, &trace::GoRuntimeLayout::g_sched_bp,
-                     &trace::GoRuntimeLayout::g_atomicstatus, &trace::GoRuntimeLayout::g_goid,
-                     &trace::GoRuntimeLayout::g_waitsince, &trace::GoRuntimeLayout::g_waitreason,
-                     &trace::GoRuntimeLayout::g_lockedm, &trace::GoRuntimeLayout::g_gopc,
-                     &trace::GoRuntimeLayout::g_startpc, &trace::GoRuntimeLayout::g_labels,
-                     &trace::GoRuntimeLayout::m_curg}) {
-    EXPECT_EQ((*a).*field, (*b).*field);
-  }
-  EXPECT_EQ(a->status_names, b->status_names);
-  EXPECT_EQ(a->wait_reason_names, b->wait_reason_names);
-  EXPECT_EQ(a->status_names.at(4), "waiting");
-  EXPECT_EQ(a->wait_reason_names.at(1), "GC assist marking");
-  for (const char* function : {"main.blockOnReceive", "runtime.newproc1", "runtime.goexit1"}) {
-    auto fa = (*plain)->function(function);
-    auto fb = (*stripped)->function(function);
-    ASSERT_TRUE(fa && fb) << function;
-    EXPECT_EQ(fa->end - fa->start, fb->end - fb->start) << function;
-    auto frames = (*stripped)->symbolize(fb->start, false);
-    ASSERT_EQ(frames.size(), 1u);
-    EXPECT_EQ(frames[0].function, function);
-  }
-}
-
 // The attach-time check refuses a layout it cannot confirm in the live target.
 TEST(TraceBinary, SanityCheckRefusesAWrongLayout) {
   Target target("leaktrace-stripped");
   ASSERT_FALSE(target.base.empty());
-  auto binary = trace::GoBinary::open(testing::go_bin("leaktrace-stripped"));
+  auto binary = gobinary::GoBinary::open(testing::go_bin("leaktrace-stripped"));
   ASSERT_TRUE(binary.has_value());
-  auto layout = trace::read_runtime_layout(**binary);
+  auto layout = gobinary::read_runtime_layout(**binary);
   ASSERT_TRUE(layout.has_value());
   {
     trace::GoroutineTableReader reader(**binary, *layout, target.pid());
     EXPECT_TRUE(reader.verify().has_value());
   }
-  trace::GoRuntimeLayout wrong = *layout;
+  gobinary::GoRuntimeLayout wrong = *layout;
   wrong.g_goid += 8;  // Go 1.23's offset on a Go 1.19 binary
   trace::GoroutineTableReader reader(**binary, wrong, target.pid());
   auto verified = reader.verify();

@@ -7,22 +7,24 @@
 #include <vector>
 
 #include "agent/src/profiles.h"
-#include "analyzer/writers/pprof_writer.h"
+#include "producer/gzipped_pprof.h"
 
 namespace leakscan::agent {
-namespace {
 
-constexpr std::string_view kPrefix = "goroutine-";
-constexpr std::string_view kSuffix = ".pb.gz";
+Result<std::unique_ptr<PeriodicWriter>> PeriodicWriter::start(
+    const std::filesystem::path& directory, std::chrono::milliseconds every, size_t retain,
+    std::chrono::milliseconds stack_timeout) {
+  auto opened = SnapshotDirectory::open({.path = directory,
+                                         .prefix = "goroutine-",
+                                         .suffix = ".pb.gz",
+                                         .retain = std::max<size_t>(retain, 1)});
+  if (!opened) return Error{fmt::format("leakscan agent: {}", opened.error().message)};
+  return std::make_unique<PeriodicWriter>(std::move(*opened), every, stack_timeout);
+}
 
-}  // namespace
-
-PeriodicWriter::PeriodicWriter(std::filesystem::path directory, std::chrono::milliseconds every,
-                               size_t retain, std::chrono::milliseconds stack_timeout)
-    : directory_(std::move(directory)),
-      every_(every),
-      retain_(std::max<size_t>(retain, 1)),
-      stack_timeout_(stack_timeout) {
+PeriodicWriter::PeriodicWriter(SnapshotDirectory directory, std::chrono::milliseconds every,
+                               std::chrono::milliseconds stack_timeout)
+    : directory_(std::move(directory)), every_(every), stack_timeout_(stack_timeout) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -57,9 +59,15 @@ void PeriodicWriter::run() {
 void PeriodicWriter::write_one() {
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now().time_since_epoch());
-  auto path = directory_ / fmt::format("{}{:013}{}", kPrefix, now.count(), kSuffix);
   std::vector<Snapshot> snapshots = take_snapshots(stack_timeout_);
-  Status status = write_pprof_file(snapshots, path.string());
+  // Zero-padded times: name order is time order, which retention relies on.
+  Status status = Ok{};
+  if (auto encoded = encode_gzipped_pprof(snapshots); !encoded) {
+    status = encoded.error();
+  } else if (auto written = directory_.write(fmt::format("{:013}", now.count()), *encoded);
+             !written) {
+    status = written.error();
+  }
   std::lock_guard lock(mutex_);
   if (status) {
     ++written_;
@@ -76,21 +84,6 @@ void PeriodicWriter::write_one() {
     }
     last_error_ = status.error().message;
   }
-  if (status) remove_old();
-}
-
-void PeriodicWriter::remove_old() {
-  std::error_code error;
-  std::vector<std::filesystem::path> snapshots;
-  for (const auto& entry : std::filesystem::directory_iterator(directory_, error)) {
-    std::string name = entry.path().filename().string();
-    if (name.starts_with(kPrefix) && name.ends_with(kSuffix)) snapshots.push_back(entry.path());
-  }
-  if (snapshots.size() <= retain_) return;
-  // Names carry zero-padded times: name order is time order.
-  std::sort(snapshots.begin(), snapshots.end());
-  for (size_t i = 0; i + retain_ < snapshots.size(); ++i)
-    std::filesystem::remove(snapshots[i], error);
 }
 
 }  // namespace leakscan::agent

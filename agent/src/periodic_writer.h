@@ -6,15 +6,24 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include "analyzer/model/result.h"
+#include "producer/snapshot_directory.h"
 
 namespace leakscan::agent {
 
 class PeriodicWriter {
  public:
-  PeriodicWriter(std::filesystem::path directory, std::chrono::milliseconds every, size_t retain,
+  // Creates `directory` if needed; an error names it.
+  static Result<std::unique_ptr<PeriodicWriter>> start(const std::filesystem::path& directory,
+                                                       std::chrono::milliseconds every,
+                                                       size_t retain,
+                                                       std::chrono::milliseconds stack_timeout);
+  PeriodicWriter(SnapshotDirectory directory, std::chrono::milliseconds every,
                  std::chrono::milliseconds stack_timeout);
   ~PeriodicWriter();
   PeriodicWriter(const PeriodicWriter&) = delete;
@@ -26,11 +35,9 @@ class PeriodicWriter {
  private:
   void run();
   void write_one();
-  void remove_old();
 
-  std::filesystem::path directory_;
+  SnapshotDirectory directory_;
   std::chrono::milliseconds every_;
-  size_t retain_;
   std::chrono::milliseconds stack_timeout_;
   mutable std::mutex mutex_;
   std::condition_variable stop_signal_;

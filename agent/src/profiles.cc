@@ -3,7 +3,6 @@
 #include "agent/src/profiles.h"
 
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include <cstdio>
 #include <map>
@@ -12,12 +11,12 @@
 
 #include "agent/src/snapshot_builder.h"
 #include "agent/src/symbolizer.h"
-#include "analyzer/analysis/goroutine_record.h"
 #include "analyzer/model/merge.h"
-#include "analyzer/model/thread_labels.h"
+#include "analyzer/model/text_format.h"
+#include "analyzer/model/user_code.h"
 #include "analyzer/writers/go_text_writer.h"
-#include "analyzer/writers/pprof_writer.h"
 #include "leakscan/agent/agent.h"
+#include "producer/gzipped_pprof.h"
 
 namespace leakscan::agent {
 namespace {
@@ -32,23 +31,6 @@ Symbolizer& symbolizer() {
   // snapshots cheap. Leaked for the same reason as the registry.
   static Symbolizer* instance = std::make_unique<Symbolizer>().release();
   return *instance;
-}
-
-std::string gzip(std::string_view data) {
-  z_stream stream{};
-  // windowBits 15 + 16: a gzip header, as Go's profiles have and pprof expects.
-  if (deflateInit2(&stream, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return {};
-  }
-  std::string out(deflateBound(&stream, data.size()), '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  deflate(&stream, Z_FINISH);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  return out;
 }
 
 // Go's debug=1 form: green threads with the same stack and labels become one counted record.
@@ -73,8 +55,8 @@ std::vector<Snapshot> take_snapshots(std::chrono::milliseconds stack_timeout) {
 
 std::string goroutine_profile_gzip(std::chrono::milliseconds stack_timeout) {
   std::vector<Snapshot> snapshots = take_snapshots(stack_timeout);
-  Result<std::string> encoded = encode_pprof(snapshots);
-  return encoded ? gzip(*encoded) : std::string();
+  Result<std::string> encoded = encode_gzipped_pprof(snapshots);
+  return encoded ? std::move(*encoded) : std::string();
 }
 
 std::string goroutine_text(int debug, std::chrono::milliseconds stack_timeout) {
@@ -110,13 +92,10 @@ std::vector<GreenThreadSummary> describe_green_threads(uint64_t min_id) {
       GreenThreadSummary summary{
           thread.id, std::string(thread.status), std::string(thread.wait_reason), {}, {}};
       if (thread.created_by != kNoFrame) {
-        summary.created_by = thread_labels::created_by_text(snapshot.frame(thread.created_by));
+        summary.created_by = format_site(snapshot.frame(thread.created_by));
       }
-      for (FrameId frame : thread.stack) {
-        if (is_user_function(snapshot.frame(frame).function)) {
-          summary.blocked_at = thread_labels::created_by_text(snapshot.frame(frame));
-          break;
-        }
+      if (FrameId blocked_at = first_user_frame(snapshot, thread.stack); blocked_at != kNoFrame) {
+        summary.blocked_at = format_site(snapshot.frame(blocked_at));
       }
       result.push_back(std::move(summary));
     }

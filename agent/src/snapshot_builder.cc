@@ -5,11 +5,12 @@
 
 #include <algorithm>
 #include <map>
-#include <unordered_map>
+#include <span>
 
 #include "agent/src/symbolizer.h"
-#include "analyzer/analysis/goroutine_record.h"
 #include "analyzer/model/thread_labels.h"
+#include "analyzer/model/user_code.h"
+#include "producer/stack_interner.h"
 
 namespace leakscan::agent {
 namespace {
@@ -44,79 +45,64 @@ RuntimeKind to_runtime_kind(Runtime runtime) {
   return RuntimeKind::kUnknown;
 }
 
-struct VectorHash {
-  size_t operator()(const std::vector<uintptr_t>& pcs) const {
-    size_t hash = 1469598103934665603ULL;
-    for (uintptr_t pc : pcs) hash = (hash ^ pc) * 1099511628211ULL;
-    return hash;
-  }
-};
-
 // Builds one snapshot; frames and stacks are symbolized once per distinct pc list.
 class SnapshotWriter {
  public:
   SnapshotWriter(Snapshot& snapshot, Symbolizer& symbolizer)
-      : snapshot_(snapshot), symbolizer_(symbolizer) {}
+      : stacks_(snapshot), snapshot_(snapshot), symbolizer_(symbolizer) {}
 
   Stack stack(const std::vector<uintptr_t>& pcs) {
-    auto found = stacks_.find(pcs);
-    if (found != stacks_.end()) return found->second;
-    std::vector<FrameId> ids;
-    for (uintptr_t pc : pcs) {
-      bool entry = false;
-      for (const SourceFrame& frame : symbolizer_.frames(pc)) {
-        // The fiber's entry: below it lie Boost's and the standard library's calling
-        // machinery, nothing of the program's.
-        if (frame.function.starts_with("boost::fibers::worker_context<") ||
-            frame.function.starts_with("boost::context::detail::fiber_")) {
-          entry = true;
-          break;
+    return stacks_.stack(pcs, [this](std::span<const uint64_t> pcs, std::vector<FrameId>& ids) {
+      for (uintptr_t pc : pcs) {
+        for (const SourceFrame& frame : symbolizer_.frames(pc)) {
+          // The fiber's entry: below it lie Boost's and the standard library's calling
+          // machinery, nothing of the program's.
+          if (frame.function.starts_with("boost::fibers::worker_context<") ||
+              frame.function.starts_with("boost::context::detail::fiber_")) {
+            drop_invoking_frames(ids);
+            return;
+          }
+          ids.push_back(stacks_.intern(frame));
         }
-        ids.push_back(intern(frame));
       }
-      if (entry) break;
-    }
-    // std::apply and std::invoke that called the fiber's function.
-    while (!ids.empty() && snapshot_.frame(ids.back()).function.starts_with("std::")) {
-      ids.pop_back();
-    }
-    Stack stack = snapshot_.intern_stack(ids);
-    stacks_.emplace(pcs, stack);
-    return stack;
+      drop_invoking_frames(ids);
+    });
   }
 
   // The creation site: the first frame of the program's own code in the creator's stack. A
   // coroutine's creator stack starts in its promise's constructor, called by the coroutine's
   // ramp function: the site is the frame after the ramp, the call of the coroutine.
   FrameId created_by(const std::vector<uintptr_t>& creator_pcs, bool coroutine) {
-    std::vector<const SourceFrame*> frames;
+    std::vector<SourceFrame> frames;
     for (uintptr_t pc : creator_pcs) {
-      for (const SourceFrame& frame : symbolizer_.frames(pc)) frames.push_back(&frame);
+      auto at_pc = symbolizer_.frames(pc);
+      frames.insert(frames.end(), at_pc.begin(), at_pc.end());
     }
     auto start = frames.begin();
     if (coroutine) {
-      start = std::find_if(frames.begin(), frames.end(), [](const SourceFrame* frame) {
-        std::string_view function = frame->function;
-        return !function.starts_with("leakscan::") &&
-               function.find("promise_type") == std::string_view::npos;
+      start = std::find_if(frames.begin(), frames.end(), [](const SourceFrame& frame) {
+        return !frame.function.starts_with("leakscan::") &&
+               frame.function.find("promise_type") == std::string_view::npos;
       });
       if (start != frames.end()) ++start;  // the ramp
     }
-    for (auto it = start; it != frames.end(); ++it) {
-      if (is_user_function((*it)->function)) return intern(**it);
-    }
-    return kNoFrame;
-  }
-
-  FrameId intern(const SourceFrame& frame) {
-    return snapshot_.frames().intern(
-        Frame{snapshot_.intern(frame.function), snapshot_.intern(frame.file), frame.line});
+    auto site = std::find_if(start, frames.end(), [](const SourceFrame& frame) {
+      return is_user_function(frame.function);
+    });
+    return site == frames.end() ? kNoFrame : stacks_.intern(*site);
   }
 
  private:
+  // std::apply and std::invoke that called the fiber's function.
+  void drop_invoking_frames(std::vector<FrameId>& ids) const {
+    while (!ids.empty() && snapshot_.frame(ids.back()).function.starts_with("std::")) {
+      ids.pop_back();
+    }
+  }
+
+  StackInterner stacks_;
   Snapshot& snapshot_;
   Symbolizer& symbolizer_;
-  std::unordered_map<std::vector<uintptr_t>, Stack, VectorHash> stacks_;
 };
 
 }  // namespace
@@ -167,6 +153,7 @@ std::vector<Snapshot> build_snapshots(Registry& registry, Symbolizer& symbolizer
       if (record.wait_reason != nullptr) thread.wait_reason = snapshot.intern(record.wait_reason);
       thread.wait =
           std::chrono::nanoseconds(std::max<int64_t>(0, now_mono - record.parked_mono_ns));
+      thread.wait_precision = WaitPrecision::kExact;
     }
     thread.created_at = std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(

@@ -175,13 +175,15 @@ void Symbolizer::report_modules() {
   }
 }
 
-const std::vector<SourceFrame>& Symbolizer::frames(uintptr_t return_address) {
-  auto found = cache_.find(return_address);
-  if (found != cache_.end()) return found->second;
-  return cache_.emplace(return_address, lookup(return_address)).first->second;
+std::span<const SourceFrame> Symbolizer::frames(uintptr_t return_address) {
+  return cache_.frames(return_address,
+                       [this](uint64_t pc, StringPool& names, std::vector<SourceFrame>& out) {
+                         lookup(pc, names, out);
+                       });
 }
 
-std::vector<SourceFrame> Symbolizer::lookup(uintptr_t return_address) {
+void Symbolizer::lookup(uintptr_t return_address, StringPool& names,
+                        std::vector<SourceFrame>& result) {
   // The call instruction precedes the return address; its line is the one that called.
   Dwarf_Addr pc = return_address - 1;
   Dwfl_Module* module = dwfl_ ? dwfl_addrmodule(dwfl_.get(), pc) : nullptr;
@@ -191,7 +193,10 @@ std::vector<SourceFrame> Symbolizer::lookup(uintptr_t return_address) {
     report_modules();
     module = dwfl_ ? dwfl_addrmodule(dwfl_.get(), pc) : nullptr;
   }
-  if (module == nullptr) return {SourceFrame{fmt::format("0x{:x}", return_address), "?", 0}};
+  if (module == nullptr) {
+    result.push_back({names.intern(fmt::format("0x{:x}", return_address)), "?", 0});
+    return;
+  }
 
   std::string file;
   int64_t line = 0;
@@ -202,7 +207,6 @@ std::vector<SourceFrame> Symbolizer::lookup(uintptr_t return_address) {
     line = lineno;
   }
 
-  std::vector<SourceFrame> result;
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(module, pc, &bias);
   int count = 0;
@@ -218,7 +222,7 @@ std::vector<SourceFrame> Symbolizer::lookup(uintptr_t return_address) {
   for (int i = 0; i < count; ++i) {
     int tag = dwarf_tag(&scopes[i]);
     if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
-    result.push_back({die_function_name(&scopes[i]), file, line});
+    result.push_back({names.intern(die_function_name(&scopes[i])), names.intern(file), line});
     if (tag == DW_TAG_subprogram) break;
     // The frame outside an inlined call is at the call's site.
     if (!call_site(&scopes[i], cu, file, line)) {
@@ -234,12 +238,12 @@ std::vector<SourceFrame> Symbolizer::lookup(uintptr_t return_address) {
         dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
     std::string function = name ? demangle(name) : fmt::format("0x{:x}", return_address);
     if (result.empty()) {
-      result.push_back({function, file.empty() && module_name ? module_name : file, line});
+      result.push_back({names.intern(function),
+                        names.intern(file.empty() && module_name ? module_name : file), line});
     } else {
-      result.back().function = function;
+      result.back().function = names.intern(function);
     }
   }
-  return result;
 }
 
 }  // namespace leakscan::agent

@@ -6,19 +6,16 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include "producer/source_frame.h"
+#include "producer/symbol_cache.h"
 
 struct Dwfl;
 
 namespace leakscan::agent {
-
-struct SourceFrame {
-  std::string function;
-  std::string file;
-  int64_t line = 0;
-};
 
 class Symbolizer {
  public:
@@ -27,11 +24,12 @@ class Symbolizer {
   Symbolizer(const Symbolizer&) = delete;
   Symbolizer& operator=(const Symbolizer&) = delete;
 
-  // The frames at a return address, innermost (inlined) first; never empty.
-  const std::vector<SourceFrame>& frames(uintptr_t return_address);
+  // The frames at a return address, innermost (inlined) first; never empty. Their text lives
+  // as long as the symbolizer.
+  std::span<const SourceFrame> frames(uintptr_t return_address);
 
  private:
-  std::vector<SourceFrame> lookup(uintptr_t pc);
+  void lookup(uintptr_t return_address, StringPool& names, std::vector<SourceFrame>& out);
   void report_modules();
 
   struct DwflDeleter {
@@ -39,7 +37,7 @@ class Symbolizer {
   };
   std::unique_ptr<Dwfl, DwflDeleter> dwfl_;
   bool reported_since_miss_ = false;
-  std::unordered_map<uintptr_t, std::vector<SourceFrame>> cache_;
+  SymbolCache cache_;
 };
 
 // "ns::f<int>(int, char) const" -> "ns::f<int>"; " [clone .actor]" suffixes go too.

@@ -71,13 +71,13 @@ std::vector<std::string> apply_baseline(const std::vector<BaselineEntry>& entrie
       continue;
     }
     for (auto& cluster : clusters) {
-      if (!entry.cluster.empty() && entry.cluster != cluster.id) continue;
+      if (!entry.cluster.empty() && entry.cluster != cluster.id_text()) continue;
       if (!entry.blocked_at.empty() &&
-          !function_matches(entry.blocked_at, cluster.blocked_at.function())) {
+          !function_matches(entry.blocked_at, cluster.blocked_at.function)) {
         continue;
       }
       if (!entry.created_by.empty() &&
-          !function_matches(entry.created_by, cluster.created_by.function())) {
+          !function_matches(entry.created_by, cluster.created_by.function)) {
         continue;
       }
       cluster.baseline_reason = entry.reason;

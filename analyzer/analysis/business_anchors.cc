@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <optional>
 #include <set>
 
 namespace leakscan {
@@ -9,13 +11,12 @@ namespace {
 
 constexpr size_t kMaxLabelValues = 5;
 
-void add_anchor(Cluster& cluster, std::string kind, std::string name) {
-  for (const auto& anchor : cluster.anchors) {
-    if (anchor.kind() == kind && anchor.name() == name) return;
+void add_anchor(Cluster& cluster, AnchorKind kind, std::string name) {
+  Anchor anchor{kind, std::move(name)};
+  if (std::find(cluster.anchors.begin(), cluster.anchors.end(), anchor) != cluster.anchors.end()) {
+    return;
   }
-  report::Anchor& anchor = *cluster.anchors.insert(cluster.anchors.end(), report::Anchor{});
-  anchor.set_kind(std::move(kind));
-  anchor.set_name(std::move(name));
+  cluster.anchors.push_back(std::move(anchor));
 }
 
 }  // namespace
@@ -24,10 +25,10 @@ void BusinessAnchors::run(const AnalysisInput& input, std::vector<Cluster>& clus
   for (auto& cluster : clusters) {
     // Labels: every distinct value of an anchor label, a few at most.
     std::set<std::string> label_values;
-    std::string entry_kind;
-    std::string entry_function;
+    std::optional<AnchorKind> entry_kind;
+    std::string_view entry_function;
     const FrameId* scanned = nullptr;  // neighbours share stacks: scan each once
-    for (size_t index : cluster.records) {
+    for (uint32_t index : cluster.records) {
       const GoroutineRecord& record = input.records[index];
       for (const auto& label : record.labels()) {
         if (label.numeric || label_values.size() >= kMaxLabelValues) continue;
@@ -35,12 +36,12 @@ void BusinessAnchors::run(const AnalysisInput& input, std::vector<Cluster>& clus
           if (label.key == key) label_values.insert(fmt::format("{}={}", label.key, label.str));
         }
       }
-      if (!entry_kind.empty() || record.stack().data() == scanned) continue;
+      if (entry_kind || record.stack().data() == scanned) continue;
       scanned = record.stack().data();
       // Entry frames: the program's frame nearest to the server's own.
       const Snapshot& snapshot = input.snapshots[record.snapshot];
       const Stack stack = record.stack();
-      for (size_t depth = 0; depth < stack.size() && entry_kind.empty(); ++depth) {
+      for (size_t depth = 0; depth < stack.size() && !entry_kind; ++depth) {
         std::string_view function = snapshot.frame(stack[depth]).function;
         for (const auto& rule : rules_.entries) {
           if (!function_matches(rule.under, function)) continue;
@@ -48,7 +49,7 @@ void BusinessAnchors::run(const AnalysisInput& input, std::vector<Cluster>& clus
             std::string_view candidate = snapshot.frame(stack[above]).function;
             if (is_user_function(candidate)) {
               entry_kind = rule.kind;
-              entry_function = std::string(candidate);
+              entry_function = candidate;
               break;
             }
           }
@@ -56,28 +57,30 @@ void BusinessAnchors::run(const AnalysisInput& input, std::vector<Cluster>& clus
         }
       }
     }
-    for (const auto& value : label_values) add_anchor(cluster, "label", value);
-    if (!entry_kind.empty()) add_anchor(cluster, entry_kind, entry_function);
-    if (!cluster.created_by.function().empty()) {
-      add_anchor(cluster, "created_by",
-                 fmt::format("{} at {}:{}", cluster.created_by.function(),
-                             cluster.created_by.file(), cluster.created_by.line()));
-    }
+    for (const auto& value : label_values) add_anchor(cluster, AnchorKind::kLabel, value);
+    if (entry_kind) add_anchor(cluster, *entry_kind, std::string(entry_function));
+    // The creation site is an anchor too; the report adds it from created_by, so that a million
+    // distinct clusters do not each hold its text.
     if (owners_ != nullptr) {
       // The creation site is where a fix goes; the blocking site when there is none.
-      std::string_view file = !cluster.created_by.file().empty() ? cluster.created_by.file()
-                                                                 : cluster.blocked_at.file();
-      for (const auto& owner : owners_->owners_of(file)) add_anchor(cluster, "owner", owner);
+      std::string_view file =
+          !cluster.created_by.file.empty() ? cluster.created_by.file : cluster.blocked_at.file;
+      for (const auto& owner : owners_->owners_of(file)) {
+        add_anchor(cluster, AnchorKind::kOwner, owner);
+      }
     }
 
-    if (!entry_kind.empty()) {
-      cluster.anchor_kind = entry_kind;
+    if (entry_kind) {
+      cluster.anchor_kind = *entry_kind;
     } else if (!label_values.empty()) {
       const std::string& first = *label_values.begin();
       bool http = first.starts_with("http.") || first.starts_with("route=");
       bool rpc = first.starts_with("grpc.") || first.starts_with("rpc.");
       bool job = first.starts_with("job=") || first.starts_with("task=");
-      cluster.anchor_kind = http ? "http_handler" : rpc ? "grpc_method" : job ? "job" : "label";
+      cluster.anchor_kind = http  ? AnchorKind::kHttpHandler
+                            : rpc ? AnchorKind::kGrpcMethod
+                            : job ? AnchorKind::kJob
+                                  : AnchorKind::kLabel;
     }
   }
 }

@@ -2,45 +2,58 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analyzer/analysis/goroutine_record.h"
-#include "proto/leakscan_report.pb.h"
+#include "analyzer/analysis/vocabulary.h"
 
 namespace leakscan {
 
+struct Anchor {
+  AnchorKind kind = AnchorKind::kDefault;
+  std::string name;  // "http.route=/api/orders", "main.(*OrderService).handle", "@team-orders"
+
+  friend bool operator==(const Anchor&, const Anchor&) = default;
+};
+
 // Goroutines of one shape across all snapshots: same blocking operation, same first frame of
-// the program's own code, same creator. Layers 3 to 5 fill it in turn.
+// the program's own code, same creator. Layers 3 to 5 fill it in turn. It holds the model's
+// views (frames and text interned in the snapshots, which outlive it) and no report types:
+// a dump of a million distinct stacks makes a million clusters, and only the listed ones
+// become report messages.
 struct Cluster {
-  std::string key;  // the fingerprint's text
-  std::string id;   // its stable hash, as reports and baselines name the cluster
-  std::string blocking_operation;
-  std::string status;  // the runtime's word for the state, from the first goroutine seen
-  report::Frame blocked_at;
-  report::Frame created_by;
+  uint64_t id = 0;         // stable hash of the blocking site (report::Cluster.id in hex)
+  uint64_t key_hash = 0;   // the whole fingerprint's hash, creator included
+  std::string_view blocking_operation;
+  std::string_view status;  // the runtime's word for the state, from the first goroutine seen
+  Frame blocked_at;
+  Frame created_by;
   std::vector<int64_t> count_per_snapshot;
-  std::vector<size_t> records;  // indices into AnalysisInput::records, all snapshots
+  std::vector<uint32_t> records;  // indices into AnalysisInput::records, all snapshots
 
   // Of the last snapshot.
   uint64_t min_id = UINT64_MAX;
   uint64_t max_id = 0;
   std::vector<double> waits_seconds;
+  bool wait_lower_bound = false;  // some wait is only a lower bound (Go's whole minutes)
   uint32_t representative_snapshot = 0;
   Stack representative_stack;
 
   // Layer 4.
-  std::vector<report::Anchor> anchors;
-  std::string anchor_kind = "default";  // picks the wait threshold
+  std::vector<Anchor> anchors;  // creation site and owners are added when reported
+  AnchorKind anchor_kind = AnchorKind::kDefault;  // picks the wait threshold
 
   // Layer 5.
-  report::Verdict verdict = report::EXPECTED;
-  std::vector<std::string> reasons;
+  Verdict verdict = Verdict::kExpected;
+  std::vector<std::string> reasons;  // filled for the clusters a report lists
   double threshold_seconds = 0;
   double growth_per_minute = 0;
   bool monotonic_growth = false;
   std::string baseline_reason;
 
   int64_t last_count() const { return count_per_snapshot.empty() ? 0 : count_per_snapshot.back(); }
+  std::string id_text() const;
 };
 
 }  // namespace leakscan

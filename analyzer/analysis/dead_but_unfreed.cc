@@ -41,7 +41,7 @@ void DeadButUnfreed::run(AnalysisInput& input) const {
   }
 }
 
-std::vector<report::DeadButUnfreed> DeadButUnfreed::findings(const AnalysisInput& input) const {
+std::vector<DeadButUnfreedFinding> DeadButUnfreed::findings(const AnalysisInput& input) const {
   if (input.snapshots.empty()) return {};
   auto last = static_cast<uint32_t>(input.snapshots.size() - 1);
   const Snapshot& snapshot = input.snapshots[last];
@@ -55,24 +55,24 @@ std::vector<report::DeadButUnfreed> DeadButUnfreed::findings(const AnalysisInput
     }
     counts[{record.disposition, record.created_by()}] += record.count();
   }
-  std::vector<report::DeadButUnfreed> out;
+  std::vector<DeadButUnfreedFinding> out;
   for (const auto& [key, count] : counts) {
-    report::DeadButUnfreed& finding = out.emplace_back();
     bool exited = key.first == Disposition::kExited;
-    finding.set_kind(exited ? "exited_not_released" : "finishing");
-    finding.set_count(count);
-    if (key.second != kNoFrame) {
-      const Frame& frame = snapshot.frame(key.second);
-      finding.mutable_created_by()->set_function(std::string(frame.function));
-      finding.mutable_created_by()->set_file(std::string(frame.file));
-      finding.mutable_created_by()->set_line(frame.line);
-    }
-    finding.set_explanation(exited ? "ended, but their stacks and records are still held"
-                                   : "finishing (running deferred calls), not blocked");
+    out.push_back(DeadButUnfreedFinding{
+        .kind = exited ? DeadButUnfreedKind::kExitedNotReleased : DeadButUnfreedKind::kFinishing,
+        .count = count,
+        .created_by = key.second != kNoFrame ? snapshot.frame(key.second) : Frame{},
+    });
   }
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.count() > b.count(); });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.count > b.count; });
   return out;
+}
+
+std::string_view DeadButUnfreedFinding::explanation() const {
+  return kind == DeadButUnfreedKind::kExitedNotReleased
+             ? "ended, but their stacks and records are still held"
+             : "finishing (running deferred calls), not blocked";
 }
 
 }  // namespace leakscan

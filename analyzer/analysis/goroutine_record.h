@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analyzer/model/snapshot.h"
+#include "analyzer/model/user_code.h"
 
 namespace leakscan {
 
@@ -78,8 +79,5 @@ struct AnalysisInput {
 // One record per thread and per sample, snapshot by snapshot: what layer 1 starts from.
 AnalysisInput make_analysis_input(std::span<const Snapshot> snapshots);
 
-// True for functions of the program's own code rather than Go's runtime and standard library:
-// a Go package path whose first element has a dot ("github.com/..."), or package main.
-bool is_user_function(std::string_view function);
 
 }  // namespace leakscan

@@ -1,4 +1,5 @@
 #include "analyzer/analysis/lifetime_thresholds.h"
+#include "analyzer/model/text_format.h"
 
 #include <fmt/format.h>
 
@@ -13,47 +14,53 @@ std::string describe_wait(double seconds, bool lower_bound) {
 }
 
 bool started_at_startup(const Cluster& cluster) {
-  std::string_view creator = cluster.created_by.function();
+  std::string_view creator = cluster.created_by.function;
   return creator == "main.main" || creator.starts_with("main.init") ||
          creator.find(".init.") != std::string_view::npos || creator.ends_with(".init");
 }
 
 std::string anchor_phrase(const Cluster& cluster) {
   for (const auto& anchor : cluster.anchors) {
-    if (anchor.kind() == "label") {
-      auto eq = anchor.name().find('=');
-      std::string key = anchor.name().substr(0, eq);
-      std::string value = eq == std::string::npos ? "" : anchor.name().substr(eq + 1);
-      if (key == "http.route" || key == "route" || key == "http.path") return "route " + value;
-      return anchor.name();
+    switch (anchor.kind) {
+      case AnchorKind::kLabel: {
+        auto eq = anchor.name.find('=');
+        std::string key = anchor.name.substr(0, eq);
+        std::string value = eq == std::string::npos ? "" : anchor.name.substr(eq + 1);
+        if (key == "http.route" || key == "route" || key == "http.path") return "route " + value;
+        return anchor.name;
+      }
+      case AnchorKind::kHttpHandler:
+        return "HTTP handler " + anchor.name;
+      case AnchorKind::kGrpcMethod:
+        return "RPC " + anchor.name;
+      case AnchorKind::kJob:
+        return "job " + anchor.name;
+      default:
+        break;
     }
-    if (anchor.kind() == "http_handler") return "HTTP handler " + anchor.name();
-    if (anchor.kind() == "grpc_method") return "RPC " + anchor.name();
-    if (anchor.kind() == "job") return "job " + anchor.name();
   }
   return {};
 }
 
 }  // namespace
 
-std::string with_thousands(int64_t value) {
-  std::string digits = std::to_string(value < 0 ? -value : value);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return value < 0 ? "-" + out : out;
-}
 
-void LifetimeThresholds::run(const AnalysisInput& input, std::vector<Cluster>& clusters) {
+void LifetimeThresholds::prepare(const AnalysisInput& input) {
   max_id_per_snapshot_.assign(input.snapshots.size(), 0);
   for (size_t i = 0; i < input.snapshots.size(); ++i) {
     for (const auto& thread : input.snapshots[i].threads) {
       max_id_per_snapshot_[i] = std::max(max_id_per_snapshot_[i], thread.id);
     }
   }
-  for (auto& cluster : clusters) judge(input, cluster);
+}
+
+void LifetimeThresholds::run(const AnalysisInput& input, std::vector<Cluster>& clusters) {
+  prepare(input);
+  for (auto& cluster : clusters) judge(input, cluster, /*explain=*/false);
+}
+
+void LifetimeThresholds::explain(const AnalysisInput& input, Cluster& cluster) const {
+  judge(input, cluster, /*explain=*/true);
 }
 
 std::optional<double> LifetimeThresholds::minutes_between_first_and_last() const {
@@ -76,7 +83,7 @@ std::optional<double> LifetimeThresholds::age_by_id_seconds(const AnalysisInput&
   return std::nullopt;
 }
 
-void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) const {
+void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, bool explain) const {
   const auto& counts = cluster.count_per_snapshot;
   const size_t n = counts.size();
   const int64_t last = cluster.last_count();
@@ -96,26 +103,29 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
   bool lower_bound = false;
   if (!cluster.waits_seconds.empty()) {
     max_wait = *std::max_element(cluster.waits_seconds.begin(), cluster.waits_seconds.end());
-    // Go text dumps give whole minutes: the wait is at least what they say.
-    lower_bound = input.snapshots.back().format == SourceFormat::kGoTraceback;
+    lower_bound = cluster.wait_lower_bound;
   }
   bool waited_too_long = max_wait && *max_wait >= threshold_seconds;
   bool sleeping = cluster.blocking_operation == "sleep";
   bool not_blocked = cluster.status == "running" || cluster.status == "runnable";
 
-  // The headline: what, where, created by whom, for whom.
-  std::string headline =
-      fmt::format("{} goroutine{} blocked on {} in {}", with_thousands(last), last == 1 ? "" : "s",
-                  cluster.blocking_operation, cluster.blocked_at.function());
-  if (max_wait) headline += " for " + describe_wait(*max_wait, lower_bound);
-  if (!cluster.created_by.function().empty()) {
-    headline += fmt::format(", created by {} at {}:{}", cluster.created_by.function(),
-                            cluster.created_by.file(), cluster.created_by.line());
+  // The decision is made for every cluster; its words only for those a report lists (a dump of
+  // a million distinct stacks makes a million clusters).
+  std::string headline;
+  if (explain) {
+    // What, where, created by whom, for whom.
+    headline = fmt::format("{} goroutine{} blocked on {} in {}", with_thousands(last),
+                           last == 1 ? "" : "s", cluster.blocking_operation,
+                           cluster.blocked_at.function);
+    if (max_wait) headline += " for " + describe_wait(*max_wait, lower_bound);
+    if (!cluster.created_by.function.empty()) {
+      headline += ", created by " + format_site(cluster.created_by);
+    }
+    if (auto anchor = anchor_phrase(cluster); !anchor.empty()) headline += ", " + anchor;
   }
-  if (auto anchor = anchor_phrase(cluster); !anchor.empty()) headline += ", " + anchor;
 
   std::string growth;
-  if (n >= 2) {
+  if (explain && n >= 2) {
     growth =
         fmt::format("{} → {} over {} snapshots", with_thousands(first), with_thousands(last), n);
     if (minutes && last != first) {
@@ -124,27 +134,27 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
   }
 
   std::vector<std::string> reasons;
-  report::Verdict verdict = report::EXPECTED;
+  Verdict verdict = Verdict::kExpected;
   if (last == 0) {
     reasons.push_back(fmt::format("gone by the last snapshot ({})", growth));
   } else if (n >= 3 && strictly_increasing) {
-    verdict = report::LEAK;
+    verdict = Verdict::kLeak;
     reasons.push_back(headline + ", " + growth);
     reasons.emplace_back("grows in every snapshot: goroutines are created here and never finish");
   } else if (n == 2 && last - first >= rules_.growth_two_snapshots) {
-    verdict = report::LEAK;
+    verdict = Verdict::kLeak;
     reasons.push_back(headline + ", " + growth);
     reasons.push_back(
         fmt::format("grew by {} between two snapshots; a third would show whether "
                     "it keeps growing",
                     with_thousands(last - first)));
   } else if (n >= 2 && last > first) {
-    verdict = report::SUSPECT;
+    verdict = Verdict::kSuspect;
     reasons.push_back(headline + ", " + growth);
     reasons.emplace_back("grew, but not in every snapshot: in-flight work or a slow leak");
   } else if (n >= 2) {
     if (waited_too_long && last >= rules_.pile_up) {
-      verdict = report::SUSPECT;
+      verdict = Verdict::kSuspect;
       reasons.push_back(headline);
       reasons.push_back(fmt::format("steady ({}) but many and waiting past the {} threshold",
                                     growth, format_duration(threshold)));
@@ -155,7 +165,7 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
     reasons.push_back(fmt::format("{}, not blocked", cluster.status));
   } else if (sleeping) {
     if (last >= rules_.pile_up) {
-      verdict = report::SUSPECT;
+      verdict = Verdict::kSuspect;
       reasons.push_back(headline);
       reasons.emplace_back("sleeping goroutines wake up, but this many in one place is a pile-up");
     } else {
@@ -165,12 +175,13 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
     bool startup = started_at_startup(cluster);
     // Idle connections wait on the network for as long as their clients stay quiet.
     bool network = cluster.blocking_operation == "IO wait";
-    verdict = startup || network ? report::SUSPECT : report::LEAK;
+    verdict = startup || network ? Verdict::kSuspect : Verdict::kLeak;
     reasons.push_back(headline);
     reasons.push_back(fmt::format(
         "waited {}, past the {} threshold for {}", describe_wait(*max_wait, lower_bound),
         format_duration(threshold),
-        cluster.anchor_kind == "default" ? std::string("its kind") : cluster.anchor_kind));
+        cluster.anchor_kind == AnchorKind::kDefault ? std::string_view("its kind")
+                                                    : to_string(cluster.anchor_kind)));
     if (startup) {
       reasons.emplace_back(
           "started at startup: may be a long-lived worker; a second snapshot "
@@ -181,7 +192,7 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
           "snapshot would show whether they pile up");
     }
   } else if (last >= rules_.pile_up) {
-    verdict = report::SUSPECT;
+    verdict = Verdict::kSuspect;
     reasons.push_back(headline);
     reasons.push_back(
         fmt::format("{} goroutines blocked at one site; capture again later to "
@@ -194,7 +205,7 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
   } else {
     reasons.emplace_back("one snapshot without wait times: capture again later to measure growth");
   }
-  if (verdict != report::EXPECTED) {
+  if (explain && verdict != Verdict::kExpected) {
     if (auto age = age_by_id_seconds(input, cluster)) {
       reasons.push_back(
           fmt::format("the oldest is at least {} old by its goroutine id",
@@ -202,7 +213,7 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster) con
     }
   }
   cluster.verdict = verdict;
-  cluster.reasons = std::move(reasons);
+  if (explain) cluster.reasons = std::move(reasons);
 }
 
 }  // namespace leakscan

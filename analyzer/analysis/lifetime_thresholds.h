@@ -21,10 +21,15 @@ class LifetimeThresholds {
                      std::optional<std::chrono::nanoseconds> min_wait)
       : rules_(rules), capture_seconds_(std::move(capture_seconds)), min_wait_(min_wait) {}
 
+  // Decides every cluster's verdict.
   void run(const AnalysisInput& input, std::vector<Cluster>& clusters);
+  // Learns what the snapshots say beyond the clusters (the largest id in each); run() does it.
+  void prepare(const AnalysisInput& input);
+  // Puts the decision into words: the reasons a report shows. After run() or prepare().
+  void explain(const AnalysisInput& input, Cluster& cluster) const;
 
  private:
-  void judge(const AnalysisInput& input, Cluster& cluster) const;
+  void judge(const AnalysisInput& input, Cluster& cluster, bool explain) const;
   std::optional<double> minutes_between_first_and_last() const;
   // The oldest goroutine's least age by its id: ids only grow, so an id no larger than an
   // earlier snapshot's largest id was created before that snapshot.
@@ -36,7 +41,5 @@ class LifetimeThresholds {
   std::vector<uint64_t> max_id_per_snapshot_;  // 0: no thread ids
 };
 
-// 12345 -> "12,345"
-std::string with_thousands(int64_t value);
 
 }  // namespace leakscan

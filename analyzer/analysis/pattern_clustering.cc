@@ -4,13 +4,14 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <utility>
 
 namespace leakscan {
 namespace {
 
-// FNV-1a: stable across runs and machines, unlike std::hash.
-uint64_t stable_hash(std::string_view text) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
+// FNV-1a: stable across runs and machines, unlike std::hash. Ids in baselines depend on it.
+constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
+uint64_t stable_hash(std::string_view text, uint64_t hash = kFnvOffset) {
   for (char c : text) {
     hash ^= static_cast<unsigned char>(c);
     hash *= 0x100000001b3ULL;
@@ -18,25 +19,56 @@ uint64_t stable_hash(std::string_view text) {
   return hash;
 }
 
-report::Frame to_report_frame(const Snapshot& snapshot, FrameId id) {
-  report::Frame out;
-  if (id == kNoFrame) return out;
-  const Frame& frame = snapshot.frame(id);
-  out.set_function(std::string(frame.function));
-  out.set_file(std::string(frame.file));
-  out.set_line(frame.line);
-  return out;
+// The fingerprint: views into the snapshots' interned text, which outlive the analysis.
+struct ClusterKey {
+  std::string_view operation;
+  std::string_view blocked;
+  std::string_view creator;
+  friend bool operator==(const ClusterKey&, const ClusterKey&) = default;
+
+  // "OPERATION\x1fBLOCKED": where goroutines of this shape wait.
+  uint64_t site_hash() const {
+    return stable_hash(blocked, stable_hash("\x1f", stable_hash(operation)));
+  }
+  // "OPERATION\x1fBLOCKED\x1fCREATOR".
+  uint64_t key_hash() const { return stable_hash(creator, stable_hash("\x1f", site_hash())); }
+};
+struct ClusterKeyHash {
+  size_t operator()(const ClusterKey& key) const {
+    auto h = std::hash<std::string_view>{};
+    return h(key.operation) ^ (h(key.blocked) * 0x9e3779b97f4a7c15ULL) ^ (h(key.creator) << 1);
+  }
+};
+
+struct StackKey {
+  uint32_t cluster;
+  const FrameId* stack;
+  friend bool operator==(const StackKey&, const StackKey&) = default;
+};
+struct StackKeyHash {
+  size_t operator()(const StackKey& key) const {
+    return std::hash<const void*>{}(key.stack) ^ (key.cluster * 0x9e3779b97f4a7c15ULL);
+  }
+};
+
+Frame frame_or_none(const Snapshot& snapshot, FrameId id) {
+  return id == kNoFrame ? Frame{} : snapshot.frame(id);
 }
 
 }  // namespace
 
+std::string Cluster::id_text() const { return fmt::format("{:016x}", id); }
+
 std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   std::vector<Cluster> clusters;
-  std::unordered_map<std::string, uint32_t> by_key;
+  std::unordered_map<ClusterKey, uint32_t, ClusterKeyHash> by_key;
+  std::vector<uint64_t> site_hashes;
   const size_t snapshots = input.snapshots.size();
   const auto last = static_cast<uint32_t>(snapshots - 1);
-  // Per cluster, how often each distinct stack of the last snapshot occurs.
-  std::vector<std::unordered_map<const FrameId*, int64_t>> stack_counts;
+  // The representative is the most common stack of the last snapshot. Most clusters have one
+  // stack; only the others pay for a map of the counts of their other stacks.
+  std::vector<int64_t> representative_count;
+  std::unordered_map<StackKey, int64_t, StackKeyHash> other_stacks;
 
   // Aggregated profiles (debug=0/1) name no creator: when any snapshot is one, the creator
   // stays out of the fingerprint so that one shape matches across all the snapshots.
@@ -68,24 +100,25 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       // one operation at one site.
       std::string_view operation = record.blocking_operation;
       operation = operation.substr(0, operation.find(" ("));
-      std::string key = fmt::format("{}\x1f{}\x1f{}", operation, blocked, creator);
+      ClusterKey key{operation, blocked, creator};
       auto [it, added] = by_key.try_emplace(key, static_cast<uint32_t>(clusters.size()));
       if (added) {
         Cluster& cluster = clusters.emplace_back();
-        cluster.key = key;
-        cluster.blocking_operation = std::string(record.blocking_operation);
-        if (record.thread != nullptr) cluster.status = std::string(record.thread->status);
-        cluster.blocked_at = to_report_frame(snapshot, record.blocked_at);
-        cluster.created_by = to_report_frame(snapshot, record.created_by());
+        cluster.key_hash = key.key_hash();
+        site_hashes.push_back(key.site_hash());
+        cluster.blocking_operation = record.blocking_operation;
+        if (record.thread != nullptr) cluster.status = record.thread->status;
+        cluster.blocked_at = frame_or_none(snapshot, record.blocked_at);
+        cluster.created_by = frame_or_none(snapshot, record.created_by());
         cluster.count_per_snapshot.assign(snapshots, 0);
-        stack_counts.emplace_back();
+        representative_count.push_back(0);
       }
       cluster_index = it->second;
       groups.emplace(group, cluster_index);
     }
     record.cluster = cluster_index;
     Cluster& cluster = clusters[cluster_index];
-    cluster.records.push_back(index);
+    cluster.records.push_back(static_cast<uint32_t>(index));
     cluster.count_per_snapshot[record.snapshot] += record.count();
     if (record.snapshot != last) continue;
     if (record.thread != nullptr) {
@@ -94,30 +127,34 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       if (record.thread->wait) {
         cluster.waits_seconds.push_back(
             std::chrono::duration<double>(*record.thread->wait).count());
+        cluster.wait_lower_bound = cluster.wait_lower_bound ||
+                                   record.thread->wait_precision == WaitPrecision::kLowerBound;
       }
     }
-    if (!record.stack().empty()) {
-      int64_t& seen = stack_counts[cluster_index][record.stack().data()];
-      seen += record.count();
-      if (cluster.representative_stack.empty() ||
-          seen > stack_counts[cluster_index][cluster.representative_stack.data()]) {
-        cluster.representative_snapshot = record.snapshot;
-        cluster.representative_stack = record.stack();
-      }
+    if (record.stack().empty()) continue;
+    int64_t& current = representative_count[cluster_index];
+    if (cluster.representative_stack.empty() ||
+        cluster.representative_stack.data() == record.stack().data()) {
+      cluster.representative_snapshot = record.snapshot;
+      cluster.representative_stack = record.stack();
+      current += record.count();
+      continue;
+    }
+    int64_t& seen = other_stacks[StackKey{cluster_index, record.stack().data()}];
+    seen += record.count();
+    if (seen > current) {
+      other_stacks[StackKey{cluster_index, cluster.representative_stack.data()}] = current;
+      current = std::exchange(other_stacks[StackKey{cluster_index, record.stack().data()}], 0);
+      cluster.representative_stack = record.stack();
     }
   }
   // A cluster's id names its blocking site: the operation and the first user frame. The creator
   // joins it only where two clusters share a site, so that a dump (which names creators) and a
   // profile (which does not) give one leak one id, in a report, a baseline or a fleet.
-  std::unordered_map<std::string_view, int> clusters_at_site;
-  auto site_of = [](const Cluster& cluster) {
-    return std::string_view(cluster.key).substr(0, cluster.key.rfind('\x1f'));
-  };
-  for (const auto& cluster : clusters) ++clusters_at_site[site_of(cluster)];
-  for (auto& cluster : clusters) {
-    std::string_view site = site_of(cluster);
-    cluster.id = fmt::format("{:016x}",
-                             stable_hash(clusters_at_site[site] == 1 ? site : cluster.key));
+  std::unordered_map<uint64_t, int> clusters_at_site;
+  for (uint64_t site : site_hashes) ++clusters_at_site[site];
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    clusters[i].id = clusters_at_site[site_hashes[i]] == 1 ? site_hashes[i] : clusters[i].key_hash;
   }
   // Clusters absent from the last snapshot keep a representative from where they were seen.
   for (auto& cluster : clusters) {

@@ -1,4 +1,6 @@
-// The analysis: five layers over the snapshots of one process, and the report they make.
+// The five layers in order over the snapshots of one process, and the order reports list
+// their clusters in. The engine (analyzer/engine) runs these steps and has report/ build the
+// report from what they decided.
 #pragma once
 
 #include <chrono>
@@ -11,6 +13,7 @@
 #include "analyzer/analysis/baseline.h"
 #include "analyzer/analysis/cluster.h"
 #include "analyzer/analysis/codeowners.h"
+#include "analyzer/analysis/dead_but_unfreed.h"
 #include "analyzer/analysis/rules.h"
 #include "analyzer/model/result.h"
 #include "proto/leakscan_report.pb.h"
@@ -32,24 +35,31 @@ struct AnalysisOptions {
       std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
 };
 
-// Where each snapshot's capture time came from, for the report ("profile", "file modification
-// time", "order given").
-struct SnapshotOrigin {
-  std::string capture_time_origin;
-};
-
 struct Analysis {
-  report::Report report;
   AnalysisInput input;            // every goroutine with what the layers decided, for -v
-  std::vector<Cluster> clusters;  // in report order
+  std::vector<Cluster> clusters;  // in report order once ordered
+  std::vector<DeadButUnfreedFinding> dead_but_unfreed;
   std::vector<std::string> warnings;
   // The rules applied, owned here: records' blocking_operation and why point into them, and
   // must outlive the caller's options.
   std::shared_ptr<const Rules> rules;
+  report::Report report;  // built by report/build_report.h from the above
 };
 
-// `snapshots` in capture order, all of one process. The analysis keeps pointers into them.
-Result<Analysis> analyze(std::span<const Snapshot> snapshots,
-                         std::span<const SnapshotOrigin> origins, const AnalysisOptions& options);
+// Step 1: layers 1 to 5 and the baseline. `snapshots` in capture order, all of one process;
+// the analysis keeps pointers into them. Decides verdicts; words none of them yet.
+Result<Analysis> run_layers(std::span<const Snapshot> snapshots, const AnalysisOptions& options);
+
+// Step 2: most likely leak first (leaks, suspects, expected; by size; by id), records' cluster
+// indices kept pointing at the same clusters.
+void order_clusters(Analysis& analysis);
+
+// Step 3: the reasons, in words, of the first `max_clusters` clusters (0: all): those a report
+// lists.
+void explain_clusters(Analysis& analysis, const AnalysisOptions& options);
+
+// Each snapshot's capture time in seconds where it is exact enough for rates: the profile's
+// own, or when leakscan fetched it.
+std::vector<std::optional<double>> exact_capture_seconds(std::span<const Snapshot> snapshots);
 
 }  // namespace leakscan

@@ -26,6 +26,11 @@ std::vector<std::string> strings_of(const toml::node* node) {
   return out;
 }
 
+// Kinds that choose a wait threshold; created_by and owner anchors only name.
+bool picks_threshold(AnchorKind kind) {
+  return kind != AnchorKind::kCreatedBy && kind != AnchorKind::kOwner;
+}
+
 std::string string_or(const toml::table& table, std::string_view key) {
   return table[key].value_or(std::string());
 }
@@ -81,16 +86,31 @@ Status merge_table(const toml::table& root, const std::string& name, Rules& rule
       for (const auto& node : *entries) {
         const auto* table = node.as_table();
         if (table == nullptr) return error_at(name, node.source(), "expected [[anchors.entry]]");
-        EntryRule rule{string_or(*table, "under"), string_or(*table, "kind")};
-        if (rule.under.empty() || rule.kind.empty()) {
+        std::string under = string_or(*table, "under");
+        std::string kind_text = string_or(*table, "kind");
+        if (under.empty() || kind_text.empty()) {
           return error_at(name, node.source(), "[[anchors.entry]] needs under and kind");
         }
-        rules.entries.push_back(std::move(rule));
+        auto kind = parse_anchor_kind(kind_text);
+        if (!kind || !picks_threshold(*kind)) {
+          return error_at(name, node.source(),
+                          fmt::format("[[anchors.entry]] kind \"{}\": expected http_handler, "
+                                      "grpc_method, job or label",
+                                      kind_text));
+        }
+        rules.entries.push_back(EntryRule{std::move(under), *kind});
       }
     }
   }
   if (const auto* thresholds = root["thresholds"].as_table()) {
     for (const auto& [key, node] : *thresholds) {
+      auto kind = parse_anchor_kind(key.str());
+      if (!kind || !picks_threshold(*kind)) {
+        return error_at(name, node.source(),
+                        fmt::format("threshold {}: expected one of default, http_handler, "
+                                    "grpc_method, job, label",
+                                    key.str()));
+      }
       auto text = node.value<std::string>();
       auto duration = text ? parse_duration(*text) : std::nullopt;
       if (!duration) {
@@ -98,7 +118,7 @@ Status merge_table(const toml::table& root, const std::string& name, Rules& rule
             name, node.source(),
             fmt::format(R"(threshold {} must be a duration like "30s" or "5m")", key.str()));
       }
-      rules.thresholds[std::string(key.str())] = *duration;
+      rules.thresholds[*kind] = *duration;
     }
   }
   if (const auto* verdict = root["verdict"].as_table()) {
@@ -111,9 +131,9 @@ Status merge_table(const toml::table& root, const std::string& name, Rules& rule
 
 }  // namespace
 
-std::chrono::nanoseconds Rules::threshold_for(std::string_view anchor_kind) const {
+std::chrono::nanoseconds Rules::threshold_for(AnchorKind anchor_kind) const {
   if (auto it = thresholds.find(anchor_kind); it != thresholds.end()) return it->second;
-  if (auto it = thresholds.find("default"); it != thresholds.end()) return it->second;
+  if (auto it = thresholds.find(AnchorKind::kDefault); it != thresholds.end()) return it->second;
   return std::chrono::minutes(5);
 }
 
@@ -154,66 +174,7 @@ Result<Rules> load_config(const Rules& base, const std::string& path) {
   return rules;
 }
 
-std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  if (text == "0") return std::chrono::nanoseconds(0);
-  double total_ns = 0;
-  while (!text.empty()) {
-    double value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    // from_chars reads "inf" and "nan" too: no duration.
-    if (ec != std::errc() || end == text.data() || !std::isfinite(value)) return std::nullopt;
-    text.remove_prefix(static_cast<size_t>(end - text.data()));
-    size_t unit_length = 0;
-    while (unit_length < text.size() &&
-           (std::isalpha(static_cast<unsigned char>(text[unit_length])) ||
-            text[unit_length] == '\xc2' || text[unit_length] == '\xb5')) {
-      ++unit_length;
-    }
-    std::string_view unit = text.substr(0, unit_length);
-    text.remove_prefix(unit_length);
-    double scale = 0;
-    if (unit == "ns")
-      scale = 1;
-    else if (unit == "us" || unit == "\xc2\xb5s")
-      scale = 1e3;
-    else if (unit == "ms")
-      scale = 1e6;
-    else if (unit == "s")
-      scale = 1e9;
-    else if (unit == "m")
-      scale = 60e9;
-    else if (unit == "h")
-      scale = 3600e9;
-    else if (unit == "d")
-      scale = 86400e9;
-    else
-      return std::nullopt;
-    total_ns += value * scale;
-  }
-  // Past int64 nanoseconds (about 292 years) the conversion would be undefined.
-  if (!(std::abs(total_ns) < 9.2e18)) return std::nullopt;
-  return std::chrono::nanoseconds(static_cast<int64_t>(total_ns));
-}
 
-std::string format_duration(std::chrono::nanoseconds duration) {
-  double seconds = std::chrono::duration<double>(duration).count();
-  if (seconds >= 86400 && static_cast<int64_t>(seconds) % 3600 == 0) {
-    return fmt::format("{}h", static_cast<int64_t>(seconds / 3600));
-  }
-  if (seconds >= 3600) {
-    auto total = static_cast<int64_t>(seconds);
-    return total % 3600 == 0 ? fmt::format("{}h", total / 3600)
-                             : fmt::format("{}h{}m", total / 3600, total % 3600 / 60);
-  }
-  if (seconds >= 60) {
-    auto total = static_cast<int64_t>(seconds);
-    return total % 60 == 0 ? fmt::format("{}m", total / 60)
-                           : fmt::format("{}m{}s", total / 60, total % 60);
-  }
-  if (seconds >= 1) return fmt::format("{:.3g}s", seconds);
-  return fmt::format("{:.3g}ms", seconds * 1e3);
-}
 
 bool function_matches(std::string_view pattern, std::string_view function) {
   if (pattern.ends_with('*')) return function.starts_with(pattern.substr(0, pattern.size() - 1));

@@ -10,7 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "analyzer/analysis/vocabulary.h"
 #include "analyzer/model/result.h"
+#include "analyzer/model/text_format.h"
 
 namespace leakscan {
 
@@ -32,7 +34,7 @@ struct SystemRule {
 
 struct EntryRule {
   std::string under;  // the first user frame above this function is the entry
-  std::string kind;   // http_handler, grpc_method, job
+  AnchorKind kind = AnchorKind::kHttpHandler;
 };
 
 struct Rules {
@@ -41,12 +43,12 @@ struct Rules {
   std::vector<SystemRule> system;
   std::vector<std::string> anchor_labels;
   std::vector<EntryRule> entries;
-  // Wait thresholds by anchor kind; "default" for everything else.
-  std::map<std::string, std::chrono::nanoseconds, std::less<>> thresholds;
+  // Wait thresholds by anchor kind; kDefault's for everything else.
+  std::map<AnchorKind, std::chrono::nanoseconds> thresholds;
   int64_t pile_up = 1000;
   int64_t growth_two_snapshots = 10;
 
-  std::chrono::nanoseconds threshold_for(std::string_view anchor_kind) const;
+  std::chrono::nanoseconds threshold_for(AnchorKind anchor_kind) const;
 };
 
 // The compiled-in rules.
@@ -61,9 +63,6 @@ Result<Rules> load_config(const Rules& base, const std::string& path);
 // Reads `path` and parses it as TOML; errors name the file, line and column.
 Result<std::string> read_text_file(const std::string& path, std::string_view what);
 
-// "90s", "5m", "1h30m", "24h", "250ms": Go's time.ParseDuration units.
-std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
-std::string format_duration(std::chrono::nanoseconds duration);
 
 // True when `pattern` (exact, or a prefix ending in '*') matches `function`.
 bool function_matches(std::string_view pattern, std::string_view function);

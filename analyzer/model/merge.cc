@@ -101,6 +101,7 @@ Snapshot subset_snapshot(const Snapshot& from, std::span<const size_t> threads,
   chosen.format = from.format;
   chosen.runtime = from.runtime;
   chosen.captured_at = from.captured_at;
+  chosen.capture_time_origin = from.capture_time_origin;
   chosen.reason = from.reason;
   Snapshot copy;  // the chosen records, still in `from`'s tables, then moved across
   for (size_t index : threads) copy.threads.push_back(from.threads.at(index));

@@ -1,15 +1,25 @@
 // Errors are values inside the library; the CLI turns them into exit codes.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
 
 namespace leakscan {
 
-// One line, already naming the file and the line or byte offset where it applies.
+// What kind of failure, for a front end that has something to add: the CLI names the flag
+// that raises a limit, Python raises its own exception type.
+enum class ErrorKind : uint8_t {
+  kInvalidInput,  // the input is not what it should be (also: missing, unreadable)
+  kTooLarge,      // the input is larger than the configured limit allows
+};
+
+// One line, already naming the file and the line or byte offset where it applies. It speaks of
+// the input, never of a command-line flag.
 struct Error {
   std::string message;
+  ErrorKind kind = ErrorKind::kInvalidInput;
 };
 
 // A minimal std::expected (C++23) for C++20: either a value or an Error.

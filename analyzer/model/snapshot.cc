@@ -60,6 +60,39 @@ std::optional<ThreadState> parse_thread_state(std::string_view text) {
   return value_of(kStateNames, text);
 }
 
+std::string_view to_string(WaitPrecision precision) {
+  switch (precision) {
+    case WaitPrecision::kExact:
+      return "exact";
+    case WaitPrecision::kLowerBound:
+      return "lower_bound";
+    case WaitPrecision::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+std::optional<WaitPrecision> parse_wait_precision(std::string_view text) {
+  for (auto precision : {WaitPrecision::kUnknown, WaitPrecision::kExact, WaitPrecision::kLowerBound}) {
+    if (to_string(precision) == text) return precision;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(CaptureTimeOrigin origin) {
+  switch (origin) {
+    case CaptureTimeOrigin::kProfile:
+      return "profile";
+    case CaptureTimeOrigin::kFetched:
+      return "time fetched";
+    case CaptureTimeOrigin::kFileModified:
+      return "file modification time";
+    case CaptureTimeOrigin::kOrderGiven:
+      break;
+  }
+  return "order given";
+}
+
 std::string_view to_string(SourceFormat format) {
   switch (format) {
     case SourceFormat::kPprofProto:
@@ -93,6 +126,23 @@ ThreadState classify_status(std::string_view status) {
   if (starts_with_any(status, {"panicwait", "Goexit"})) return ThreadState::kExiting;
   if (status.empty() || status == "unknown") return ThreadState::kUnknown;
   return ThreadState::kWaiting;
+}
+
+void set_status(GreenThread& thread, std::string_view status, ThreadState state) {
+  thread.status = status;
+  thread.state = state;
+  default_wait_reason(thread);
+}
+
+void set_status(GreenThread& thread, std::string_view status) {
+  set_status(thread, status, classify_status(status));
+}
+
+void default_wait_reason(GreenThread& thread) {
+  if (thread.wait_reason.empty() &&
+      (thread.state == ThreadState::kWaiting || thread.state == ThreadState::kSleeping)) {
+    thread.wait_reason = thread.status;
+  }
 }
 
 int64_t Snapshot::goroutine_count() const {

@@ -37,7 +37,18 @@ enum class ThreadState : uint8_t {
   kExited,    // ended but memory still held (fibers not yet released)
 };
 
+// How far a green thread's wait can be trusted. Go's text dumps print whole minutes and only
+// after the first: the real wait is at least that. Agents and the tracer measure it.
+enum class WaitPrecision : uint8_t { kUnknown, kExact, kLowerBound };
+
+// Where a snapshot's capture time came from. Only the first two are exact enough for rates; a
+// file's modification time orders snapshots but a copy or checkout resets it.
+enum class CaptureTimeOrigin : uint8_t { kProfile, kFetched, kFileModified, kOrderGiven };
+
 std::string_view to_string(RuntimeKind kind);
+std::string_view to_string(WaitPrecision precision);
+std::string_view to_string(CaptureTimeOrigin origin);
+std::optional<WaitPrecision> parse_wait_precision(std::string_view text);
 std::string_view to_string(SourceFormat format);
 std::string_view to_string(ThreadState state);
 std::optional<RuntimeKind> parse_runtime_kind(std::string_view text);
@@ -69,6 +80,7 @@ struct GreenThread {
   std::string_view wait_reason;  // empty unless waiting or sleeping
   // Go prints whole minutes, only after the first minute; agents and eBPF give exact values.
   std::optional<std::chrono::nanoseconds> wait;
+  WaitPrecision wait_precision = WaitPrecision::kUnknown;  // kUnknown exactly when !wait
   std::optional<std::chrono::system_clock::time_point> created_at;
   Stack stack;                    // leaf first, interned in the snapshot's FrameTable
   uint64_t creator_id = 0;        // "created by X in goroutine N" (Go 1.21+), 0 if unknown
@@ -80,6 +92,15 @@ struct GreenThread {
   std::vector<Label> labels;       // pprof.Do labels and the like, without leakscan's own
   std::vector<Ancestor> ancestors;
 };
+
+// Sets a thread's status as its runtime names it (already interned in the thread's snapshot),
+// the state that status means and, for a parked thread, the wait reason it names. Readers that
+// classify a repeated status once pass `state` = classify_status(status).
+void set_status(GreenThread& thread, std::string_view status, ThreadState state);
+void set_status(GreenThread& thread, std::string_view status);
+
+// A parked thread without a wait reason of its own is waiting for what its status says.
+void default_wait_reason(GreenThread& thread);
 
 // An aggregated record (debug=0/1): `count` goroutines share this stack and labels.
 struct Sample {
@@ -95,6 +116,8 @@ class Snapshot {
   SourceFormat format = SourceFormat::kGoTraceback;
   RuntimeKind runtime = RuntimeKind::kGo;
   std::optional<std::chrono::system_clock::time_point> captured_at;
+  // Of captured_at, when set: the snapshot's own unless whoever filled it in says otherwise.
+  CaptureTimeOrigin capture_time_origin = CaptureTimeOrigin::kProfile;
   // What made the program print the dump: "panic: ...", "fatal error: ...", "SIGQUIT: quit".
   std::string reason;
   std::optional<int64_t> declared_total;  // "goroutine profile: total N"

@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "analyzer/model/text_format.h"
+
 namespace leakscan::thread_labels {
 namespace {
 
@@ -16,9 +18,7 @@ Label num_label(std::string_view key, int64_t value, std::string_view unit = {})
 
 }  // namespace
 
-std::string created_by_text(const Frame& frame) {
-  return fmt::format("{} at {}:{}", frame.function, frame.file, frame.line);
-}
+std::string created_by_text(const Frame& frame) { return format_site(frame); }
 
 void append_labels(const GreenThread& thread, RuntimeKind runtime, std::string_view created_by,
                    std::vector<Label>& out) {
@@ -29,6 +29,9 @@ void append_labels(const GreenThread& thread, RuntimeKind runtime, std::string_v
     out.push_back(str_label(kWaitReason, thread.wait_reason));
   }
   if (thread.wait) out.push_back(num_label(kWait, thread.wait->count(), kNanoseconds));
+  if (thread.wait && thread.wait_precision == WaitPrecision::kLowerBound) {
+    out.push_back(str_label(kWaitPrecision, to_string(WaitPrecision::kLowerBound)));
+  }
   if (thread.created_at) {
     auto since_epoch =
         std::chrono::duration_cast<std::chrono::nanoseconds>(thread.created_at->time_since_epoch());
@@ -70,6 +73,9 @@ void from_labels(const std::vector<Label>& labels, GreenThread& thread, RuntimeK
         thread.id = static_cast<uint64_t>(label.num);
       } else if (label.key == kWait) {
         thread.wait = std::chrono::nanoseconds(label.num);
+        if (thread.wait_precision == WaitPrecision::kUnknown) {
+          thread.wait_precision = WaitPrecision::kExact;
+        }
       } else if (label.key == kCreatedAt) {
         thread.created_at = std::chrono::system_clock::time_point(
             std::chrono::duration_cast<std::chrono::system_clock::duration>(
@@ -86,6 +92,8 @@ void from_labels(const std::vector<Label>& labels, GreenThread& thread, RuntimeK
       thread.state = classify_status(label.str);
     } else if (label.key == kWaitReason) {
       thread.wait_reason = label.str;
+    } else if (label.key == kWaitPrecision) {
+      if (auto precision = parse_wait_precision(label.str)) thread.wait_precision = *precision;
     } else if (label.key == kLockedToThread) {
       thread.locked_to_thread = label.str == "true";
     } else if (label.key == kFramesElided) {

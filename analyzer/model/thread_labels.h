@@ -14,6 +14,8 @@ inline constexpr std::string_view kGoid = "goid";                        // num
 inline constexpr std::string_view kState = "state";                      // str, runtime's words
 inline constexpr std::string_view kWaitReason = "wait_reason";           // str, absent: = state
 inline constexpr std::string_view kWait = "wait";                        // num, nanoseconds
+// str "lower_bound" where the wait is only a lower bound (Go's whole minutes); absent: exact.
+inline constexpr std::string_view kWaitPrecision = "wait_precision";
 inline constexpr std::string_view kCreatedAt = "created_at";             // num, ns since Unix epoch
 inline constexpr std::string_view kCreatorGoid = "creator_goid";         // num
 inline constexpr std::string_view kCreatedBy = "created_by";             // str, "FUNC at FILE:LINE"

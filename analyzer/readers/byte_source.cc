@@ -137,10 +137,10 @@ class GzipSource final : public ByteSource {
     size_t produced = buffer.size() - stream_.avail_out;
     produced_ += produced;
     if (produced_ > max_output_) {
-      return Error{
-          fmt::format("{}: decompressed data exceeds {} bytes (a gzip bomb?); raise "
-                      "--max-input-size to read it",
-                      name_, max_output_)};
+      return Error{fmt::format("{}: decompressed data exceeds {} bytes, the size limit (a gzip "
+                               "bomb?)",
+                               name_, max_output_),
+                   ErrorKind::kTooLarge};
     }
     return produced;
   }
@@ -217,8 +217,9 @@ Result<std::string> read_all(ByteSource& source, const std::string& name, uint64
     out.resize(have + *n);
     if (*n == 0) return out;
     if (out.size() > limit) {
-      return Error{fmt::format("{}: input exceeds {} bytes; raise --max-input-size to read it",
-                               name, limit)};
+      return Error{fmt::format("{}: input exceeds {} bytes, the size limit",
+                               name, limit),
+                 ErrorKind::kTooLarge};
     }
   }
 }

@@ -225,16 +225,13 @@ class TracebackParser {
           previous_status_ = current().intern(part);
           previous_state_ = classify_status(part);
         }
-        thread_->status = previous_status_;
-        thread_->state = previous_state_;
-        if (thread_->state == ThreadState::kWaiting || thread_->state == ThreadState::kSleeping) {
-          thread_->wait_reason = thread_->status;
-        }
+        set_status(*thread_, previous_status_, previous_state_);
       } else if (part == "locked to thread") {
         thread_->locked_to_thread = true;
       } else if (part.ends_with(" minutes")) {
         if (auto minutes = parse_int<int64_t>(part.substr(0, part.size() - 8))) {
           thread_->wait = std::chrono::minutes(*minutes);
+          thread_->wait_precision = WaitPrecision::kLowerBound;
         }
       }
       // Other annotations ("scan", newer runtimes' additions) carry nothing we model.

@@ -121,10 +121,7 @@ class ProfileConverter {
         GreenThread& thread = snapshot_.threads.emplace_back();
         thread.stack = snapshot_.intern_stack(*stack);
         thread_labels::from_labels(sample_labels[i], thread, snapshot_.runtime, snapshot_);
-        if (thread.wait_reason.empty() &&
-            (thread.state == ThreadState::kWaiting || thread.state == ThreadState::kSleeping)) {
-          thread.wait_reason = thread.status;
-        }
+        default_wait_reason(thread);
       } else {
         snapshot_.samples.push_back(
             Sample{count, snapshot_.intern_stack(*stack), std::move(sample_labels[i])});

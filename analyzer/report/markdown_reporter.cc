@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "analyzer/analysis/lifetime_thresholds.h"
+#include "analyzer/model/text_format.h"
 #include "analyzer/report/reporters.h"
 
 namespace leakscan {

@@ -2,12 +2,19 @@
 #pragma once
 
 #include <cstdio>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "analyzer/analysis/pipeline.h"
 #include "analyzer/model/result.h"
 
 namespace leakscan {
+
+enum class OutputFormat : uint8_t { kText, kJson, kMarkdown, kSarif };
+
+std::optional<OutputFormat> parse_output_format(std::string_view text);  // "text", "json"...
 
 struct TextOptions {
   bool color = false;    // ANSI colours, for a terminal
@@ -21,5 +28,12 @@ void write_markdown_report(const Analysis& analysis, std::FILE* out);
 Result<std::string> json_report(const report::Report& report);
 // SARIF 2.1.0: each leak and suspect at its creation site (else where it blocks).
 Result<std::string> sarif_report(const report::Report& report);
+
+// The report in `format` (JSON and SARIF followed by a newline).
+Status write_report(const Analysis& analysis, OutputFormat format, const TextOptions& options,
+                    std::FILE* out);
+// The same, as text.
+Result<std::string> render_report(const Analysis& analysis, OutputFormat format,
+                                  const TextOptions& options);
 
 }  // namespace leakscan

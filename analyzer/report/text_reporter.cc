@@ -3,6 +3,7 @@
 #include <map>
 
 #include "analyzer/analysis/lifetime_thresholds.h"
+#include "analyzer/model/text_format.h"
 #include "analyzer/report/reporters.h"
 
 namespace leakscan {

@@ -174,20 +174,20 @@ class ProfileEncoder {
   int64_t time_nanos_ = 0;
 };
 
-Status encode(std::span<const Snapshot> snapshots,
-              google::protobuf::io::ZeroCopyOutputStream& out) {
+}  // namespace
+
+Status encode_pprof(std::span<const Snapshot> snapshots,
+                    google::protobuf::io::ZeroCopyOutputStream& out) {
   ProfileEncoder encoder(out);
   for (const auto& snapshot : snapshots) encoder.add(snapshot);
   return encoder.finish();
 }
 
-}  // namespace
-
 Result<std::string> encode_pprof(std::span<const Snapshot> snapshots) {
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream out(&bytes);
-    auto status = encode(snapshots, out);
+    auto status = encode_pprof(snapshots, out);
     if (!status) return status.error();
   }
   return bytes;
@@ -202,7 +202,7 @@ Status write_pprof_file(std::span<const Snapshot> snapshots, const std::string& 
   Status status = Ok{};
   {
     ThreadedGzipStream gzip(fd, /*level=*/1);  // BestSpeed, as pprof itself writes
-    status = encode(snapshots, gzip);
+    status = encode_pprof(snapshots, gzip);
     auto closed = gzip.close();
     if (status && !closed) status = closed;
   }

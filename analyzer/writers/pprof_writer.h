@@ -1,5 +1,7 @@
 #pragma once
 
+#include <google/protobuf/io/zero_copy_stream.h>
+
 #include <span>
 #include <string>
 
@@ -16,5 +18,9 @@ Status write_pprof_file(std::span<const Snapshot> snapshots, const std::string& 
 
 // The same profile, uncompressed, into a string: for tests and in-memory use.
 Result<std::string> encode_pprof(std::span<const Snapshot> snapshots);
+
+// The same, uncompressed, into any stream (a gzip stream over memory, for the producers).
+Status encode_pprof(std::span<const Snapshot> snapshots,
+                    google::protobuf::io::ZeroCopyOutputStream& out);
 
 }  // namespace leakscan

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/model/result.h"
+#include "leakscan/agent/start_result.h"
 
 namespace leakscan::agent {
 
@@ -65,7 +65,7 @@ size_t live_green_threads_since(uint64_t min_id);
 
 class Agent {
  public:
-  static Result<std::unique_ptr<Agent>> start(const AgentOptions& options);
+  static StartResult start(const AgentOptions& options);
   ~Agent();  // stops every thread it started, waiting for none longer than a request
   Agent(const Agent&) = delete;
   Agent& operator=(const Agent&) = delete;

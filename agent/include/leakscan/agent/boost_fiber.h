@@ -10,7 +10,8 @@
 // It sees creation in new_properties() (on the creator's stack for launch::post, the default),
 // and each switch in pick_next(), which runs on the stack of the fiber switching out; the
 // fiber's wait/sleep/terminated links give the coarse cause of the switch. The wrappers in
-// sync.h give the precise one. Stacks are unwound only when a snapshot asks (stack_unwinder.h).
+// sync.h give the precise one. Stacks are unwound only when a snapshot asks
+// (agent/src/fiber_stack_unwinder.h).
 #pragma once
 
 #include <boost/fiber/algo/algorithm.hpp>

@@ -15,15 +15,10 @@
 #include <vector>
 
 #include "analyzer/model/result.h"
+#include "producer/source_frame.h"
+#include "producer/symbol_cache.h"
 
-namespace leakscan::trace {
-
-// One source-level frame of a program counter; inlined calls are frames of their own.
-struct SourceFrame {
-  std::string_view function;  // points into the binary's pclntab, lives as long as GoBinary
-  std::string_view file;
-  int64_t line = 0;
-};
+namespace leakscan::gobinary {
 
 struct AddressRange {
   uint64_t start = 0;
@@ -62,7 +57,8 @@ class GoBinary {
   // Bytes of the file at a virtual address (file-backed sections only).
   std::span<const uint8_t> bytes_at(uint64_t address, size_t size) const;
 
-  // Source frames at `pc`, innermost first. A return address (every frame but a goroutine's
+  // Source frames at `pc`, innermost first, pointing into the binary's .gopclntab (they live as
+  // long as the GoBinary). A return address (every frame but a goroutine's
   // resumption point) is looked up at pc-1, inside its call instruction, as Go does.
   std::span<const SourceFrame> symbolize(uint64_t pc, bool return_address) const;
 
@@ -112,7 +108,7 @@ class GoBinary {
   uint64_t gofunc_ = 0;  // base address of funcdata (go.func.*), for inline trees
   std::unordered_map<std::string_view, size_t> by_name_;
 
-  mutable std::unordered_map<uint64_t, std::vector<SourceFrame>> symbolized_;
+  mutable SymbolCache symbolized_;
 };
 
-}  // namespace leakscan::trace
+}  // namespace leakscan::gobinary

@@ -1,4 +1,4 @@
-#include "bpf/go_runtime_layout.h"
+#include "gobinary/go_runtime_layout.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -10,7 +10,7 @@
 #include <optional>
 #include <string_view>
 
-namespace leakscan::trace {
+namespace leakscan::gobinary {
 namespace {
 
 using Members = std::map<std::string, uint64_t, std::less<>>;
@@ -18,7 +18,7 @@ using Members = std::map<std::string, uint64_t, std::less<>>;
 // Field offsets by Go release, for binaries without DWARF (-ldflags=-w). The Go 1.19 row equals
 // what DWARF gives on this machine (a test compares them); the other rows follow the fields each
 // release added to runtime.g (tracking stamps in 1.20, parentGoid in 1.21, syscallbp in 1.23)
-// and are used only when the attach-time check (GoroutineTableReader::verify) confirms goid,
+// and are used only when the attach-time check (bpf/, GoroutineTableReader::verify) confirms goid,
 // status, gopc and startpc on live goroutines.
 struct VersionOffsets {
   int minor_from, minor_to;
@@ -270,4 +270,4 @@ Result<GoRuntimeLayout> read_runtime_layout(const GoBinary& binary) {
   return layout;
 }
 
-}  // namespace leakscan::trace
+}  // namespace leakscan::gobinary

@@ -4,38 +4,50 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <map>
 
-#include "analyzer/cli/commands.h"
+#include "cli/commands.h"
+#include "leakscan/version.h"
 
 namespace {
 
 void add_analysis_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options) {
-  app.add_option("--format", options.format, "Report format")
-      ->check(CLI::IsMember({"text", "json", "markdown", "sarif"}))
-      ->capture_default_str();
+  using leakscan::cli::Color;
+  app.add_option("--format", options.format, "Report format: text, json, markdown, sarif")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, leakscan::OutputFormat>{
+              {"text", leakscan::OutputFormat::kText},
+              {"json", leakscan::OutputFormat::kJson},
+              {"markdown", leakscan::OutputFormat::kMarkdown},
+              {"sarif", leakscan::OutputFormat::kSarif}},
+          CLI::ignore_case));
   app.add_option("--min-wait", options.min_wait,
                  "Wait that counts against a goroutine, for every kind (e.g. 90s, 5m; default: "
                  "per anchor kind, see --config)");
-  app.add_option("--config", options.config, "Rules and thresholds to add (leakscan.toml)");
-  app.add_option("--baseline", options.baseline,
+  app.add_option("--config", options.find.config, "Rules and thresholds to add (leakscan.toml)");
+  app.add_option("--baseline", options.find.baseline,
                  "Accepted leaks with a reason and an expiry date (known-leaks.toml)");
-  app.add_option("--codeowners", options.codeowners, "CODEOWNERS file naming owners of the code");
-  app.add_option("--focus", options.focus,
+  app.add_option("--codeowners", options.find.codeowners,
+                 "CODEOWNERS file naming owners of the code");
+  app.add_option("--focus", options.find.focus,
                  "Only goroutines with a frame or creator matching this regex (RE2)");
-  app.add_option("--ignore", options.ignore,
+  app.add_option("--ignore", options.find.ignore,
                  "Leave out goroutines with a frame or creator matching this regex (RE2)");
-  app.add_option("--fail-on", options.fail_on, "Exit 1 when a leak (or a leak or suspect) is found")
-      ->check(CLI::IsMember({"leak", "suspect"}));
+  app.add_option("--fail-on", options.fail_on,
+                 "Exit 1 when a leak (or a leak or suspect) is found: leak, suspect")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, leakscan::FailOn>{{"leak", leakscan::FailOn::kLeak},
+                                                  {"suspect", leakscan::FailOn::kSuspect}}));
   app.add_option("--color", options.color,
                  "Colour: auto (on a terminal, unless NO_COLOR), always, never")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
-      ->capture_default_str();
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Color>{
+          {"auto", Color::kAuto}, {"always", Color::kAlways}, {"never", Color::kNever}}));
   app.add_flag("-v,--verbose", options.verbose,
                "List every cluster and why goroutines were set aside");
-  app.add_option("--max-input-size", options.limits.max_input_bytes,
+  app.add_option("--max-input-size", options.find.limits.max_input_bytes,
                  "Refuse inputs larger than this many bytes after decompression")
       ->capture_default_str();
-  app.add_option("--max-clusters", options.max_clusters,
+  app.add_option("--max-clusters", options.find.max_clusters,
                  "List at most this many clusters, leaks and suspects first (0: all); the "
                  "summary counts the rest")
       ->capture_default_str();
@@ -44,7 +56,7 @@ void add_analysis_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options)
 int run(int argc, char** argv) {
   CLI::App app{"leakscan: finds leaked goroutines and fibers in goroutine dumps and profiles",
                "leakscan"};
-  app.set_version_flag("--version", "leakscan 0.1.0");
+  app.set_version_flag("--version", fmt::format("leakscan {}", leakscan::kLeakscanVersion));
   app.footer(
       "Inputs: pprof goroutine profiles (gzip or raw), debug=1 and debug=2 text, panics, fatal\n"
       "errors, SIGQUIT dumps, logs holding them, '-' for stdin, and http:// pprof endpoints.\n"

@@ -4,16 +4,19 @@
 #include <cstdio>
 #include <memory>
 
-#include "analyzer/cli/commands.h"
-#include "analyzer/cli/load_inputs.h"
+#include "analyzer/engine/inputs.h"
 #include "analyzer/writers/go_text_writer.h"
 #include "analyzer/writers/pprof_writer.h"
+#include "cli/commands.h"
 
 namespace leakscan::cli {
 
 int run_convert(const ConvertOptions& options) {
-  auto loaded = load_inputs(options.inputs, options.limits, /*order_by_time=*/false);
-  if (!loaded) return kExitUsageOrInput;
+  std::vector<Input> inputs;
+  for (const auto& input : options.inputs) inputs.push_back(Input::from_argument(input));
+  auto loaded = load_snapshots(std::move(inputs), LoadOptions{options.limits, SnapshotOrder::kAsGiven});
+  if (!loaded) return report_error(loaded.error());
+  report_warnings(loaded->warnings);
   const std::vector<Snapshot>* snapshots = &loaded->snapshots;
   if (options.to == "text") {
     std::FILE* out = stdout;
@@ -36,10 +39,7 @@ int run_convert(const ConvertOptions& options) {
     return kExitUsageOrInput;
   }
   auto status = write_pprof_file(*snapshots, options.output);
-  if (!status) {
-    fmt::print(stderr, "leakscan: {}\n", status.error().message);
-    return kExitUsageOrInput;
-  }
+  if (!status) return report_error(status.error());
   return kExitOk;
 }
 

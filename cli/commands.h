@@ -4,8 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/analysis/pipeline.h"
+#include "analyzer/engine/exit_decision.h"
+#include "analyzer/engine/find_leaks.h"
+#include "analyzer/model/result.h"
 #include "analyzer/readers/byte_source.h"
+#include "analyzer/report/reporters.h"
 
 namespace leakscan::cli {
 
@@ -13,6 +16,13 @@ namespace leakscan::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFound = 1;
 inline constexpr int kExitUsageOrInput = 2;
+
+// The one place errors reach the user: "leakscan: MESSAGE" on stderr, with what a flag can
+// do about it, and the exit code for errors.
+int report_error(const Error& error);
+void report_warnings(const std::vector<std::string>& warnings);
+
+enum class Color : uint8_t { kAuto, kAlways, kNever };
 
 struct ConvertOptions {
   std::vector<std::string> inputs;
@@ -23,19 +33,13 @@ struct ConvertOptions {
 
 struct AnalyzeOptions {
   std::vector<std::string> inputs;
-  std::string format = "text";
-  std::string min_wait;
-  std::string config;
-  std::string baseline;
-  std::string codeowners;
-  std::string focus;
-  std::string ignore;
-  std::string emit_pprof;
-  std::string fail_on;  // "", "leak", "suspect"
-  std::string color = "auto";
+  FindOptions find;
+  std::string min_wait;  // as given, parsed into find.min_wait
+  OutputFormat format = OutputFormat::kText;
+  FailOn fail_on = FailOn::kNever;
+  Color color = Color::kAuto;
   bool verbose = false;
-  size_t max_clusters = 1000;
-  ReadLimits limits;
+  std::string emit_pprof;
 };
 
 struct TraceCommandOptions {
@@ -57,11 +61,10 @@ struct DiffOptions {
   AnalyzeOptions analysis;
 };
 
-// Loads the inputs and runs the analysis with the options' config, baseline and filters;
-// prints what went wrong and returns nothing on error. The analysis points into `storage`.
-std::optional<Analysis> load_and_analyze(const AnalyzeOptions& options,
-                                         const std::vector<std::string>& inputs, bool order_by_time,
-                                         std::vector<Snapshot>& storage, CodeOwners& owners);
+// The engine's findings for `inputs` with the options' flags; prints warnings, and the error
+// when there is one.
+std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<std::string>& inputs,
+                             SnapshotOrder order);
 
 int run_convert(const ConvertOptions& options);
 int run_analyze(const AnalyzeOptions& options);

@@ -1,4 +1,4 @@
-#include "analyzer/cli/http_fetch.h"
+#include "analyzer/engine/http_fetch.h"
 
 #include <curl/curl.h>
 #include <dlfcn.h>
@@ -6,7 +6,7 @@
 
 #include <memory>
 
-namespace leakscan::cli {
+namespace leakscan {
 namespace {
 
 // The few libcurl entry points leakscan uses, resolved from libcurl.so.4 at first use.
@@ -74,8 +74,8 @@ Result<std::string> http_get(const std::string& url, uint64_t max_bytes) {
   curl.setopt(handle.get(), CURLOPT_ACCEPT_ENCODING, "");
   CURLcode rc = curl.perform(handle.get());
   if (rc == CURLE_WRITE_ERROR && sink.body.size() >= max_bytes) {
-    return Error{
-        fmt::format("{}: response exceeds {} bytes; raise --max-input-size", url, max_bytes)};
+    return Error{fmt::format("{}: response exceeds {} bytes, the size limit", url, max_bytes),
+                 ErrorKind::kTooLarge};
   }
   if (rc != CURLE_OK) return Error{fmt::format("{}: fetch failed: {}", url, curl.strerror(rc))};
   long status = 0;
@@ -84,4 +84,4 @@ Result<std::string> http_get(const std::string& url, uint64_t max_bytes) {
   return std::move(sink.body);
 }
 
-}  // namespace leakscan::cli
+}  // namespace leakscan

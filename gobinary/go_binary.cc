@@ -1,4 +1,4 @@
-#include "bpf/go_binary.h"
+#include "gobinary/go_binary.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace leakscan::trace {
+namespace leakscan::gobinary {
 namespace {
 
 constexpr uint32_t kPclntabMagic118 = 0xfffffff0;  // Go 1.18, 1.19
@@ -349,13 +349,8 @@ void GoBinary::resolve(uint64_t pc, std::vector<SourceFrame>& out) const {
 
 std::span<const SourceFrame> GoBinary::symbolize(uint64_t pc, bool return_address) const {
   uint64_t lookup = return_address ? pc - 1 : pc;
-  auto it = symbolized_.find(lookup);
-  if (it == symbolized_.end()) {
-    std::vector<SourceFrame> frames;
-    resolve(lookup, frames);
-    it = symbolized_.emplace(lookup, std::move(frames)).first;
-  }
-  return it->second;
+  return symbolized_.frames(lookup, [this](uint64_t at, StringPool& /*names*/,
+                                           std::vector<SourceFrame>& out) { resolve(at, out); });
 }
 
 std::vector<uint64_t> GoBinary::call_return_sites(AddressRange range, uint64_t target) const {
@@ -371,4 +366,4 @@ std::vector<uint64_t> GoBinary::call_return_sites(AddressRange range, uint64_t t
   return sites;
 }
 
-}  // namespace leakscan::trace
+}  // namespace leakscan::gobinary

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "analyzer/model/result.h"
-#include "bpf/go_binary.h"
+#include "gobinary/go_binary.h"
 
-namespace leakscan::trace {
+namespace leakscan::gobinary {
 
 struct GoRuntimeLayout {
   // runtime.g
@@ -45,4 +45,4 @@ struct GoRuntimeLayout {
 // Everything the tracer needs from `binary`, or an error naming what could not be found.
 Result<GoRuntimeLayout> read_runtime_layout(const GoBinary& binary);
 
-}  // namespace leakscan::trace
+}  // namespace leakscan::gobinary

@@ -1,0 +1,51 @@
+#include "analyzer/analysis/vocabulary.h"
+
+#include <array>
+#include <utility>
+
+namespace leakscan {
+namespace {
+
+constexpr std::array<std::pair<AnchorKind, std::string_view>, 7> kAnchorKinds{{
+    {AnchorKind::kDefault, "default"},
+    {AnchorKind::kLabel, "label"},
+    {AnchorKind::kHttpHandler, "http_handler"},
+    {AnchorKind::kGrpcMethod, "grpc_method"},
+    {AnchorKind::kJob, "job"},
+    {AnchorKind::kCreatedBy, "created_by"},
+    {AnchorKind::kOwner, "owner"},
+}};
+
+}  // namespace
+
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kLeak:
+      return "leak";
+    case Verdict::kSuspect:
+      return "suspect";
+    case Verdict::kExpected:
+      return "expected";
+  }
+  return "expected";
+}
+
+std::string_view to_string(AnchorKind kind) {
+  for (const auto& [value, text] : kAnchorKinds) {
+    if (value == kind) return text;
+  }
+  return "default";
+}
+
+std::string_view to_string(DeadButUnfreedKind kind) {
+  return kind == DeadButUnfreedKind::kFinishing ? "finishing" : "exited_not_released";
+}
+
+std::optional<AnchorKind> parse_anchor_kind(std::string_view text) {
+  for (const auto& [value, name] : kAnchorKinds) {
+    if (name == text) return value;
+  }
+  return std::nullopt;
+}
+
+}  // namespace leakscan

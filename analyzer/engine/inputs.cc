@@ -1,0 +1,120 @@
+#include "analyzer/engine/inputs.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <numeric>
+#include <optional>
+
+#include "analyzer/engine/http_fetch.h"
+#include "analyzer/readers/read_snapshots.h"
+
+namespace leakscan {
+namespace {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+std::optional<TimePoint> modification_time(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return TimePoint(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+      std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+}
+
+// The snapshots of one input, with the time to give those that carry none of their own.
+struct ReadInput {
+  std::vector<Snapshot> snapshots;
+  std::optional<TimePoint> fallback_time;
+  CaptureTimeOrigin fallback_origin = CaptureTimeOrigin::kOrderGiven;
+};
+
+Result<ReadInput> read_input(Input& input, const ReadLimits& limits) {
+  ReadInput out;
+  Result<std::vector<Snapshot>> snapshots = std::vector<Snapshot>{};
+  switch (input.origin) {
+    case InputOrigin::kUrl: {
+      out.fallback_time = std::chrono::system_clock::now();
+      out.fallback_origin = CaptureTimeOrigin::kFetched;
+      auto body = http_get(input.name, limits.max_input_bytes);
+      if (!body) return body.error();
+      snapshots = read_snapshots_from_memory(*body, input.name, limits);
+      break;
+    }
+    case InputOrigin::kBytes:
+      snapshots = read_snapshots_from_memory(input.data, input.name, limits);
+      break;
+    case InputOrigin::kSnapshots:
+      snapshots = std::move(input.snapshots);
+      break;
+    case InputOrigin::kFile:
+      out.fallback_time = modification_time(input.name);
+      if (out.fallback_time) out.fallback_origin = CaptureTimeOrigin::kFileModified;
+      snapshots = read_snapshots(input.name, limits);
+      break;
+    case InputOrigin::kStdin:
+      snapshots = read_snapshots(input.name, limits);
+      break;
+  }
+  if (!snapshots) return snapshots.error();
+  out.snapshots = std::move(*snapshots);
+  return out;
+}
+
+}  // namespace
+
+Input Input::from_argument(std::string argument) {
+  Input input;
+  if (argument == "-") {
+    input.origin = InputOrigin::kStdin;
+  } else if (argument.starts_with("http://") || argument.starts_with("https://")) {
+    input.origin = InputOrigin::kUrl;
+  }
+  input.name = std::move(argument);
+  return input;
+}
+
+Input Input::from_bytes(std::string data, std::string name) {
+  return Input{.origin = InputOrigin::kBytes, .name = std::move(name), .data = std::move(data)};
+}
+
+Input Input::from_snapshots(std::vector<Snapshot> snapshots) {
+  std::string name = snapshots.empty() ? std::string() : snapshots.front().source;
+  return Input{.origin = InputOrigin::kSnapshots,
+               .name = std::move(name),
+               .snapshots = std::move(snapshots)};
+}
+
+Result<LoadedSnapshots> load_snapshots(std::vector<Input> inputs, const LoadOptions& options) {
+  LoadedSnapshots loaded;
+  const bool by_time = options.order == SnapshotOrder::kByCaptureTime;
+  for (size_t index = 0; index < inputs.size(); ++index) {
+    auto read = read_input(inputs[index], options.limits);
+    if (!read) return read.error();
+    for (auto& snapshot : read->snapshots) {
+      for (const auto& warning : snapshot.warnings) loaded.warnings.push_back(warning);
+      if (!snapshot.captured_at && by_time && read->fallback_time) {
+        snapshot.captured_at = read->fallback_time;
+        snapshot.capture_time_origin = read->fallback_origin;
+      }
+      loaded.snapshots.push_back(std::move(snapshot));
+      loaded.input_of.push_back(static_cast<uint32_t>(index));
+    }
+  }
+  bool all_timed = std::all_of(loaded.snapshots.begin(), loaded.snapshots.end(),
+                               [](const Snapshot& s) { return s.captured_at.has_value(); });
+  if (!by_time || !all_timed || loaded.snapshots.size() < 2) return loaded;
+  std::vector<size_t> order(loaded.snapshots.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return *loaded.snapshots[a].captured_at < *loaded.snapshots[b].captured_at;
+  });
+  LoadedSnapshots sorted;
+  sorted.warnings = std::move(loaded.warnings);
+  for (size_t index : order) {
+    sorted.snapshots.push_back(std::move(loaded.snapshots[index]));
+    sorted.input_of.push_back(loaded.input_of[index]);
+  }
+  return sorted;
+}
+
+}  // namespace leakscan

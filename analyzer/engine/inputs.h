@@ -1,0 +1,58 @@
+// What the engine reads snapshots from, and how it puts them in order.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "analyzer/model/result.h"
+#include "analyzer/model/snapshot.h"
+#include "analyzer/readers/byte_source.h"
+
+namespace leakscan {
+
+enum class InputOrigin : uint8_t {
+  kFile,       // a path
+  kStdin,      // "-"
+  kUrl,        // http:// or https://, a pprof endpoint
+  kBytes,      // data in memory, with a name for messages
+  kSnapshots,  // snapshots already read (Python, the tracer, the agent)
+};
+
+// One input: files, standard input, URLs, bytes, or snapshots already read. A dump may hold
+// several snapshots (a log with two SIGQUIT dumps).
+struct Input {
+  InputOrigin origin = InputOrigin::kFile;
+  std::string name;  // the path, "-", the URL, or the name of the bytes
+  std::string data;  // kBytes only
+  std::vector<Snapshot> snapshots;  // kSnapshots only
+
+  // A command-line argument: "-" is stdin, http(s):// a URL, anything else a path.
+  static Input from_argument(std::string argument);
+  static Input from_bytes(std::string data, std::string name);
+  static Input from_snapshots(std::vector<Snapshot> snapshots);
+};
+
+enum class SnapshotOrder : uint8_t {
+  // By capture time: the profile's own, else when it was fetched, else the file's
+  // modification time; a dump's several snapshots keep their order.
+  kByCaptureTime,
+  kAsGiven,  // as read, in the order given (leakscan diff: the user says which is older)
+};
+
+struct LoadOptions {
+  ReadLimits limits;
+  SnapshotOrder order = SnapshotOrder::kByCaptureTime;
+};
+
+struct LoadedSnapshots {
+  std::vector<Snapshot> snapshots;
+  std::vector<uint32_t> input_of;     // per snapshot: the index of the input it came from
+  std::vector<std::string> warnings;  // the readers' warnings, each naming its input
+};
+
+// Reads every input; the first input that cannot be read at all is the error.
+Result<LoadedSnapshots> load_snapshots(std::vector<Input> inputs, const LoadOptions& options);
+
+}  // namespace leakscan

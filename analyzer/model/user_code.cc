@@ -1,0 +1,47 @@
+#include "analyzer/model/user_code.h"
+
+#include <algorithm>
+#include <array>
+
+namespace leakscan {
+namespace {
+
+// Top-level packages of Go's standard library (Go 1.2 to 1.25), plus the runtime's assembly
+// and cgo helpers. golang.org/x is not here: it is code the program chose.
+constexpr std::array<std::string_view, 50> kStandardRoots{
+    "archive", "arena",   "bufio",    "builtin", "bytes",   "cmp",      "compress", "container",
+    "context", "crypto",  "database", "debug",   "embed",   "encoding", "errors",   "expvar",
+    "flag",    "fmt",     "go",       "hash",    "html",    "image",    "index",    "internal",
+    "io",      "iter",    "log",      "maps",    "math",    "mime",     "net",      "os",
+    "path",    "plugin",  "reflect",  "regexp",  "runtime", "slices",   "sort",     "strconv",
+    "strings", "structs", "sync",     "syscall", "testing", "text",     "time",     "unicode",
+    "unique",  "vendor"};
+
+}  // namespace
+
+bool is_user_function(std::string_view function) {
+  if (function.empty() || function.starts_with("0x")) return false;
+  // C++ frames from the agent: the standard library, Boost's fiber machinery, compiler helpers.
+  if (function.find("::") != std::string_view::npos) {
+    return !(function.starts_with("std::") || function.starts_with("boost::") ||
+             function.starts_with("__") || function.starts_with("leakscan::"));
+  }
+  if (function.starts_with("_cgo_") || function.starts_with("type..")) return false;
+  // The first element of the package path: "github.com" of github.com/x/y, "net" of net/http,
+  // "main" of main.f. With a '/' in the path it ends there, not at the first dot: go.uber.org
+  // and go.etcd.io are modules, not the standard library's go/... (nor go.buildid).
+  size_t slash = function.find('/');
+  std::string_view root = slash < function.find_first_of("([")
+                              ? function.substr(0, slash)
+                              : function.substr(0, function.find('.'));
+  return std::find(kStandardRoots.begin(), kStandardRoots.end(), root) == kStandardRoots.end();
+}
+
+FrameId first_user_frame(const Snapshot& snapshot, Stack stack) {
+  for (FrameId id : stack) {
+    if (is_user_function(snapshot.frame(id).function)) return id;
+  }
+  return kNoFrame;
+}
+
+}  // namespace leakscan

@@ -1,0 +1,146 @@
+#include "analyzer/report/build_report.h"
+
+#include <algorithm>
+
+#include "analyzer/model/text_format.h"
+#include "leakscan/version.h"
+
+namespace leakscan {
+namespace {
+
+void fill_frame(const Frame& frame, report::Frame& out) {
+  out.set_function(std::string(frame.function));
+  out.set_file(std::string(frame.file));
+  out.set_line(frame.line);
+}
+
+void add_anchor(AnchorKind kind, std::string name, report::Cluster& out) {
+  auto* anchor = out.add_anchors();
+  anchor->set_kind(std::string(to_string(kind)));
+  anchor->set_name(std::move(name));
+}
+
+void fill_cluster(const AnalysisInput& input, const Cluster& cluster, int64_t total,
+                  report::Cluster& out) {
+  out.set_id(cluster.id_text());
+  out.set_verdict(to_report(cluster.verdict));
+  for (const auto& reason : cluster.reasons) out.add_reasons(reason);
+  out.set_state(std::string(cluster.status.empty() ? cluster.blocking_operation : cluster.status));
+  out.set_blocking_operation(std::string(cluster.blocking_operation));
+  fill_frame(cluster.blocked_at, *out.mutable_blocked_at());
+  fill_frame(cluster.created_by, *out.mutable_created_by());
+  // Layer 4's anchors, with the creation site and the owners where reports have placed them.
+  for (const auto& anchor : cluster.anchors) {
+    if (anchor.kind != AnchorKind::kOwner) add_anchor(anchor.kind, anchor.name, out);
+  }
+  if (!cluster.created_by.function.empty()) {
+    add_anchor(AnchorKind::kCreatedBy, format_site(cluster.created_by), out);
+  }
+  for (const auto& anchor : cluster.anchors) {
+    if (anchor.kind == AnchorKind::kOwner) add_anchor(anchor.kind, anchor.name, out);
+  }
+  out.set_count(cluster.last_count());
+  out.set_share(total > 0 ? static_cast<double>(cluster.last_count()) / static_cast<double>(total)
+                          : 0);
+  if (cluster.min_id != UINT64_MAX) {
+    out.set_min_goroutine_id(cluster.min_id);
+    out.set_max_goroutine_id(cluster.max_id);
+  }
+  if (!cluster.waits_seconds.empty()) {
+    std::vector<double> waits = cluster.waits_seconds;
+    std::sort(waits.begin(), waits.end());
+    auto* wait = out.mutable_wait();
+    wait->set_min_seconds(waits.front());
+    wait->set_median_seconds(waits[waits.size() / 2]);
+    wait->set_max_seconds(waits.back());
+    wait->set_lower_bound(cluster.wait_lower_bound);
+  }
+  for (int64_t count : cluster.count_per_snapshot) out.add_count_per_snapshot(count);
+  out.set_growth_per_minute(cluster.growth_per_minute);
+  out.set_monotonic_growth(cluster.monotonic_growth);
+  const Snapshot& snapshot = input.snapshots[cluster.representative_snapshot];
+  for (FrameId id : cluster.representative_stack) fill_frame(snapshot.frame(id), *out.add_stack());
+  out.set_baseline_reason(cluster.baseline_reason);
+  out.set_threshold_seconds(cluster.threshold_seconds);
+}
+
+void fill_snapshot(const Snapshot& snapshot, report::SnapshotInfo& info) {
+  info.set_source(snapshot.source);
+  info.set_format(std::string(to_string(snapshot.format)));
+  info.set_runtime(std::string(to_string(snapshot.runtime)));
+  if (snapshot.captured_at) {
+    info.set_captured_at_unix_nanos(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        snapshot.captured_at->time_since_epoch())
+                                        .count());
+  }
+  info.set_capture_time_origin(std::string(to_string(
+      snapshot.captured_at ? snapshot.capture_time_origin : CaptureTimeOrigin::kOrderGiven)));
+  info.set_goroutines(snapshot.goroutine_count());
+  info.set_reason(snapshot.reason);
+}
+
+}  // namespace
+
+report::Verdict to_report(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kLeak:
+      return report::LEAK;
+    case Verdict::kSuspect:
+      return report::SUSPECT;
+    case Verdict::kExpected:
+      break;
+  }
+  return report::EXPECTED;
+}
+
+report::Report build_report(const Analysis& analysis, const AnalysisOptions& options) {
+  report::Report report;
+  const auto& snapshots = analysis.input.snapshots;
+  report.set_leakscan_version(std::string(kLeakscanVersion));
+  report.set_rules_version(analysis.rules->version);
+  for (const Snapshot& snapshot : snapshots) fill_snapshot(snapshot, *report.add_snapshots());
+
+  const auto last = static_cast<uint32_t>(snapshots.size() - 1);
+  int64_t total = snapshots.back().goroutine_count();
+  auto* summary = report.mutable_summary();
+  summary->set_goroutines(total);
+  for (const auto& record : analysis.input.records) {
+    if (record.snapshot != last) continue;
+    if (record.disposition == Disposition::kSystem) {
+      summary->set_dropped_system(summary->dropped_system() + record.count());
+    } else if (record.disposition == Disposition::kFinishing) {
+      // Exited but unreleased green threads are not finishing: dead_but_unfreed reports them.
+      summary->set_finishing(summary->finishing() + record.count());
+    }
+  }
+  for (const auto& cluster : analysis.clusters) {
+    if (options.max_clusters == 0 ||
+        static_cast<size_t>(report.clusters_size()) < options.max_clusters) {
+      fill_cluster(analysis.input, cluster, total, *report.add_clusters());
+    } else {
+      summary->set_clusters_not_listed(summary->clusters_not_listed() + 1);
+      summary->set_goroutines_not_listed(summary->goroutines_not_listed() + cluster.last_count());
+    }
+    summary->set_clusters(summary->clusters() + 1);
+    if (!cluster.baseline_reason.empty()) {
+      summary->set_baselined(summary->baselined() + 1);
+      continue;
+    }
+    if (cluster.verdict == Verdict::kLeak) {
+      summary->set_leaks(summary->leaks() + 1);
+      summary->set_leaked_goroutines(summary->leaked_goroutines() + cluster.last_count());
+    } else if (cluster.verdict == Verdict::kSuspect) {
+      summary->set_suspects(summary->suspects() + 1);
+    }
+  }
+  for (const auto& finding : analysis.dead_but_unfreed) {
+    auto* out = report.add_dead_but_unfreed();
+    out->set_kind(std::string(to_string(finding.kind)));
+    out->set_count(finding.count);
+    if (!finding.created_by.function.empty()) fill_frame(finding.created_by, *out->mutable_created_by());
+    out->set_explanation(std::string(finding.explanation()));
+  }
+  return report;
+}
+
+}  // namespace leakscan

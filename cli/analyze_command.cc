@@ -1,0 +1,61 @@
+// `leakscan FILE...`: the engine's findings, printed in the format asked for.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "analyzer/engine/leak_selection.h"
+#include "analyzer/writers/pprof_writer.h"
+#include "cli/commands.h"
+
+namespace leakscan::cli {
+namespace {
+
+bool use_color(Color choice) {
+  if (choice == Color::kAlways) return true;
+  if (choice == Color::kNever) return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  return ::isatty(STDOUT_FILENO) != 0 && (no_color == nullptr || *no_color == '\0');
+}
+
+}  // namespace
+
+std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<std::string>& inputs,
+                             SnapshotOrder order) {
+  FindOptions find_options = options.find;
+  find_options.order = order;
+  if (!options.min_wait.empty()) {
+    find_options.min_wait = parse_duration(options.min_wait);
+    if (!find_options.min_wait) {
+      report_error(Error{fmt::format("--min-wait {}: expected a duration like 90s, 5m or 1h",
+                                     options.min_wait)});
+      return std::nullopt;
+    }
+  }
+  std::vector<Input> engine_inputs;
+  for (const auto& input : inputs) engine_inputs.push_back(Input::from_argument(input));
+  auto findings = find_leaks(std::move(engine_inputs), find_options);
+  if (!findings) {
+    report_error(findings.error());
+    return std::nullopt;
+  }
+  report_warnings(findings->warnings());
+  return std::move(*findings);
+}
+
+int run_analyze(const AnalyzeOptions& options) {
+  auto findings = find(options, options.inputs, SnapshotOrder::kByCaptureTime);
+  if (!findings) return kExitUsageOrInput;
+  auto written = write_report(findings->analysis(), options.format,
+                              TextOptions{use_color(options.color), options.verbose}, stdout);
+  if (!written) return report_error(written.error());
+  if (!options.emit_pprof.empty()) {
+    int64_t goroutines = 0;
+    Snapshot leaks = select_leaks(*findings, goroutines);
+    auto status = write_pprof_file(std::span<const Snapshot>(&leaks, 1), options.emit_pprof);
+    if (!status) return report_error(status.error());
+  }
+  return fails(findings->report().summary(), options.fail_on) ? kExitFound : kExitOk;
+}
+
+}  // namespace leakscan::cli

@@ -1,0 +1,112 @@
+#include "producer/snapshot_directory.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace leakscan {
+namespace {
+
+// Closes the descriptor on every path out of write_file_atomically.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+  // The close's own result: on some filesystems a failed write shows only here.
+  bool close() {
+    int fd = fd_;
+    fd_ = -1;
+    return ::close(fd) == 0;
+  }
+
+ private:
+  int fd_;
+};
+
+Status write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t written = ::write(fd, bytes.data(), bytes.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return Error{std::strerror(written < 0 ? errno : EIO)};
+    bytes.remove_prefix(static_cast<size_t>(written));
+  }
+  return Ok{};
+}
+
+}  // namespace
+
+Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+  std::filesystem::path temporary = path;
+  temporary += ".tmp";
+  FileDescriptor file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (file.get() < 0) {
+    return Error{fmt::format("{}: cannot create: {}", temporary.string(), std::strerror(errno))};
+  }
+  Status written = write_all(file.get(), bytes);
+  if (written && ::fsync(file.get()) != 0) written = Error{std::strerror(errno)};
+  if (!file.close() && written) written = Error{std::strerror(errno)};
+  if (!written) {
+    ::unlink(temporary.c_str());
+    return Error{fmt::format("{}: cannot write: {}", path.string(), written.error().message)};
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    int error = errno;
+    ::unlink(temporary.c_str());
+    return Error{
+        fmt::format("{}: cannot rename into place: {}", path.string(), std::strerror(error))};
+  }
+  // The rename itself survives a crash only once the directory is flushed too.
+  FileDescriptor directory(::open(path.parent_path().empty() ? "." : path.parent_path().c_str(),
+                                  O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (directory.get() >= 0) ::fsync(directory.get());
+  return Ok{};
+}
+
+Result<SnapshotDirectory> SnapshotDirectory::open(Options options) {
+  std::error_code error;
+  std::filesystem::create_directories(options.path, error);
+  if (error) {
+    return Error{fmt::format("{}: cannot create: {}", options.path.string(), error.message())};
+  }
+  SnapshotDirectory directory(std::move(options));
+  const Options& adopted = directory.options_;
+  for (const auto& entry : std::filesystem::directory_iterator(adopted.path, error)) {
+    std::string name = entry.path().filename().string();
+    if (name.starts_with(adopted.prefix) && name.ends_with(adopted.suffix)) {
+      directory.files_.push_back(entry.path());
+    }
+  }
+  std::sort(directory.files_.begin(), directory.files_.end());
+  return directory;
+}
+
+Result<std::filesystem::path> SnapshotDirectory::write(std::string_view stem,
+                                                       std::string_view bytes) {
+  std::filesystem::path file =
+      options_.path / fmt::format("{}{}{}", options_.prefix, stem, options_.suffix);
+  if (auto written = write_file_atomically(file, bytes); !written) return written.error();
+  // A name written again (a restarted trace into the same directory) is the newest now.
+  std::erase(files_, file);
+  files_.push_back(file);
+  remove_oldest();
+  return file;
+}
+
+void SnapshotDirectory::remove_oldest() {
+  if (options_.retain == 0 || files_.size() <= options_.retain) return;
+  size_t excess = files_.size() - options_.retain;
+  std::error_code ignored;  // a file already gone is as good as removed
+  for (size_t i = 0; i < excess; ++i) std::filesystem::remove(files_[i], ignored);
+  files_.erase(files_.begin(), files_.begin() + static_cast<std::ptrdiff_t>(excess));
+}
+
+}  // namespace leakscan

@@ -1,0 +1,49 @@
+// A directory of snapshot files, PREFIX...SUFFIX: each written atomically (a temporary file,
+// fsync, rename), so that a reader never opens half a snapshot, and the oldest removed past a
+// retention count, so that a long run does not fill the disk. The agent's periodic snapshots
+// and `leakscan trace` both keep theirs here.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analyzer/model/result.h"
+
+namespace leakscan {
+
+class SnapshotDirectory {
+ public:
+  struct Options {
+    std::filesystem::path path;
+    std::string prefix;  // "goroutine-"
+    std::string suffix;  // ".pb.gz"
+    size_t retain = 0;   // keep the newest N snapshots; 0 keeps all
+  };
+
+  // Creates the directory if needed. Snapshots already there count as the oldest, in name
+  // order: names that sort by time (zero-padded) are retained across restarts.
+  static Result<SnapshotDirectory> open(Options options);
+
+  // Writes `bytes` as PREFIX + `stem` + SUFFIX, then removes the oldest past retention.
+  Result<std::filesystem::path> write(std::string_view stem, std::string_view bytes);
+
+  // The snapshots kept, oldest first.
+  const std::vector<std::filesystem::path>& files() const { return files_; }
+  const std::filesystem::path& path() const { return options_.path; }
+
+ private:
+  explicit SnapshotDirectory(Options options) : options_(std::move(options)) {}
+  void remove_oldest();
+
+  Options options_;
+  std::vector<std::filesystem::path> files_;
+};
+
+// Writes `bytes` to `path` through a temporary file beside it, flushed to disk before it is
+// renamed into place.
+Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
+
+}  // namespace leakscan

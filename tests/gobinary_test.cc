@@ -1,0 +1,131 @@
+// Go executables read from disk, as any user: the sample leaktrace built three ways by
+// scripts/build-go.sh (with symbols and DWARF, stripped with -s -w, and with cgo). No process
+// is started and nothing needs root.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "gobinary/go_binary.h"
+#include "gobinary/go_runtime_layout.h"
+#include "tests/support/test_support.h"
+
+namespace leakscan {
+namespace {
+
+using gobinary::GoBinary;
+using gobinary::GoRuntimeLayout;
+
+std::unique_ptr<GoBinary> open_sample(const std::string& program) {
+  auto binary = GoBinary::open(testing::go_bin(program));
+  EXPECT_TRUE(binary.has_value()) << program << ": " << binary.error().message;
+  return binary ? std::move(*binary) : nullptr;
+}
+
+class EveryBuild : public ::testing::TestWithParam<std::string> {};
+
+// .go.buildinfo survives stripping: the version is the toolchain's in every build.
+TEST_P(EveryBuild, VersionComesFromBuildInfo) {
+  auto binary = open_sample(GetParam());
+  ASSERT_NE(binary, nullptr);
+  EXPECT_TRUE(binary->go_version().starts_with("go1.19")) << binary->go_version();
+  EXPECT_EQ(binary->go_release(), std::make_pair(1, 19));
+}
+
+// .gopclntab names functions and source positions without .symtab or DWARF.
+TEST_P(EveryBuild, PclntabResolvesAKnownFunction) {
+  auto binary = open_sample(GetParam());
+  ASSERT_NE(binary, nullptr);
+  auto function = binary->function("main.blockOnReceive");
+  ASSERT_TRUE(function.has_value());
+  EXPECT_LT(function->start, function->end);
+  EXPECT_EQ(binary->function_name_at(function->start + 1), "main.blockOnReceive");
+  EXPECT_EQ(binary->function_entry_at(function->end - 1), function->start);
+  auto frames = binary->symbolize(function->start, /*return_address=*/false);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].function, "main.blockOnReceive");
+  EXPECT_EQ(frames[0].file, "leakscan.dev/samples/leaktrace/main.go");
+  EXPECT_EQ(frames[0].line, 37);  // func blockOnReceive() { <-never }
+  EXPECT_FALSE(binary->function("main.noSuchFunction").has_value());
+}
+
+TEST_P(EveryBuild, RuntimeLayoutAndGoroutineTableAreFound) {
+  auto binary = open_sample(GetParam());
+  ASSERT_NE(binary, nullptr);
+  auto layout = gobinary::read_runtime_layout(*binary);
+  ASSERT_TRUE(layout.has_value()) << layout.error().message;
+  EXPECT_FALSE(layout->allgs_candidates.empty());
+  if (binary->has_symtab()) {
+    EXPECT_EQ(layout->allgs_candidates, std::vector{*binary->symbol("runtime.allgs")});
+  }
+  EXPECT_GE(layout->g_read_size(), layout->g_labels + 8);
+}
+
+INSTANTIATE_TEST_SUITE_P(LeakTrace, EveryBuild,
+                         ::testing::Values("leaktrace", "leaktrace-stripped", "leaktrace-cgo"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+// Stripped binaries lose DWARF and .symtab: the per-version table must give what DWARF gives,
+// .gopclntab still names every function, and names are read from the binary's own arrays.
+TEST(GoRuntimeLayout, StrippedBinaryGivesTheSameLayoutAndNames) {
+  auto plain = open_sample("leaktrace");
+  auto stripped = open_sample("leaktrace-stripped");
+  ASSERT_TRUE(plain && stripped);
+  EXPECT_TRUE(plain->has_symtab());
+  EXPECT_FALSE(stripped->has_symtab());
+  EXPECT_EQ(stripped->go_version(), plain->go_version());
+  auto a = gobinary::read_runtime_layout(*plain);
+  auto b = gobinary::read_runtime_layout(*stripped);
+  ASSERT_TRUE(a.has_value()) << a.error().message;
+  ASSERT_TRUE(b.has_value()) << b.error().message;
+  EXPECT_EQ(a->source, "DWARF");
+  EXPECT_EQ(b->source, "go1.19 table");
+  for (auto field :
+       {&GoRuntimeLayout::g_m, &GoRuntimeLayout::g_sched_sp, &GoRuntimeLayout::g_sched_pc,
+        &GoRuntimeLayout::g_sched_bp, &GoRuntimeLayout::g_atomicstatus, &GoRuntimeLayout::g_goid,
+        &GoRuntimeLayout::g_waitsince, &GoRuntimeLayout::g_waitreason, &GoRuntimeLayout::g_lockedm,
+        &GoRuntimeLayout::g_gopc, &GoRuntimeLayout::g_startpc, &GoRuntimeLayout::g_labels,
+        &GoRuntimeLayout::m_curg}) {
+    EXPECT_EQ((*a).*field, (*b).*field);
+  }
+  EXPECT_EQ(a->status_names, b->status_names);
+  EXPECT_EQ(a->wait_reason_names, b->wait_reason_names);
+  EXPECT_EQ(a->status_names.at(4), "waiting");
+  EXPECT_EQ(a->wait_reason_names.at(1), "GC assist marking");
+  for (const char* function : {"main.blockOnReceive", "runtime.newproc1", "runtime.goexit1"}) {
+    auto fa = plain->function(function);
+    auto fb = stripped->function(function);
+    ASSERT_TRUE(fa && fb) << function;
+    EXPECT_EQ(fa->end - fa->start, fb->end - fb->start) << function;
+    auto frames = stripped->symbolize(fb->start, false);
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].function, function);
+  }
+}
+
+// Refusals name the file and what it lacks, in one line.
+TEST(GoBinary, RefusesWhatIsNotAGoExecutable) {
+  auto not_go = GoBinary::open("/bin/sh");
+  ASSERT_FALSE(not_go.has_value());
+  EXPECT_EQ(not_go.error().message, "/bin/sh: not a Go binary (no .gopclntab)");
+
+  auto text = std::filesystem::path(::testing::TempDir()) / "gobinary-not-elf.txt";
+  std::ofstream(text) << "#!/bin/sh\necho not an executable\n";
+  auto not_elf = GoBinary::open(text.string());
+  ASSERT_FALSE(not_elf.has_value());
+  EXPECT_EQ(not_elf.error().message, text.string() + ": not an ELF executable");
+
+  auto missing = GoBinary::open("/nonexistent/leaktrace");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().message,
+            "/nonexistent/leaktrace: cannot open: No such file or directory");
+}
+
+}  // namespace
+}  // namespace leakscan
