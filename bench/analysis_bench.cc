@@ -13,7 +13,7 @@
 
 #include "analyzer/analysis/dead_but_unfreed.h"
 #include "analyzer/analysis/pattern_clustering.h"
-#include "analyzer/analysis/pipeline.h"
+#include "analyzer/engine/find_leaks.h"
 #include "analyzer/analysis/system_frame_filter.h"
 #include "analyzer/readers/read_snapshots.h"
 #include "bench/bench_inputs.h"
@@ -87,7 +87,7 @@ void analyze_synthetic(benchmark::State& state) {
   auto snapshots = synthetic(state.range(0));
   leakscan::AnalysisOptions options;
   for (auto _ : state) {
-    auto analysis = leakscan::analyze(snapshots, {}, options);
+    auto analysis = leakscan::analyze(snapshots, options);
     if (!analysis) {
       state.SkipWithError(analysis.error().message.c_str());
       return;
@@ -109,7 +109,7 @@ void analyze_file(benchmark::State& state, const std::string& path) {
   leakscan::AnalysisOptions options;
   int64_t clusters = 0;
   for (auto _ : state) {
-    auto analysis = leakscan::analyze(*snapshots, {}, options);
+    auto analysis = leakscan::analyze(*snapshots, options);
     if (!analysis) {
       state.SkipWithError(analysis.error().message.c_str());
       return;

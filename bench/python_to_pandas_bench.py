@@ -136,7 +136,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--bigleak-n", type=int, default=100000)
     parser.add_argument("--cli", default=os.environ.get(
-        "LEAKSCAN", str(ROOT / "build" / "analyzer" / "leakscan")))
+        "LEAKSCAN", str(ROOT / "build" / "cli" / "leakscan")))
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
 

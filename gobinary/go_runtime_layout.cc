@@ -16,7 +16,8 @@ namespace {
 using Members = std::map<std::string, uint64_t, std::less<>>;
 
 // Field offsets by Go release, for binaries without DWARF (-ldflags=-w). The Go 1.19 row equals
-// what DWARF gives on this machine (a test compares them); the other rows follow the fields each
+// what DWARF gives for Debian's Go, and the 1.26 row what it gives for go1.26.8 (a test compares
+// the row of the toolchain that built the samples); the other rows follow the fields each
 // release added to runtime.g (tracking stamps in 1.20, parentGoid in 1.21, syscallbp in 1.23)
 // and are used only when the attach-time check (bpf/, GoroutineTableReader::verify) confirms goid,
 // status, gopc and startpc on live goroutines.
@@ -24,6 +25,7 @@ struct VersionOffsets {
   int minor_from, minor_to;
   uint32_t m, sched, atomicstatus, goid, waitsince, waitreason, lockedm, gopc, startpc, labels,
       m_curg;
+  uint32_t gobuf_bp = 48;  // gobuf: sp, pc, g, ctxt, ret, lr, bp; 1.26 has no ret
 };
 constexpr VersionOffsets kVersionTable[] = {
     {17, 19, 48, 56, 144, 152, 168, 176, 232, 296, 312, 360, 192},
@@ -31,6 +33,7 @@ constexpr VersionOffsets kVersionTable[] = {
     {21, 22, 48, 56, 144, 152, 168, 176, 248, 312, 336, 384, 192},
     {23, 24, 48, 56, 152, 160, 176, 184, 256, 320, 344, 392, 192},
     {25, 25, 48, 56, 144, 152, 168, 176, 248, 312, 336, 384, 192},
+    {26, 26, 48, 56, 144, 152, 168, 176, 208, 288, 304, 352, 184, 40},
 };
 
 void collect_members(Dwarf_Die* type, Members& out) {
@@ -135,9 +138,9 @@ Status from_table(const GoBinary& binary, GoRuntimeLayout& layout) {
     if (major != 1 || minor < row.minor_from || minor > row.minor_to) continue;
     layout.g_stack_lo = 0;
     layout.g_m = row.m;
-    layout.g_sched_sp = row.sched;  // gobuf: sp, pc, g, ctxt, ret, lr, bp
+    layout.g_sched_sp = row.sched;
     layout.g_sched_pc = row.sched + 8;
-    layout.g_sched_bp = row.sched + 48;
+    layout.g_sched_bp = row.sched + row.gobuf_bp;
     layout.g_atomicstatus = row.atomicstatus;
     layout.g_goid = row.goid;
     layout.g_waitsince = row.waitsince;
@@ -151,7 +154,7 @@ Status from_table(const GoBinary& binary, GoRuntimeLayout& layout) {
     return Ok{};
   }
   return Error{
-      fmt::format("no DWARF and no offset table for {} (known: go1.17 to go1.25)",
+      fmt::format("no DWARF and no offset table for {} (known: go1.17 to go1.26)",
                   binary.go_version().empty() ? "an unknown Go version" : binary.go_version())};
 }
 

@@ -10,5 +10,6 @@ pybind11::object format_error();
 
 void register_snapshot(pybind11::module_& module);
 void register_report(pybind11::module_& module);
+void register_convert(pybind11::module_& module);
 
 }  // namespace leakscan::python

@@ -31,4 +31,5 @@ PYBIND11_MODULE(_leakscan, module) {
       "Go's time.ParseDuration text (\"90s\", \"5m\") to nanoseconds, or None.");
   leakscan::python::register_snapshot(module);
   leakscan::python::register_report(module);
+  leakscan::python::register_convert(module);
 }

@@ -2,17 +2,20 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "analyzer/analysis/baseline.h"
-#include "analyzer/analysis/pipeline.h"
-#include "analyzer/analysis/rules.h"
+#include "analyzer/engine/diff.h"
+#include "analyzer/engine/exit_decision.h"
+#include "analyzer/engine/find_leaks.h"
+#include "analyzer/engine/leak_selection.h"
 #include "analyzer/model/merge.h"
 #include "analyzer/report/reporters.h"
+#include "analyzer/writers/pprof_writer.h"
 #include "python/bindings.h"
 
 namespace py = pybind11;
@@ -25,8 +28,8 @@ namespace {
   throw py::error_already_set();
 }
 
-// A deep copy with its own tables: analyze() needs the snapshots side by side in one vector,
-// while Python may hold and reuse each one.
+// A deep copy with its own tables: the engine owns the snapshots it analyses, while Python may
+// hold and reuse each one.
 Snapshot clone(const Snapshot& from) {
   std::vector<size_t> threads(from.threads.size());
   std::vector<size_t> samples(from.samples.size());
@@ -38,76 +41,146 @@ Snapshot clone(const Snapshot& from) {
   return copy;
 }
 
-// The analysis with the snapshots it points into, which it owns, and the Python snapshots it
-// was made from.
+// The engine's findings, and the Python snapshots they were made from.
 struct PyReport {
-  std::vector<Snapshot> snapshots;
-  std::optional<Analysis> analysis;
+  std::optional<Findings> findings;
   py::list inputs;
+
+  const Analysis& analysis() const { return findings->analysis(); }
+  const report::Report& report() const { return findings->report(); }
 };
 
-std::shared_ptr<PyReport> run_analysis(const py::list& snapshots,
+[[noreturn]] void raise_error(const Error& error) {
+  // The library speaks of the input; only here is it known which argument raises the limit.
+  raise_format_error(error.kind == ErrorKind::kTooLarge
+                         ? error.message + "; raise max_input_size to read it"
+                         : error.message);
+}
+
+// One item of analyze()'s list: a Snapshot (copied: Python may hold and reuse it), a path or
+// URL as the command line takes them, or bytes.
+Input to_input(const py::handle& item, py::list& snapshots_seen) {
+  if (py::isinstance<Snapshot>(item)) {
+    snapshots_seen.append(item);
+    std::vector<Snapshot> one;
+    one.push_back(clone(*item.cast<std::shared_ptr<Snapshot>>()));
+    return Input::from_snapshots(std::move(one));
+  }
+  if (py::isinstance<py::bytes>(item)) {
+    return Input::from_bytes(std::string(item.cast<py::bytes>()), "<bytes>");
+  }
+  if (py::isinstance<py::str>(item) || py::hasattr(item, "__fspath__")) {
+    auto os = py::module_::import("os");
+    return Input::from_argument(py::str(os.attr("fspath")(item)).cast<std::string>());
+  }
+  throw py::type_error(
+      "analyze(): expected leakscan.Snapshot, a path, a URL or bytes, got " +
+      std::string(py::str(py::type::of(item).attr("__name__"))));
+}
+
+std::optional<std::filesystem::path> optional_path(const std::optional<std::string>& path) {
+  if (!path) return std::nullopt;
+  return std::filesystem::path(*path);
+}
+
+std::shared_ptr<PyReport> run_analysis(const py::list& items,
                                        const std::optional<std::string>& config,
                                        const std::optional<std::string>& baseline,
-                                       std::optional<int64_t> min_wait_nanos) {
+                                       std::optional<int64_t> min_wait_nanos,
+                                       const std::optional<std::string>& codeowners,
+                                       const std::string& focus, const std::string& ignore,
+                                       size_t max_clusters, std::optional<uint64_t> max_input_size,
+                                       bool order_by_time) {
   auto out = std::make_shared<PyReport>();
-  std::vector<std::shared_ptr<Snapshot>> inputs;
-  for (const py::handle& item : snapshots) {
-    if (!py::isinstance<Snapshot>(item)) {
-      throw py::type_error("analyze(): expected a list of leakscan.Snapshot, got " +
-                           std::string(py::str(py::type::of(item).attr("__name__"))));
-    }
-    inputs.push_back(item.cast<std::shared_ptr<Snapshot>>());
-    out->inputs.append(item);
-  }
+  std::vector<Input> inputs;
+  for (const py::handle& item : items) inputs.push_back(to_input(item, out->inputs));
   if (inputs.empty()) throw py::value_error("analyze(): no snapshots");
 
+  FindOptions options;
+  options.config = optional_path(config);
+  options.baseline = optional_path(baseline);
+  options.codeowners = optional_path(codeowners);
+  options.focus = focus;
+  options.ignore = ignore;
+  if (min_wait_nanos) options.min_wait = std::chrono::nanoseconds(*min_wait_nanos);
+  options.max_clusters = max_clusters;
+  if (max_input_size) options.limits.max_input_bytes = *max_input_size;
+  options.order = order_by_time ? SnapshotOrder::kByCaptureTime : SnapshotOrder::kAsGiven;
   std::optional<Error> error;
   {
     py::gil_scoped_release release;
-    AnalysisOptions options;
-    if (config) {
-      auto rules = load_config(options.rules, *config);
-      if (!rules)
-        error = rules.error();
-      else
-        options.rules = std::move(*rules);
-    }
-    if (!error && baseline) {
-      auto entries = load_baseline(*baseline);
-      if (!entries)
-        error = entries.error();
-      else
-        options.baseline = std::move(*entries);
-    }
-    if (min_wait_nanos) options.min_wait = std::chrono::nanoseconds(*min_wait_nanos);
-    if (!error) {
-      std::vector<SnapshotOrigin> origins;
-      out->snapshots.reserve(inputs.size());
-      for (const auto& snapshot : inputs) {
-        out->snapshots.push_back(clone(*snapshot));
-        origins.push_back(SnapshotOrigin{snapshot->captured_at ? "profile" : "order given"});
-      }
-      auto analysis = analyze(out->snapshots, origins, options);
-      if (!analysis)
-        error = analysis.error();
-      else
-        out->analysis = std::move(*analysis);
+    auto findings = find_leaks(std::move(inputs), options);
+    if (findings) {
+      out->findings.emplace(std::move(*findings));
+    } else {
+      error = findings.error();
     }
   }
-  if (error) raise_format_error(error->message);
+  if (error) raise_error(*error);
+  if (order_by_time || out->inputs.size() != out->findings->snapshots().size()) {
+    // Read from paths, URLs or bytes: the report's snapshots are the engine's, copied out.
+    out->inputs = py::list();
+    for (const Snapshot& snapshot : out->findings->snapshots()) {
+      out->inputs.append(py::cast(std::make_shared<Snapshot>(clone(snapshot))));
+    }
+  }
+  return out;
+}
+
+std::string render(const PyReport& report, const std::string& format, bool color, bool verbose) {
+  auto parsed = parse_output_format(format);
+  if (!parsed) {
+    throw py::value_error("format " + format + ": expected text, json, markdown or sarif");
+  }
+  auto text = render_report(report.analysis(), *parsed, TextOptions{color, verbose});
+  if (!text) raise_error(text.error());
+  return *text;
+}
+
+bool report_fails(const PyReport& report, const std::string& on) {
+  auto fail_on = parse_fail_on(on);
+  if (!fail_on) throw py::value_error("fails(on=" + on + "): expected leak or suspect");
+  return fails(report.report().summary(), *fail_on);
+}
+
+// The goroutines judged leaking, as the command's --emit-pprof writes them.
+std::shared_ptr<Snapshot> leaked_snapshot(const PyReport& report) {
+  int64_t goroutines = 0;
+  return std::make_shared<Snapshot>(select_leaks(*report.findings, goroutines));
+}
+
+void write_leaks_pprof(const PyReport& report, const std::string& path) {
+  int64_t goroutines = 0;
+  Snapshot leaks = select_leaks(*report.findings, goroutines);
+  auto status = write_pprof_file(std::span<const Snapshot>(&leaks, 1), path);
+  if (!status) raise_error(status.error());
+}
+
+// leakscan diff: the clusters whose count changed from the first input to the others.
+py::list changes(const PyReport& report) {
+  py::list out;
+  for (const auto& change : diff_clusters(*report.findings)) {
+    py::dict row;
+    row["id"] = change.cluster->id();
+    row["before"] = change.before;
+    row["after"] = change.after;
+    row["blocking_operation"] = change.cluster->blocking_operation();
+    row["blocked_at"] = change.cluster->blocked_at().function();
+    row["created_by"] = change.cluster->created_by().function();
+    out.append(row);
+  }
   return out;
 }
 
 std::string to_json(const PyReport& report) {
-  auto text = json_report(report.analysis->report);
+  auto text = json_report(report.report());
   if (!text) raise_format_error(text.error().message);
   return *text;
 }
 
 // The columns of Report.clusters_frame(), one row per cluster in report order.
 py::dict cluster_columns(const PyReport& report) {
-  const auto& clusters = report.analysis->report.clusters();
+  const auto& clusters = report.report().clusters();
   const auto rows = static_cast<size_t>(clusters.size());
   py::list id(rows), verdict(rows), blocking_operation(rows), blocked_at(rows), created_by(rows),
       reasons(rows);
@@ -159,22 +232,37 @@ void register_report(py::module_& module) {
       .def("to_json", &to_json, "The report as `leakscan --format json` prints it.")
       .def_readonly("snapshots", &PyReport::inputs, "The snapshots analysed, in order.")
       .def_property_readonly(
-          "warnings", [](const PyReport& r) { return r.analysis->warnings; },
-          "The analysis's warnings (expired baseline entries...).")
+          "warnings", [](const PyReport& r) { return r.findings->warnings(); },
+          "The readers' and the analysis's warnings (expired baseline entries...).")
       .def_property_readonly(
-          "leaks", [](const PyReport& r) { return r.analysis->report.summary().leaks(); },
+          "leaks", [](const PyReport& r) { return r.report().summary().leaks(); },
           "The number of clusters judged LEAK.")
       .def_property_readonly(
-          "suspects", [](const PyReport& r) { return r.analysis->report.summary().suspects(); })
+          "suspects", [](const PyReport& r) { return r.report().summary().suspects(); })
       .def("_cluster_columns", &cluster_columns)
+      .def("render", &render, py::arg("format") = "text", py::arg("color") = false,
+           py::arg("verbose") = false,
+           "The report as `leakscan --format FORMAT` prints it: text, json, markdown or sarif "
+           "(--color always, -v).")
+      .def("fails", &report_fails, py::arg("on") = "leak",
+           "True when the report holds what `--fail-on ON` fails on: leak, or suspect.")
+      .def("leaks_snapshot", &leaked_snapshot,
+           "The last snapshot's goroutines judged leaking (and not accepted by the baseline), "
+           "as a Snapshot.")
+      .def("write_leaks_pprof", &write_leaks_pprof, py::arg("path"),
+           "Writes leaks_snapshot() as a pprof profile, as `--emit-pprof PATH` does.")
+      .def("_changes", &changes)
       .def("__repr__", [](const PyReport& r) {
-        const auto& summary = r.analysis->report.summary();
+        const auto& summary = r.report().summary();
         return "<leakscan.Report " + std::to_string(summary.clusters()) + " clusters, " +
                std::to_string(summary.leaks()) + " leaks, " + std::to_string(summary.suspects()) +
                " suspects>";
       });
   module.def("_analyze", &run_analysis, py::arg("snapshots"), py::arg("config") = py::none(),
-             py::arg("baseline") = py::none(), py::arg("min_wait_nanos") = py::none());
+             py::arg("baseline") = py::none(), py::arg("min_wait_nanos") = py::none(),
+             py::arg("codeowners") = py::none(), py::arg("focus") = "", py::arg("ignore") = "",
+             py::arg("max_clusters") = 1000, py::arg("max_input_size") = py::none(),
+             py::arg("order_by_time") = false);
 }
 
 }  // namespace leakscan::python

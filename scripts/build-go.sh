@@ -13,8 +13,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mkdir -p "$1" || die "cannot create $1"
 OUT=$(cd "$1" && pwd)
 
-GO=${GO:-go}
-command -v "$GO" >/dev/null || die "'$GO' not found (apt-get install golang-go)"
+# Debian's Go 1.19, the version every live test is verified against; the machine's newer Go
+# (first on PATH) comes in with the tests that run each version.
+GO=${GO:-/usr/lib/go-1.19/bin/go}
+command -v "$GO" >/dev/null || die "'$GO' not found (apt-get install golang-1.19-go)"
 PPROF_SRC=/usr/share/gocode/src/github.com/google/pprof/profile
 [ -d "$PPROF_SRC" ] || die "$PPROF_SRC missing (apt-get install golang-github-google-pprof-dev)"
 

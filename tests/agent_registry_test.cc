@@ -93,7 +93,7 @@ TEST(AgentRegistry, CreatorStackNamesTheCreatingFunction) {
   Symbolizer symbolizer;
   std::vector<std::string> functions;
   for (uintptr_t pc : record->creator_pcs) {
-    for (const auto& frame : symbolizer.frames(pc)) functions.push_back(frame.function);
+    for (const auto& frame : symbolizer.frames(pc)) functions.emplace_back(frame.function);
   }
   ASSERT_GE(functions.size(), 2U);
   EXPECT_EQ(functions[0], "leakscan::agent::(anonymous namespace)::create_from_a_named_function");

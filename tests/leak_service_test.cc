@@ -426,7 +426,7 @@ TEST_F(LeakyService, EmitPprofHoldsExactlyTheLeakingGoroutinesOfTheLastSnapshot)
   const auto last = static_cast<uint32_t>(input.snapshots.size() - 1);
   std::multiset<uint64_t> leaking;
   for (const auto& cluster : run->analysis.clusters) {
-    if (cluster.verdict != report::LEAK) continue;
+    if (cluster.verdict != Verdict::kLeak) continue;
     for (size_t index : cluster.records) {
       const auto& record = input.records[index];
       if (record.snapshot == last) leaking.insert(record.thread->id);

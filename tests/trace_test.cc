@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "analyzer/analysis/goroutine_record.h"
-#include "analyzer/analysis/pipeline.h"
+#include "analyzer/engine/find_leaks.h"
 #include "analyzer/model/text_format.h"
 #include "analyzer/readers/read_snapshots.h"
 #include "bpf/goroutine_table_reader.h"
@@ -463,19 +463,17 @@ TEST(TraceAnalysis, AnalyzerFindsTheSeededLeaksFromTracedSnapshots) {
   ASSERT_GE(files.size(), 4u);
   files.resize(4);
   std::vector<Snapshot> snapshots;
-  std::vector<SnapshotOrigin> origins;
   for (const auto& file : files) {
     auto read = read_snapshots(file);
     ASSERT_TRUE(read.has_value()) << read.error().message;
     ASSERT_TRUE(read->front().captured_at.has_value());
     snapshots.push_back(std::move(read->front()));
-    origins.push_back(SnapshotOrigin{"profile"});
   }
   AnalysisOptions options;
   auto rules = load_config(options.rules, config);
   ASSERT_TRUE(rules.has_value());
   options.rules = std::move(*rules);
-  auto analysis = analyze(snapshots, origins, options);
+  auto analysis = analyze(snapshots, options);
   ASSERT_TRUE(analysis.has_value()) << analysis.error().message;
   const auto& report = analysis->report;
   for (const auto& p : populations) {

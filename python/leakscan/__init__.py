@@ -11,7 +11,7 @@ import urllib.request as _urllib_request
 from ._leakscan import FormatError, Report, Snapshot
 from . import _leakscan
 
-__all__ = ["FormatError", "Report", "Snapshot", "analyze", "load"]
+__all__ = ["FormatError", "Report", "Snapshot", "analyze", "convert", "diff", "load"]
 
 
 def load(source, *, timeout=30):
@@ -49,21 +49,62 @@ def _nanoseconds(min_wait):
     raise TypeError("min_wait: expected seconds, a datetime.timedelta or text like '5m'")
 
 
-def analyze(snapshots, config=None, baseline=None, min_wait=None):
-    """Runs leakscan's five layers over `snapshots` (one process, in the order given).
+def _path_or_none(path):
+    return None if path is None else _os.fspath(path)
 
-    `config` is a leakscan.toml rules file and `baseline` a known-leaks file (paths);
-    `min_wait` replaces every wait threshold: seconds, a timedelta, or text like "90s".
-    Bad config or baseline files raise FormatError.
+
+def _inputs(sources):
+    if isinstance(sources, (Snapshot, str, bytes, bytearray)) or hasattr(sources, "__fspath__"):
+        sources = [sources]
+    return [bytes(s) if isinstance(s, (bytearray, memoryview)) else s for s in sources]
+
+
+def analyze(snapshots, config=None, baseline=None, min_wait=None, *, codeowners=None, focus=None,
+            ignore=None, max_clusters=1000, max_input_size=None, order="given"):
+    """Runs leakscan's five layers over `snapshots`, all of one process: the engine the
+    ``leakscan`` command runs, with the same options.
+
+    `snapshots` is a Snapshot, or a list of Snapshots, paths, http:// URLs or bytes.
+    `config` (--config) is a leakscan.toml rules file, `baseline` (--baseline) a known-leaks file
+    and `codeowners` (--codeowners) a CODEOWNERS file (paths); `min_wait` (--min-wait) replaces
+    every wait threshold: seconds, a timedelta, or text like "90s". `focus` and `ignore`
+    (--focus, --ignore) are RE2 patterns over frames and creators; `max_clusters`
+    (--max-clusters) bounds the clusters listed (0: all); `max_input_size` (--max-input-size)
+    bounds each input in bytes. `order` is "given" (the list's order) or "time" (by capture
+    time, as the command orders its inputs). Bad inputs or files raise FormatError.
     """
-    if isinstance(snapshots, Snapshot):
-        snapshots = [snapshots]
+    if order not in ("given", "time"):
+        raise ValueError(f"order {order!r}: expected 'given' or 'time'")
     return _leakscan._analyze(
-        list(snapshots),
-        None if config is None else _os.fspath(config),
-        None if baseline is None else _os.fspath(baseline),
+        _inputs(snapshots),
+        _path_or_none(config),
+        _path_or_none(baseline),
         _nanoseconds(min_wait),
+        codeowners=_path_or_none(codeowners),
+        focus=focus or "",
+        ignore=ignore or "",
+        max_clusters=max_clusters,
+        max_input_size=max_input_size,
+        order_by_time=order == "time",
     )
+
+
+def diff(old, new, **options):
+    """How each cluster changed from `old` to `new` (``leakscan diff OLD NEW``): a list of dicts
+    (id, before, after, blocking_operation, blocked_at, created_by), largest change first.
+    `old` and `new` are what analyze() takes; `options` are analyze()'s."""
+    old_inputs = _inputs(old)
+    if len(old_inputs) != 1:
+        raise ValueError("diff(): `old` is one snapshot, path, URL or bytes")
+    options.pop("order", None)
+    return analyze(old_inputs + _inputs(new), order="given", **options)._changes()
+
+
+def convert(sources, output, to="pprof", max_input_size=None):
+    """Writes every snapshot of `sources` (paths, URLs) to `output` as a pprof profile
+    (to="pprof") or Go text (to="text"), as ``leakscan convert`` does."""
+    sources = [_os.fspath(s) for s in _inputs(sources)]
+    _leakscan._convert(sources, _os.fspath(output), to, max_input_size)
 
 
 def _snapshot_to_pandas(self):
@@ -89,6 +130,16 @@ def _report_clusters_frame(self):
     return pd.DataFrame(self._cluster_columns())
 
 
+def _report_to_text(self, color=False, verbose=False):
+    """The report as the command prints it (--color always, -v)."""
+    return self.render("text", color=color, verbose=verbose)
+
+
+Report.to_text = _report_to_text
+Report.to_markdown = lambda self: self.render("markdown")
+Report.to_markdown.__doc__ = "The report as `leakscan --format markdown` prints it."
+Report.to_sarif = lambda self: self.render("sarif")
+Report.to_sarif.__doc__ = "The report as `leakscan --format sarif` prints it (SARIF 2.1.0)."
 Snapshot.to_pandas = _snapshot_to_pandas
 Report.to_dict = _report_to_dict
 Report.clusters_frame = _report_clusters_frame

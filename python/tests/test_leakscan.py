@@ -214,7 +214,7 @@ def test_analyze_finds_the_eight_leaks():
 
 
 def test_to_json_equals_the_cli():
-    cli = os.environ.get("LEAKSCAN_CLI", str(ROOT / "build" / "analyzer" / "leakscan"))
+    cli = os.environ.get("LEAKSCAN_CLI", str(ROOT / "build" / "cli" / "leakscan"))
     assert os.path.exists(cli), f"{cli}: the leakscan command is not built"
     printed = subprocess.run([cli, *map(str, LEAKYSERVICE), "--format", "json"],
                              check=True, capture_output=True, text=True).stdout
@@ -274,7 +274,7 @@ def test_analyze_options(tmp_path):
     with pytest.raises(leakscan.FormatError, match="bad.toml"):
         leakscan.analyze(snapshots, baseline=bad)
     with pytest.raises(TypeError):
-        leakscan.analyze(["not a snapshot"])
+        leakscan.analyze([42])
     with pytest.raises(ValueError):
         leakscan.analyze([])
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string_view>
 
-#include "analyzer/analysis/pipeline.h"
+#include "analyzer/engine/find_leaks.h"
 #include "analyzer/readers/read_snapshots.h"
 #include "analyzer/report/reporters.h"
 #include "analyzer/writers/go_text_writer.h"
@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::FILE* sink = std::fopen("/dev/null", "w");
   if (sink != nullptr) {
     leakscan::write_go_text(*snapshots, sink);
-    auto analysis = leakscan::analyze(*snapshots, {}, leakscan::AnalysisOptions{});
+    auto analysis = leakscan::analyze(*snapshots, leakscan::AnalysisOptions{});
     if (analysis) {
       leakscan::write_text_report(*analysis, leakscan::TextOptions{.verbose = true}, sink);
       (void)leakscan::json_report(analysis->report);

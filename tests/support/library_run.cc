@@ -15,26 +15,23 @@ std::unique_ptr<LibraryRun> analyze_files(
     const std::vector<std::chrono::system_clock::time_point>& fetched_at,
     const std::string& config) {
   auto run = std::make_unique<LibraryRun>();
-  std::vector<SnapshotOrigin> origins;
   for (size_t i = 0; i < paths.size(); ++i) {
     auto read = read_snapshots(paths[i]);
     EXPECT_TRUE(read.has_value()) << (read ? "" : read.error().message);
     if (!read) return nullptr;
     EXPECT_EQ(read->size(), 1u) << paths[i];
     Snapshot& snapshot = run->snapshots.emplace_back(std::move(read->front()));
-    std::string origin = "profile";
     if (!snapshot.captured_at && i < fetched_at.size()) {
       snapshot.captured_at = fetched_at[i];
-      origin = "time fetched";
+      snapshot.capture_time_origin = CaptureTimeOrigin::kFetched;
     }
-    origins.push_back(SnapshotOrigin{origin});
   }
   AnalysisOptions options;
   auto rules = load_config(options.rules, config);
   EXPECT_TRUE(rules.has_value()) << (rules ? "" : rules.error().message);
   if (!rules) return nullptr;
   options.rules = std::move(*rules);
-  auto analysis = analyze(run->snapshots, origins, options);
+  auto analysis = analyze(run->snapshots, options);
   EXPECT_TRUE(analysis.has_value()) << (analysis ? "" : analysis.error().message);
   if (!analysis) return nullptr;
   run->analysis = std::move(*analysis);

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/analysis/pipeline.h"
+#include "analyzer/engine/find_leaks.h"
 #include "analyzer/model/snapshot.h"
 
 namespace leakscan::testing {

@@ -1,0 +1,139 @@
+"""Every option of the leakscan command has a Python equivalent, and each gives what the
+command gives: both are front ends over one engine (analyzer/engine).
+
+`leakscan trace` is the exception: it attaches eBPF probes as root and stays a command; its
+snapshots are files that leakscan.load and leakscan.analyze read.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+import leakscan
+
+ROOT = pathlib.Path(os.environ.get("LEAKSCAN_ROOT", pathlib.Path(__file__).resolve().parents[2]))
+CLI = os.environ.get("LEAKSCAN_CLI", str(ROOT / "build" / "cli" / "leakscan"))
+PROFILES = ROOT / "samples" / "profiles"
+LEAKYSERVICE = [str(PROFILES / f"leakyservice-{i}.pb.gz") for i in (1, 2, 3)]
+
+
+def run_cli(*args, check=True):
+    result = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, timeout=120)
+    if check:
+        assert result.returncode in (0, 1), result.stderr
+    return result
+
+
+def analyze(**options):
+    return leakscan.analyze(LEAKYSERVICE, order="time", **options)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "sarif"])
+def test_format(fmt):
+    printed = run_cli(*LEAKYSERVICE, "--format", fmt, "--color", "never").stdout
+    assert analyze().render(fmt) == printed
+    if fmt == "json":
+        assert json.loads(printed)["summary"]["leaks"] == 8
+
+
+def test_to_text_markdown_sarif_are_render():
+    report = analyze()
+    assert report.to_text() == report.render("text")
+    assert report.to_markdown() == report.render("markdown")
+    assert report.to_sarif() == report.render("sarif")
+
+
+def test_color_and_verbose():
+    printed = run_cli(*LEAKYSERVICE, "--color", "always", "-v").stdout
+    text = analyze().to_text(color=True, verbose=True)
+    assert text == printed
+    assert "\x1b[" in text
+    assert "set aside in the last snapshot" in text
+
+
+def test_min_wait_config_focus_ignore_max_clusters(tmp_path):
+    config = tmp_path / "leakscan.toml"
+    config.write_text('[thresholds]\ndefault = "1s"\n')
+    cases = [
+        (["--min-wait", "90s"], dict(min_wait="90s")),
+        (["--config", config], dict(config=config)),
+        (["--focus", "fetchOrder"], dict(focus="fetchOrder")),
+        (["--ignore", "OrderService"], dict(ignore="OrderService")),
+        (["--max-clusters", "2"], dict(max_clusters=2)),
+    ]
+    for flags, options in cases:
+        printed = run_cli(*LEAKYSERVICE, "--format", "json", *flags).stdout
+        assert json.loads(analyze(**options).to_json()) == json.loads(printed), flags
+    assert len(analyze(max_clusters=2).to_dict()["clusters"]) == 2
+    assert analyze(focus="fetchOrder").leaks == 1
+    assert analyze(ignore="OrderService").leaks == 0
+
+
+def test_codeowners_and_baseline(tmp_path):
+    owners = tmp_path / "CODEOWNERS"
+    owners.write_text("leakyservice/ @team-orders\n")
+    printed = run_cli(*LEAKYSERVICE, "--format", "json", "--codeowners", owners).stdout
+    report = analyze(codeowners=owners)
+    assert json.loads(report.to_json()) == json.loads(printed)
+    anchors = [a for c in report.to_dict()["clusters"] for a in c.get("anchors", [])]
+    assert {"kind": "owner", "name": "@team-orders"} in anchors
+
+    first = report.to_dict()["clusters"][0]["id"]
+    baseline = tmp_path / "known-leaks.toml"
+    baseline.write_text(f'[[accepted]]\ncluster = "{first}"\nreason = "known"\n')
+    printed = run_cli(*LEAKYSERVICE, "--format", "json", "--baseline", baseline).stdout
+    assert json.loads(analyze(baseline=baseline).to_json()) == json.loads(printed)
+
+
+def test_fail_on():
+    report = analyze()
+    assert report.fails("leak") and report.fails("suspect")
+    assert run_cli(*LEAKYSERVICE, "--fail-on", "leak").returncode == 1
+    clean = analyze(ignore="main\\.")
+    assert not clean.fails("leak")
+    assert run_cli(*LEAKYSERVICE, "--fail-on", "leak", "--ignore", "main\\.").returncode == 0
+    with pytest.raises(ValueError):
+        report.fails("sometimes")
+
+
+def test_max_input_size():
+    result = run_cli(LEAKYSERVICE[0], "--max-input-size", "100", check=False)
+    assert result.returncode == 2
+    assert "raise --max-input-size" in result.stderr
+    with pytest.raises(leakscan.FormatError, match="raise max_input_size"):
+        leakscan.analyze(LEAKYSERVICE[0], max_input_size=100)
+
+
+def test_emit_pprof(tmp_path):
+    from_cli = tmp_path / "cli.pb.gz"
+    run_cli(*LEAKYSERVICE, "--emit-pprof", from_cli)
+    from_python = tmp_path / "python.pb.gz"
+    report = analyze()
+    report.write_leaks_pprof(from_python)
+    (cli_snapshot,) = leakscan.load(from_cli)
+    (py_snapshot,) = leakscan.load(from_python)
+    leaked = int(report.to_dict()["summary"]["leaked_goroutines"])
+    assert cli_snapshot.goroutine_count == py_snapshot.goroutine_count == leaked
+    assert report.leaks_snapshot().goroutine_count == leaked
+
+
+def test_diff():
+    printed = run_cli("diff", LEAKYSERVICE[0], LEAKYSERVICE[2]).stdout.splitlines()
+    changes = leakscan.diff(LEAKYSERVICE[0], LEAKYSERVICE[2])
+    assert printed[0].endswith(f": {len(changes)} clusters changed")
+    assert len(changes) > 0
+    for line, change in zip(printed[1:], changes):
+        assert f"({change['before']} → {change['after']})" in line
+        assert change["blocked_at"] in line
+
+
+@pytest.mark.parametrize("to", ["pprof", "text"])
+def test_convert(tmp_path, to):
+    from_cli = tmp_path / f"cli.{to}"
+    run_cli("convert", LEAKYSERVICE[2], "--to", to, "-o", from_cli)
+    from_python = tmp_path / f"python.{to}"
+    leakscan.convert(LEAKYSERVICE[2], from_python, to=to)
+    assert from_python.read_bytes() == from_cli.read_bytes()
