@@ -13,8 +13,8 @@
 
 #include "analyzer/analysis/dead_but_unfreed.h"
 #include "analyzer/analysis/pattern_clustering.h"
-#include "analyzer/engine/find_leaks.h"
 #include "analyzer/analysis/system_frame_filter.h"
+#include "analyzer/engine/find_leaks.h"
 #include "analyzer/readers/read_snapshots.h"
 #include "bench/bench_inputs.h"
 

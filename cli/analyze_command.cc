@@ -27,8 +27,8 @@ std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<st
   if (!options.min_wait.empty()) {
     find_options.min_wait = parse_duration(options.min_wait);
     if (!find_options.min_wait) {
-      report_error(Error{fmt::format("--min-wait {}: expected a duration like 90s, 5m or 1h",
-                                     options.min_wait)});
+      report_error(Error{
+          fmt::format("--min-wait {}: expected a duration like 90s, 5m or 1h", options.min_wait)});
       return std::nullopt;
     }
   }

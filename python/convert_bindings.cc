@@ -35,7 +35,7 @@ void convert(const std::vector<std::string>& sources, const std::string& output,
       if (!status) error = status.error();
     } else {
       std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(output.c_str(), "w"),
-                                                         &std::fclose);
+                                                           &std::fclose);
       if (!file) {
         error = Error{output + ": cannot create"};
       } else {

@@ -1,6 +1,7 @@
 // leakscan.analyze and leakscan.Report: the five layers over snapshots, and their report.
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
 
 #include <filesystem>
 #include <limits>
@@ -73,9 +74,8 @@ Input to_input(const py::handle& item, py::list& snapshots_seen) {
     auto os = py::module_::import("os");
     return Input::from_argument(py::str(os.attr("fspath")(item)).cast<std::string>());
   }
-  throw py::type_error(
-      "analyze(): expected leakscan.Snapshot, a path, a URL or bytes, got " +
-      std::string(py::str(py::type::of(item).attr("__name__"))));
+  throw py::type_error("analyze(): expected leakscan.Snapshot, a path, a URL or bytes, got " +
+                       std::string(py::str(py::type::of(item).attr("__name__"))));
 }
 
 std::optional<std::filesystem::path> optional_path(const std::optional<std::string>& path) {
@@ -149,10 +149,10 @@ std::shared_ptr<Snapshot> leaked_snapshot(const PyReport& report) {
   return std::make_shared<Snapshot>(select_leaks(*report.findings, goroutines));
 }
 
-void write_leaks_pprof(const PyReport& report, const std::string& path) {
+void write_leaks_pprof(const PyReport& report, const std::filesystem::path& path) {
   int64_t goroutines = 0;
   Snapshot leaks = select_leaks(*report.findings, goroutines);
-  auto status = write_pprof_file(std::span<const Snapshot>(&leaks, 1), path);
+  auto status = write_pprof_file(std::span<const Snapshot>(&leaks, 1), path.string());
   if (!status) raise_error(status.error());
 }
 
@@ -237,8 +237,8 @@ void register_report(py::module_& module) {
       .def_property_readonly(
           "leaks", [](const PyReport& r) { return r.report().summary().leaks(); },
           "The number of clusters judged LEAK.")
-      .def_property_readonly(
-          "suspects", [](const PyReport& r) { return r.report().summary().suspects(); })
+      .def_property_readonly("suspects",
+                             [](const PyReport& r) { return r.report().summary().suspects(); })
       .def("_cluster_columns", &cluster_columns)
       .def("render", &render, py::arg("format") = "text", py::arg("color") = false,
            py::arg("verbose") = false,

@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "analyzer/model/user_code.h"
 #include "analyzer/model/snapshot.h"
+#include "analyzer/model/user_code.h"
 #include "analyzer/readers/read_snapshots.h"
 #include "python/bindings.h"
 

@@ -15,11 +15,13 @@ packages=(
   libboost-fiber-dev libboost-context-dev libunwind-dev
   # tests: GoogleTest, libcurl for fetching from live Go programs, Go 1.19 and pprof's
   # profile package for the ground-truth programs under samples/go and tests/go
-  libgtest-dev libgmock-dev libcurl4-openssl-dev golang-go golang-github-google-pprof-dev curl
+  libgtest-dev libgmock-dev libcurl4-openssl-dev golang-1.19-go golang-go
+  golang-github-google-pprof-dev curl
   # benchmarks: Google Benchmark, the peer (panicparse) and /usr/bin/time
   libbenchmark-dev panicparse time
-  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizers' runtimes
-  clang libclang-rt-14-dev
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizers' runtimes; the style
+  # checks (.clang-format, .clang-tidy)
+  clang libclang-rt-14-dev clang-format clang-tidy
   # Python bindings (python/): headers, pybind11, and pandas, NumPy and pytest for Debian's
   # /usr/bin/python3
   python3-dev pybind11-dev python3-pybind11 python3-pandas python3-numpy python3-pytest

@@ -23,8 +23,8 @@ struct Anchor {
 // a dump of a million distinct stacks makes a million clusters, and only the listed ones
 // become report messages.
 struct Cluster {
-  uint64_t id = 0;         // stable hash of the blocking site (report::Cluster.id in hex)
-  uint64_t key_hash = 0;   // the whole fingerprint's hash, creator included
+  uint64_t id = 0;        // stable hash of the blocking site (report::Cluster.id in hex)
+  uint64_t key_hash = 0;  // the whole fingerprint's hash, creator included
   std::string_view blocking_operation;
   std::string_view status;  // the runtime's word for the state, from the first goroutine seen
   Frame blocked_at;

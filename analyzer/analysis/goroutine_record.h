@@ -79,5 +79,4 @@ struct AnalysisInput {
 // One record per thread and per sample, snapshot by snapshot: what layer 1 starts from.
 AnalysisInput make_analysis_input(std::span<const Snapshot> snapshots);
 
-
 }  // namespace leakscan

@@ -1,9 +1,10 @@
 #include "analyzer/analysis/lifetime_thresholds.h"
-#include "analyzer/model/text_format.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+
+#include "analyzer/model/text_format.h"
 
 namespace leakscan {
 namespace {
@@ -43,7 +44,6 @@ std::string anchor_phrase(const Cluster& cluster) {
 }
 
 }  // namespace
-
 
 void LifetimeThresholds::prepare(const AnalysisInput& input) {
   max_id_per_snapshot_.assign(input.snapshots.size(), 0);
@@ -114,9 +114,9 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
   std::string headline;
   if (explain) {
     // What, where, created by whom, for whom.
-    headline = fmt::format("{} goroutine{} blocked on {} in {}", with_thousands(last),
-                           last == 1 ? "" : "s", cluster.blocking_operation,
-                           cluster.blocked_at.function);
+    headline =
+        fmt::format("{} goroutine{} blocked on {} in {}", with_thousands(last),
+                    last == 1 ? "" : "s", cluster.blocking_operation, cluster.blocked_at.function);
     if (max_wait) headline += " for " + describe_wait(*max_wait, lower_bound);
     if (!cluster.created_by.function.empty()) {
       headline += ", created by " + format_site(cluster.created_by);
@@ -177,11 +177,11 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
     bool network = cluster.blocking_operation == "IO wait";
     verdict = startup || network ? Verdict::kSuspect : Verdict::kLeak;
     reasons.push_back(headline);
-    reasons.push_back(fmt::format(
-        "waited {}, past the {} threshold for {}", describe_wait(*max_wait, lower_bound),
-        format_duration(threshold),
-        cluster.anchor_kind == AnchorKind::kDefault ? std::string_view("its kind")
-                                                    : to_string(cluster.anchor_kind)));
+    reasons.push_back(fmt::format("waited {}, past the {} threshold for {}",
+                                  describe_wait(*max_wait, lower_bound), format_duration(threshold),
+                                  cluster.anchor_kind == AnchorKind::kDefault
+                                      ? std::string_view("its kind")
+                                      : to_string(cluster.anchor_kind)));
     if (startup) {
       reasons.emplace_back(
           "started at startup: may be a long-lived worker; a second snapshot "

@@ -41,5 +41,4 @@ class LifetimeThresholds {
   std::vector<uint64_t> max_id_per_snapshot_;  // 0: no thread ids
 };
 
-
 }  // namespace leakscan

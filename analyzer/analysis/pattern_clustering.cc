@@ -127,8 +127,8 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       if (record.thread->wait) {
         cluster.waits_seconds.push_back(
             std::chrono::duration<double>(*record.thread->wait).count());
-        cluster.wait_lower_bound = cluster.wait_lower_bound ||
-                                   record.thread->wait_precision == WaitPrecision::kLowerBound;
+        cluster.wait_lower_bound =
+            cluster.wait_lower_bound || record.thread->wait_precision == WaitPrecision::kLowerBound;
       }
     }
     if (record.stack().empty()) continue;

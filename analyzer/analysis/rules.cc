@@ -174,8 +174,6 @@ Result<Rules> load_config(const Rules& base, const std::string& path) {
   return rules;
 }
 
-
-
 bool function_matches(std::string_view pattern, std::string_view function) {
   if (pattern.ends_with('*')) return function.starts_with(pattern.substr(0, pattern.size() - 1));
   return pattern == function;

@@ -63,7 +63,6 @@ Result<Rules> load_config(const Rules& base, const std::string& path);
 // Reads `path` and parses it as TOML; errors name the file, line and column.
 Result<std::string> read_text_file(const std::string& path, std::string_view what);
 
-
 // True when `pattern` (exact, or a prefix ending in '*') matches `function`.
 bool function_matches(std::string_view pattern, std::string_view function);
 

@@ -8,9 +8,9 @@ namespace leakscan {
 std::vector<ClusterChange> diff_clusters(const Findings& findings) {
   // Snapshots of the first input come first; a dump file may hold several.
   auto input_of = findings.input_of();
-  int first_of_new = static_cast<int>(std::find_if(input_of.begin(), input_of.end(),
-                                                   [](uint32_t input) { return input > 0; }) -
-                                      input_of.begin());
+  int first_of_new = static_cast<int>(
+      std::find_if(input_of.begin(), input_of.end(), [](uint32_t input) { return input > 0; }) -
+      input_of.begin());
   std::vector<ClusterChange> rows;
   for (const auto& cluster : findings.report().clusters()) {
     ClusterChange row{0, 0, &cluster};

@@ -24,8 +24,8 @@ enum class InputOrigin : uint8_t {
 // several snapshots (a log with two SIGQUIT dumps).
 struct Input {
   InputOrigin origin = InputOrigin::kFile;
-  std::string name;  // the path, "-", the URL, or the name of the bytes
-  std::string data;  // kBytes only
+  std::string name;                 // the path, "-", the URL, or the name of the bytes
+  std::string data;                 // kBytes only
   std::vector<Snapshot> snapshots;  // kSnapshots only
 
   // A command-line argument: "-" is stdin, http(s):// a URL, anything else a path.

@@ -73,7 +73,8 @@ std::string_view to_string(WaitPrecision precision) {
 }
 
 std::optional<WaitPrecision> parse_wait_precision(std::string_view text) {
-  for (auto precision : {WaitPrecision::kUnknown, WaitPrecision::kExact, WaitPrecision::kLowerBound}) {
+  for (auto precision :
+       {WaitPrecision::kUnknown, WaitPrecision::kExact, WaitPrecision::kLowerBound}) {
     if (to_string(precision) == text) return precision;
   }
   return std::nullopt;

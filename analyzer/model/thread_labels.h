@@ -10,10 +10,10 @@
 
 namespace leakscan::thread_labels {
 
-inline constexpr std::string_view kGoid = "goid";                        // num
-inline constexpr std::string_view kState = "state";                      // str, runtime's words
-inline constexpr std::string_view kWaitReason = "wait_reason";           // str, absent: = state
-inline constexpr std::string_view kWait = "wait";                        // num, nanoseconds
+inline constexpr std::string_view kGoid = "goid";               // num
+inline constexpr std::string_view kState = "state";             // str, runtime's words
+inline constexpr std::string_view kWaitReason = "wait_reason";  // str, absent: = state
+inline constexpr std::string_view kWait = "wait";               // num, nanoseconds
 // str "lower_bound" where the wait is only a lower bound (Go's whole minutes); absent: exact.
 inline constexpr std::string_view kWaitPrecision = "wait_precision";
 inline constexpr std::string_view kCreatedAt = "created_at";             // num, ns since Unix epoch
@@ -22,7 +22,7 @@ inline constexpr std::string_view kCreatedBy = "created_by";             // str,
 inline constexpr std::string_view kLockedToThread = "locked_to_thread";  // str "true"
 inline constexpr std::string_view kFramesElided = "frames_elided";       // str "true"
 inline constexpr std::string_view kWaitObject = "wait_object";  // str, agent: "0x..." address
-inline constexpr std::string_view kRuntime = "runtime";  // str, "boost.fiber"...; absent: go
+inline constexpr std::string_view kRuntime = "runtime";         // str, "boost.fiber"...; absent: go
 inline constexpr std::string_view kNanoseconds = "nanoseconds";
 
 // Every label the convention defines for `thread`, followed by the thread's own labels.

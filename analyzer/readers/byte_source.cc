@@ -217,9 +217,8 @@ Result<std::string> read_all(ByteSource& source, const std::string& name, uint64
     out.resize(have + *n);
     if (*n == 0) return out;
     if (out.size() > limit) {
-      return Error{fmt::format("{}: input exceeds {} bytes, the size limit",
-                               name, limit),
-                 ErrorKind::kTooLarge};
+      return Error{fmt::format("{}: input exceeds {} bytes, the size limit", name, limit),
+                   ErrorKind::kTooLarge};
     }
   }
 }

@@ -50,9 +50,9 @@ Result<std::optional<std::string_view>> LineReader::next_from_memory() {
   for (;;) {
     if (position_ >= bytes_.size()) return std::optional<std::string_view>{};
     if (position_ > limits_.max_input_bytes) {
-      return Error{fmt::format("{}: input exceeds {} bytes, the size limit",
-                               name_, limits_.max_input_bytes),
-                 ErrorKind::kTooLarge};
+      return Error{
+          fmt::format("{}: input exceeds {} bytes, the size limit", name_, limits_.max_input_bytes),
+          ErrorKind::kTooLarge};
     }
     const char* start = bytes_.data() + position_;
     size_t left = bytes_.size() - position_;
@@ -89,9 +89,9 @@ Result<bool> LineReader::refill() {
   end_ += *n;
   consumed_ += *n;
   if (consumed_ > limits_.max_input_bytes) {
-    return Error{fmt::format("{}: input exceeds {} bytes, the size limit", name_,
-                             limits_.max_input_bytes),
-                 ErrorKind::kTooLarge};
+    return Error{
+        fmt::format("{}: input exceeds {} bytes, the size limit", name_, limits_.max_input_bytes),
+        ErrorKind::kTooLarge};
   }
   return true;
 }

@@ -55,10 +55,9 @@ std::optional<Result<std::vector<Snapshot>>> read_traceback_in_place(std::string
     return std::nullopt;
   }
   if (bytes.size() > limits.max_input_bytes) {
-    return Result<std::vector<Snapshot>>(
-        Error{fmt::format("{}: input exceeds {} bytes, the size limit", name,
-                          limits.max_input_bytes),
-                 ErrorKind::kTooLarge});
+    return Result<std::vector<Snapshot>>(Error{
+        fmt::format("{}: input exceeds {} bytes, the size limit", name, limits.max_input_bytes),
+        ErrorKind::kTooLarge});
   }
   return read_go_traceback(bytes, name, limits, mapped);
 }

@@ -137,7 +137,8 @@ report::Report build_report(const Analysis& analysis, const AnalysisOptions& opt
     auto* out = report.add_dead_but_unfreed();
     out->set_kind(std::string(to_string(finding.kind)));
     out->set_count(finding.count);
-    if (!finding.created_by.function.empty()) fill_frame(finding.created_by, *out->mutable_created_by());
+    if (!finding.created_by.function.empty())
+      fill_frame(finding.created_by, *out->mutable_created_by());
     out->set_explanation(std::string(finding.explanation()));
   }
   return report;

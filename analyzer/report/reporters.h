@@ -1,8 +1,8 @@
 // Reporters only read the analysis; each writes one format.
 #pragma once
 
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>

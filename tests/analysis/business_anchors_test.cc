@@ -40,8 +40,8 @@ TEST(BusinessAnchors, EntryUnderConnServeIsAnHttpHandlerWithItsThreshold) {
   ASSERT_NE(spawned, nullptr);
   EXPECT_EQ(spawned->anchor_kind, AnchorKind::kDefault);
   EXPECT_EQ(spawned->threshold_seconds, 300);
-  EXPECT_TRUE(
-      has_anchor(*spawned, AnchorKind::kCreatedBy, "main.(*OrderService).handleLock at /app/main.go:198"));
+  EXPECT_TRUE(has_anchor(*spawned, AnchorKind::kCreatedBy,
+                         "main.(*OrderService).handleLock at /app/main.go:198"));
 }
 
 TEST(BusinessAnchors, CodeOwnersOfTheCreationSite) {

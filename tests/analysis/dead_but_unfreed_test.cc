@@ -1,6 +1,6 @@
 // Layer 2, DeadButUnfreed.
-#include "tests/analysis/layer_fixtures.h"
 #include "analyzer/engine/find_leaks.h"
+#include "tests/analysis/layer_fixtures.h"
 
 namespace leakscan {
 namespace {

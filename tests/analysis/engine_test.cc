@@ -2,9 +2,9 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
-#include "tests/analysis/layer_fixtures.h"
 #include "analyzer/engine/find_leaks.h"
 #include "analyzer/report/reporters.h"
+#include "tests/analysis/layer_fixtures.h"
 #include "tests/support/snapshot_helpers.h"
 
 namespace leakscan {

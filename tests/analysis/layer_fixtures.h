@@ -66,8 +66,9 @@ struct Layers {
 };
 
 inline Layers run_layers_by_hand(std::span<const Snapshot> snapshots, int through,
-                  std::vector<std::optional<double>> capture_seconds = {},
-                  const Rules& rules = default_rules(), const CodeOwners* owners = nullptr) {
+                                 std::vector<std::optional<double>> capture_seconds = {},
+                                 const Rules& rules = default_rules(),
+                                 const CodeOwners* owners = nullptr) {
   Layers out;
   out.input = make_analysis_input(snapshots);
   SystemFrameFilter(rules).run(out.input);
@@ -93,13 +94,13 @@ inline const GoroutineRecord& record_of(const AnalysisInput& input, uint64_t id)
 }
 
 inline std::string_view function_at(const AnalysisInput& input, const GoroutineRecord& record,
-                             FrameId id) {
+                                    FrameId id) {
   if (id == kNoFrame) return "(none)";
   return input.snapshots[record.snapshot].frame(id).function;
 }
 
 inline const Cluster* cluster_at(const std::vector<Cluster>& clusters, std::string_view blocked_at,
-                          std::string_view created_by = "*") {
+                                 std::string_view created_by = "*") {
   for (const auto& cluster : clusters) {
     if (cluster.blocked_at.function == blocked_at &&
         (created_by == "*" || cluster.created_by.function == created_by)) {
@@ -301,7 +302,7 @@ class SystemFrameFilterTest : public ::testing::Test {
 
 // `count` goroutines from `first_id` on, each with `body` (frames and creator) under `status`.
 inline std::string goroutines(int count, uint64_t first_id, std::string_view status,
-                       std::string_view body) {
+                              std::string_view body) {
   std::string out;
   for (int i = 0; i < count; ++i) {
     out +=
@@ -395,7 +396,8 @@ inline constexpr std::string_view kStartupWorker = R"(main.(*OrderService).recon
     /app/orders.go:300 +0x53
 created by main.main
     /app/main.go:40 +0xba)";
-inline constexpr std::string_view kClientReader = R"(internal/poll.runtime_pollWait(0x7fb43af5f828, 0x72)
+inline constexpr std::string_view kClientReader =
+    R"(internal/poll.runtime_pollWait(0x7fb43af5f828, 0x72)
     /usr/lib/go-1.19/src/runtime/netpoll.go:305 +0x89
 internal/poll.(*pollDesc).wait(0xc000078100?, 0xc000070551?, 0x0)
     /usr/lib/go-1.19/src/internal/poll/fd_poll_runtime.go:84 +0x32
@@ -418,7 +420,8 @@ main.(*OrderService).janitor(0x0?)
 created by main.(*OrderService).startJanitor
     /app/orders.go:74 +0x14a)";
 
-inline const Cluster& verdict_of(const std::vector<Cluster>& clusters, std::string_view blocked_at) {
+inline const Cluster& verdict_of(const std::vector<Cluster>& clusters,
+                                 std::string_view blocked_at) {
   const Cluster* cluster = cluster_at(clusters, blocked_at);
   EXPECT_NE(cluster, nullptr) << blocked_at;
   static const Cluster none;

@@ -1,6 +1,6 @@
 // Layer 3, PatternClustering; last, a million goroutines in 1,000 distinct stacks.
-#include "tests/analysis/layer_fixtures.h"
 #include "analyzer/engine/find_leaks.h"
+#include "tests/analysis/layer_fixtures.h"
 #include "tests/support/snapshot_helpers.h"
 
 namespace leakscan {

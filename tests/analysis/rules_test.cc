@@ -1,6 +1,6 @@
 // What the layers read: rules and config files, baselines, CODEOWNERS.
-#include "tests/analysis/layer_fixtures.h"
 #include "analyzer/analysis/baseline.h"
+#include "tests/analysis/layer_fixtures.h"
 
 namespace leakscan {
 namespace {
@@ -71,7 +71,8 @@ TEST(Rules, DefaultRulesFileParses) {
   EXPECT_FALSE(rules->anchor_labels.empty());
   EXPECT_FALSE(rules->entries.empty());
   EXPECT_EQ(rules->threshold_for(AnchorKind::kHttpHandler), std::chrono::nanoseconds(30s));
-  EXPECT_EQ(rules->threshold_for(AnchorKind::kCreatedBy), rules->threshold_for(AnchorKind::kDefault));
+  EXPECT_EQ(rules->threshold_for(AnchorKind::kCreatedBy),
+            rules->threshold_for(AnchorKind::kDefault));
 }
 
 TEST(Rules, ErrorsNameFileLineAndColumn) {
