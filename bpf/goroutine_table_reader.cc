@@ -24,8 +24,9 @@ T load(const uint8_t* p) {
 }  // namespace
 
 GoroutineTableReader::GoroutineTableReader(const gobinary::GoBinary& binary,
-                                           const gobinary::GoRuntimeLayout& layout, pid_t pid)
-    : binary_(binary), layout_(layout), memory_(pid) {}
+                                           const gobinary::GoRuntimeLayout& layout, pid_t pid,
+                                           uint64_t load_bias)
+    : binary_(binary), layout_(layout), memory_(pid), load_bias_(load_bias) {}
 
 std::string_view GoroutineTableReader::status_name(uint32_t status) const {
   if (status < layout_.status_names.size() && !layout_.status_names[status].empty()) {
@@ -61,7 +62,7 @@ Result<std::vector<uint64_t>> GoroutineTableReader::g_pointers(const TableHeader
 Status GoroutineTableReader::verify() {
   std::string why = "no candidate";
   for (uint64_t candidate : layout_.allgs_candidates) {
-    auto header = table_at(candidate);
+    auto header = table_at(candidate + load_bias_);
     if (!header) {
       why = header.error().message;
       continue;
@@ -90,8 +91,8 @@ Status GoroutineTableReader::verify() {
         why = fmt::format("allgs[0] has goid {}, expected 1 (the main goroutine)", goid);
         good = false;
       } else if (status != kGoStatusDead && i > 0) {
-        auto gopc = load<uint64_t>(&g[layout_.g_gopc]);
-        auto startpc = load<uint64_t>(&g[layout_.g_startpc]);
+        auto gopc = load<uint64_t>(&g[layout_.g_gopc]) - load_bias_;
+        auto startpc = load<uint64_t>(&g[layout_.g_startpc]) - load_bias_;
         if (!binary_.function_name_at(gopc)) {
           why = fmt::format("goroutine {}: gopc {:#x} is not in a function", goid, gopc);
           good = false;
@@ -116,7 +117,7 @@ Result<std::vector<LiveGoroutine>> GoroutineTableReader::read() {
     auto verified = verify();
     if (!verified) return verified.error();
   }
-  auto header = table_at(allgs_);
+  auto header = table_at(allgs_ + load_bias_);
   if (!header) return header.error();
   auto pointers = g_pointers(*header);
   if (!pointers) return pointers.error();
@@ -141,12 +142,12 @@ Result<std::vector<LiveGoroutine>> GoroutineTableReader::read() {
     goroutine.goid = load<uint64_t>(g + layout_.g_goid);
     goroutine.wait_reason = g[layout_.g_waitreason];
     goroutine.waitsince = load<int64_t>(g + layout_.g_waitsince);
-    goroutine.gopc = load<uint64_t>(g + layout_.g_gopc);
-    goroutine.startpc = load<uint64_t>(g + layout_.g_startpc);
+    goroutine.gopc = load<uint64_t>(g + layout_.g_gopc) - load_bias_;
+    goroutine.startpc = load<uint64_t>(g + layout_.g_startpc) - load_bias_;
     goroutine.locked_to_thread = load<uint64_t>(g + layout_.g_lockedm) != 0;
     goroutine.stack_unavailable = goroutine.status == kGoStatusRunning;
     auto pc = load<uint64_t>(g + layout_.g_sched_pc);
-    if (!goroutine.stack_unavailable && pc != 0) goroutine.pcs.push_back(pc);
+    if (!goroutine.stack_unavailable && pc != 0) goroutine.pcs.push_back(pc - load_bias_);
     if (auto labels = load<uint64_t>(g + layout_.g_labels); labels != 0) {
       read_labels(labels, goroutine);
     }
@@ -205,7 +206,7 @@ void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
            goroutines[i].pcs.size() < kMaxFrames) {
       uint64_t next = 0, ret = 0;
       if (!word(fp, next) || !word(fp + 8, ret) || ret == 0) break;
-      goroutines[i].pcs.push_back(ret);
+      goroutines[i].pcs.push_back(ret - load_bias_);
       if (next <= fp) break;  // frames only go up the stack
       fp = next;
     }
@@ -223,9 +224,24 @@ std::string GoroutineTableReader::read_go_string(uint64_t pointer, uint64_t leng
 
 void GoroutineTableReader::read_labels(uint64_t labels, LiveGoroutine& goroutine) const {
   // runtime/pprof's labelMap is a map[string]string until Go 1.23 (hmap with 8-slot buckets);
-  // later releases changed both, so their labels are not read.
+  // from Go 1.24 it is a struct holding a sorted []label.Label{Key, Value string}, so the swiss
+  // tables Go 1.24 brought to maps never hold labels.
   auto [major, minor] = binary_.go_release();
-  if (major != 1 || minor > 23) return;
+  if (major != 1) return;
+  if (minor >= 24) {
+    uint64_t slice[3] = {};  // labelMap -> label.Set{List: array, len, cap}
+    if (!memory_.read(labels, std::span(reinterpret_cast<uint8_t*>(slice), sizeof slice))) return;
+    if (slice[0] == 0 || slice[1] == 0 || slice[1] > slice[2] || slice[1] > 64) return;
+    std::vector<uint8_t> list(slice[1] * 32);
+    if (!memory_.read(slice[0], list)) return;
+    for (size_t i = 0; i < slice[1]; ++i) {
+      const uint8_t* label = list.data() + i * 32;
+      goroutine.labels.emplace_back(
+          read_go_string(load<uint64_t>(label), load<uint64_t>(label + 8)),
+          read_go_string(load<uint64_t>(label + 16), load<uint64_t>(label + 24)));
+    }
+    return;
+  }
   auto map = memory_.read_value<uint64_t>(labels);  // *labelMap -> *hmap
   if (!map || *map == 0) return;
   uint8_t hmap[48];

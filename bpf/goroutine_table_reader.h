@@ -32,8 +32,10 @@ struct LiveGoroutine {
 
 class GoroutineTableReader {
  public:
+  // `load_bias` is what the target added to the binary's addresses (PIE; see load_bias.h):
+  // addresses read from memory are given back at the binary's link addresses.
   GoroutineTableReader(const gobinary::GoBinary& binary, const gobinary::GoRuntimeLayout& layout,
-                       pid_t pid);
+                       pid_t pid, uint64_t load_bias = 0);
 
   // Finds runtime.allgs among the layout's candidates and checks the layout against live
   // goroutines: the first is goroutine 1, statuses are known words, gopc and startpc point into
@@ -62,6 +64,7 @@ class GoroutineTableReader {
   const gobinary::GoBinary& binary_;
   const gobinary::GoRuntimeLayout& layout_;
   ProcessMemory memory_;
+  uint64_t load_bias_ = 0;
   uint64_t allgs_ = 0;
   // Reused by every snapshot (see ProcessMemory::merged_).
   ScratchBuffer g_buffer_;

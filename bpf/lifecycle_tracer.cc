@@ -85,10 +85,11 @@ Result<ProbeSites> find_probe_sites(const gobinary::GoBinary& binary) {
 
 Result<std::unique_ptr<LifecycleTracer>> LifecycleTracer::load(
     const gobinary::GoBinary& binary, const gobinary::GoRuntimeLayout& layout, pid_t pid,
-    bool emit_exits, Handler handler, Log log) {
+    bool emit_exits, Handler handler, Log log, uint64_t load_bias) {
   std::unique_ptr<LifecycleTracer> tracer(new LifecycleTracer());  // NOLINT: private constructor
   tracer->exe_path_ = binary.path();
   tracer->pid_ = pid;
+  tracer->load_bias_ = load_bias;
   tracer->handler_ = std::move(handler);
   tracer->log_ = std::move(log);
   route_libbpf_log(&tracer->log_);
@@ -186,11 +187,12 @@ int LifecycleTracer::on_sample(void* context, void* data, size_t size) {
           std::chrono::nanoseconds(raw.timestamp_ns) + self->monotonic_to_realtime_));
   event.goid = raw.goid;
   event.creator_goid = raw.creator_goid;
-  event.gopc = raw.gopc;
-  event.startpc = raw.startpc;
+  event.gopc = raw.gopc - self->load_bias_;
+  event.startpc = raw.startpc - self->load_bias_;
   if (raw.stack_bytes > 0) {
     size_t frames = std::min<size_t>(static_cast<size_t>(raw.stack_bytes) / 8, GOROUTINE_MAX_STACK);
-    event.creator_stack.assign(raw.stack, raw.stack + frames);
+    event.creator_stack.reserve(frames);
+    for (size_t i = 0; i < frames; ++i) event.creator_stack.push_back(raw.stack[i] - self->load_bias_);
   }
   self->handler_(event);
   return 0;
@@ -203,7 +205,9 @@ std::unordered_map<uint64_t, SiteCounts> LifecycleTracer::site_counts() const {
   uint64_t* previous = nullptr;
   while (bpf_map_get_next_key(fd, previous, &next) == 0) {
     goroutine_site_counts value{};
-    if (bpf_map_lookup_elem(fd, &next, &value) == 0) counts[next] = {value.born, value.died};
+    if (bpf_map_lookup_elem(fd, &next, &value) == 0) {
+      counts[next - load_bias_] = {value.born, value.died};
+    }
     key = next;
     previous = &key;
   }

@@ -54,11 +54,12 @@ class LifecycleTracer {
 
   // Loads the BPF programs; nothing is attached yet. `emit_exits` sends an event per exit (for
   // exact lifetimes); exits are always counted per site. libbpf's own warnings go to `log`
-  // (which may be empty) while this tracer lives, instead of to stderr.
+  // (which may be empty) while this tracer lives, instead of to stderr. Events and counts give
+  // pcs at the binary's link addresses: `load_bias` (PIE) is taken off.
   static Result<std::unique_ptr<LifecycleTracer>> load(const gobinary::GoBinary& binary,
                                                        const gobinary::GoRuntimeLayout& layout,
                                                        pid_t pid, bool emit_exits, Handler handler,
-                                                       Log log);
+                                                       Log log, uint64_t load_bias = 0);
   ~LifecycleTracer();  // detaches and unloads
   LifecycleTracer(const LifecycleTracer&) = delete;
   LifecycleTracer& operator=(const LifecycleTracer&) = delete;
@@ -80,6 +81,7 @@ class LifecycleTracer {
 
   std::string exe_path_;
   pid_t pid_ = 0;
+  uint64_t load_bias_ = 0;
   ProbeSites sites_;
   std::vector<uint64_t> created_offsets_;
   uint64_t exited_offset_ = 0;

@@ -1,7 +1,6 @@
 #include "bpf/trace_session.h"
 
 #include <fmt/format.h>
-#include <gelf.h>
 #include <google/protobuf/util/json_util.h>
 #include <sys/wait.h>
 
@@ -17,6 +16,7 @@
 #include "bpf/capabilities.h"
 #include "bpf/goroutine_table_reader.h"
 #include "bpf/lifecycle_tracer.h"
+#include "bpf/load_bias.h"
 #include "bpf/traced_snapshot.h"
 #include "gobinary/go_binary.h"
 #include "gobinary/go_runtime_layout.h"
@@ -119,19 +119,14 @@ Status Session::prepare() {
   auto binary = gobinary::GoBinary::open(fmt::format("/proc/{}/exe", pid));
   if (!binary) return Error{fmt::format("pid {}: {}", pid, binary.error().message)};
   binary_ = std::move(*binary);
-  GElf_Ehdr header;
-  if (gelf_getehdr(binary_->elf(), &header) != nullptr && header.e_type != ET_EXEC) {
-    return Error{
-        fmt::format("pid {}: a position-independent executable (-buildmode=pie); only the default "
-                    "non-PIE Go executables are supported",
-                    pid)};
-  }
+  auto bias = load_bias(pid, *binary_);
+  if (!bias) return Error{fmt::format("pid {}: {}", pid, bias.error().message)};
   auto layout = gobinary::read_runtime_layout(*binary_);
   if (!layout) return Error{fmt::format("pid {}: {}", pid, layout.error().message)};
   layout_ = std::move(*layout);
   summary_.go_version = binary_->go_version();
   summary_.layout_source = layout_.source;
-  reader_ = std::make_unique<GoroutineTableReader>(*binary_, layout_, pid);
+  reader_ = std::make_unique<GoroutineTableReader>(*binary_, layout_, pid, *bias);
   // A program started by `leakscan trace -- cmd` may not have its runtime up yet.
   auto deadline = Clock::now() + kRuntimeStartWait;
   for (;;) {
@@ -145,10 +140,11 @@ Status Session::prepare() {
   log(fmt::format("pid {}: {} ({}), runtime.g layout from {}, verified on live goroutines", pid,
                   binary_->go_version().empty() ? "Go" : binary_->go_version(),
                   binary_->has_symtab() ? "with symbols" : "stripped", layout_.source));
+  if (*bias != 0) log(fmt::format("pid {}: position-independent, loaded at +{:#x}", pid, *bias));
   if (probes) {
     auto tracer = LifecycleTracer::load(
         *binary_, layout_, pid, options_.all_events,
-        [this](const GoroutineEvent& event) { on_event(event); }, options_.log);
+        [this](const GoroutineEvent& event) { on_event(event); }, options_.log, *bias);
     if (!tracer) return Error{fmt::format("pid {}: {}", pid, tracer.error().message)};
     tracer_ = std::move(*tracer);
     summary_.probe_addresses = tracer_->sites().all();

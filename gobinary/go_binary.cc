@@ -68,6 +68,7 @@ Status GoBinary::read_file() {
   if (gelf_getehdr(elf_, &ehdr) == nullptr || ehdr.e_machine != EM_X86_64) {
     return Error{fmt::format("{}: not an x86-64 ELF executable", path_)};
   }
+  position_independent_ = ehdr.e_type == ET_DYN;
   size_t phnum = 0;
   elf_getphdrnum(elf_, &phnum);
   for (size_t i = 0; i < phnum; ++i) {
@@ -136,8 +137,27 @@ std::pair<int, int> GoBinary::go_release() const {
   return {major, minor};
 }
 
+// runtime.firstmoduledata: Go 1.26 and later give it a section (.go.module); before, it is found
+// in .noptrdata by its first two words, the pclntab's address and its funcnametab's.
+std::optional<uint64_t> GoBinary::find_moduledata(AddressRange pclntab,
+                                                  uint64_t funcnametab) const {
+  if (auto module = section(".go.module")) return module->start;
+  auto noptrdata = section(".noptrdata");
+  if (!noptrdata) return std::nullopt;
+  auto bytes = bytes_at(noptrdata->start, noptrdata->end - noptrdata->start);
+  for (size_t at = 0; at + 16 <= bytes.size(); at += 8) {
+    if (load<uint64_t>(bytes.data() + at) == pclntab.start &&
+        load<uint64_t>(bytes.data() + at + 8) == funcnametab) {
+      return noptrdata->start + at;
+    }
+  }
+  return std::nullopt;
+}
+
 Status GoBinary::load_pclntab() {
+  // PIE binaries of Go before 1.26 keep the table among the relocated data.
   auto range = section(".gopclntab");
+  if (!range) range = section(".data.rel.ro.gopclntab");
   if (!range) return Error{fmt::format("{}: not a Go binary (no .gopclntab)", path_)};
   auto table = bytes_at(range->start, range->end - range->start);
   if (table.size() < 72) return Error{fmt::format("{}: .gopclntab truncated", path_)};
@@ -159,27 +179,40 @@ Status GoBinary::load_pclntab() {
   filetab_ = pcln_ + offset(2);
   pctab_ = pcln_ + offset(3);
   pclntable_ = pcln_ + offset(4);
+  auto moduledata = find_moduledata(*range, range->start + offset(0));
+  auto module_word = [&](size_t at) -> std::optional<uint64_t> {
+    if (!moduledata) return std::nullopt;
+    auto word = bytes_at(*moduledata + at, 8);
+    if (word.size() != 8) return std::nullopt;
+    return load<uint64_t>(word.data());
+  };
+  // Go 1.26 leaves pcHeader.textStart zero in the file: moduledata.text has it (after
+  // pcHeader, five slices, ftab, findfunctab, minpc and maxpc). cgo binaries start .text with C
+  // code, so the section's address is only the last resort.
+  if (text_start_ == 0) text_start_ = module_word(176).value_or(0);
+  if (text_start_ == 0) {
+    if (auto text = symbol("runtime.text")) {
+      text_start_ = *text;
+    } else if (auto section_text = section(".text")) {
+      text_start_ = section_text->start;
+    }
+  }
+  if (text_start_ == 0) return Error{fmt::format("{}: no text start for .gopclntab", path_)};
   by_name_.reserve(nfunc_);
   for (size_t i = 0; i < nfunc_; ++i) {
     const uint8_t* fn = func_struct(i);
     if (fn == nullptr) continue;
     by_name_.emplace(c_string(funcnametab_, load<int32_t>(fn + 4), pcln_size_), i);
   }
-  // funcdata offsets are relative to go.func.*; stripped binaries name it only in moduledata,
-  // which is found in .noptrdata by its first field, the pclntab's own address.
-  auto gofunc = symbol(pcln_magic_ == kPclntabMagic118 ? "go.func.*" : "go:func.*");
-  if (gofunc) {
+  // funcdata offsets are relative to go.func.*; stripped binaries name it only in moduledata:
+  // its gofunc field moved as releases added fields before it (covctrs in 1.20, three more
+  // words in 1.27).
+  if (auto gofunc = symbol(pcln_magic_ == kPclntabMagic118 ? "go.func.*" : "go:func.*")) {
     gofunc_ = *gofunc;
-  } else if (auto noptrdata = section(".noptrdata")) {
-    auto bytes = bytes_at(noptrdata->start, noptrdata->end - noptrdata->start);
+  } else {
     auto [major, minor] = go_release();
-    size_t gofunc_offset = (major == 1 && minor < 20) ? 304 : 320;  // 1.20 added covctrs
-    for (size_t at = 0; at + gofunc_offset + 8 <= bytes.size(); at += 8) {
-      if (load<uint64_t>(bytes.data() + at) != range->start) continue;
-      if (load<uint64_t>(bytes.data() + at + 8) != range->start + offset(0)) continue;
-      gofunc_ = load<uint64_t>(bytes.data() + at + gofunc_offset);
-      break;
-    }
+    size_t gofunc_offset = (major == 1 && minor < 20) ? 304 : (major == 1 && minor < 27) ? 320 : 344;
+    gofunc_ = module_word(gofunc_offset).value_or(0);
   }
   return Ok{};
 }

@@ -41,6 +41,8 @@ class GoBinary {
   // (major, minor) of go_version(): {1, 19}.
   std::pair<int, int> go_release() const;
   bool has_symtab() const { return !symbols_.empty(); }
+  // ET_DYN (-buildmode=pie): loaded at a bias the running process's mappings tell.
+  bool position_independent() const { return position_independent_; }
   Elf* elf() const { return elf_; }
 
   // Entry address of a function by its Go name ("runtime.newproc1"), from .gopclntab.
@@ -71,6 +73,7 @@ class GoBinary {
   GoBinary() = default;
   Status read_file();
   Status load_pclntab();
+  std::optional<uint64_t> find_moduledata(AddressRange pclntab, uint64_t funcnametab) const;
   void load_symbols();
   void load_buildinfo();
   struct FuncInfo;
@@ -86,10 +89,16 @@ class GoBinary {
   std::vector<uint8_t> data_;  // the whole file: pclntab lookups point into it
   std::string go_version_;
 
-  struct Segment {
+
+ public:
+  struct Segment {  // a PT_LOAD program header
     uint64_t vaddr, memsz, offset, filesz;
   };
+  std::span<const Segment> segments() const { return segments_; }
+
+ private:
   std::vector<Segment> segments_;
+  bool position_independent_ = false;
   std::unordered_map<std::string, AddressRange> sections_;
   std::unordered_map<std::string, uint64_t> symbols_;
 

@@ -16,8 +16,8 @@ namespace {
 using Members = std::map<std::string, uint64_t, std::less<>>;
 
 // Field offsets by Go release, for binaries without DWARF (-ldflags=-w). The Go 1.19 row equals
-// what DWARF gives for Debian's Go, and the 1.26 row what it gives for go1.26.8 (a test compares
-// the row of the toolchain that built the samples); the other rows follow the fields each
+// what DWARF gives for Debian's go1.19.8, and the 1.26–1.27 row what it gives for go1.26.8 and
+// go1.27.3 (gobinary_tests compares each tested version's row with its DWARF); the other rows follow the fields each
 // release added to runtime.g (tracking stamps in 1.20, parentGoid in 1.21, syscallbp in 1.23)
 // and are used only when the attach-time check (bpf/, GoroutineTableReader::verify) confirms goid,
 // status, gopc and startpc on live goroutines.
@@ -33,7 +33,7 @@ constexpr VersionOffsets kVersionTable[] = {
     {21, 22, 48, 56, 144, 152, 168, 176, 248, 312, 336, 384, 192},
     {23, 24, 48, 56, 152, 160, 176, 184, 256, 320, 344, 392, 192},
     {25, 25, 48, 56, 144, 152, 168, 176, 248, 312, 336, 384, 192},
-    {26, 26, 48, 56, 144, 152, 168, 176, 208, 288, 304, 352, 184, 40},
+    {26, 27, 48, 56, 144, 152, 168, 176, 208, 288, 304, 352, 184, 40},
 };
 
 void collect_members(Dwarf_Die* type, Members& out) {
@@ -154,7 +154,7 @@ Status from_table(const GoBinary& binary, GoRuntimeLayout& layout) {
     return Ok{};
   }
   return Error{
-      fmt::format("no DWARF and no offset table for {} (known: go1.17 to go1.26)",
+      fmt::format("no DWARF and no offset table for {} (known: go1.17 to go1.27)",
                   binary.go_version().empty() ? "an unknown Go version" : binary.go_version())};
 }
 

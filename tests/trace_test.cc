@@ -1,6 +1,7 @@
 // `leakscan trace` against live Go programs with real uprobes (the tests run as root, as CI
-// does): samples/go/leaktrace built plain, stripped and with cgo, and samples/go/leakyservice
-// for the analysis. The traced numbers are checked against what the programs themselves say.
+// does): samples/go/leaktrace built plain, stripped, PIE and with cgo by each Go toolchain the
+// tests run on (go1.19, go1.26, go1.27), and samples/go/leakyservice for the analysis. The
+// traced numbers are checked against what the programs themselves say.
 #include <curl/curl.h>
 #include <fmt/format.h>
 #include <google/protobuf/util/json_util.h>
@@ -16,6 +17,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "analyzer/analysis/goroutine_record.h"
 #include "analyzer/engine/find_leaks.h"
@@ -23,6 +25,7 @@
 #include "analyzer/readers/read_snapshots.h"
 #include "bpf/goroutine_table_reader.h"
 #include "bpf/lifecycle_tracer.h"
+#include "bpf/load_bias.h"
 #include "bpf/process_memory.h"
 #include "gobinary/go_binary.h"
 #include "gobinary/go_runtime_layout.h"
@@ -64,8 +67,10 @@ struct Target {
   std::string base;                   // http://127.0.0.1:PORT
   std::vector<std::string> preamble;  // stdout lines before LISTENING
 
+  // `program` is a path under go-bin: "go1.26/leaktrace-pie".
   explicit Target(const std::string& program, std::vector<std::string> args = {}) {
-    args.insert(args.begin(), testing::go_bin(program));
+    args.insert(args.begin(), testing::go_bin(program.substr(0, program.find('/')),
+                                              program.substr(program.find('/') + 1)));
     process = std::make_unique<ChildProcess>(args);
     for (int i = 0; i < 100; ++i) {
       auto line = process->read_line(30s);
@@ -200,32 +205,50 @@ struct ProbeBytes {
 };
 ProbeBytes probe_bytes(const std::string& program, pid_t pid) {
   ProbeBytes bytes;
-  auto binary = gobinary::GoBinary::open(testing::go_bin(program));
+  auto binary = gobinary::GoBinary::open(fmt::format("/proc/{}/exe", pid));
   EXPECT_TRUE(binary.has_value());
   if (!binary) return bytes;
   auto sites = trace::find_probe_sites(**binary);
   EXPECT_TRUE(sites.has_value()) << (sites ? "" : sites.error().message);
   if (!sites) return bytes;
   trace::ProcessMemory memory(pid);
+  auto bias = trace::load_bias(pid, **binary);
+  EXPECT_TRUE(bias.has_value());
+  if (!bias) return bytes;
   for (uint64_t address : sites->all()) {
     uint8_t byte = 0;
-    EXPECT_TRUE(memory.read(address, std::span(&byte, 1)).has_value());
+    EXPECT_TRUE(memory.read(address + *bias, std::span(&byte, 1)).has_value());
     bytes.in_memory.push_back(byte);
     bytes.in_file.push_back((*binary)->bytes_at(address, 1)[0]);
   }
   return bytes;
 }
 
-class TraceVariants : public ::testing::TestWithParam<std::string> {};
+// (Go version, build): ("go1.26", "leaktrace-pie").
+using Build = std::tuple<std::string, std::string>;
+class TraceVariants : public ::testing::TestWithParam<Build> {
+ protected:
+  static std::string program() {
+    return std::get<0>(GetParam()) + "/" + std::get<1>(GetParam());
+  }
+};
+
+std::string build_name(const ::testing::TestParamInfo<Build>& info) {
+  std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param);
+  std::replace_if(
+      name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); },
+      '_');
+  return name;
+}
 
 // With every event, each goroutine created or exited while attached is counted at its go
 // statement, the counts per site equal what the program was asked to create, the snapshots
 // agree with the events (live at the end = live at the start + born - died), and the last
 // snapshot holds exactly the goroutines runtime.NumGoroutine() counts.
 TEST_P(TraceVariants, AccountsForEveryGoroutineCreatedAndExited) {
-  Target target(GetParam());
+  Target target(program());
   ASSERT_FALSE(target.base.empty()) << target.process->stderr_text();
-  if (GetParam() == "leaktrace-cgo") {
+  if (std::get<1>(GetParam()) == "leaktrace-cgo") {
     EXPECT_EQ(target.preamble, std::vector<std::string>{"CGO 3"});
   }
   target.create("/leak?n=7");  // before tracing: seen in memory only
@@ -279,7 +302,7 @@ TEST_P(TraceVariants, AccountsForEveryGoroutineCreatedAndExited) {
 // The creator's stack names the go statement, its handler and net/http's serve loop; the
 // creator is another goroutine; blocked goroutines carry the runtime's wait reason.
 TEST_P(TraceVariants, CreationStacksNameTheGoStatement) {
-  Target target(GetParam());
+  Target target(program());
   ASSERT_FALSE(target.base.empty()) << target.process->stderr_text();
   Trace trace(target.pid(), {"--all-events", "--every", "500ms"});
   ASSERT_TRUE(trace.wait_for("snapshot 1:")) << trace.process->stderr_text();
@@ -329,7 +352,7 @@ TEST_P(TraceVariants, CreationStacksNameTheGoStatement) {
 TEST_P(TraceVariants, AgesAreExactToWithinTheSnapshotInterval) {
   for (const std::string mode : {"--probe-duty=0", "--all-events"}) {
     SCOPED_TRACE(mode);
-    Target target(GetParam());
+    Target target(program());
     ASSERT_FALSE(target.base.empty()) << target.process->stderr_text();
     Trace trace(target.pid(), {mode, "--every", "500ms"});
     ASSERT_TRUE(trace.wait_for("snapshot 2:")) << trace.process->stderr_text();
@@ -365,12 +388,19 @@ TEST_P(TraceVariants, AgesAreExactToWithinTheSnapshotInterval) {
 }
 
 INSTANTIATE_TEST_SUITE_P(LeakTrace, TraceVariants,
-                         ::testing::Values("leaktrace", "leaktrace-stripped", "leaktrace-cgo"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           std::replace(name.begin(), name.end(), '-', '_');
-                           return name;
-                         });
+                         ::testing::Combine(::testing::ValuesIn(testing::go_versions()),
+                                            ::testing::Values("leaktrace", "leaktrace-stripped",
+                                                              "leaktrace-pie", "leaktrace-cgo")),
+                         build_name);
+
+std::string version_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  std::replace(name.begin(), name.end(), '.', '_');
+  return name;
+}
+
+// A PIE build of the machine's Go: the probe sites are found in memory at the load bias.
+const std::string kDetachTarget = "go1.26/leaktrace-pie";
 
 // While attached, the target's instructions at the probe sites are breakpoints; after
 // SIGINT or SIGTERM to leakscan they are the file's bytes again and the target keeps
@@ -378,36 +408,36 @@ INSTANTIATE_TEST_SUITE_P(LeakTrace, TraceVariants,
 TEST(TraceDetach, NoUprobeLeftBehindAfterSigintSigtermOrTargetExit) {
   for (int signo : {SIGINT, SIGTERM}) {
     SCOPED_TRACE(strsignal(signo));
-    Target target("leaktrace");
+    Target target(kDetachTarget);
     ASSERT_FALSE(target.base.empty());
-    auto before = probe_bytes("leaktrace", target.pid());
+    auto before = probe_bytes(kDetachTarget, target.pid());
     ASSERT_FALSE(before.in_file.empty());
     EXPECT_EQ(before.in_memory, before.in_file);
     Trace trace(target.pid(), {"--all-events", "--every", "500ms"});
     ASSERT_TRUE(trace.wait_for("snapshot 1:")) << trace.process->stderr_text();
-    auto during = probe_bytes("leaktrace", target.pid());
+    auto during = probe_bytes(kDetachTarget, target.pid());
     EXPECT_EQ(during.in_memory, std::vector<uint8_t>(during.in_file.size(), 0xcc));
     target.create("/churn?n=50");
     EXPECT_EQ(trace.stop(signo), 0) << trace.process->stderr_text();
-    auto after = probe_bytes("leaktrace", target.pid());
+    auto after = probe_bytes(kDetachTarget, target.pid());
     EXPECT_EQ(after.in_memory, after.in_file);
     target.create("/churn?n=50");
     EXPECT_TRUE(target.num_goroutine().has_value());
   }
   // The duty cycle attaches and detaches on its own: after the run, nothing is left either.
   {
-    Target target("leaktrace");
+    Target target(kDetachTarget);
     Trace trace(target.pid(),
                 {"--probe-duty", "50%", "--every", "200ms", "--duration", "3s", "--retain", "2"});
     auto code = trace.process->wait(60s);
     EXPECT_EQ(code, 0) << trace.process->stderr_text();
     EXPECT_NE(trace.process->stderr_text().find("snapshot 10:"), std::string::npos);
     EXPECT_EQ(trace.snapshots().size(), 2u);  // --retain 2
-    auto after = probe_bytes("leaktrace", target.pid());
+    auto after = probe_bytes(kDetachTarget, target.pid());
     EXPECT_EQ(after.in_memory, after.in_file);
   }
   {
-    Target target("leaktrace");
+    Target target(kDetachTarget);
     Trace trace(target.pid(), {"--all-events", "--every", "500ms"});
     ASSERT_TRUE(trace.wait_for("snapshot 1:")) << trace.process->stderr_text();
     target.process->signal(SIGKILL);
@@ -426,8 +456,10 @@ TEST(TraceDetach, NoUprobeLeftBehindAfterSigintSigtermOrTargetExit) {
 // The tracer's snapshots alone, taken in the default mode (10% probe duty) while
 // leakyservice is under load, are enough for the analysis to find all eight seeded leaks and
 // call none of the five benign populations a leak.
-TEST(TraceAnalysis, AnalyzerFindsTheSeededLeaksFromTracedSnapshots) {
-  Target target("leakyservice", {"-work", "20ms", "-handler-timeout", "5ms", "-poll", "10m"});
+class TraceAnalysis : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TraceAnalysis, AnalyzerFindsTheSeededLeaksFromTracedSnapshots) {
+  Target target(GetParam() + "/leakyservice", {"-work", "20ms", "-handler-timeout", "5ms", "-poll", "10m"});
   ASSERT_FALSE(target.base.empty());
   struct Population {
     bool seeded;
@@ -496,12 +528,16 @@ TEST(TraceAnalysis, AnalyzerFindsTheSeededLeaksFromTracedSnapshots) {
   }
 }
 
+// pprof labels are a map before Go 1.24 and a sorted slice since: each version's are read.
+INSTANTIATE_TEST_SUITE_P(EveryGo, TraceAnalysis, ::testing::ValuesIn(testing::go_versions()),
+                         version_name);
+
 // `leakscan trace --report -- PROGRAM` starts the program, runs the analysis on each snapshot
 // as it is written, and ends the program with the trace.
 TEST(TraceReport, ReportRunsTheAnalyzerOnLiveSnapshots) {
   std::string out = testing::temp_dir() + "/trace";
   ChildProcess trace({testing::cli_path(), "trace", "--report", "--every", "1s", "--duration", "5s",
-                      "--min-wait", "1s", "--out", out, "--", testing::go_bin("leaktrace")});
+                      "--min-wait", "1s", "--out", out, "--", testing::go_bin("go1.26", "leaktrace")});
   std::string base;
   for (int i = 0; i < 20 && base.empty(); ++i) {
     auto line = trace.read_line(30s);
@@ -537,7 +573,7 @@ TEST(TraceErrors, RefusesWithOneClearLine) {
                                     ".gopclntab)\n",
                                     not_go.pid(), not_go.pid()));
 
-  Target target("leaktrace");
+  Target target("go1.19/leaktrace");
   ASSERT_FALSE(target.base.empty());
   result = testing::run_command(
       {"setpriv", "--bounding-set=-bpf,-perfmon,-sys_admin", "--", testing::cli_path(), "trace",
@@ -558,10 +594,12 @@ TEST(TraceErrors, RefusesWithOneClearLine) {
 }
 
 // The attach-time check refuses a layout it cannot confirm in the live target.
-TEST(TraceBinary, SanityCheckRefusesAWrongLayout) {
-  Target target("leaktrace-stripped");
+class TraceBinary : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TraceBinary, SanityCheckRefusesAWrongLayout) {
+  Target target(GetParam() + "/leaktrace-stripped");
   ASSERT_FALSE(target.base.empty());
-  auto binary = gobinary::GoBinary::open(testing::go_bin("leaktrace-stripped"));
+  auto binary = gobinary::GoBinary::open(testing::go_bin(GetParam(), "leaktrace-stripped"));
   ASSERT_TRUE(binary.has_value());
   auto layout = gobinary::read_runtime_layout(**binary);
   ASSERT_TRUE(layout.has_value());
@@ -570,14 +608,18 @@ TEST(TraceBinary, SanityCheckRefusesAWrongLayout) {
     EXPECT_TRUE(reader.verify().has_value());
   }
   gobinary::GoRuntimeLayout wrong = *layout;
-  wrong.g_goid += 8;  // Go 1.23's offset on a Go 1.19 binary
+  wrong.g_goid += 8;  // Go 1.23's offset on a Go 1.19 binary, say
   trace::GoroutineTableReader reader(**binary, wrong, target.pid());
   auto verified = reader.verify();
   ASSERT_FALSE(verified.has_value());
-  EXPECT_NE(verified.error().message.find("cannot verify the runtime.g layout (go1.19 table)"),
+  EXPECT_NE(verified.error().message.find(
+                fmt::format("cannot verify the runtime.g layout ({} table)", GetParam())),
             std::string::npos)
       << verified.error().message;
 }
+
+INSTANTIATE_TEST_SUITE_P(EveryGo, TraceBinary, ::testing::ValuesIn(testing::go_versions()),
+                         version_name);
 
 }  // namespace
 }  // namespace leakscan

@@ -47,11 +47,69 @@ std::string anchor_phrase(const Cluster& cluster) {
 
 void LifetimeThresholds::prepare(const AnalysisInput& input) {
   max_id_per_snapshot_.assign(input.snapshots.size(), 0);
+  min_id_per_snapshot_.assign(input.snapshots.size(), UINT64_MAX);
   for (size_t i = 0; i < input.snapshots.size(); ++i) {
     for (const auto& thread : input.snapshots[i].threads) {
+      if (thread.id == 0) continue;
       max_id_per_snapshot_[i] = std::max(max_id_per_snapshot_[i], thread.id);
+      min_id_per_snapshot_[i] = std::min(min_id_per_snapshot_[i], thread.id);
     }
   }
+}
+
+LifetimeThresholds::IdPlace LifetimeThresholds::id_place(const Cluster& cluster,
+                                                         size_t snapshot) const {
+  IdPlace place;
+  if (cluster.min_id == UINT64_MAX || snapshot >= max_id_per_snapshot_.size()) return place;
+  place.process_min = min_id_per_snapshot_[snapshot];
+  place.process_max = max_id_per_snapshot_[snapshot];
+  // Ids are a clock only where the process has made enough goroutines to tell start-up from
+  // later; in a small program every id is "early".
+  const uint64_t span = place.process_max - place.process_min;
+  if (place.process_min == UINT64_MAX || span < rules_.id_clock_min_span) return place;
+  const auto fraction = [&](uint64_t id) {
+    return static_cast<double>(id - place.process_min) / static_cast<double>(span);
+  };
+  place.oldest = fraction(cluster.max_id) <= rules_.startup_id_share;
+  place.spread = fraction(cluster.max_id) - fraction(cluster.min_id) >= rules_.spread_id_share;
+  return place;
+}
+
+std::optional<LifetimeThresholds::Stuck> LifetimeThresholds::stuck_goroutines(
+    const AnalysisInput& input, const Cluster& cluster, double threshold_seconds,
+    bool waited_too_long) const {
+  const size_t n = input.snapshots.size();
+  if (n < 2) return std::nullopt;
+  bool request = cluster.anchor_kind == AnchorKind::kHttpHandler ||
+                 cluster.anchor_kind == AnchorKind::kGrpcMethod ||
+                 cluster.anchor_kind == AnchorKind::kLabel;
+  bool lock = cluster.blocking_operation.starts_with("sync.Mutex.") ||
+              cluster.blocking_operation.starts_with("sync.RWMutex.") ||
+              cluster.blocking_operation == "semacquire";
+  if (!request && !lock) return std::nullopt;
+  // Past the threshold: by the waits the last snapshot shows, or by the time between the
+  // first and the last snapshot, which the same goroutines spent here.
+  auto minutes = minutes_between_first_and_last();
+  bool long_enough = waited_too_long || (minutes && *minutes * 60 >= threshold_seconds);
+  if (!long_enough) return std::nullopt;
+  std::vector<uint64_t> first_ids;
+  std::vector<uint64_t> last_ids;
+  for (uint32_t index : cluster.records) {
+    const GoroutineRecord& record = input.records[index];
+    if (record.thread == nullptr || record.thread->id == 0) continue;
+    if (record.snapshot == 0) first_ids.push_back(record.thread->id);
+    if (record.snapshot + 1 == n) last_ids.push_back(record.thread->id);
+  }
+  std::sort(first_ids.begin(), first_ids.end());
+  Stuck stuck;
+  for (uint64_t id : last_ids) {
+    if (!std::binary_search(first_ids.begin(), first_ids.end(), id)) continue;
+    ++stuck.count;
+    stuck.min_id = std::min(stuck.min_id, id);
+    stuck.max_id = std::max(stuck.max_id, id);
+  }
+  if (stuck.count == 0) return std::nullopt;
+  return stuck;
 }
 
 void LifetimeThresholds::run(const AnalysisInput& input, std::vector<Cluster>& clusters) {
@@ -135,8 +193,31 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
 
   std::vector<std::string> reasons;
   Verdict verdict = Verdict::kExpected;
+  const Snapshot& last_snapshot = input.snapshots.back();
+  // A crash, a panic or SIGQUIT ended the process: there is no "later" to capture.
+  const bool exited = !last_snapshot.reason.empty();
+  const IdPlace place = id_place(cluster, input.snapshots.size() - 1);
+  const std::string threshold_text = format_duration(threshold);
+  const std::string_view kind = cluster.anchor_kind == AnchorKind::kDefault
+                                    ? std::string_view("its kind")
+                                    : to_string(cluster.anchor_kind);
+  auto ids_text = [&] {
+    return fmt::format("ids {}–{} of a process whose goroutines run from {} to {}",
+                       cluster.min_id, cluster.max_id, place.process_min, place.process_max);
+  };
   if (last == 0) {
     reasons.push_back(fmt::format("gone by the last snapshot ({})", growth));
+  } else if (not_blocked) {
+    // A runnable goroutine waits for a CPU, not for another goroutine: never a leak.
+    if (n >= 2 && last > first) {
+      reasons.push_back(headline + ", " + growth);
+      reasons.push_back(fmt::format(
+          "a backlog of {} goroutines grows: the machine runs them slower than they come (CPU "
+          "saturation), not a leak",
+          cluster.status));
+    } else {
+      reasons.push_back(fmt::format("{}, not blocked", cluster.status));
+    }
   } else if (n >= 3 && strictly_increasing) {
     verdict = Verdict::kLeak;
     reasons.push_back(headline + ", " + growth);
@@ -148,6 +229,17 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
         fmt::format("grew by {} between two snapshots; a third would show whether "
                     "it keeps growing",
                     with_thousands(last - first)));
+  } else if (auto stuck = stuck_goroutines(input, cluster, threshold_seconds, waited_too_long)) {
+    // The same goroutines at the same site in every snapshot, past their threshold: stuck
+    // work, whether or not their number moves. A pool idles on a queue; these hold a lock or
+    // serve a request.
+    verdict = Verdict::kLeak;
+    reasons.push_back(headline + ", " + growth);
+    reasons.push_back(fmt::format(
+        "stuck: the same {} goroutine{} (ids {}–{}) stayed blocked here in all {} snapshots, "
+        "past the {} threshold for {}",
+        with_thousands(stuck->count), stuck->count == 1 ? "" : "s", stuck->min_id,
+        stuck->max_id, n, threshold_text, kind));
   } else if (n >= 2 && last > first) {
     verdict = Verdict::kSuspect;
     reasons.push_back(headline + ", " + growth);
@@ -157,12 +249,10 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
       verdict = Verdict::kSuspect;
       reasons.push_back(headline);
       reasons.push_back(fmt::format("steady ({}) but many and waiting past the {} threshold",
-                                    growth, format_duration(threshold)));
+                                    growth, threshold_text));
     } else {
       reasons.push_back(fmt::format("steady: {}; a pool or a long-lived loop, not a leak", growth));
     }
-  } else if (not_blocked) {
-    reasons.push_back(fmt::format("{}, not blocked", cluster.status));
   } else if (sleeping) {
     if (last >= rules_.pile_up) {
       verdict = Verdict::kSuspect;
@@ -171,39 +261,61 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
     } else {
       reasons.emplace_back("sleeping: a timer wakes it");
     }
+  } else if (started_at_startup(cluster) || place.oldest) {
+    // One dump: goroutines of the program's start (by creator, or by ids among the oldest)
+    // are long-lived loops and workers, which wait for as long as there is nothing to do.
+    reasons.push_back(headline);
+    reasons.push_back(
+        place.oldest
+            ? fmt::format("created at start-up ({}): a long-lived worker waits like this",
+                          ids_text())
+            : "created at start-up: a long-lived worker waits like this");
   } else if (waited_too_long) {
-    bool startup = started_at_startup(cluster);
     // Idle connections wait on the network for as long as their clients stay quiet.
     bool network = cluster.blocking_operation == "IO wait";
-    verdict = startup || network ? Verdict::kSuspect : Verdict::kLeak;
+    bool request = cluster.anchor_kind == AnchorKind::kHttpHandler ||
+                   cluster.anchor_kind == AnchorKind::kGrpcMethod;
+    bool accumulated = place.spread && last >= 2;
+    verdict = !network && (accumulated || (request && last >= 2)) ? Verdict::kLeak
+                                                                  : Verdict::kSuspect;
     reasons.push_back(headline);
     reasons.push_back(fmt::format("waited {}, past the {} threshold for {}",
-                                  describe_wait(*max_wait, lower_bound), format_duration(threshold),
-                                  cluster.anchor_kind == AnchorKind::kDefault
-                                      ? std::string_view("its kind")
-                                      : to_string(cluster.anchor_kind)));
-    if (startup) {
-      reasons.emplace_back(
-          "started at startup: may be a long-lived worker; a second snapshot "
-          "would show whether it grows");
-    } else if (network) {
+                                  describe_wait(*max_wait, lower_bound), threshold_text, kind));
+    if (network) {
       reasons.emplace_back(
           "idle connections wait on the network like this too; a second "
           "snapshot would show whether they pile up");
+    } else if (accumulated) {
+      reasons.push_back(fmt::format(
+          "they accumulated: created across the process's life ({}), not all at once", ids_text()));
+    } else if (verdict == Verdict::kSuspect) {
+      reasons.push_back(exited ? "one dump cannot tell whether more would have piled up"
+                               : "one dump cannot tell whether more pile up; a second snapshot "
+                                 "would show it");
     }
   } else if (last >= rules_.pile_up) {
     verdict = Verdict::kSuspect;
     reasons.push_back(headline);
     reasons.push_back(
-        fmt::format("{} goroutines blocked at one site; capture again later to "
-                    "measure growth",
-                    with_thousands(last)));
+        fmt::format("{} goroutines blocked at one site{}", with_thousands(last),
+                    exited ? "" : "; capture again later to measure growth"));
+  } else if (place.spread && last >= 3) {
+    // No wait times (Go prints none before the first minute): where goroutines were created
+    // across the process's life and all still wait at one site, they accumulate.
+    verdict = Verdict::kSuspect;
+    reasons.push_back(headline);
+    reasons.push_back(fmt::format(
+        "{} goroutines wait at one site, created across the process's life ({}): they "
+        "accumulate{}",
+        with_thousands(last), ids_text(),
+        exited ? "" : "; a second snapshot would show whether they keep growing"));
   } else if (max_wait) {
     reasons.push_back(fmt::format("waited {} of the {} threshold",
-                                  describe_wait(*max_wait, lower_bound),
-                                  format_duration(threshold)));
+                                  describe_wait(*max_wait, lower_bound), threshold_text));
   } else {
-    reasons.emplace_back("one snapshot without wait times: capture again later to measure growth");
+    reasons.emplace_back(exited ? "one dump without wait times, of a process that has ended"
+                                : "one snapshot without wait times: capture again later to "
+                                  "measure growth");
   }
   if (explain && verdict != Verdict::kExpected) {
     if (auto age = age_by_id_seconds(input, cluster)) {

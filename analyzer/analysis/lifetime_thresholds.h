@@ -35,10 +35,29 @@ class LifetimeThresholds {
   // earlier snapshot's largest id was created before that snapshot.
   std::optional<double> age_by_id_seconds(const AnalysisInput& input, const Cluster& cluster) const;
 
+  // Where a cluster's goroutine ids sit among its snapshot's: ids grow with creation, so they
+  // tell start-up daemons (the oldest ids) from goroutines that accumulated over time.
+  struct IdPlace {
+    uint64_t process_min = UINT64_MAX;
+    uint64_t process_max = 0;
+    bool oldest = false;  // all among the oldest ids
+    bool spread = false;  // spread over much of the process's life
+  };
+  IdPlace id_place(const Cluster& cluster, size_t snapshot) const;
+  // The goroutines of the last snapshot that the first already held at this site.
+  struct Stuck {
+    int64_t count = 0;
+    uint64_t min_id = UINT64_MAX;
+    uint64_t max_id = 0;
+  };
+  std::optional<Stuck> stuck_goroutines(const AnalysisInput& input, const Cluster& cluster,
+                                        double threshold_seconds, bool waited_too_long) const;
+
   const Rules& rules_;
   std::vector<std::optional<double>> capture_seconds_;
   std::optional<std::chrono::nanoseconds> min_wait_;
   std::vector<uint64_t> max_id_per_snapshot_;  // 0: no thread ids
+  std::vector<uint64_t> min_id_per_snapshot_;  // UINT64_MAX: no thread ids
 };
 
 }  // namespace leakscan

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace leakscan {
@@ -26,12 +27,17 @@ struct ClusterKey {
   std::string_view creator;
   friend bool operator==(const ClusterKey&, const ClusterKey&) = default;
 
-  // "OPERATION\x1fBLOCKED": where goroutines of this shape wait.
-  uint64_t site_hash() const {
+  // The cluster's id, from the least that tells it apart: "BLOCKED" (where it waits), then
+  // "OPERATION\x1fBLOCKED", then "OPERATION\x1fBLOCKED\x1fCREATOR". debug=1 names no
+  // operation (Go leaves the runtime's frames out), debug=0 no creator: a leak keeps one id
+  // across formats as long as nothing else waits at its site.
+  uint64_t site_hash() const { return stable_hash(blocked); }
+  uint64_t operation_hash() const {
     return stable_hash(blocked, stable_hash("\x1f", stable_hash(operation)));
   }
-  // "OPERATION\x1fBLOCKED\x1fCREATOR".
-  uint64_t key_hash() const { return stable_hash(creator, stable_hash("\x1f", site_hash())); }
+  uint64_t key_hash() const {
+    return stable_hash(creator, stable_hash("\x1f", operation_hash()));
+  }
 };
 struct ClusterKeyHash {
   size_t operator()(const ClusterKey& key) const {
@@ -51,6 +57,28 @@ struct StackKeyHash {
   }
 };
 
+// Generic functions are printed "pkg.F[...]" in text dumps and "pkg.F[go.shape.int]" in
+// profiles: one function, one fingerprint.
+std::string_view without_type_arguments(std::string_view function,
+                                        std::unordered_set<std::string>& spelled) {
+  size_t open = function.find('[');
+  if (open == std::string_view::npos) return function;
+  std::string out;
+  size_t depth = 0;
+  for (size_t i = 0; i < function.size(); ++i) {
+    char c = function[i];
+    if (c == '[') {
+      if (depth++ == 0) out += "[...]";
+    } else if (c == ']') {
+      if (depth > 0) --depth;
+    } else if (depth == 0) {
+      out += c;
+    }
+  }
+  if (out == function) return function;
+  return *spelled.insert(std::move(out)).first;
+}
+
 Frame frame_or_none(const Snapshot& snapshot, FrameId id) {
   return id == kNoFrame ? Frame{} : snapshot.frame(id);
 }
@@ -63,6 +91,8 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   std::vector<Cluster> clusters;
   std::unordered_map<ClusterKey, uint32_t, ClusterKeyHash> by_key;
   std::vector<uint64_t> site_hashes;
+  std::vector<uint64_t> operation_hashes;
+  std::unordered_set<std::string> spelled;  // names without type arguments, where they differ
   const size_t snapshots = input.snapshots.size();
   const auto last = static_cast<uint32_t>(snapshots - 1);
   // The representative is the most common stack of the last snapshot. Most clusters have one
@@ -90,12 +120,14 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
     if (found != groups.end()) {
       cluster_index = found->second;
     } else {
-      std::string_view blocked = record.blocked_at != kNoFrame
-                                     ? snapshot.frame(record.blocked_at).function
-                                     : std::string_view("(no frames)");
-      std::string_view creator = record.created_by() != kNoFrame && key_on_creator
-                                     ? snapshot.frame(record.created_by()).function
-                                     : "";
+      std::string_view blocked =
+          record.blocked_at != kNoFrame
+              ? without_type_arguments(snapshot.frame(record.blocked_at).function, spelled)
+              : std::string_view("(no frames)");
+      std::string_view creator =
+          record.created_by() != kNoFrame && key_on_creator
+              ? without_type_arguments(snapshot.frame(record.created_by()).function, spelled)
+              : "";
       // "chan receive (nil chan)" (a debug=2 status) and "chan receive" (debug=0's frames) are
       // one operation at one site.
       std::string_view operation = record.blocking_operation;
@@ -106,6 +138,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
         Cluster& cluster = clusters.emplace_back();
         cluster.key_hash = key.key_hash();
         site_hashes.push_back(key.site_hash());
+        operation_hashes.push_back(key.operation_hash());
         cluster.blocking_operation = record.blocking_operation;
         if (record.thread != nullptr) cluster.status = record.thread->status;
         cluster.blocked_at = frame_or_none(snapshot, record.blocked_at);
@@ -148,13 +181,20 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       cluster.representative_stack = record.stack();
     }
   }
-  // A cluster's id names its blocking site: the operation and the first user frame. The creator
-  // joins it only where two clusters share a site, so that a dump (which names creators) and a
-  // profile (which does not) give one leak one id, in a report, a baseline or a fleet.
+  // A cluster's id names its blocking site: the first user frame. The operation, then the
+  // creator, join it only where clusters share a site, so that a dump (which names creators), a
+  // profile (which does not) and debug=1 (which names no operation) give one leak one id, in a
+  // report, a baseline or a fleet.
   std::unordered_map<uint64_t, int> clusters_at_site;
-  for (uint64_t site : site_hashes) ++clusters_at_site[site];
+  std::unordered_map<uint64_t, int> clusters_at_operation;
   for (size_t i = 0; i < clusters.size(); ++i) {
-    clusters[i].id = clusters_at_site[site_hashes[i]] == 1 ? site_hashes[i] : clusters[i].key_hash;
+    ++clusters_at_site[site_hashes[i]];
+    ++clusters_at_operation[operation_hashes[i]];
+  }
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    clusters[i].id = clusters_at_site[site_hashes[i]] == 1           ? site_hashes[i]
+                     : clusters_at_operation[operation_hashes[i]] == 1 ? operation_hashes[i]
+                                                                      : clusters[i].key_hash;
   }
   // Clusters absent from the last snapshot keep a representative from where they were seen.
   for (auto& cluster : clusters) {

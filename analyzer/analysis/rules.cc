@@ -125,6 +125,9 @@ Status merge_table(const toml::table& root, const std::string& name, Rules& rule
     rules.pile_up = (*verdict)["pile_up"].value_or(rules.pile_up);
     rules.growth_two_snapshots =
         (*verdict)["growth_two_snapshots"].value_or(rules.growth_two_snapshots);
+    rules.startup_id_share = (*verdict)["startup_id_share"].value_or(rules.startup_id_share);
+    rules.spread_id_share = (*verdict)["spread_id_share"].value_or(rules.spread_id_share);
+    rules.id_clock_min_span = (*verdict)["id_clock_min_span"].value_or(rules.id_clock_min_span);
   }
   return Ok{};
 }

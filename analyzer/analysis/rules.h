@@ -47,6 +47,12 @@ struct Rules {
   std::map<AnchorKind, std::chrono::nanoseconds> thresholds;
   int64_t pile_up = 1000;
   int64_t growth_two_snapshots = 10;
+  // The goroutine-id clock of one snapshot: ids in the oldest `startup_id_share` of the
+  // process's id range were made at start-up; a cluster whose ids cover `spread_id_share` of it
+  // accumulated over the process's life. Only where the range spans `id_clock_min_span` ids.
+  double startup_id_share = 0.05;
+  double spread_id_share = 0.25;
+  uint64_t id_clock_min_span = 50;
 
   std::chrono::nanoseconds threshold_for(AnchorKind anchor_kind) const;
 };

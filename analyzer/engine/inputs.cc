@@ -86,13 +86,12 @@ Input Input::from_snapshots(std::vector<Snapshot> snapshots) {
 
 Result<LoadedSnapshots> load_snapshots(std::vector<Input> inputs, const LoadOptions& options) {
   LoadedSnapshots loaded;
-  const bool by_time = options.order == SnapshotOrder::kByCaptureTime;
   for (size_t index = 0; index < inputs.size(); ++index) {
     auto read = read_input(inputs[index], options.limits);
     if (!read) return read.error();
     for (auto& snapshot : read->snapshots) {
       for (const auto& warning : snapshot.warnings) loaded.warnings.push_back(warning);
-      if (!snapshot.captured_at && by_time && read->fallback_time) {
+      if (!snapshot.captured_at && read->fallback_time) {
         snapshot.captured_at = read->fallback_time;
         snapshot.capture_time_origin = read->fallback_origin;
       }
@@ -100,17 +99,11 @@ Result<LoadedSnapshots> load_snapshots(std::vector<Input> inputs, const LoadOpti
       loaded.input_of.push_back(static_cast<uint32_t>(index));
     }
   }
-  bool all_timed = std::all_of(loaded.snapshots.begin(), loaded.snapshots.end(),
-                               [](const Snapshot& s) { return s.captured_at.has_value(); });
-  if (!by_time || !all_timed || loaded.snapshots.size() < 2) return loaded;
-  std::vector<size_t> order(loaded.snapshots.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return *loaded.snapshots[a].captured_at < *loaded.snapshots[b].captured_at;
-  });
+  auto order = order_snapshots(loaded.snapshots, options.order, loaded.warnings);
+  if (!order) return order.error();
   LoadedSnapshots sorted;
   sorted.warnings = std::move(loaded.warnings);
-  for (size_t index : order) {
+  for (size_t index : *order) {
     sorted.snapshots.push_back(std::move(loaded.snapshots[index]));
     sorted.input_of.push_back(loaded.input_of[index]);
   }

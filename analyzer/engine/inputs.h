@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "analyzer/model/result.h"
+#include "analyzer/engine/snapshot_order.h"
 #include "analyzer/model/snapshot.h"
 #include "analyzer/readers/byte_source.h"
 
@@ -34,13 +35,6 @@ struct Input {
   static Input from_snapshots(std::vector<Snapshot> snapshots);
 };
 
-enum class SnapshotOrder : uint8_t {
-  // By capture time: the profile's own, else when it was fetched, else the file's
-  // modification time; a dump's several snapshots keep their order.
-  kByCaptureTime,
-  kAsGiven,  // as read, in the order given (leakscan diff: the user says which is older)
-};
-
 struct LoadOptions {
   ReadLimits limits;
   SnapshotOrder order = SnapshotOrder::kByCaptureTime;
@@ -52,7 +46,8 @@ struct LoadedSnapshots {
   std::vector<std::string> warnings;  // the readers' warnings, each naming its input
 };
 
-// Reads every input; the first input that cannot be read at all is the error.
+// Reads every input and orders the snapshots (snapshot_order.h); the first input that cannot
+// be read at all, or snapshots that cannot be of one process, are the error.
 Result<LoadedSnapshots> load_snapshots(std::vector<Input> inputs, const LoadOptions& options);
 
 }  // namespace leakscan

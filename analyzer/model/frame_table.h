@@ -1,24 +1,28 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
-#include <unordered_map>
+#include <span>
 #include <vector>
 
 #include "analyzer/model/frame.h"
+#include "analyzer/model/id_index.h"
 #include "analyzer/model/string_pool.h"
 
 namespace leakscan {
 
 // Interns frames and the strings they point to. Looking up a frame whose text points into a
 // reader's buffer copies nothing when the frame was seen before, which is the common case:
-// a 100,000-goroutine dump has a few hundred distinct frames.
+// a 100,000-goroutine dump has a few hundred distinct frames. The uncommon case, a dump of a
+// million distinct stacks, is why frames sit in fixed chunks (no copy as the table grows) and
+// the indexes are open-addressing arrays of ids and hashes (no node per entry).
 class FrameTable {
  public:
   FrameTable();
 
   FrameId intern(const Frame& frame);
-  const Frame& at(FrameId id) const { return frames_[id]; }
-  size_t size() const { return frames_.size(); }
+  const Frame& at(FrameId id) const { return chunks_[id >> kChunkBits][id & kChunkMask]; }
+  size_t size() const { return size_; }
 
   // Stores `frames` once per distinct sequence; the result lives as long as the table.
   Stack intern_stack(std::span<const FrameId> frames);
@@ -26,22 +30,37 @@ class FrameTable {
   std::string_view intern_string(std::string_view text) { return strings_->intern(text); }
   StringPool& strings() { return *strings_; }
 
+  // Frees the indexes: what is stored stays readable, but nothing more can be interned. For a
+  // table about to be merged into another and dropped.
+  void drop_indexes();
+
  private:
-  struct StackHash {
-    size_t operator()(Stack stack) const;
-  };
-  struct StackEqual {
-    bool operator()(Stack a, Stack b) const;
+  static constexpr unsigned kChunkBits = 12;
+  static constexpr FrameId kChunkMask = (FrameId{1} << kChunkBits) - 1;
+
+  struct StackSlot {
+    const FrameId* data = nullptr;
+    uint32_t size = 0;
+    uint32_t hash = 0;
   };
 
+  static uint32_t hash_of(const Frame& frame);
+  static uint32_t hash_of(std::span<const FrameId> frames);
+  IdIndex::Slot& find(const Frame& frame, uint32_t hash);
+  StackSlot& find(std::span<const FrameId> frames, uint32_t hash);
+  FrameId add(const Frame& stored, IdIndex::Slot& slot, uint32_t hash);
+  void grow_stacks();
+
   std::unique_ptr<StringPool> strings_;
+  std::vector<std::unique_ptr<Frame[]>> chunks_;
+  size_t size_ = 0;
+  IdIndex frame_index_;
   // Chunks never move, so Stacks pointing into them survive the table's growth and moves.
   std::vector<std::unique_ptr<FrameId[]>> stack_chunks_;
   size_t stack_chunk_used_ = 0;
   size_t stack_chunk_size_ = 0;
-  std::unordered_map<Stack, bool, StackHash, StackEqual> stacks_;
-  std::vector<Frame> frames_;
-  std::unordered_map<Frame, FrameId, FrameHash> index_;
+  std::vector<StackSlot> stack_slots_;  // a power of two long, at most 3/4 used
+  size_t stack_count_ = 0;
 };
 
 }  // namespace leakscan

@@ -90,6 +90,10 @@ void remap_into(Remapper& remap, Snapshot& into, Snapshot&& records) {
 }  // namespace
 
 void append_snapshot(Snapshot& into, Snapshot&& from) {
+  // `from` is consumed: its text joins `into` uncopied, and its indexes go before `into`'s
+  // grow, so that a wide dump's two halves do not hold three tables at once.
+  into.frames().strings().absorb(std::move(from.frames().strings()));
+  from.frames().drop_indexes();
   Remapper remap(into, from);
   remap_into(remap, into, std::move(from));
 }

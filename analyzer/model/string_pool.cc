@@ -1,6 +1,10 @@
 #include "analyzer/model/string_pool.h"
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
+#include <string>
+#include <utility>
 
 namespace leakscan {
 
@@ -55,35 +59,121 @@ std::string replace_invalid_utf8(std::string_view text) {
 
 }  // namespace
 
-std::string_view StringPool::intern(std::string_view text) {
-  if (auto it = index_.find(text); it != index_.end()) return *it;
-  if (is_valid_utf8(text)) return store(text);
-  std::string replaced = replace_invalid_utf8(text);
-  if (auto it = index_.find(std::string_view(replaced)); it != index_.end()) return *it;
-  return store(replaced);
+StringPool::StringPool(StringPool&& other) noexcept
+    : blocks_(std::move(other.blocks_)),
+      cursor_(std::exchange(other.cursor_, nullptr)),
+      left_(std::exchange(other.left_, 0)),
+      slots_(std::move(other.slots_)),
+      count_(std::exchange(other.count_, 0)),
+      has_empty_(std::exchange(other.has_empty_, false)) {}
+
+StringPool& StringPool::operator=(StringPool&& other) noexcept {
+  if (this != &other) {
+    blocks_ = std::move(other.blocks_);
+    cursor_ = std::exchange(other.cursor_, nullptr);
+    left_ = std::exchange(other.left_, 0);
+    slots_ = std::move(other.slots_);
+    count_ = std::exchange(other.count_, 0);
+    has_empty_ = std::exchange(other.has_empty_, false);
+  }
+  return *this;
 }
 
-std::string_view StringPool::store(std::string_view text) {
-  std::string_view stored = copy(text);
-  index_.insert(stored);
-  return stored;
+uint32_t StringPool::hash_of(std::string_view text) {
+  uint64_t hash = std::hash<std::string_view>{}(text);
+  return static_cast<uint32_t>(hash ^ (hash >> 32));
+}
+
+StringPool::Slot& StringPool::find(std::string_view text, uint32_t hash) {
+  size_t mask = slots_.size() - 1;
+  for (size_t at = hash & mask;; at = (at + 1) & mask) {
+    Slot& slot = slots_[at];
+    if (slot.data == nullptr) return slot;
+    if (slot.hash == hash && slot.size == text.size() &&
+        std::memcmp(slot.data, text.data(), text.size()) == 0) {
+      return slot;
+    }
+  }
+}
+
+void StringPool::grow() {
+  std::vector<Slot> old =
+      std::exchange(slots_, std::vector<Slot>(std::max<size_t>(1024, slots_.size() * 2)));
+  size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.data == nullptr) continue;
+    size_t at = slot.hash & mask;
+    while (slots_[at].data != nullptr) at = (at + 1) & mask;
+    slots_[at] = slot;
+  }
+}
+
+void StringPool::insert(std::string_view stored, uint32_t hash) {
+  Slot& slot = find(stored, hash);
+  slot = Slot{stored.data(), static_cast<uint32_t>(stored.size()), hash};
+  ++count_;
+}
+
+std::string_view StringPool::intern(std::string_view text) {
+  if (text.empty()) {
+    count_ += has_empty_ ? 0 : 1;
+    has_empty_ = true;
+    return {};
+  }
+  // Longer text than a slot can measure is rare enough (never a frame) to store unshared.
+  if (text.size() > UINT32_MAX) return copy(text);
+  if ((count_ + 1) * 4 > slots_.size() * 3) grow();
+  uint32_t hash = hash_of(text);
+  if (Slot& slot = find(text, hash); slot.data != nullptr) return {slot.data, slot.size};
+  if (is_valid_utf8(text)) {
+    std::string_view stored = copy(text);
+    insert(stored, hash);
+    return stored;
+  }
+  std::string replaced = replace_invalid_utf8(text);
+  return intern(replaced);
+}
+
+void StringPool::absorb(StringPool&& other) {
+  if (other.has_empty_ && !has_empty_) {
+    has_empty_ = true;
+    ++count_;
+  }
+  for (const Slot& theirs : other.slots_) {
+    if (theirs.data == nullptr) continue;
+    if ((count_ + 1) * 4 > slots_.size() * 3) grow();
+    Slot& slot = find({theirs.data, theirs.size}, theirs.hash);
+    if (slot.data == nullptr) {
+      slot = theirs;
+      ++count_;
+    }
+  }
+  // This pool's current block stays last, so that copy() keeps filling it.
+  auto current = blocks_.empty() ? nullptr : std::move(blocks_.back());
+  if (current) blocks_.pop_back();
+  for (auto& block : other.blocks_) blocks_.push_back(std::move(block));
+  if (current) blocks_.push_back(std::move(current));
+  other = StringPool();
 }
 
 std::string_view StringPool::copy(std::string_view text) {
-  if (text.empty()) return {};
-  if (text.size() > kChunkSize / 4) {
-    // Large strings get a buffer of their own so they do not waste the shared chunk.
-    large_.push_back(std::make_unique<char[]>(text.size()));
-    std::memcpy(large_.back().get(), text.data(), text.size());
-    return {large_.back().get(), text.size()};
+  if (text.size() > kBlockSize / 4) {
+    // Large strings get a block of their own, placed before the one being filled.
+    auto block = std::make_unique_for_overwrite<char[]>(text.size());
+    std::memcpy(block.get(), text.data(), text.size());
+    std::string_view stored(block.get(), text.size());
+    blocks_.insert(blocks_.empty() ? blocks_.end() : blocks_.end() - 1, std::move(block));
+    return stored;
   }
-  if (chunk_used_ + text.size() > kChunkSize) {
-    chunks_.push_back(std::make_unique<char[]>(kChunkSize));
-    chunk_used_ = 0;
+  if (text.size() > left_) {
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockSize));
+    cursor_ = blocks_.back().get();
+    left_ = kBlockSize;
   }
-  char* dest = chunks_.back().get() + chunk_used_;
+  char* dest = cursor_;
   std::memcpy(dest, text.data(), text.size());
-  chunk_used_ += text.size();
+  cursor_ += text.size();
+  left_ -= text.size();
   return {dest, text.size()};
 }
 

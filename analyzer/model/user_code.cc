@@ -27,6 +27,9 @@ bool is_user_function(std::string_view function) {
              function.starts_with("__") || function.starts_with("leakscan::"));
   }
   if (function.starts_with("_cgo_") || function.starts_with("type..")) return false;
+  // No package at all: the C functions of Go 1.2-1.4's runtime (timerproc, runfinq, bgsweep,
+  // netpollblock, selectgo) and cgo's C code.
+  if (function.find('.') == std::string_view::npos) return false;
   // The first element of the package path: "github.com" of github.com/x/y, "net" of net/http,
   // "main" of main.f. With a '/' in the path it ends there, not at the first dot: go.uber.org
   // and go.etcd.io are modules, not the standard library's go/... (nor go.buildid).

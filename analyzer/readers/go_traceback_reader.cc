@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <optional>
 #include <thread>
-#include <unordered_set>
 #include <utility>
 
 #include "analyzer/model/merge.h"
@@ -60,9 +59,13 @@ bool is_reason_line(std::string_view line) {
 
 class TracebackParser {
  public:
-  // `expected_bytes`: how much text the dump this parser belongs to has, to size tables once.
-  explicit TracebackParser(LineReader& lines, std::optional<uint64_t> expected_bytes = {})
-      : lines_(lines), expected_bytes_(expected_bytes ? expected_bytes : lines.size_hint()) {}
+  // `expected_threads`: how many goroutines the dump this parser belongs to has, about, to
+  // size the thread table once; by default guessed from the input's size.
+  explicit TracebackParser(LineReader& lines, std::optional<uint64_t> expected_threads = {})
+      : lines_(lines), expected_threads_(expected_threads) {
+    // No goroutine takes fewer than ~150 bytes of text.
+    if (!expected_threads_ && lines.size_hint()) expected_threads_ = *lines.size_hint() / 150;
+  }
 
   // Every snapshot read; the last one may hold no thread (a reason line at the very end).
   Result<std::vector<Snapshot>> parse() {
@@ -329,10 +332,10 @@ class TracebackParser {
     if (snapshots_.empty()) {
       snapshots_.emplace_back();
       snapshots_.back().source = lines_.name();
-      // No goroutine takes fewer than ~150 bytes of text. Reserving by the input's size moves
-      // no thread twice, and the untouched part of an over-estimate costs no memory.
-      if (expected_bytes_) {
-        snapshots_.back().threads.reserve(std::min<uint64_t>(*expected_bytes_ / 150, 1 << 24));
+      // Reserving by the input's size moves no thread twice, and the untouched part of an
+      // over-estimate costs no memory.
+      if (expected_threads_) {
+        snapshots_.back().threads.reserve(std::min<uint64_t>(*expected_threads_, 1 << 24));
       }
     }
     return snapshots_.back();
@@ -364,7 +367,7 @@ class TracebackParser {
   static std::string_view shorten(std::string_view text) { return text.substr(0, 80); }
 
   LineReader& lines_;
-  std::optional<uint64_t> expected_bytes_;
+  std::optional<uint64_t> expected_threads_;
   std::vector<Snapshot> snapshots_;
   GreenThread* thread_ = nullptr;  // points into current().threads until finished
   Expect expect_ = Expect::kFunction;
@@ -417,6 +420,22 @@ size_t find_split(std::string_view bytes) {
   return std::string_view::npos;
 }
 
+// About how many goroutines `bytes` holds, a little over: headers counted in its first MiB,
+// scaled. A wide dump's goroutines are shorter than the usual guess by size allows, and a
+// thread table that grows while the halves merge holds three copies at its peak.
+uint64_t estimate_threads(std::string_view bytes) {
+  constexpr size_t kSample = size_t{1} << 20;
+  std::string_view sample = bytes.substr(0, kSample);
+  uint64_t headers = 0;
+  for (size_t at = sample.find("goroutine "); at != std::string_view::npos;
+       at = sample.find("goroutine ", at + 10)) {
+    if (at == 0 || sample[at - 1] == '\n') ++headers;
+  }
+  uint64_t by_size = bytes.size() / 150;
+  if (sample.size() < kSample || headers == 0) return by_size;
+  return std::max(by_size, headers * (bytes.size() / sample.size() + 1) * 9 / 8);
+}
+
 }  // namespace
 
 Result<std::vector<Snapshot>> read_go_traceback(LineReader& lines) {
@@ -441,12 +460,12 @@ Result<std::vector<Snapshot>> read_go_traceback(std::string_view bytes, const st
   uint64_t last_line = 0;
   std::thread worker([&] {
     LineReader lines(bytes.substr(split), name, limits, 1, mapped);
-    second = TracebackParser(lines).parse();
+    second = TracebackParser(lines, estimate_threads(bytes.substr(split))).parse();
     last_line = lines.line_number();
   });
   LineReader lines(bytes.substr(0, split), name, limits, 1, mapped);
   // The first half receives the second's threads: size its table for both.
-  auto first = TracebackParser(lines, bytes.size()).parse();
+  auto first = TracebackParser(lines, estimate_threads(bytes)).parse();
   worker.join();
   if (!first || !*second) return read_whole();
   // The second half numbered its lines from 1; a message naming a line needs the whole read.
@@ -461,7 +480,7 @@ Result<std::vector<Snapshot>> read_go_traceback(std::string_view bytes, const st
   if (!snapshots.empty() && !rest.empty()) {
     // The halves are one dump unless a goroutine id repeats across them, which starts a new
     // dump at a place only a whole read finds.
-    std::unordered_set<uint64_t> ids;
+    IdSet ids;
     for (const auto& thread : snapshots.back().threads) ids.insert(thread.id);
     for (const auto& thread : rest.front().threads) {
       if (ids.contains(thread.id)) return read_whole();

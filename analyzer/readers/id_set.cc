@@ -14,6 +14,12 @@ bool IdSet::insert(uint64_t id) {
   return added;
 }
 
+bool IdSet::contains(uint64_t id) const {
+  if (id >= kDenseLimit) return sparse_.contains(id);
+  auto word = static_cast<size_t>(id / 64);
+  return word < bits_.size() && (bits_[word] & (uint64_t{1} << (id % 64))) != 0;
+}
+
 void IdSet::clear() {
   std::fill(bits_.begin(), bits_.end(), 0);
   sparse_.clear();

@@ -14,6 +14,7 @@ class IdSet {
  public:
   // False when `id` was already in the set.
   bool insert(uint64_t id);
+  bool contains(uint64_t id) const;
   void clear();
 
  private:

@@ -10,8 +10,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <unordered_map>
+#include <array>
+#include <functional>
 
+#include "analyzer/model/id_index.h"
 #include "analyzer/model/thread_labels.h"
 #include "analyzer/writers/threaded_gzip_stream.h"
 #include "proto/profile.pb.h"
@@ -27,7 +29,8 @@ constexpr int kSampleField = 2;
 
 // Streams samples straight to the output so that a 100,000-goroutine profile never exists as
 // 100,000 message objects; the tables (strings, functions, locations) follow at the end, which
-// protobuf parsers accept in any order.
+// protobuf parsers accept in any order. The tables are kept as plain ids until then: a dump of
+// a million distinct stacks has two million locations and functions and four million strings.
 class ProfileEncoder {
  public:
   explicit ProfileEncoder(google::protobuf::io::ZeroCopyOutputStream& out) : out_(&out) {
@@ -65,25 +68,65 @@ class ProfileEncoder {
   }
 
   Status finish() {
-    pb::Profile tables;
-    auto* type = tables.add_sample_type();
+    // The strings the head and tail name come first, in the order a whole Profile message
+    // would have numbered them; then the fields go out in field order, as it would write them.
+    pb::Profile head;
+    auto* type = head.add_sample_type();
     type->set_type(string_index("goroutine"));
     type->set_unit(string_index("count"));
-    tables.mutable_period_type()->set_type(string_index("goroutine"));
-    tables.mutable_period_type()->set_unit(string_index("count"));
-    tables.set_period(1);
-    tables.set_time_nanos(time_nanos_);
-    for (const auto& comment : comments_) tables.add_comment(string_index(comment));
-    for (auto& function : functions_) *tables.add_function() = std::move(function);
-    for (auto& location : locations_) *tables.add_location() = std::move(location);
-    for (std::string_view text : strings_) tables.add_string_table(std::string(text));
-    if (!tables.SerializeToCodedStream(&out_)) return Error{"cannot encode the profile"};
+    pb::Profile tail;
+    tail.mutable_period_type()->set_type(string_index("goroutine"));
+    tail.mutable_period_type()->set_unit(string_index("count"));
+    tail.set_period(1);
+    tail.set_time_nanos(time_nanos_);
+    for (const auto& comment : comments_) tail.add_comment(string_index(text_.intern(comment)));
+    if (!head.SerializeToCodedStream(&out_)) return Error{"cannot encode the profile"};
+    pb::Location location;
+    for (size_t i = 0; i < locations_.size(); ++i) {
+      location.Clear();
+      location.set_id(i + 1);
+      auto* line = location.add_line();
+      line->set_function_id(locations_[i].function_id);
+      line->set_line(locations_[i].line);
+      location.ByteSizeLong();
+      WireFormatLite::WriteMessage(kLocationField, location, &out_);
+    }
+    pb::Function function;
+    for (size_t i = 0; i < functions_.size(); ++i) {
+      function.Clear();
+      function.set_id(i + 1);
+      function.set_name(functions_[i].name);
+      function.set_system_name(functions_[i].name);
+      function.set_filename(functions_[i].file);
+      function.ByteSizeLong();
+      WireFormatLite::WriteMessage(kFunctionField, function, &out_);
+    }
+    for (std::string_view text : strings_) {
+      WireFormatLite::WriteTag(kStringTableField, WireFormatLite::WIRETYPE_LENGTH_DELIMITED,
+                               &out_);
+      out_.WriteVarint32(static_cast<uint32_t>(text.size()));
+      out_.WriteRaw(text.data(), static_cast<int>(text.size()));
+    }
+    if (!tail.SerializeToCodedStream(&out_)) return Error{"cannot encode the profile"};
     out_.Trim();
     if (out_.HadError()) return Error{"write failed"};
     return Ok{};
   }
 
  private:
+  static constexpr int kLocationField = 4;
+  static constexpr int kFunctionField = 5;
+  static constexpr int kStringTableField = 6;
+
+  struct Location {
+    uint32_t function_id = 0;
+    int64_t line = 0;
+  };
+  struct Function {
+    uint32_t name = 0;  // string ids; fewer than 2^32 strings fit the input size limit
+    uint32_t file = 0;
+  };
+
   void write_sample(const Snapshot& snapshot, Stack stack, int64_t count,
                     const std::vector<Label>& labels) {
     sample_.Clear();
@@ -104,72 +147,79 @@ class ProfileEncoder {
   }
 
   uint64_t location_id(const Snapshot& snapshot, FrameId id) {
-    uint64_t& cached = location_of_frame_[id];
+    uint32_t& cached = location_of_frame_[id];
     if (cached != 0) return cached;
-    // Snapshots of one process share frames: one location per distinct frame across them.
+    // Snapshots of one process share frames: one location per distinct frame across them. A
+    // function is one per (name, file), so (function, line) is the frame.
     const Frame& frame = snapshot.frame(id);
-    auto [it, added] = location_ids_.try_emplace(frame, locations_.size() + 1);
-    if (added) {
-      pb::Location& location = locations_.emplace_back();
-      location.set_id(it->second);
-      auto* line = location.add_line();
-      line->set_function_id(function_id(frame.function, frame.file));
-      line->set_line(frame.line);
+    uint32_t function = function_id(frame.function, frame.file);
+    uint32_t hash = fold_hash(std::hash<uint64_t>{}(function) * 0x9e3779b97f4a7c15ULL ^
+                              std::hash<int64_t>{}(frame.line));
+    location_index_.prepare(locations_.size());
+    auto& slot = location_index_.find(hash, [&](uint32_t i) {
+      return locations_[i].function_id == function && locations_[i].line == frame.line;
+    });
+    if (slot.id == IdIndex::kEmpty) {
+      slot = {static_cast<uint32_t>(locations_.size()), hash};
+      locations_.push_back({function, frame.line});
     }
-    cached = it->second;
+    cached = slot.id + 1;
     return cached;
   }
 
-  uint64_t function_id(std::string_view name, std::string_view file) {
-    auto key = std::make_pair(string_index(name), string_index(file));
-    auto [it, added] = function_ids_.try_emplace(key, functions_.size() + 1);
-    if (added) {
-      pb::Function& function = functions_.emplace_back();
-      function.set_id(it->second);
-      function.set_name(key.first);
-      function.set_system_name(key.first);
-      function.set_filename(key.second);
+  uint32_t function_id(std::string_view name, std::string_view file) {
+    // The file is numbered first, as profiles leakscan wrote before have it.
+    uint32_t file_id = string_index(file);
+    uint32_t name_id = string_index(name);
+    uint32_t hash = fold_hash((uint64_t{name_id} << 32 | file_id) * 0x9e3779b97f4a7c15ULL);
+    function_index_.prepare(functions_.size());
+    auto& slot = function_index_.find(hash, [&](uint32_t i) {
+      return functions_[i].name == name_id && functions_[i].file == file_id;
+    });
+    if (slot.id == IdIndex::kEmpty) {
+      slot = {static_cast<uint32_t>(functions_.size()), hash};
+      functions_.push_back({name_id, file_id});
     }
-    return it->second;
+    return slot.id + 1;
   }
 
-  int64_t string_index(std::string_view text) {
+  // `text` must outlive the encoder: the snapshots' interned text, literals, or text_'s.
+  uint32_t string_index(std::string_view text) {
     // Label text is interned, so the same label arrives with the same pointer: try that first.
-    auto by_pointer = string_by_pointer_.find(text.data());
-    if (by_pointer != string_by_pointer_.end() && by_pointer->second.first == text.size()) {
-      return by_pointer->second.second;
+    auto& recent = recent_strings_[std::hash<const void*>{}(text.data()) % recent_strings_.size()];
+    if (recent.data == text.data() && recent.size == text.size() && text.data() != nullptr) {
+      return recent.id;
     }
-    auto [it, added] = string_ids_.try_emplace(text, static_cast<int64_t>(strings_.size()));
-    if (added) {
-      std::string_view stored = text_.intern(text);
-      strings_.push_back(stored);
-      // Re-key on our own copy so that the map outlives the caller's text.
-      string_ids_.erase(it);
-      it = string_ids_.emplace(stored, static_cast<int64_t>(strings_.size() - 1)).first;
+    uint32_t hash = fold_hash(std::hash<std::string_view>{}(text));
+    string_index_.prepare(strings_.size());
+    auto& slot = string_index_.find(hash, [&](uint32_t i) { return strings_[i] == text; });
+    if (slot.id == IdIndex::kEmpty) {
+      slot = {static_cast<uint32_t>(strings_.size()), hash};
+      strings_.push_back(text);
     }
-    string_by_pointer_[text.data()] = {text.size(), it->second};
-    return it->second;
+    recent = {text.data(), text.size(), slot.id};
+    return slot.id;
   }
 
-  struct PairHash {
-    size_t operator()(const std::pair<int64_t, int64_t>& key) const {
-      return std::hash<int64_t>{}(key.first) * 31 + std::hash<int64_t>{}(key.second);
-    }
+  struct RecentString {
+    const char* data = nullptr;
+    size_t size = 0;
+    uint32_t id = 0;
   };
 
   google::protobuf::io::CodedOutputStream out_;
   pb::Sample sample_;
   std::vector<Label> labels_;
-  StringPool text_;
+  StringPool text_;  // text made here: creation sites and comments
   std::vector<std::string_view> strings_;
-  std::unordered_map<std::string_view, int64_t> string_ids_;
-  std::unordered_map<const char*, std::pair<size_t, int64_t>> string_by_pointer_;
-  std::vector<uint64_t> location_of_frame_;
+  IdIndex string_index_;
+  std::array<RecentString, 256> recent_strings_{};
+  std::vector<uint32_t> location_of_frame_;
   std::vector<std::string_view> created_by_of_frame_;
-  std::unordered_map<Frame, uint64_t, FrameHash> location_ids_;
-  std::vector<pb::Location> locations_;
-  std::unordered_map<std::pair<int64_t, int64_t>, uint64_t, PairHash> function_ids_;
-  std::vector<pb::Function> functions_;
+  std::vector<Location> locations_;
+  IdIndex location_index_;
+  std::vector<Function> functions_;
+  IdIndex function_index_;
   std::vector<std::string> comments_;
   int64_t time_nanos_ = 0;
 };

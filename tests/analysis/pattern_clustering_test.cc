@@ -66,11 +66,10 @@ TEST(PatternClustering, IdsAreStableHashesOfTheFingerprint) {
   ASSERT_EQ(a.clusters.size(), 1u);
   ASSERT_EQ(b.clusters.size(), 1u);
   EXPECT_EQ(a.clusters[0].id, b.clusters[0].id);
-  // FNV-1a of "operation \x1f blocked-at function" (the creator joins only when two clusters
-  // share that site), in 16 hex digits: the same on every machine, so baselines can name
-  // clusters.
-  EXPECT_EQ(a.clusters[0].id_text(),
-            fmt::format("{:016x}", fnv1a("chan receive\x1fmain.(*Pipeline).consume")));
+  // FNV-1a of the blocked-at function (the operation, then the creator, join only when two
+  // clusters share that site), in 16 hex digits: the same on every machine, so baselines can
+  // name clusters.
+  EXPECT_EQ(a.clusters[0].id_text(), fmt::format("{:016x}", fnv1a("main.(*Pipeline).consume")));
 }
 
 TEST(PatternClustering, RepresentativeStackIsTheMostCommon) {
@@ -177,6 +176,26 @@ TEST(PatternClustering, MillionSyntheticGoroutinesClusterExactly) {
       EXPECT_EQ(cluster.max_id, 999'451u);
     }
   }
+}
+
+TEST(PatternClustering, GenericInstantiationsAreOneFunction) {
+  // Text dumps print type arguments as [...]; profiles name the shape. One leak, one cluster id.
+  std::vector<Snapshot> text;
+  text.push_back(parse(goroutines(2, 10, "chan receive", R"(main.pump[...](0xc000010000)
+    /app/pump.go:12 +0x1d
+created by main.start
+    /app/main.go:5 +0x2f)")));
+  std::vector<Snapshot> shaped;
+  shaped.push_back(parse(goroutines(2, 10, "chan receive", R"(main.pump[go.shape.*uint8](0xc000010000)
+    /app/pump.go:12 +0x1d
+created by main.start
+    /app/main.go:5 +0x2f)")));
+  Layers a = run_layers_by_hand(text, 3);
+  Layers b = run_layers_by_hand(shaped, 3);
+  ASSERT_EQ(a.clusters.size(), 1u);
+  ASSERT_EQ(b.clusters.size(), 1u);
+  EXPECT_EQ(a.clusters[0].id, b.clusters[0].id);
+  EXPECT_EQ(a.clusters[0].id_text(), fmt::format("{:016x}", fnv1a("main.pump[...]")));
 }
 
 }  // namespace

@@ -15,8 +15,21 @@ namespace leakscan::testing {
 std::string data_path(const std::string& relative) {
   return std::string(LEAKSCAN_TEST_DATA) + "/" + relative;
 }
+// Programs built per version live in go-bin/VERSION; the first version is the default. A
+// program built once (samples/go/bugs) sits in go-bin itself.
 std::string go_bin(const std::string& program) {
-  return std::string(LEAKSCAN_GO_BIN) + "/" + program;
+  std::string versioned = go_bin(go_versions().front(), program);
+  if (std::filesystem::exists(versioned)) return versioned;
+  return std::string(LEAKSCAN_GO_BIN_ROOT) + "/" + program;
+}
+std::string go_bin(const std::string& version, const std::string& program) {
+  return fmt::format("{}/{}/{}", LEAKSCAN_GO_BIN_ROOT, version, program);
+}
+std::vector<std::string> go_versions() {
+  std::vector<std::string> versions;
+  std::istringstream in(LEAKSCAN_GO_VERSIONS);
+  for (std::string version; std::getline(in, version, ',');) versions.push_back(version);
+  return versions;
 }
 std::string cli_path() { return LEAKSCAN_CLI; }
 

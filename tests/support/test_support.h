@@ -9,7 +9,10 @@
 namespace leakscan::testing {
 
 std::string data_path(const std::string& relative);  // under tests/data
-std::string go_bin(const std::string& program);      // zoo, bigleak, pprofcheck
+std::string go_bin(const std::string& program);      // zoo, bigleak, pprofcheck (Go 1.19)
+// The same program built by one of the toolchains the tests run on ("go1.26").
+std::string go_bin(const std::string& version, const std::string& program);
+std::vector<std::string> go_versions();  // {"go1.19", "go1.26", "go1.27"}: tests/CMakeLists.txt
 std::string cli_path();                              // the leakscan binary
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& contents);

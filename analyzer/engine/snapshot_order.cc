@@ -1,0 +1,117 @@
+#include "analyzer/engine/snapshot_order.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <numeric>
+
+namespace leakscan {
+namespace {
+
+std::vector<uint64_t> sorted_ids(const Snapshot& snapshot) {
+  std::vector<uint64_t> ids;
+  ids.reserve(snapshot.threads.size());
+  for (const auto& thread : snapshot.threads) {
+    if (thread.id != 0) ids.push_back(thread.id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+bool exact_time(const Snapshot& snapshot) {
+  return snapshot.captured_at && (snapshot.capture_time_origin == CaptureTimeOrigin::kProfile ||
+                                  snapshot.capture_time_origin == CaptureTimeOrigin::kFetched);
+}
+
+// The first goroutine of `later` that no process could have created after `earlier`: absent
+// from it, yet older than its newest. 0 when there is none.
+uint64_t impossible_newcomer(const std::vector<uint64_t>& earlier,
+                             const std::vector<uint64_t>& later) {
+  if (earlier.empty()) return 0;
+  const uint64_t newest = earlier.back();
+  for (uint64_t id : later) {
+    if (id >= newest) break;
+    if (!std::binary_search(earlier.begin(), earlier.end(), id)) return id;
+  }
+  return 0;
+}
+
+std::string name_of(const Snapshot& snapshot, size_t index) {
+  return snapshot.source.empty() ? fmt::format("snapshot {}", index + 1) : snapshot.source;
+}
+
+}  // namespace
+
+bool ids_can_follow(const Snapshot& earlier, const Snapshot& later) {
+  return impossible_newcomer(sorted_ids(earlier), sorted_ids(later)) == 0;
+}
+
+Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
+                                            SnapshotOrder order,
+                                            std::vector<std::string>& warnings) {
+  std::vector<size_t> given(snapshots.size());
+  std::iota(given.begin(), given.end(), 0);
+  if (snapshots.size() < 2) return given;
+  std::vector<std::vector<uint64_t>> ids;
+  for (const auto& snapshot : snapshots) ids.push_back(sorted_ids(snapshot));
+  // The first pair of `chosen` that breaks the id clock, as an index into it.
+  auto first_break = [&](const std::vector<size_t>& chosen) -> std::optional<size_t> {
+    for (size_t i = 0; i + 1 < chosen.size(); ++i) {
+      if (impossible_newcomer(ids[chosen[i]], ids[chosen[i + 1]]) != 0) return i;
+    }
+    return std::nullopt;
+  };
+  auto describe = [&](const std::vector<size_t>& chosen, size_t i) {
+    size_t a = chosen[i];
+    size_t b = chosen[i + 1];
+    return fmt::format("{} holds goroutine {}, absent from {} although that one already holds "
+                       "goroutine {}; goroutine ids only grow within one process",
+                       name_of(snapshots[b], b), impossible_newcomer(ids[a], ids[b]),
+                       name_of(snapshots[a], a), ids[a].back());
+  };
+
+  if (order == SnapshotOrder::kAsGiven) {
+    if (auto broken = first_break(given)) {
+      warnings.push_back("snapshots are not in capture order: " + describe(given, *broken));
+    }
+    return given;
+  }
+
+  bool all_timed = std::all_of(snapshots.begin(), snapshots.end(), exact_time);
+  if (all_timed) {
+    std::vector<size_t> by_time = given;
+    std::stable_sort(by_time.begin(), by_time.end(), [&](size_t a, size_t b) {
+      return *snapshots[a].captured_at < *snapshots[b].captured_at;
+    });
+    if (auto broken = first_break(by_time)) {
+      return Error{"these snapshots are not of one process (restarted?): by their capture "
+                   "times, " +
+                   describe(by_time, *broken)};
+    }
+    return by_time;
+  }
+
+  // No times to go by: the order given, unless the id clock says otherwise. The snapshots are
+  // sorted by their newest goroutine, which orders consistent snapshots of one process.
+  auto broken = first_break(given);
+  if (!broken) return given;
+  std::vector<size_t> by_ids = given;
+  std::stable_sort(by_ids.begin(), by_ids.end(), [&](size_t a, size_t b) {
+    uint64_t newest_a = ids[a].empty() ? 0 : ids[a].back();
+    uint64_t newest_b = ids[b].empty() ? 0 : ids[b].back();
+    return newest_a < newest_b;
+  });
+  if (first_break(by_ids)) {
+    return Error{"these snapshots are not of one process (restarted?): in no order do their "
+                 "goroutine ids only grow; in the order given, " +
+                 describe(given, *broken)};
+  }
+  std::vector<std::string> names;
+  for (size_t index : by_ids) names.push_back(name_of(snapshots[index], index));
+  warnings.push_back(fmt::format(
+      "snapshots ordered by their goroutine ids, not as given ({}): {}", describe(given, *broken),
+      fmt::join(names, ", ")));
+  return by_ids;
+}
+
+}  // namespace leakscan

@@ -1,0 +1,3 @@
+module leakscan.dev/bugs
+
+go 1.19
