@@ -2,7 +2,7 @@
 # Compare `leakscan convert` and the full analysis (`leakscan DUMP`) with panicparse on a debug=2 dump of bigleak
 # (100,000 goroutines in chan send, 10,000 in WaitGroup.Wait, 16 idle workers).
 # Env: LEAKSCAN (default build/cli/leakscan), PANICPARSE (default
-# /usr/bin/panicparse), BIGLEAK_N (default 100000), RUNS (default 3).
+# /usr/bin/panicparse), GO (default Debian's Go 1.19), BIGLEAK_N (default 100000), RUNS (default 5).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,6 +10,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/scripts/listening.sh"
 LEAKSCAN=${LEAKSCAN:-$ROOT/build/cli/leakscan}
 PANICPARSE=${PANICPARSE:-/usr/bin/panicparse}
+GO=${GO:-/usr/lib/go-1.19/bin/go}
 BIGLEAK_N=${BIGLEAK_N:-100000}
 RUNS=${RUNS:-5}
 READER_BENCH=${READER_BENCH:-$ROOT/build/bench/reader_bench}
@@ -30,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$ROOT/scripts/build-go.sh" "$TMP/bin"
+"$ROOT/scripts/build-go.sh" "$GO" "$TMP/bin"
 
 "$TMP/bin/bigleak" -n "$BIGLEAK_N" >"$TMP/bigleak.out" 2>"$TMP/bigleak.err" &
 BIGLEAK_PID=$!

@@ -26,7 +26,17 @@ T load(const uint8_t* p) {
 GoroutineTableReader::GoroutineTableReader(const gobinary::GoBinary& binary,
                                            const gobinary::GoRuntimeLayout& layout, pid_t pid,
                                            uint64_t load_bias)
-    : binary_(binary), layout_(layout), memory_(pid), load_bias_(load_bias) {}
+    : binary_(binary), layout_(layout), memory_(pid), load_bias_(load_bias) {
+  for (uint32_t status = 0; status < layout_.status_names.size() && status < 32; ++status) {
+    const auto& name = layout_.status_names[status];
+    if (name == "dead" || name == "waiting for cgo callback") dead_statuses_ |= 1U << status;
+    if (name == "leaked") leaked_status_ = status;
+  }
+}
+
+bool LiveGoroutine::blocked() const {
+  return status == kGoStatusWaiting || status == kGoStatusSyscall || leaked;
+}
 
 std::string_view GoroutineTableReader::status_name(uint32_t status) const {
   if (status < layout_.status_names.size() && !layout_.status_names[status].empty()) {
@@ -90,7 +100,7 @@ Status GoroutineTableReader::verify() {
       } else if (i == 0 && goid != 1) {
         why = fmt::format("allgs[0] has goid {}, expected 1 (the main goroutine)", goid);
         good = false;
-      } else if (status != kGoStatusDead && i > 0) {
+      } else if (!is_dead(status) && i > 0) {
         auto gopc = load<uint64_t>(&g[layout_.g_gopc]) - load_bias_;
         auto startpc = load<uint64_t>(&g[layout_.g_startpc]) - load_bias_;
         if (!binary_.function_name_at(gopc)) {
@@ -138,7 +148,9 @@ Result<std::vector<LiveGoroutine>> GoroutineTableReader::read() {
     const uint8_t* g = piece.data;
     LiveGoroutine goroutine;
     goroutine.status = load<uint32_t>(g + layout_.g_atomicstatus) & ~kScanBit;
-    if (goroutine.status == kGoStatusDead) continue;
+    if (is_dead(goroutine.status)) continue;
+    goroutine.leaked = goroutine.status == leaked_status_;
+    goroutine.in_bubble = layout_.g_bubble != 0 && load<uint64_t>(g + layout_.g_bubble) != 0;
     goroutine.goid = load<uint64_t>(g + layout_.g_goid);
     goroutine.wait_reason = g[layout_.g_waitreason];
     goroutine.waitsince = load<int64_t>(g + layout_.g_waitsince);

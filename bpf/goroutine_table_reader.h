@@ -25,9 +25,14 @@ struct LiveGoroutine {
   uint64_t gopc = 0;
   uint64_t startpc = 0;
   bool locked_to_thread = false;
+  bool leaked = false;             // _Gleaked (Go 1.26 GOEXPERIMENT=goroutineleakprofile)
+  bool in_bubble = false;          // in a synctest bubble (g.bubble set)
   bool stack_unavailable = false;  // running on a thread: g.sched is stale
   std::vector<uint64_t> pcs;       // leaf first; pcs[0] is the resumption point
   std::vector<std::pair<std::string, std::string>> labels;  // runtime/pprof labels
+
+  // Parked or in a system call: waitsince and the wait reason mean something.
+  bool blocked() const;
 };
 
 class GoroutineTableReader {
@@ -60,11 +65,16 @@ class GoroutineTableReader {
                    const std::vector<uint64_t>& bp, const std::vector<uint64_t>& stack_hi) const;
   void read_labels(uint64_t labels, LiveGoroutine& goroutine) const;
   std::string read_go_string(uint64_t pointer, uint64_t length) const;
+  // No goroutine: _Gdead, or Go 1.26's _Gdeadextra (a g kept for cgo callbacks), told by the
+  // binary's own status names.
+  bool is_dead(uint32_t status) const { return status < 32 && (dead_statuses_ >> status & 1); }
 
   const gobinary::GoBinary& binary_;
   const gobinary::GoRuntimeLayout& layout_;
   ProcessMemory memory_;
   uint64_t load_bias_ = 0;
+  uint32_t dead_statuses_ = 0;     // bit per status word
+  uint32_t leaked_status_ = 0xff;  // "leaked", where the runtime has it
   uint64_t allgs_ = 0;
   // Reused by every snapshot (see ProcessMemory::merged_).
   ScratchBuffer g_buffer_;

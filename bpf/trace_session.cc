@@ -220,7 +220,7 @@ Status Session::snapshot() {
     auto [it, inserted] = history_.try_emplace(goroutine.goid);
     GoroutineHistory& known = it->second;
     if (inserted && previous_capture_) known.created_at = *previous_capture_;
-    bool blocked = goroutine.status == kGoStatusWaiting || goroutine.status == kGoStatusSyscall;
+    bool blocked = goroutine.blocked();
     uint64_t key = blocked_key(goroutine);
     if (!blocked) {
       known.blocked_since.reset();

@@ -13,7 +13,26 @@ bool is_runtime_entry_frame(std::string_view function) {
          function.starts_with("runtime.newproc") || function == "runtime.mstart";
 }
 
+// Wait reasons synctest counts as durably blocked inside a bubble (runtime.isIdleInSynctest),
+// those whose names do not already say "(durable)".
+bool idle_in_synctest(std::string_view reason) {
+  return reason == "chan receive (nil chan)" || reason == "chan send (nil chan)" ||
+         reason == "select (no cases)" || reason == "sleep" || reason == "sync.Cond.Wait" ||
+         reason == "coroutine" || reason == "synctest.Run" || reason == "synctest.Wait";
+}
+
 }  // namespace
+
+std::string status_text(const GoroutineTableReader& names, const LiveGoroutine& goroutine) {
+  std::string text(names.status_name(goroutine.status));
+  const bool waiting = goroutine.status == kGoStatusWaiting;
+  if ((waiting || goroutine.leaked) && goroutine.wait_reason != 0) {
+    text = names.wait_reason_name(goroutine.wait_reason);
+  }
+  if (goroutine.leaked) text += " (leaked)";
+  if (waiting && goroutine.in_bubble && idle_in_synctest(text)) text += " (durable)";
+  return text;
+}
 
 std::optional<SourceFrame> creation_site(const gobinary::GoBinary& binary, uint64_t gopc) {
   auto frames = binary.symbolize(gopc, /*return_address=*/true);
@@ -74,11 +93,7 @@ Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const Goroutine
   for (const auto& goroutine : goroutines) {
     GreenThread thread;
     thread.id = goroutine.goid;
-    std::string_view status = names.status_name(goroutine.status);
-    if (goroutine.status == kGoStatusWaiting && goroutine.wait_reason != 0) {
-      status = names.wait_reason_name(goroutine.wait_reason);
-    }
-    set_status(thread, snapshot.intern(status));
+    set_status(thread, snapshot.intern(status_text(names, goroutine)));
     thread.locked_to_thread = goroutine.locked_to_thread;
     thread.stack_unavailable = goroutine.stack_unavailable;
 
@@ -96,8 +111,7 @@ Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const Goroutine
 
     std::optional<std::chrono::nanoseconds> wait;
     WaitPrecision precision = WaitPrecision::kUnknown;
-    const bool blocked =
-        goroutine.status == kGoStatusWaiting || goroutine.status == kGoStatusSyscall;
+    const bool blocked = goroutine.blocked();
     if (blocked && goroutine.waitsince > 0 && goroutine.waitsince <= capture.target_nanotime) {
       wait = std::chrono::nanoseconds(capture.target_nanotime - goroutine.waitsince);
       precision = WaitPrecision::kExact;

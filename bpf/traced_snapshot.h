@@ -54,6 +54,11 @@ std::string creation_site_text(const gobinary::GoBinary& binary, uint64_t gopc);
 // The creator's stack as text, runtime frames of newproc left out.
 std::string creation_stack_text(const gobinary::GoBinary& binary, std::span<const uint64_t> stack);
 
+// The state as Go's traceback prints it between the brackets, without the wait's minutes:
+// the wait reason of a parked goroutine ("sync.WaitGroup.Wait"), "(leaked)" after a goroutine
+// the GC found leaked, "(durable)" after a durably blocked one in a synctest bubble.
+std::string status_text(const GoroutineTableReader& names, const LiveGoroutine& goroutine);
+
 // A key that changes when a goroutine moves on: status, wait reason and resumption pc.
 uint64_t blocked_key(const LiveGoroutine& goroutine);
 

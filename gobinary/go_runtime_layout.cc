@@ -26,6 +26,7 @@ struct VersionOffsets {
   uint32_t m, sched, atomicstatus, goid, waitsince, waitreason, lockedm, gopc, startpc, labels,
       m_curg;
   uint32_t gobuf_bp = 48;  // gobuf: sp, pc, g, ctxt, ret, lr, bp; 1.26 has no ret
+  uint32_t bubble = 0;     // synctest's bubble pointer, 1.25+
 };
 constexpr VersionOffsets kVersionTable[] = {
     {17, 19, 48, 56, 144, 152, 168, 176, 232, 296, 312, 360, 192},
@@ -33,7 +34,7 @@ constexpr VersionOffsets kVersionTable[] = {
     {21, 22, 48, 56, 144, 152, 168, 176, 248, 312, 336, 384, 192},
     {23, 24, 48, 56, 152, 160, 176, 184, 256, 320, 344, 392, 192},
     {25, 25, 48, 56, 144, 152, 168, 176, 248, 312, 336, 384, 192},
-    {26, 27, 48, 56, 144, 152, 168, 176, 208, 288, 304, 352, 184, 40},
+    {26, 27, 48, 56, 144, 152, 168, 176, 208, 288, 304, 352, 184, 40, 392},
 };
 
 void collect_members(Dwarf_Die* type, Members& out) {
@@ -128,6 +129,7 @@ Status from_dwarf(const GoBinary& binary, GoRuntimeLayout& layout) {
   layout.g_startpc = *startpc;
   layout.g_labels = *labels;
   layout.m_curg = *curg;
+  layout.g_bubble = member(g, "bubble").value_or(member(g, "syncGroup").value_or(0));
   layout.source = "DWARF";
   return Ok{};
 }
@@ -150,6 +152,7 @@ Status from_table(const GoBinary& binary, GoRuntimeLayout& layout) {
     layout.g_startpc = row.startpc;
     layout.g_labels = row.labels;
     layout.m_curg = row.m_curg;
+    layout.g_bubble = row.bubble;
     layout.source = fmt::format("go1.{} table", minor);
     return Ok{};
   }
@@ -237,7 +240,8 @@ std::vector<uint64_t> rip_relative_targets(const GoBinary& binary, AddressRange 
 uint32_t GoRuntimeLayout::g_read_size() const {
   uint32_t end = std::max({g_stack_lo + 16, g_m + 8, g_sched_sp + 8, g_sched_pc + 8, g_sched_bp + 8,
                            g_atomicstatus + 4, g_goid + 8, g_waitsince + 8, g_waitreason + 1,
-                           g_lockedm + 8, g_gopc + 8, g_startpc + 8, g_labels + 8});
+                           g_lockedm + 8, g_gopc + 8, g_startpc + 8, g_labels + 8,
+                           g_bubble + 8});
   return (end + 7) & ~7U;
 }
 

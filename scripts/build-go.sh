@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build the Go sample programs (zoo, bigleak, leakyservice, and leaktrace four ways: plain,
-# stripped, PIE, with cgo) and the pprofcheck validator with one Go toolchain.
+# stripped, PIE, with cgo), the pprofcheck validator and, from Go 1.20, the leakygotest test
+# binary with one Go toolchain.
 # Usage: scripts/build-go.sh GO OUTDIR
 #   GO      a go command: /usr/lib/go-1.19/bin/go (Debian's), go (the machine's), or
 #           go@go1.27.3, which runs `go` with GOTOOLCHAIN=go1.27.3 (fetched from the module proxy)
 #   OUTDIR  where the binaries go; Go's caches stay under OUTDIR/.. (shared by every version)
-# Modules (pprof's profile package) come from the module proxy, checked against go.sum.
+# Modules (pprof's profile package, goleak) come from the module proxy, checked against go.sum.
 # Safe to rerun.
 set -euo pipefail
 
@@ -42,6 +43,13 @@ echo "build-go.sh: $VERSION -> $OUT" >&2
 	die "building samples/go with $VERSION failed"
 (cd "$ROOT/tests/go/pprofcheck" && "$GO" build -mod=readonly -o "$OUT/pprofcheck" .) ||
 	die "building tests/go/pprofcheck with $VERSION failed"
+# A test binary (`go test -c`) that leaks under goleak and hangs past -test.timeout; goleak
+# v1.3.0 needs Go 1.20.
+MINOR=$(echo "$VERSION" | sed -E 's/^go1\.([0-9]+).*/\1/')
+if [ "$MINOR" -ge 20 ]; then
+	(cd "$ROOT/tests/go/leakygotest" && "$GO" test -mod=readonly -c -o "$OUT/leakygotest.test" .) ||
+		die "building tests/go/leakygotest with $VERSION failed"
+fi
 for b in zoo bigleak leakyservice leaktrace leaktrace-stripped leaktrace-pie leaktrace-cgo pprofcheck; do
 	[ -x "$OUT/$b" ] || die "$OUT/$b was not produced"
 done

@@ -1,7 +1,8 @@
 // Ground truth from real Go: samples/go/zoo starts a known goroutine population and serves
 // net/http/pprof on 127.0.0.1; these tests capture its real debug=0/1/2 output, panic,
 // deadlock and SIGQUIT dumps, and check what the readers, `leakscan convert`, Go's own profile
-// package (pprofcheck) and `go tool pprof` make of them.
+// package (pprofcheck) and `go tool pprof` make of them. The zoo runs as built by each Go
+// toolchain the tests run on (go1.19, go1.26, go1.27).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -113,46 +114,67 @@ std::map<std::string, int64_t> function_stacks(const Snapshot& snapshot) {
   return out;
 }
 
-class ZooCapture : public ::testing::Test {
+// One zoo per Go version, started by the first test of that version and ended with the suite.
+class ZooCapture : public ::testing::TestWithParam<std::string> {
  protected:
-  static void SetUpTestSuite() {
-    zoo_ = std::make_unique<testing::ChildProcess>(std::vector<std::string>{go_bin("zoo")});
+  struct Zoo {
+    std::unique_ptr<testing::ChildProcess> process;
+    std::vector<Population> populations;
+    std::string address;
+    std::map<int, std::string> captures;
+  };
+
+  void SetUp() override {
+    auto [it, started] = zoos_.try_emplace(GetParam());
+    zoo_ = &it->second;
+    if (!started) {
+      ASSERT_FALSE(zoo_->address.empty()) << GetParam() << "'s zoo did not start";
+      return;
+    }
+    zoo_->process =
+        std::make_unique<testing::ChildProcess>(std::vector<std::string>{bin("zoo")});
     for (int i = 0; i < 100; ++i) {
-      auto line = zoo_->read_line(30s);
-      ASSERT_TRUE(line.has_value()) << "zoo printed no LISTENING line: " << zoo_->stderr_text();
-      if (line->starts_with("EXPECT ")) populations_.push_back(parse_expect(*line));
+      auto line = zoo_->process->read_line(30s);
+      ASSERT_TRUE(line.has_value())
+          << "zoo printed no LISTENING line: " << zoo_->process->stderr_text();
+      if (line->starts_with("EXPECT ")) zoo_->populations.push_back(parse_expect(*line));
       if (line->starts_with("LISTENING ")) {
-        address_ = line->substr(10);
+        zoo_->address = line->substr(10);
         break;
       }
     }
-    ASSERT_FALSE(address_.empty());
+    ASSERT_FALSE(zoo_->address.empty());
     for (int debug : {0, 1, 2}) {
       auto body = testing::http_get(
-          fmt::format("http://{}/debug/pprof/goroutine?debug={}", address_, debug));
+          fmt::format("http://{}/debug/pprof/goroutine?debug={}", zoo_->address, debug));
       ASSERT_TRUE(body.has_value()) << "debug=" << debug;
-      captures_[debug] = *body;
+      zoo_->captures[debug] = *body;
     }
   }
-  static void TearDownTestSuite() { zoo_.reset(); }
+  static void TearDownTestSuite() { zoos_.clear(); }
 
-  static std::string save(int debug) {
+  std::string bin(const std::string& program) const { return go_bin(GetParam(), program); }
+  std::string save(int debug) const {
     std::string path = fmt::format("{}/zoo-debug{}", testing::temp_dir(), debug);
-    testing::write_file(path, captures_[debug]);
+    testing::write_file(path, zoo_->captures[debug]);
     return path;
   }
 
-  static inline std::unique_ptr<testing::ChildProcess> zoo_;
-  static inline std::vector<Population> populations_;
-  static inline std::string address_;
-  static inline std::map<int, std::string> captures_;
+  Zoo* zoo_ = nullptr;
+  static inline std::map<std::string, Zoo> zoos_;
 };
 
-TEST_F(ZooCapture, Debug2HasEveryPopulationWithItsState) {
-  Snapshot snapshot = read_one(captures_[2], "debug2");
+std::string version_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  std::replace(name.begin(), name.end(), '.', '_');
+  return name;
+}
+
+TEST_P(ZooCapture, Debug2HasEveryPopulationWithItsState) {
+  Snapshot snapshot = read_one(zoo_->captures[2], "debug2");
   EXPECT_EQ(snapshot.format, SourceFormat::kGoTraceback);
-  ASSERT_FALSE(populations_.empty());
-  for (const auto& p : populations_) {
+  ASSERT_FALSE(zoo_->populations.empty());
+  for (const auto& p : zoo_->populations) {
     int64_t found = 0;
     for (const auto& thread : snapshot.threads) {
       if (!stack_has(snapshot, thread.stack, p.function)) continue;
@@ -172,12 +194,12 @@ TEST_F(ZooCapture, Debug2HasEveryPopulationWithItsState) {
   }
 }
 
-TEST_F(ZooCapture, Debug1AndDebug0CountEveryPopulationAndKeepLabels) {
+TEST_P(ZooCapture, Debug1AndDebug0CountEveryPopulationAndKeepLabels) {
   for (int debug : {0, 1}) {
-    Snapshot snapshot = read_one(captures_[debug], fmt::format("debug{}", debug));
+    Snapshot snapshot = read_one(zoo_->captures[debug], fmt::format("debug{}", debug));
     EXPECT_TRUE(snapshot.aggregated());
     EXPECT_EQ(snapshot.format, debug == 0 ? SourceFormat::kPprofProto : SourceFormat::kGoDebug1);
-    for (const auto& p : populations_) {
+    for (const auto& p : zoo_->populations) {
       EXPECT_EQ(count_of(snapshot, p.function), p.count) << p.function << " debug=" << debug;
     }
     int64_t labeled = 0;
@@ -193,24 +215,24 @@ TEST_F(ZooCapture, Debug1AndDebug0CountEveryPopulationAndKeepLabels) {
   }
 }
 
-TEST_F(ZooCapture, AllThreeFormatsGiveTheSameStacks) {
-  auto debug0 = zoo_stacks(read_one(captures_[0], "debug0"));
-  auto debug1 = zoo_stacks(read_one(captures_[1], "debug1"));
-  auto debug2 = zoo_stacks(read_one(captures_[2], "debug2"));
+TEST_P(ZooCapture, AllThreeFormatsGiveTheSameStacks) {
+  auto debug0 = zoo_stacks(read_one(zoo_->captures[0], "debug0"));
+  auto debug1 = zoo_stacks(read_one(zoo_->captures[1], "debug1"));
+  auto debug2 = zoo_stacks(read_one(zoo_->captures[2], "debug2"));
   EXPECT_FALSE(debug2.empty());
   EXPECT_EQ(debug0, debug1);
   EXPECT_EQ(debug1, debug2);
 }
 
-TEST_F(ZooCapture, ConvertedDebug2OpensInGoProfilePackageWithSameStacks) {
+TEST_P(ZooCapture, ConvertedDebug2OpensInGoProfilePackageWithSameStacks) {
   std::string out = testing::temp_dir() + "/debug2.pb.gz";
   auto convert = run_command({testing::cli_path(), "convert", save(2), "-o", out});
   ASSERT_EQ(convert.exit_code, 0) << convert.err;
-  auto check = run_command({go_bin("pprofcheck"), out});
+  auto check = run_command({bin("pprofcheck"), out});
   ASSERT_EQ(check.exit_code, 0) << check.err;
   int64_t total = 0;
   auto theirs = pprofcheck_stacks(check.out, &total);
-  Snapshot snapshot = read_one(captures_[2], "debug2");
+  Snapshot snapshot = read_one(zoo_->captures[2], "debug2");
   EXPECT_EQ(total, snapshot.goroutine_count());
   EXPECT_EQ(theirs, function_stacks(snapshot));
   // One sample per goroutine, carrying the thread labels.
@@ -219,19 +241,19 @@ TEST_F(ZooCapture, ConvertedDebug2OpensInGoProfilePackageWithSameStacks) {
   EXPECT_NE(check.out.find("created_by=main.startN at "), std::string::npos);
 }
 
-TEST_F(ZooCapture, ConvertedDebug0KeepsWhatGoWrote) {
+TEST_P(ZooCapture, ConvertedDebug0KeepsWhatGoWrote) {
   std::string original = save(0);
   std::string out = testing::temp_dir() + "/debug0.pb.gz";
   auto convert = run_command({testing::cli_path(), "convert", original, "-o", out});
   ASSERT_EQ(convert.exit_code, 0) << convert.err;
-  auto before = run_command({go_bin("pprofcheck"), original});
-  auto after = run_command({go_bin("pprofcheck"), out});
+  auto before = run_command({bin("pprofcheck"), original});
+  auto after = run_command({bin("pprofcheck"), out});
   ASSERT_EQ(before.exit_code, 0) << before.err;
   ASSERT_EQ(after.exit_code, 0) << after.err;
   EXPECT_EQ(before.out, after.out);  // stacks, counts and pprof.Do labels
 }
 
-TEST_F(ZooCapture, GoToolPprofReadsConvertedDumps) {
+TEST_P(ZooCapture, GoToolPprofReadsConvertedDumps) {
   std::string out = testing::temp_dir() + "/debug2.pb.gz";
   ASSERT_EQ(run_command({testing::cli_path(), "convert", save(2), "-o", out}).exit_code, 0);
   auto traces = run_command({"go", "tool", "pprof", "-traces", out});
@@ -242,7 +264,7 @@ TEST_F(ZooCapture, GoToolPprofReadsConvertedDumps) {
   // -tagfocus on the state label selects exactly the channel-blocked goroutines.
   auto top = run_command({"go", "tool", "pprof", "-tagfocus=state=chan", "-top", out});
   ASSERT_EQ(top.exit_code, 0) << top.err;
-  Snapshot snapshot = read_one(captures_[2], "debug2");
+  Snapshot snapshot = read_one(zoo_->captures[2], "debug2");
   int64_t on_chan = 0;
   for (const auto& thread : snapshot.threads)
     on_chan += thread.status.find("chan") != std::string_view::npos;
@@ -251,21 +273,21 @@ TEST_F(ZooCapture, GoToolPprofReadsConvertedDumps) {
       << top.out;
 }
 
-TEST_F(ZooCapture, TextConversionReadsBackTheSame) {
+TEST_P(ZooCapture, TextConversionReadsBackTheSame) {
   for (int debug : {0, 2}) {
     auto text = run_command({testing::cli_path(), "convert", save(debug), "--to", "text"});
     ASSERT_EQ(text.exit_code, 0) << text.err;
     Snapshot back = read_one(text.out, "text");
-    Snapshot original = read_one(captures_[debug], "original");
+    Snapshot original = read_one(zoo_->captures[debug], "original");
     EXPECT_EQ(testing::stack_multiset(back), testing::stack_multiset(original))
         << "debug=" << debug;
     EXPECT_EQ(back.aggregated(), original.aggregated());
   }
 }
 
-TEST_F(ZooCapture, AnalyzesLiveEndpointsInCaptureOrder) {
+TEST_P(ZooCapture, AnalyzesLiveEndpointsInCaptureOrder) {
   // Two fetches of the live endpoint: time fetched orders them and gives the growth rate.
-  std::string url = fmt::format("http://{}/debug/pprof/goroutine", address_);
+  std::string url = fmt::format("http://{}/debug/pprof/goroutine", zoo_->address);
   auto result = run_command({testing::cli_path(), url + "?debug=2", url, "--format", "json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find(R"("capture_time_origin": "time fetched")"), std::string::npos)
@@ -275,12 +297,12 @@ TEST_F(ZooCapture, AnalyzesLiveEndpointsInCaptureOrder) {
   // The zoo holds still: nothing grows, nothing leaks.
   EXPECT_NE(result.out.find(R"("leaks": "0")"), std::string::npos) << result.out.substr(0, 3000);
 
-  auto missing = run_command({testing::cli_path(), fmt::format("http://{}/nothing", address_)});
+  auto missing = run_command({testing::cli_path(), fmt::format("http://{}/nothing", zoo_->address)});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("/nothing: HTTP status 404"), std::string::npos) << missing.err;
 }
 
-TEST_F(ZooCapture, ColourOnlyWhenAskedOrOnATerminal) {
+TEST_P(ZooCapture, ColourOnlyWhenAskedOrOnATerminal) {
   std::string dump = save(2);
   // Not a terminal (a pipe): plain text, whatever NO_COLOR says.
   auto plain = run_command({testing::cli_path(), dump, "--min-wait", "0s"});
@@ -290,15 +312,18 @@ TEST_F(ZooCapture, ColourOnlyWhenAskedOrOnATerminal) {
   EXPECT_NE(forced.out.find("\x1b["), std::string::npos) << forced.out.substr(0, 500);
 }
 
-TEST_F(ZooCapture, SummaryReadsStandardInput) {
-  auto result = run_command({testing::cli_path(), "-"}, 60s, captures_[2]);
+TEST_P(ZooCapture, SummaryReadsStandardInput) {
+  auto result = run_command({testing::cli_path(), "-"}, 60s, zoo_->captures[2]);
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  Snapshot snapshot = read_one(captures_[2], "debug2");
+  Snapshot snapshot = read_one(zoo_->captures[2], "debug2");
   EXPECT_NE(
       result.out.find(fmt::format("<stdin>: {} goroutines (debug=2)", snapshot.goroutine_count())),
       std::string::npos)
       << result.out;
 }
+
+INSTANTIATE_TEST_SUITE_P(EveryGo, ZooCapture, ::testing::ValuesIn(testing::go_versions()),
+                         version_name);
 
 // Populations from the EXPECT lines a zoo run printed on stdout.
 std::vector<Population> expected_populations(const std::string& stdout_text) {
@@ -317,8 +342,10 @@ void expect_populations(const Snapshot& snapshot, const std::vector<Population>&
     EXPECT_EQ(count_of(snapshot, p.function), p.count) << p.function;
 }
 
-TEST(ZooCrash, PanicWithTracebackAll) {
-  auto run = run_command({go_bin("zoo"), "-mode", "panic"}, 60s, {}, {"GOTRACEBACK=all"});
+class ZooCrash : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ZooCrash, PanicWithTracebackAll) {
+  auto run = run_command({go_bin(GetParam(), "zoo"), "-mode", "panic"}, 60s, {}, {"GOTRACEBACK=all"});
   EXPECT_EQ(run.exit_code, 2);
   Snapshot snapshot = read_one(run.err, "panic");
   EXPECT_EQ(snapshot.reason, "panic: leakscan zoo panic");
@@ -329,8 +356,8 @@ TEST(ZooCrash, PanicWithTracebackAll) {
   EXPECT_EQ(snapshot.frame(snapshot.threads.front().stack.front()).function, "main.zooPanic");
 }
 
-TEST(ZooCrash, Deadlock) {
-  auto run = run_command({go_bin("zoo"), "-mode", "deadlock"}, 60s);
+TEST_P(ZooCrash, Deadlock) {
+  auto run = run_command({go_bin(GetParam(), "zoo"), "-mode", "deadlock"}, 60s);
   EXPECT_EQ(run.exit_code, 2);
   Snapshot snapshot = read_one(run.err, "deadlock");
   EXPECT_EQ(snapshot.reason, "fatal error: all goroutines are asleep - deadlock!");
@@ -349,8 +376,8 @@ std::string stdout_until_listening(testing::ChildProcess& zoo) {
   return text;
 }
 
-TEST(ZooCrash, SigquitDumpsEveryGoroutineWithRuntimeFrames) {
-  testing::ChildProcess zoo({go_bin("zoo")});
+TEST_P(ZooCrash, SigquitDumpsEveryGoroutineWithRuntimeFrames) {
+  testing::ChildProcess zoo({go_bin(GetParam(), "zoo")});
   std::string stdout_text = stdout_until_listening(zoo);
   ASSERT_NE(stdout_text.find("LISTENING "), std::string::npos) << zoo.stderr_text();
   zoo.signal(SIGQUIT);
@@ -368,10 +395,10 @@ TEST(ZooCrash, SigquitDumpsEveryGoroutineWithRuntimeFrames) {
   EXPECT_TRUE(runtime_goroutine);
 }
 
-TEST(ZooCrash, GotracebackCrashIsOneDumpWhateverItsThreadSections) {
+TEST_P(ZooCrash, GotracebackCrashIsOneDumpWhateverItsThreadSections) {
   // GOTRACEBACK=crash prints the goroutines, then for every other thread "-----", its own
   // "SIGQUIT: quit" and its scheduler stack as goroutine 0, repeating goroutines they run.
-  testing::ChildProcess zoo({go_bin("zoo")}, {"GOTRACEBACK=crash"});
+  testing::ChildProcess zoo({go_bin(GetParam(), "zoo")}, {"GOTRACEBACK=crash"});
   std::string stdout_text = stdout_until_listening(zoo);
   ASSERT_NE(stdout_text.find("LISTENING "), std::string::npos) << zoo.stderr_text();
   zoo.signal(SIGQUIT);
@@ -387,6 +414,9 @@ TEST(ZooCrash, GotracebackCrashIsOneDumpWhateverItsThreadSections) {
   for (std::string line; std::getline(in, line);) headers += line.starts_with("goroutine ");
   EXPECT_EQ(snapshot.threads.size(), headers);
 }
+
+INSTANTIATE_TEST_SUITE_P(EveryGo, ZooCrash, ::testing::ValuesIn(testing::go_versions()),
+                         version_name);
 
 TEST(Cli, MissingFileIsOneLineAndExitTwo) {
   auto run = run_command({testing::cli_path(), "/nonexistent/goroutines.txt"});

@@ -109,7 +109,7 @@ TEST_P(EveryVersion, StrippedBinaryGivesTheSameLayoutAndNames) {
         &GoRuntimeLayout::g_sched_bp, &GoRuntimeLayout::g_atomicstatus, &GoRuntimeLayout::g_goid,
         &GoRuntimeLayout::g_waitsince, &GoRuntimeLayout::g_waitreason, &GoRuntimeLayout::g_lockedm,
         &GoRuntimeLayout::g_gopc, &GoRuntimeLayout::g_startpc, &GoRuntimeLayout::g_labels,
-        &GoRuntimeLayout::m_curg}) {
+        &GoRuntimeLayout::g_bubble, &GoRuntimeLayout::m_curg}) {
     EXPECT_EQ((*a).*field, (*b).*field);
   }
   EXPECT_EQ(a->status_names, b->status_names);

@@ -317,6 +317,21 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
                                 : "one snapshot without wait times: capture again later to "
                                   "measure growth");
   }
+  if (explain && cluster.with_wait_object >= 2) {
+    std::string_view object = cluster.blocking_operation.starts_with("chan")
+                                  ? std::string_view("channel")
+                                  : cluster.blocking_operation.substr(
+                                        0, cluster.blocking_operation.rfind('.'));
+    if (cluster.wait_objects == 1) {
+      reasons.push_back(fmt::format(
+          "{} goroutines wait for the same {} 0x{:x}: contention on one object, or a deadlock",
+          with_thousands(cluster.with_wait_object), object, cluster.wait_object));
+    } else if (cluster.wait_objects == cluster.with_wait_object) {
+      reasons.push_back(fmt::format("each waits on a {} of its own ({} of them): every one "
+                                    "was left behind by the work that made it",
+                                    object, with_thousands(cluster.wait_objects)));
+    }
+  }
   if (explain && verdict != Verdict::kExpected) {
     if (auto age = age_by_id_seconds(input, cluster)) {
       reasons.push_back(

@@ -46,6 +46,12 @@ struct ClusterKeyHash {
   }
 };
 
+struct WaitObjectHash {
+  size_t operator()(const std::pair<uint32_t, uint64_t>& key) const {
+    return std::hash<uint64_t>{}(key.second) ^ (key.first * 0x9e3779b97f4a7c15ULL);
+  }
+};
+
 struct StackKey {
   uint32_t cluster;
   const FrameId* stack;
@@ -93,6 +99,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   std::vector<uint64_t> site_hashes;
   std::vector<uint64_t> operation_hashes;
   std::unordered_set<std::string> spelled;  // names without type arguments, where they differ
+  std::unordered_set<std::pair<uint32_t, uint64_t>, WaitObjectHash> wait_objects;
   const size_t snapshots = input.snapshots.size();
   const auto last = static_cast<uint32_t>(snapshots - 1);
   // The representative is the most common stack of the last snapshot. Most clusters have one
@@ -157,6 +164,13 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
     if (record.thread != nullptr) {
       cluster.min_id = std::min(cluster.min_id, record.thread->id);
       cluster.max_id = std::max(cluster.max_id, record.thread->id);
+      if (uint64_t object = record.thread->wait_object; object != 0) {
+        ++cluster.with_wait_object;
+        if (wait_objects.emplace(cluster_index, object).second) {
+          ++cluster.wait_objects;
+          cluster.wait_object = cluster.wait_objects == 1 ? object : 0;
+        }
+      }
       if (record.thread->wait) {
         cluster.waits_seconds.push_back(
             std::chrono::duration<double>(*record.thread->wait).count());

@@ -82,8 +82,29 @@ Result<Analysis> run_layers(std::span<const Snapshot> snapshots, const AnalysisO
       .run(analysis.input, analysis.clusters);
   analysis.warnings = apply_baseline(options.baseline, options.today, analysis.clusters);
   analysis.dead_but_unfreed = dead.findings(analysis.input);
+  analysis.process_end = explain_process_end(analysis.input);
   return analysis;
 }
+
+namespace {
+
+// Among clusters judged expected, what an operator looks at first: a goroutine waiting on a
+// lock is never idle, one waiting to send rarely is; receiving, selecting, sleeping and I/O are
+// how idle goroutines wait.
+int attention(const Cluster& cluster) {
+  std::string_view operation = cluster.blocking_operation;
+  if (operation.starts_with("sync.Mutex") || operation.starts_with("sync.RWMutex") ||
+      operation == "semacquire") {
+    return 0;
+  }
+  if (operation.starts_with("chan send") || operation.starts_with("sync.WaitGroup") ||
+      operation.starts_with("sync.Cond")) {
+    return 1;
+  }
+  return 2;
+}
+
+}  // namespace
 
 void order_clusters(Analysis& analysis) {
   std::vector<uint32_t> order(analysis.clusters.size());
@@ -93,6 +114,9 @@ void order_clusters(Analysis& analysis) {
     const Cluster& a = clusters[x];
     const Cluster& b = clusters[y];
     if (a.verdict != b.verdict) return a.verdict < b.verdict;
+    if (a.verdict == Verdict::kExpected && attention(a) != attention(b)) {
+      return attention(a) < attention(b);
+    }
     if (a.last_count() != b.last_count()) return a.last_count() > b.last_count();
     return a.id < b.id;
   });

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 
 namespace leakscan {
@@ -47,8 +48,12 @@ bool ids_can_follow(const Snapshot& earlier, const Snapshot& later) {
 }
 
 Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
+                                            std::span<const uint32_t> input_of,
                                             SnapshotOrder order,
                                             std::vector<std::string>& warnings) {
+  auto same_input = [&](size_t a, size_t b) {
+    return a < input_of.size() && b < input_of.size() && input_of[a] == input_of[b];
+  };
   std::vector<size_t> given(snapshots.size());
   std::iota(given.begin(), given.end(), 0);
   if (snapshots.size() < 2) return given;
@@ -57,6 +62,7 @@ Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
   // The first pair of `chosen` that breaks the id clock, as an index into it.
   auto first_break = [&](const std::vector<size_t>& chosen) -> std::optional<size_t> {
     for (size_t i = 0; i + 1 < chosen.size(); ++i) {
+      if (same_input(chosen[i], chosen[i + 1])) continue;
       if (impossible_newcomer(ids[chosen[i]], ids[chosen[i + 1]]) != 0) return i;
     }
     return std::nullopt;
@@ -91,16 +97,22 @@ Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
     return by_time;
   }
 
-  // No times to go by: the order given, unless the id clock says otherwise. The snapshots are
-  // sorted by their newest goroutine, which orders consistent snapshots of one process.
+  // No times to go by: the order given, unless the id clock says otherwise. Inputs are sorted
+  // by their last snapshot's newest goroutine, which orders consistent snapshots of one
+  // process; an input's own snapshots stay together and in order.
   auto broken = first_break(given);
   if (!broken) return given;
+  std::map<uint32_t, uint64_t> newest_of_input;
+  for (size_t i = 0; i < snapshots.size(); ++i) {
+    uint32_t input = i < input_of.size() ? input_of[i] : static_cast<uint32_t>(i);
+    newest_of_input[input] = ids[i].empty() ? 0 : ids[i].back();
+  }
+  auto newest = [&](size_t i) {
+    return newest_of_input[i < input_of.size() ? input_of[i] : static_cast<uint32_t>(i)];
+  };
   std::vector<size_t> by_ids = given;
-  std::stable_sort(by_ids.begin(), by_ids.end(), [&](size_t a, size_t b) {
-    uint64_t newest_a = ids[a].empty() ? 0 : ids[a].back();
-    uint64_t newest_b = ids[b].empty() ? 0 : ids[b].back();
-    return newest_a < newest_b;
-  });
+  std::stable_sort(by_ids.begin(), by_ids.end(),
+                   [&](size_t a, size_t b) { return newest(a) < newest(b); });
   if (first_break(by_ids)) {
     return Error{"these snapshots are not of one process (restarted?): in no order do their "
                  "goroutine ids only grow; in the order given, " +

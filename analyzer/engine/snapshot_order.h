@@ -28,8 +28,11 @@ enum class SnapshotOrder : uint8_t {
 bool ids_can_follow(const Snapshot& earlier, const Snapshot& later);
 
 // The order to analyze `snapshots` in (indices), and in `warnings` what a user should know
-// about it; an error when no order makes them one process.
+// about it; an error when no order makes them one process. `input_of` names each snapshot's
+// input: the snapshots of one input (a log with two dumps) keep their order and are not
+// checked against each other.
 Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
+                                            std::span<const uint32_t> input_of,
                                             SnapshotOrder order, std::vector<std::string>& warnings);
 
 }  // namespace leakscan

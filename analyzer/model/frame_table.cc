@@ -13,7 +13,6 @@ uint64_t mix(uint64_t hash, uint64_t value) {
   return (hash ^ (value + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2)));
 }
 
-
 }  // namespace
 
 size_t FrameHash::operator()(const Frame& frame) const {

@@ -86,6 +86,9 @@ struct GreenThread {
   uint64_t creator_id = 0;        // "created by X in goroutine N" (Go 1.21+), 0 if unknown
   FrameId created_by = kNoFrame;  // the `go` statement that started it
   ThreadState state = ThreadState::kUnknown;
+  // The address of what it waits on (a mutex, a channel), where the dump or the agent says:
+  // many goroutines on one object are contention or a deadlock; one each, a leak per request.
+  uint64_t wait_object = 0;
   bool locked_to_thread = false;
   bool frames_elided = false;      // "...additional frames elided..."
   bool stack_unavailable = false;  // "goroutine running on other thread; stack unavailable"

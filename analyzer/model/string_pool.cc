@@ -96,9 +96,11 @@ StringPool::Slot& StringPool::find(std::string_view text, uint32_t hash) {
   }
 }
 
-void StringPool::grow() {
-  std::vector<Slot> old =
-      std::exchange(slots_, std::vector<Slot>(std::max<size_t>(1024, slots_.size() * 2)));
+void StringPool::grow(size_t count) {
+  size_t size = std::max<size_t>(1024, slots_.size());
+  while ((count + 1) * 4 > size * 3) size *= 2;
+  if (size == slots_.size()) return;
+  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(size));
   size_t mask = slots_.size() - 1;
   for (const Slot& slot : old) {
     if (slot.data == nullptr) continue;
@@ -122,7 +124,7 @@ std::string_view StringPool::intern(std::string_view text) {
   }
   // Longer text than a slot can measure is rare enough (never a frame) to store unshared.
   if (text.size() > UINT32_MAX) return copy(text);
-  if ((count_ + 1) * 4 > slots_.size() * 3) grow();
+  grow(count_);
   uint32_t hash = hash_of(text);
   if (Slot& slot = find(text, hash); slot.data != nullptr) return {slot.data, slot.size};
   if (is_valid_utf8(text)) {
@@ -139,9 +141,11 @@ void StringPool::absorb(StringPool&& other) {
     has_empty_ = true;
     ++count_;
   }
+  // Sized for both first: inserting a table's slots in their order into a smaller table
+  // packs them into long runs that every later probe walks.
+  grow(count_ + other.count_);
   for (const Slot& theirs : other.slots_) {
     if (theirs.data == nullptr) continue;
-    if ((count_ + 1) * 4 > slots_.size() * 3) grow();
     Slot& slot = find({theirs.data, theirs.size}, theirs.hash);
     if (slot.data == nullptr) {
       slot = theirs;

@@ -41,7 +41,8 @@ class StringPool {
   // The slot holding `text`, or the empty slot where it would go.
   Slot& find(std::string_view text, uint32_t hash);
   void insert(std::string_view stored, uint32_t hash);
-  void grow();
+  // Makes room for `count` + 1 strings, at most 3/4 of the slots.
+  void grow(size_t count);
   std::string_view copy(std::string_view text);
 
   static constexpr size_t kBlockSize = size_t{256} * 1024;

@@ -92,6 +92,14 @@ void from_labels(const std::vector<Label>& labels, GreenThread& thread, RuntimeK
       thread.state = classify_status(label.str);
     } else if (label.key == kWaitReason) {
       thread.wait_reason = label.str;
+    } else if (label.key == kWaitObject) {
+      // Kept as the thread's own label too: writers write it back from there.
+      uint64_t address = 0;
+      std::string_view hex = label.str;
+      if (hex.starts_with("0x")) hex.remove_prefix(2);
+      auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), address, 16);
+      if (ec == std::errc() && end == hex.data() + hex.size()) thread.wait_object = address;
+      thread.labels.push_back(label);
     } else if (label.key == kWaitPrecision) {
       if (auto precision = parse_wait_precision(label.str)) thread.wait_precision = *precision;
     } else if (label.key == kLockedToThread) {

@@ -182,6 +182,9 @@ class TracebackParser {
     }
     if (auto function = text::strip_call_arguments(line)) {
       pending_function_.assign(*function);
+      if (thread_ != nullptr && target_ == Target::kStack && thread_->wait_object == 0) {
+        thread_->wait_object = text::wait_object_argument(*function, line);
+      }
       expect_ = Expect::kFile;
       if (target_ == Target::kCreatedBy || target_ == Target::kAncestorCreatedBy ||
           target_ == Target::kDone) {

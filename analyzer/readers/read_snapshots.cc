@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "analyzer/readers/go_debug1_reader.h"
+#include "analyzer/readers/go_test_output.h"
 #include "analyzer/readers/go_traceback_reader.h"
 #include "analyzer/readers/line_reader.h"
 #include "analyzer/readers/mapped_file.h"
@@ -43,6 +44,15 @@ std::string_view skip_bom_and_blank(std::string_view head) {
   return head;
 }
 
+// A timed-out `go test` names its running tests before the dump: they label their goroutines.
+Result<std::vector<Snapshot>> with_test_labels(Result<std::vector<Snapshot>> read,
+                                               const std::vector<std::string>& tests) {
+  if (read && !tests.empty()) {
+    for (Snapshot& snapshot : *read) label_test_goroutines(tests, snapshot);
+  }
+  return read;
+}
+
 // A debug=2-family dump already in memory (or mapped) is parsed where it lies; other inputs
 // (gzip, protobuf, debug=1) take the streaming path.
 std::optional<Result<std::vector<Snapshot>>> read_traceback_in_place(std::string_view bytes,
@@ -59,7 +69,8 @@ std::optional<Result<std::vector<Snapshot>>> read_traceback_in_place(std::string
         fmt::format("{}: input exceeds {} bytes, the size limit", name, limits.max_input_bytes),
         ErrorKind::kTooLarge});
   }
-  return read_go_traceback(bytes, name, limits, mapped);
+  if (looks_like_goleak(head)) return read_goleak(bytes, name, limits);
+  return with_test_labels(read_go_traceback(bytes, name, limits, mapped), running_tests(head));
 }
 
 }  // namespace
@@ -96,7 +107,14 @@ Result<std::vector<Snapshot>> read_snapshots(std::unique_ptr<ByteSource> source,
   }
 
   bool debug1 = start.starts_with("goroutine profile: total ");
+  bool goleak = !debug1 && looks_like_goleak(*head);
+  auto tests = running_tests(*head);
   source = prefixed_source(std::move(*head), std::move(source));
+  if (goleak) {
+    auto bytes = read_all(*source, name, limits.max_input_bytes);
+    if (!bytes) return bytes.error();
+    return read_goleak(*bytes, name, limits);
+  }
   LineReader lines(*source, name, limits);
   if (debug1) {
     auto snapshot = read_go_debug1(lines);
@@ -105,7 +123,7 @@ Result<std::vector<Snapshot>> read_snapshots(std::unique_ptr<ByteSource> source,
     snapshots.push_back(std::move(*snapshot));
     return snapshots;
   }
-  return read_go_traceback(lines);
+  return with_test_labels(read_go_traceback(lines), tests);
 }
 
 Result<std::vector<Snapshot>> read_snapshots(const std::string& path, const ReadLimits& limits) {

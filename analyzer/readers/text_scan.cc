@@ -1,5 +1,9 @@
 #include "analyzer/readers/text_scan.h"
 
+#include <algorithm>
+#include <array>
+#include <charconv>
+
 namespace leakscan::text {
 
 std::optional<FileLine> parse_file_line(std::string_view text) {
@@ -25,6 +29,25 @@ std::optional<std::string_view> strip_call_arguments(std::string_view text) {
   // A function name has no blanks in Go; C++ names may, but never end in one.
   if (name.back() == ' ' || name.find('\t') != std::string_view::npos) return std::nullopt;
   return name;
+}
+
+uint64_t wait_object_argument(std::string_view function, std::string_view call) {
+  // Receivers and channels that name what a goroutine waits for; the runtime's semaphores
+  // point inside these objects and are left out.
+  static constexpr std::array<std::string_view, 11> kWaitingOn{
+      "sync.(*Mutex).Lock",         "sync.(*Mutex).lockSlow", "internal/sync.(*Mutex).Lock",
+      "internal/sync.(*Mutex).lockSlow",  // Go 1.24 on
+      "sync.(*RWMutex).Lock",       "sync.(*RWMutex).RLock",  "sync.(*WaitGroup).Wait",
+      "sync.(*Cond).Wait",          "runtime.chanrecv1",      "runtime.chanrecv2",
+      "runtime.chansend1"};
+  if (std::find(kWaitingOn.begin(), kWaitingOn.end(), function) == kWaitingOn.end()) return 0;
+  std::string_view args = call.substr(function.size());
+  if (!args.starts_with("(0x")) return 0;
+  args.remove_prefix(3);
+  uint64_t address = 0;
+  auto [end, ec] = std::from_chars(args.data(), args.data() + args.size(), address, 16);
+  if (ec != std::errc() || end == args.data()) return 0;
+  return address;
 }
 
 }  // namespace leakscan::text

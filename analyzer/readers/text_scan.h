@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -39,5 +40,11 @@ std::optional<FileLine> parse_file_line(std::string_view text);
 // "pkg.(*T).Method(0xc000012345, {0x1, 0x2}, ...)" -> "pkg.(*T).Method". Arguments never hold
 // parentheses, so the call's list is the last '(' on the line.
 std::optional<std::string_view> strip_call_arguments(std::string_view text);
+
+// The object a blocking call waits on, from its first argument as a traceback prints it:
+// "sync.(*Mutex).lockSlow(0xc000123456)", "runtime.chanrecv1(0xc00008e060, 0x0)" give the
+// mutex's and the channel's addresses. 0 for other functions, or where the argument was not
+// printed ("(...)" of inlined calls) or is not an address.
+uint64_t wait_object_argument(std::string_view function, std::string_view call);
 
 }  // namespace leakscan::text

@@ -1,5 +1,7 @@
 #include "analyzer/report/build_report.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "analyzer/model/text_format.h"
@@ -62,6 +64,28 @@ void fill_cluster(const AnalysisInput& input, const Cluster& cluster, int64_t to
   for (FrameId id : cluster.representative_stack) fill_frame(snapshot.frame(id), *out.add_stack());
   out.set_baseline_reason(cluster.baseline_reason);
   out.set_threshold_seconds(cluster.threshold_seconds);
+  if (cluster.wait_object != 0) out.set_wait_object(fmt::format("0x{:x}", cluster.wait_object));
+  out.set_wait_objects(cluster.wait_objects);
+}
+
+void fill_process_end(const AnalysisInput& input, const ProcessEnd& end, report::ProcessEnd& out) {
+  out.set_kind(std::string(to_string(end.kind)));
+  out.set_reason(std::string(end.reason));
+  out.set_explanation(end.explanation);
+  if (const GoroutineRecord* culprit = end.culprit) {
+    const Snapshot& snapshot = input.snapshots[culprit->snapshot];
+    out.set_goroutine_id(culprit->thread->id);
+    out.set_state(std::string(culprit->thread->status));
+    if (!end.culprit_site.function.empty()) fill_frame(end.culprit_site, *out.mutable_blocked_at());
+    for (FrameId id : culprit->stack()) fill_frame(snapshot.frame(id), *out.add_stack());
+  }
+  for (const auto& group : end.waiting) {
+    auto* waiting = out.add_waiting();
+    if (group.object != 0) waiting->set_object(fmt::format("0x{:x}", group.object));
+    waiting->set_operation(std::string(group.operation));
+    fill_frame(group.blocked_at, *waiting->mutable_blocked_at());
+    for (uint64_t id : group.goroutine_ids) waiting->add_goroutine_ids(id);
+  }
 }
 
 void fill_snapshot(const Snapshot& snapshot, report::SnapshotInfo& info) {
@@ -132,6 +156,9 @@ report::Report build_report(const Analysis& analysis, const AnalysisOptions& opt
     } else if (cluster.verdict == Verdict::kSuspect) {
       summary->set_suspects(summary->suspects() + 1);
     }
+  }
+  if (analysis.process_end) {
+    fill_process_end(analysis.input, *analysis.process_end, *report.mutable_process_end());
   }
   for (const auto& finding : analysis.dead_but_unfreed) {
     auto* out = report.add_dead_but_unfreed();

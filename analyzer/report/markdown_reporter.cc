@@ -40,6 +40,11 @@ void write_markdown_report(const Analysis& analysis, std::FILE* out) {
              "goroutines set aside.\n\n",
              with_thousands(summary.goroutines()), report.snapshots_size(),
              report.snapshots_size() == 1 ? "" : "s", with_thousands(summary.dropped_system()));
+  if (report.has_process_end()) {
+    const auto& end = report.process_end();
+    fmt::print(out, "**The process ended: `{}`**. {}\n\n", cell(end.reason()),
+               cell(end.explanation()));
+  }
   fmt::print(out, "| verdict | goroutines | blocked on | in | created by | why |\n");
   fmt::print(out, "|---|---:|---|---|---|---|\n");
   for (const auto& cluster : report.clusters()) {

@@ -74,6 +74,11 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
     }
     facts.push_back(growth);
   }
+  if (!cluster.wait_object().empty()) {
+    facts.push_back(fmt::format("all on {}", cluster.wait_object()));
+  } else if (cluster.wait_objects() > 1) {
+    facts.push_back(fmt::format("on {} objects", with_thousands(cluster.wait_objects())));
+  }
   if (cluster.max_goroutine_id() != 0) {
     facts.push_back(
         cluster.min_goroutine_id() == cluster.max_goroutine_id()
@@ -114,6 +119,44 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
   fmt::print(out, "\n");
 }
 
+std::string_view process_end_word(std::string_view kind) {
+  if (kind == "deadlock") return "DEADLOCK";
+  if (kind == "quit") return "HANG";
+  if (kind == "test_timeout") return "TIMEOUT";
+  if (kind == "panic") return "PANIC";
+  return "CRASH";
+}
+
+// Before any cluster: the process ended, and this is why and which goroutine matters.
+void write_process_end(const report::ProcessEnd& end, const Style& style,
+                       const TextOptions& options, std::FILE* out) {
+  std::string word(process_end_word(end.kind()));
+  std::string indent(word.size() + 2, ' ');
+  fmt::print(out, "{}  {}\n", style.paint(word, "1;31"), end.reason());
+  fmt::print(out, "{}{}\n", indent, end.explanation());
+  if (end.goroutine_id() != 0) {
+    fmt::print(out, "{}goroutine {} [{}] stack:\n", indent, end.goroutine_id(), end.state());
+    int shown = 0;
+    for (const auto& frame : end.stack()) {
+      if (static_cast<size_t>(shown++) >= options.max_frames) {
+        fmt::print(out, "{}  ... {} more\n", indent, end.stack_size() - shown + 1);
+        break;
+      }
+      fmt::print(out, "{}  {}\n", indent, location(frame));
+    }
+  }
+  if (end.waiting_size() > 0) fmt::print(out, "{}blocked, and nothing will wake them:\n", indent);
+  for (const auto& group : end.waiting()) {
+    std::vector<std::string> ids;
+    for (uint64_t id : group.goroutine_ids()) ids.push_back(std::to_string(id));
+    fmt::print(out, "{}  goroutine{} {}: {}{} in {}\n", indent,
+               group.goroutine_ids_size() == 1 ? "" : "s", fmt::join(ids, ", "),
+               group.operation(), group.object().empty() ? "" : " " + group.object(),
+               location(group.blocked_at()));
+  }
+  fmt::print(out, "\n");
+}
+
 }  // namespace
 
 void write_text_report(const Analysis& analysis, const TextOptions& options, std::FILE* out) {
@@ -141,6 +184,7 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
                  ? fmt::format(", {} finishing", with_thousands(summary.finishing()))
                  : "");
 
+  if (report.has_process_end()) write_process_end(report.process_end(), style, options, out);
   int64_t expected_clusters = 0;
   int64_t expected_goroutines = 0;
   for (const auto& cluster : report.clusters()) {

@@ -7,11 +7,13 @@
 #include <google/protobuf/wire_format_lite.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <array>
 #include <functional>
+#include <memory>
 
 #include "analyzer/model/id_index.h"
 #include "analyzer/model/thread_labels.h"
@@ -26,6 +28,31 @@ using google::protobuf::internal::WireFormatLite;
 
 // Field numbers of perftools.profiles.Profile.
 constexpr int kSampleField = 2;
+
+// Copies of text the encoder makes, kept until it is done. Unlike a StringPool it does not
+// index them: each creation site is formatted once per frame, and string_index() dedupes.
+class TextArena {
+ public:
+  std::string_view store(std::string_view text) {
+    if (text.size() > left_) {
+      size_t size = std::max(kBlockSize, text.size());
+      blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
+      cursor_ = blocks_.back().get();
+      left_ = size;
+    }
+    std::copy(text.begin(), text.end(), cursor_);
+    std::string_view stored(cursor_, text.size());
+    cursor_ += text.size();
+    left_ -= text.size();
+    return stored;
+  }
+
+ private:
+  static constexpr size_t kBlockSize = size_t{256} * 1024;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* cursor_ = nullptr;
+  size_t left_ = 0;
+};
 
 // Streams samples straight to the output so that a 100,000-goroutine profile never exists as
 // 100,000 message objects; the tables (strings, functions, locations) follow at the end, which
@@ -48,7 +75,7 @@ class ProfileEncoder {
       if (thread.created_by != kNoFrame) {
         auto& text = created_by_of_frame_[thread.created_by];
         if (text.empty()) {
-          text = text_.intern(thread_labels::created_by_text(snapshot.frame(thread.created_by)));
+          text = text_.store(thread_labels::created_by_text(snapshot.frame(thread.created_by)));
         }
         created_by = text;
       }
@@ -79,7 +106,7 @@ class ProfileEncoder {
     tail.mutable_period_type()->set_unit(string_index("count"));
     tail.set_period(1);
     tail.set_time_nanos(time_nanos_);
-    for (const auto& comment : comments_) tail.add_comment(string_index(text_.intern(comment)));
+    for (const auto& comment : comments_) tail.add_comment(string_index(text_.store(comment)));
     if (!head.SerializeToCodedStream(&out_)) return Error{"cannot encode the profile"};
     pb::Location location;
     for (size_t i = 0; i < locations_.size(); ++i) {
@@ -102,8 +129,7 @@ class ProfileEncoder {
       WireFormatLite::WriteMessage(kFunctionField, function, &out_);
     }
     for (std::string_view text : strings_) {
-      WireFormatLite::WriteTag(kStringTableField, WireFormatLite::WIRETYPE_LENGTH_DELIMITED,
-                               &out_);
+      WireFormatLite::WriteTag(kStringTableField, WireFormatLite::WIRETYPE_LENGTH_DELIMITED, &out_);
       out_.WriteVarint32(static_cast<uint32_t>(text.size()));
       out_.WriteRaw(text.data(), static_cast<int>(text.size()));
     }
@@ -153,7 +179,7 @@ class ProfileEncoder {
     // function is one per (name, file), so (function, line) is the frame.
     const Frame& frame = snapshot.frame(id);
     uint32_t function = function_id(frame.function, frame.file);
-    uint32_t hash = fold_hash(std::hash<uint64_t>{}(function) * 0x9e3779b97f4a7c15ULL ^
+    uint32_t hash = fold_hash(std::hash<uint64_t>{}(function)*0x9e3779b97f4a7c15ULL ^
                               std::hash<int64_t>{}(frame.line));
     location_index_.prepare(locations_.size());
     auto& slot = location_index_.find(hash, [&](uint32_t i) {
@@ -210,7 +236,7 @@ class ProfileEncoder {
   google::protobuf::io::CodedOutputStream out_;
   pb::Sample sample_;
   std::vector<Label> labels_;
-  StringPool text_;  // text made here: creation sites and comments
+  TextArena text_;  // text made here: creation sites and comments
   std::vector<std::string_view> strings_;
   IdIndex string_index_;
   std::array<RecentString, 256> recent_strings_{};
