@@ -154,6 +154,8 @@ Result<std::vector<LiveGoroutine>> GoroutineTableReader::read() {
     goroutine.goid = load<uint64_t>(g + layout_.g_goid);
     goroutine.wait_reason = g[layout_.g_waitreason];
     goroutine.waitsince = load<int64_t>(g + layout_.g_waitsince);
+    goroutine.has_park_count = layout_.g_tracking_seq != 0;
+    if (goroutine.has_park_count) goroutine.park_count = g[layout_.g_tracking_seq];
     goroutine.gopc = load<uint64_t>(g + layout_.g_gopc) - load_bias_;
     goroutine.startpc = load<uint64_t>(g + layout_.g_startpc) - load_bias_;
     goroutine.locked_to_thread = load<uint64_t>(g + layout_.g_lockedm) != 0;

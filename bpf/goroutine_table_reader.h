@@ -21,7 +21,13 @@ struct LiveGoroutine {
   uint64_t goid = 0;
   uint32_t status = 0;  // without the _Gscan bit
   uint8_t wait_reason = 0;
-  int64_t waitsince = 0;  // the target's nanotime (CLOCK_MONOTONIC); 0 when unknown
+  // The start of the first GC that found it blocked (the target's nanotime, CLOCK_MONOTONIC):
+  // reset when it runs, so a wait began before it. 0 when no GC has seen this wait.
+  int64_t waitsince = 0;
+  // g.trackingSeq: one more each time the goroutine stops running (mod 256); a change between
+  // two snapshots means it woke and blocked again. Meaningful when has_park_count.
+  uint8_t park_count = 0;
+  bool has_park_count = false;
   uint64_t gopc = 0;
   uint64_t startpc = 0;
   bool locked_to_thread = false;

@@ -220,14 +220,7 @@ Status Session::snapshot() {
     auto [it, inserted] = history_.try_emplace(goroutine.goid);
     GoroutineHistory& known = it->second;
     if (inserted && previous_capture_) known.created_at = *previous_capture_;
-    bool blocked = goroutine.blocked();
-    uint64_t key = blocked_key(goroutine);
-    if (!blocked) {
-      known.blocked_since.reset();
-    } else if (!known.blocked_since || known.blocked_key != key) {
-      known.blocked_since = captured_at;
-      known.blocked_key = key;
-    }
+    track_wait(goroutine, captured_at, previous_capture_, known);
   }
   if (snapshot_index_ == 0) live_first_ = live_last_;
   TracedCapture capture{captured_at, nanotime, fmt::format("pid {}", options_.pid)};

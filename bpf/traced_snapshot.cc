@@ -67,6 +67,34 @@ uint64_t blocked_key(const LiveGoroutine& goroutine) {
   return (pc * 1000003) ^ (static_cast<uint64_t>(goroutine.status) << 8) ^ goroutine.wait_reason;
 }
 
+void track_wait(const LiveGoroutine& goroutine, std::chrono::system_clock::time_point captured_at,
+                std::optional<std::chrono::system_clock::time_point> previous,
+                GoroutineHistory& known) {
+  if (!goroutine.blocked()) {
+    known.blocked_since.reset();
+    known.awake_at = captured_at;
+    return;
+  }
+  const uint64_t key = blocked_key(goroutine);
+  const bool same = known.blocked_since && known.blocked_key == key &&
+                    (!goroutine.has_park_count || known.park_count == goroutine.park_count) &&
+                    (known.waitsince == 0 || known.waitsince == goroutine.waitsince);
+  if (!same) {
+    // Seen before in another state, or created since the previous capture (its created_at is
+    // that capture): this wait began after the previous capture.
+    if (known.blocked_since || known.awake_at || known.created_at) {
+      if (previous) known.awake_at = *previous;
+      if (known.created_at && (!known.awake_at || *known.created_at > *known.awake_at)) {
+        known.awake_at = *known.created_at;
+      }
+    }
+    known.blocked_since = captured_at;
+    known.blocked_key = key;
+  }
+  known.park_count = goroutine.park_count;
+  known.waitsince = goroutine.waitsince;
+}
+
 Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const GoroutineTableReader& names,
                                std::span<const LiveGoroutine> goroutines,
                                const std::unordered_map<uint64_t, GoroutineHistory>& history,
@@ -109,25 +137,41 @@ Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const Goroutine
       thread.created_by = it->second;
     }
 
-    std::optional<std::chrono::nanoseconds> wait;
+    // The runtime keeps no park time: waitsince is the start of the first GC that found the
+    // goroutine blocked, and the tracer sees each wait only from the snapshot that first showed
+    // it. Both give lower bounds; the last capture before the wait and the goroutine's creation
+    // give an upper bound, which caps a lower bound that overshoots it.
+    std::optional<std::chrono::nanoseconds> wait, at_most;
     WaitPrecision precision = WaitPrecision::kUnknown;
     const bool blocked = goroutine.blocked();
     if (blocked && goroutine.waitsince > 0 && goroutine.waitsince <= capture.target_nanotime) {
       wait = std::chrono::nanoseconds(capture.target_nanotime - goroutine.waitsince);
-      precision = WaitPrecision::kExact;
+      precision = WaitPrecision::kLowerBound;
     }
+    auto since = [&](std::chrono::system_clock::time_point at) {
+      return std::max(std::chrono::nanoseconds(0),
+                      std::chrono::duration_cast<std::chrono::nanoseconds>(capture.captured_at - at));
+    };
     if (auto it = history.find(goroutine.goid); it != history.end()) {
       const GoroutineHistory& known = it->second;
       thread.created_at = known.created_at;
       thread.creator_id = known.creator_goid;
       if (blocked && known.blocked_since && known.blocked_key == blocked_key(goroutine)) {
-        auto seen = std::chrono::duration_cast<std::chrono::nanoseconds>(capture.captured_at -
-                                                                         *known.blocked_since);
-        // Seen blocked here since an earlier snapshot: at least that long, perhaps longer.
+        // Seen in this wait since an earlier snapshot: at least that long, perhaps longer.
+        auto seen = since(*known.blocked_since);
         if (!wait || seen > *wait) {
           wait = seen;
           precision = WaitPrecision::kLowerBound;
         }
+        if (known.awake_at) at_most = since(*known.awake_at);
+      }
+      if (blocked && known.created_at) {
+        auto age = since(*known.created_at);
+        if (!at_most || age < *at_most) at_most = age;
+      }
+      if (wait && at_most && *wait > *at_most) {
+        wait = at_most;
+        precision = WaitPrecision::kCapped;
       }
       if (!known.creator_stack.empty()) {
         thread.labels.push_back(

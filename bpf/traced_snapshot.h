@@ -25,9 +25,15 @@ struct GoroutineHistory {
   bool created_at_exact = false;
   uint64_t creator_goid = 0;
   std::vector<uint64_t> creator_stack;  // from the creation event, leaf first
-  // Since when it has been seen blocked at the same place in the same state.
+  // Since when it has been seen in its current wait: blocked at the same place in the same
+  // state, without having run in between (its park count and waitsince unchanged).
   std::optional<std::chrono::system_clock::time_point> blocked_since;
   uint64_t blocked_key = 0;
+  uint8_t park_count = 0;
+  int64_t waitsince = 0;
+  // A capture at which it was not yet in its current wait (seen running, elsewhere, or not yet
+  // created): the wait began after it, so it is at most captured_at minus this.
+  std::optional<std::chrono::system_clock::time_point> awake_at;
 };
 
 struct TracedCapture {
@@ -61,5 +67,12 @@ std::string status_text(const GoroutineTableReader& names, const LiveGoroutine& 
 
 // A key that changes when a goroutine moves on: status, wait reason and resumption pc.
 uint64_t blocked_key(const LiveGoroutine& goroutine);
+
+// Updates what is known of `goroutine`'s wait at a capture; `previous` is the capture before,
+// if any. A wait is new when the key changed, the park count moved (it ran in between) or
+// waitsince changed (reset when it runs).
+void track_wait(const LiveGoroutine& goroutine, std::chrono::system_clock::time_point captured_at,
+                std::optional<std::chrono::system_clock::time_point> previous,
+                GoroutineHistory& known);
 
 }  // namespace leakscan::trace

@@ -46,8 +46,9 @@ std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<st
 int run_analyze(const AnalyzeOptions& options) {
   auto findings = find(options, options.inputs, SnapshotOrder::kByCaptureTime);
   if (!findings) return kExitUsageOrInput;
-  auto written = write_report(findings->analysis(), options.format,
-                              TextOptions{use_color(options.color), options.verbose}, stdout);
+  TextOptions text{use_color(options.color), options.verbose};
+  text.compact_json = options.compact_json;
+  auto written = write_report(findings->analysis(), options.format, text, stdout);
   if (!written) return report_error(written.error());
   if (!options.emit_pprof.empty()) {
     int64_t goroutines = 0;

@@ -39,6 +39,7 @@ struct AnalyzeOptions {
   FailOn fail_on = FailOn::kNever;
   Color color = Color::kAuto;
   bool verbose = false;
+  bool compact_json = false;  // --format json on one line (trace --report streams NDJSON)
   std::string emit_pprof;
 };
 

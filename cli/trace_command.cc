@@ -115,6 +115,7 @@ int run_trace(const TraceCommandOptions& options) {
     trace.on_snapshot = [&](const std::vector<std::string>& files) {
       AnalyzeOptions analysis = options.analysis;
       analysis.inputs = files;
+      analysis.compact_json = true;  // one report per line: NDJSON
       std::fflush(stdout);
       report_exit = run_analyze(analysis);
       std::fflush(stdout);

@@ -27,14 +27,15 @@ struct VersionOffsets {
       m_curg;
   uint32_t gobuf_bp = 48;  // gobuf: sp, pc, g, ctxt, ret, lr, bp; 1.26 has no ret
   uint32_t bubble = 0;     // synctest's bubble pointer, 1.25+
+  uint32_t tracking_seq = 0;  // g.trackingSeq, where verified against DWARF
 };
 constexpr VersionOffsets kVersionTable[] = {
-    {17, 19, 48, 56, 144, 152, 168, 176, 232, 296, 312, 360, 192},
+    {17, 19, 48, 56, 144, 152, 168, 176, 232, 296, 312, 360, 192, 48, 0, 189},
     {20, 20, 48, 56, 144, 152, 168, 176, 248, 312, 328, 376, 192},
     {21, 22, 48, 56, 144, 152, 168, 176, 248, 312, 336, 384, 192},
     {23, 24, 48, 56, 152, 160, 176, 184, 256, 320, 344, 392, 192},
     {25, 25, 48, 56, 144, 152, 168, 176, 248, 312, 336, 384, 192},
-    {26, 27, 48, 56, 144, 152, 168, 176, 208, 288, 304, 352, 184, 40, 392},
+    {26, 27, 48, 56, 144, 152, 168, 176, 208, 288, 304, 352, 184, 40, 392, 191},
 };
 
 void collect_members(Dwarf_Die* type, Members& out) {
@@ -130,6 +131,7 @@ Status from_dwarf(const GoBinary& binary, GoRuntimeLayout& layout) {
   layout.g_labels = *labels;
   layout.m_curg = *curg;
   layout.g_bubble = member(g, "bubble").value_or(member(g, "syncGroup").value_or(0));
+  layout.g_tracking_seq = member(g, "trackingSeq").value_or(0);
   layout.source = "DWARF";
   return Ok{};
 }
@@ -153,6 +155,7 @@ Status from_table(const GoBinary& binary, GoRuntimeLayout& layout) {
     layout.g_labels = row.labels;
     layout.m_curg = row.m_curg;
     layout.g_bubble = row.bubble;
+    layout.g_tracking_seq = row.tracking_seq;
     layout.source = fmt::format("go1.{} table", minor);
     return Ok{};
   }
@@ -241,7 +244,7 @@ uint32_t GoRuntimeLayout::g_read_size() const {
   uint32_t end = std::max({g_stack_lo + 16, g_m + 8, g_sched_sp + 8, g_sched_pc + 8, g_sched_bp + 8,
                            g_atomicstatus + 4, g_goid + 8, g_waitsince + 8, g_waitreason + 1,
                            g_lockedm + 8, g_gopc + 8, g_startpc + 8, g_labels + 8,
-                           g_bubble + 8});
+                           g_bubble + 8, g_tracking_seq + 1});
   return (end + 7) & ~7U;
 }
 

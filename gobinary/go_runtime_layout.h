@@ -28,6 +28,7 @@ struct GoRuntimeLayout {
   uint32_t g_gopc = 0;
   uint32_t g_startpc = 0;
   uint32_t g_labels = 0;
+  uint32_t g_tracking_seq = 0;  // g.trackingSeq: +1 each time it stops running; 0 if unknown
   uint32_t g_bubble = 0;  // g.bubble (Go 1.25+; syncGroup in 1.24): a synctest bubble; 0 if none
   // runtime.m
   uint32_t m_curg = 0;

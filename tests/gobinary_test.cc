@@ -65,7 +65,7 @@ TEST_P(EveryBuild, PclntabResolvesAKnownFunction) {
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0].function, "main.blockOnReceive");
   EXPECT_EQ(frames[0].file, "leakscan.dev/samples/leaktrace/main.go");
-  EXPECT_EQ(frames[0].line, 37);  // func blockOnReceive() { <-never }
+  EXPECT_EQ(frames[0].line, 39);  // func blockOnReceive() { <-never }
   EXPECT_FALSE(binary->function("main.noSuchFunction").has_value());
 }
 
@@ -109,9 +109,10 @@ TEST_P(EveryVersion, StrippedBinaryGivesTheSameLayoutAndNames) {
         &GoRuntimeLayout::g_sched_bp, &GoRuntimeLayout::g_atomicstatus, &GoRuntimeLayout::g_goid,
         &GoRuntimeLayout::g_waitsince, &GoRuntimeLayout::g_waitreason, &GoRuntimeLayout::g_lockedm,
         &GoRuntimeLayout::g_gopc, &GoRuntimeLayout::g_startpc, &GoRuntimeLayout::g_labels,
-        &GoRuntimeLayout::g_bubble, &GoRuntimeLayout::m_curg}) {
+        &GoRuntimeLayout::g_bubble, &GoRuntimeLayout::g_tracking_seq, &GoRuntimeLayout::m_curg}) {
     EXPECT_EQ((*a).*field, (*b).*field);
   }
+  EXPECT_NE(a->g_tracking_seq, 0u);  // every tested version counts a goroutine's parks
   EXPECT_EQ(a->status_names, b->status_names);
   EXPECT_EQ(a->wait_reason_names, b->wait_reason_names);
   EXPECT_EQ(a->status_names.at(4), "waiting");

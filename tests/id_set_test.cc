@@ -29,5 +29,16 @@ TEST(IdSet, ClearForgetsEverything) {
   EXPECT_FALSE(ids.insert(0));
 }
 
+TEST(IdSet, ContainsDoesNotInsert) {
+  IdSet ids;
+  ids.insert(7);
+  ids.insert(uint64_t{1} << 40);
+  EXPECT_TRUE(ids.contains(7));
+  EXPECT_TRUE(ids.contains(uint64_t{1} << 40));
+  EXPECT_FALSE(ids.contains(8));
+  EXPECT_FALSE(ids.contains(1 << 30));
+  EXPECT_TRUE(ids.insert(8));
+}
+
 }  // namespace
 }  // namespace leakscan

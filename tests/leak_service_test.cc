@@ -683,3 +683,22 @@ TEST_F(LeakyService, ExpiredBaselineEntryWarnsWithFileAndLine) {
 
 }  // namespace
 }  // namespace leakscan
+
+namespace leakscan {
+namespace {
+
+TEST_F(LeakyService, AHeapProfileIsRefusedAsNoGoroutineProfile) {
+  // The service's own heap profile: samples of bytes and objects, which read as goroutines would
+  // be thousands of made-up goroutines.
+  auto heap = testing::http_get("http://" + address_ + "/debug/pprof/heap");
+  ASSERT_TRUE(heap.has_value());
+  auto read = read_snapshots_from_memory(*heap, "heap.pb.gz");
+  ASSERT_FALSE(read.has_value());
+  EXPECT_TRUE(read.error().message.starts_with("heap.pb.gz: a profile of alloc_objects, "))
+      << read.error().message;
+  EXPECT_NE(read.error().message.find("not of goroutines"), std::string::npos)
+      << read.error().message;
+}
+
+}  // namespace
+}  // namespace leakscan

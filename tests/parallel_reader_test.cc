@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "analyzer/model/merge.h"
 #include "analyzer/readers/read_snapshots.h"
 #include "tests/support/test_support.h"
 
@@ -78,6 +79,46 @@ INSTANTIATE_TEST_SUITE_P(Corpus, ParallelReader, ::testing::ValuesIn(text_dumps(
                            }
                            return name;
                          });
+
+// The merge takes the second half's text over uncopied: views into it stay valid, text both
+// halves hold stays one string, and many distinct frames and stacks survive the tables' growth.
+TEST(ParallelMerge, TablesSurviveGrowthAndAbsorbing) {
+  Snapshot first;
+  Snapshot second;
+  constexpr int kFrames = 50000;
+  for (int i = 0; i < kFrames; ++i) {
+    std::string function = fmt::format("main.handler{}", i);
+    Snapshot& into = i % 2 == 0 ? first : second;
+    FrameId id = into.frames().intern(Frame{function, "/app/shared.go", i});
+    FrameId again = into.frames().intern(Frame{function, "/app/shared.go", i});
+    ASSERT_EQ(id, again);
+    GreenThread thread;
+    thread.id = static_cast<uint64_t>(i) + 1;
+    thread.stack = into.intern_stack(std::vector<FrameId>{id});
+    thread.status = into.intern("chan receive");
+    into.threads.push_back(thread);
+  }
+  std::string_view status = first.intern("chan receive");
+  append_snapshot(first, std::move(second));
+  ASSERT_EQ(first.threads.size(), size_t{kFrames});
+  EXPECT_EQ(first.frames().size(), size_t{kFrames});
+  for (const auto& thread : first.threads) {
+    ASSERT_EQ(thread.stack.size(), 1u);
+    const Frame& frame = first.frame(thread.stack[0]);
+    EXPECT_EQ(frame.function, fmt::format("main.handler{}", thread.id - 1));
+    EXPECT_EQ(frame.line, static_cast<int64_t>(thread.id - 1));
+    EXPECT_EQ(thread.status.data(), status.data());
+  }
+  // Every frame is found again, by text held anywhere.
+  for (int i = 0; i < kFrames; i += 997) {
+    std::string function = fmt::format("main.handler{}", i);
+    FrameId id = first.frames().intern(Frame{function, "/app/shared.go", i});
+    EXPECT_EQ(first.frame(id).function, function);
+    EXPECT_EQ(first.intern(function).data(), first.frame(id).function.data());
+  }
+  EXPECT_EQ(first.frames().size(), size_t{kFrames});
+  EXPECT_EQ(first.intern("/app/shared.go").data(), first.frame(0).file.data());
+}
 
 }  // namespace
 }  // namespace leakscan

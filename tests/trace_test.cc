@@ -400,6 +400,54 @@ std::string version_name(const ::testing::TestParamInfo<std::string>& info) {
   return name;
 }
 
+// Waits are true: a goroutine that wakes every 100 ms and blocks again at the same receive
+// starts a new wait each time (its park count moves), so its wait stays under a snapshot
+// interval however long it lives; goroutines blocked since their creation wait at least as
+// long as they have been seen, and no wait is longer than the goroutine's age. Every wait says
+// how it is known: a lower bound, or capped.
+class TraceWaits : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TraceWaits, AWaitEndsWhenTheGoroutineWakesAndNeverOutlivesIt) {
+  Target target(GetParam() + "/leaktrace");
+  ASSERT_FALSE(target.base.empty()) << target.process->stderr_text();
+  Trace trace(target.pid(), {"--probe-duty=0", "--every", "300ms"});
+  ASSERT_TRUE(trace.wait_for("snapshot 1:")) << trace.process->stderr_text();
+  target.create("/leak?n=3");
+  target.create("/pulse?n=3");
+  ASSERT_TRUE(trace.wait_for("snapshot 10:")) << trace.process->stderr_text();
+  ASSERT_EQ(trace.stop(), 0) << trace.process->stderr_text();
+
+  Snapshot snapshot = trace.last_snapshot();
+  ASSERT_TRUE(snapshot.captured_at.has_value());
+  const auto recv = site_text("main.handleLeak", "site:recv");
+  const auto pulse = site_text("main.handlePulse", "site:pulse");
+  int pulses = 0, leaks = 0;
+  for (const auto& thread : snapshot.threads) {
+    std::string site = created_by(snapshot, thread);
+    SCOPED_TRACE(fmt::format("goroutine {} created at {}", thread.id, site));
+    if (thread.wait) {
+      EXPECT_NE(thread.wait_precision, WaitPrecision::kUnknown);
+      EXPECT_NE(thread.wait_precision, WaitPrecision::kExact);  // the runtime keeps no park time
+      if (thread.created_at) EXPECT_LE(*thread.wait, *snapshot.captured_at - *thread.created_at);
+    }
+    if (site == pulse) {
+      ++pulses;
+      EXPECT_EQ(thread.status, "chan receive");
+      ASSERT_TRUE(thread.wait.has_value());
+      EXPECT_LT(*thread.wait, 400ms);  // one interval, and a little for the snapshot itself
+    } else if (site == recv) {
+      ++leaks;
+      ASSERT_TRUE(thread.wait.has_value());
+      EXPECT_GT(*thread.wait, 1500ms);  // seen blocked in the same wait since snapshot 2 or 3
+    }
+  }
+  EXPECT_EQ(pulses, 3);
+  EXPECT_EQ(leaks, 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryGo, TraceWaits, ::testing::ValuesIn(testing::go_versions()),
+                         version_name);
+
 // A PIE build of the machine's Go: the probe sites are found in memory at the load bias.
 const std::string kDetachTarget = "go1.26/leaktrace-pie";
 
@@ -561,6 +609,36 @@ TEST(TraceReport, ReportRunsTheAnalyzerOnLiveSnapshots) {
   EXPECT_NE(output.find("main.handleLeak at leakscan.dev/samples/leaktrace/main.go"),
             std::string::npos)
       << output;
+}
+
+// With --format json each report is one compact JSON document on its own line (NDJSON), so a
+// consumer reads the stream line by line.
+TEST(TraceReport, JsonReportsAreOneDocumentPerLine) {
+  std::string out = testing::temp_dir() + "/trace";
+  ChildProcess trace({testing::cli_path(), "trace", "--report", "--format", "json", "--every",
+                      "1s", "--duration", "4s", "--min-wait", "1s", "--out", out, "--",
+                      testing::go_bin("go1.26", "leaktrace")});
+  std::string base;
+  for (int i = 0; i < 20 && base.empty(); ++i) {
+    auto line = trace.read_line(30s);
+    ASSERT_TRUE(line.has_value()) << trace.stderr_text();
+    if (line->starts_with("LISTENING ")) base = "http://" + line->substr(10);
+  }
+  EXPECT_TRUE(testing::http_get(base + "/leak?n=10", 10s));
+  int documents = 0, leaks = 0;
+  for (int i = 0; i < 100000; ++i) {  // until leakscan and the program it started end
+    auto line = trace.read_line(30s);
+    if (!line) break;
+    ASSERT_TRUE(line->starts_with("{") && line->ends_with("}")) << *line;
+    report::Report report;
+    auto parsed = google::protobuf::util::JsonStringToMessage(*line, &report);
+    ASSERT_TRUE(parsed.ok()) << parsed.ToString() << "\n" << *line;
+    ++documents;
+    leaks += report.summary().leaks() > 0;
+  }
+  EXPECT_EQ(trace.wait(30s), 0) << trace.stderr_text();
+  EXPECT_GE(documents, 4);  // one per snapshot: every second for 4 s, and one on stopping
+  EXPECT_GE(leaks, 1);
 }
 
 // Refusals name what was expected, with exit code 2.

@@ -24,14 +24,19 @@ bool exact_time(const Snapshot& snapshot) {
                                   snapshot.capture_time_origin == CaptureTimeOrigin::kFetched);
 }
 
+// Go hands out goroutine ids in batches of 16 per P (runtime.goidcache), so a goroutine made
+// later on one P can have a smaller id than one made earlier on another: the clock is exact to
+// 16 ids times GOMAXPROCS. This allows for 256 Ps.
+constexpr uint64_t kIdSlack = 16 * 256;
+
 // The first goroutine of `later` that no process could have created after `earlier`: absent
-// from it, yet older than its newest. 0 when there is none.
+// from it, yet older than its newest by more than the batching allows. 0 when there is none.
 uint64_t impossible_newcomer(const std::vector<uint64_t>& earlier,
                              const std::vector<uint64_t>& later) {
-  if (earlier.empty()) return 0;
-  const uint64_t newest = earlier.back();
+  if (earlier.empty() || earlier.back() <= kIdSlack) return 0;
+  const uint64_t bound = earlier.back() - kIdSlack;
   for (uint64_t id : later) {
-    if (id >= newest) break;
+    if (id >= bound) break;
     if (!std::binary_search(earlier.begin(), earlier.end(), id)) return id;
   }
   return 0;
@@ -70,15 +75,16 @@ Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
   auto describe = [&](const std::vector<size_t>& chosen, size_t i) {
     size_t a = chosen[i];
     size_t b = chosen[i + 1];
-    return fmt::format("{} holds goroutine {}, absent from {} although that one already holds "
-                       "goroutine {}; goroutine ids only grow within one process",
+    return fmt::format("{} holds goroutine {}, absent from {}, which already held goroutine {}; "
+                       "within one process goroutine ids only grow",
                        name_of(snapshots[b], b), impossible_newcomer(ids[a], ids[b]),
                        name_of(snapshots[a], a), ids[a].back());
   };
 
   if (order == SnapshotOrder::kAsGiven) {
     if (auto broken = first_break(given)) {
-      warnings.push_back("snapshots are not in capture order: " + describe(given, *broken));
+      warnings.push_back("these snapshots look like two processes, or are out of order: " +
+                         describe(given, *broken));
     }
     return given;
   }
@@ -97,11 +103,9 @@ Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
     return by_time;
   }
 
-  // No times to go by: the order given, unless the id clock says otherwise. Inputs are sorted
-  // by their last snapshot's newest goroutine, which orders consistent snapshots of one
-  // process; an input's own snapshots stay together and in order.
-  auto broken = first_break(given);
-  if (!broken) return given;
+  // No times to go by: the goroutine-id clock. Inputs are ordered by their last snapshot's
+  // newest goroutine (an input's own snapshots stay together and in order); without ids, as
+  // given.
   std::map<uint32_t, uint64_t> newest_of_input;
   for (size_t i = 0; i < snapshots.size(); ++i) {
     uint32_t input = i < input_of.size() ? input_of[i] : static_cast<uint32_t>(i);
@@ -110,20 +114,28 @@ Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
   auto newest = [&](size_t i) {
     return newest_of_input[i < input_of.size() ? input_of[i] : static_cast<uint32_t>(i)];
   };
-  std::vector<size_t> by_ids = given;
-  std::stable_sort(by_ids.begin(), by_ids.end(),
-                   [&](size_t a, size_t b) { return newest(a) < newest(b); });
-  if (first_break(by_ids)) {
-    return Error{"these snapshots are not of one process (restarted?): in no order do their "
-                 "goroutine ids only grow; in the order given, " +
-                 describe(given, *broken)};
+  bool all_have_ids = std::all_of(ids.begin(), ids.end(), [](const auto& v) { return !v.empty(); });
+  std::vector<size_t> chosen = given;
+  if (all_have_ids) {
+    std::stable_sort(chosen.begin(), chosen.end(),
+                     [&](size_t a, size_t b) { return newest(a) < newest(b); });
   }
-  std::vector<std::string> names;
-  for (size_t index : by_ids) names.push_back(name_of(snapshots[index], index));
-  warnings.push_back(fmt::format(
-      "snapshots ordered by their goroutine ids, not as given ({}): {}", describe(given, *broken),
-      fmt::join(names, ", ")));
-  return by_ids;
+  if (auto broken = first_break(chosen)) {
+    return Error{"these snapshots are not of one process (restarted?): " +
+                 describe(chosen, *broken)};
+  }
+  if (chosen != given) {
+    std::vector<std::string> names;
+    for (size_t index : chosen) {
+      names.push_back(fmt::format("{} (newest goroutine {})", name_of(snapshots[index], index),
+                                  newest(index)));
+    }
+    warnings.push_back(fmt::format(
+        "snapshots ordered by their goroutine ids, which grow with time, not as given (they carry "
+        "no capture time): {}",
+        fmt::join(names, ", ")));
+  }
+  return chosen;
 }
 
 }  // namespace leakscan

@@ -66,6 +66,8 @@ std::string_view to_string(WaitPrecision precision) {
       return "exact";
     case WaitPrecision::kLowerBound:
       return "lower_bound";
+    case WaitPrecision::kCapped:
+      return "capped";
     case WaitPrecision::kUnknown:
       break;
   }
@@ -74,7 +76,8 @@ std::string_view to_string(WaitPrecision precision) {
 
 std::optional<WaitPrecision> parse_wait_precision(std::string_view text) {
   for (auto precision :
-       {WaitPrecision::kUnknown, WaitPrecision::kExact, WaitPrecision::kLowerBound}) {
+       {WaitPrecision::kUnknown, WaitPrecision::kExact, WaitPrecision::kLowerBound,
+        WaitPrecision::kCapped}) {
     if (to_string(precision) == text) return precision;
   }
   return std::nullopt;

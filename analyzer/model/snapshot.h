@@ -39,7 +39,9 @@ enum class ThreadState : uint8_t {
 
 // How far a green thread's wait can be trusted. Go's text dumps print whole minutes and only
 // after the first: the real wait is at least that. Agents and the tracer measure it.
-enum class WaitPrecision : uint8_t { kUnknown, kExact, kLowerBound };
+// kCapped: a lower bound that overshot what is known for certain (the goroutine's age, the
+// last time it was seen running) and was cut down to it: at most this long.
+enum class WaitPrecision : uint8_t { kUnknown, kExact, kLowerBound, kCapped };
 
 // Where a snapshot's capture time came from. Only the first two are exact enough for rates; a
 // file's modification time orders snapshots but a copy or checkout resets it.

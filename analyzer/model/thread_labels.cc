@@ -29,8 +29,10 @@ void append_labels(const GreenThread& thread, RuntimeKind runtime, std::string_v
     out.push_back(str_label(kWaitReason, thread.wait_reason));
   }
   if (thread.wait) out.push_back(num_label(kWait, thread.wait->count(), kNanoseconds));
-  if (thread.wait && thread.wait_precision == WaitPrecision::kLowerBound) {
-    out.push_back(str_label(kWaitPrecision, to_string(WaitPrecision::kLowerBound)));
+  // Exact is what a bare wait label means; the others say so.
+  if (thread.wait && (thread.wait_precision == WaitPrecision::kLowerBound ||
+                      thread.wait_precision == WaitPrecision::kCapped)) {
+    out.push_back(str_label(kWaitPrecision, to_string(thread.wait_precision)));
   }
   if (thread.created_at) {
     auto since_epoch =

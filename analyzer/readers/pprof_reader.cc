@@ -4,7 +4,10 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include <algorithm>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "analyzer/model/thread_labels.h"
 #include "proto/profile.pb.h"
@@ -86,12 +89,23 @@ class ProfileConverter {
     for (const auto& function : profile_.function()) functions_.emplace(function.id(), &function);
     for (const auto& location : profile_.location()) locations_.emplace(location.id(), &location);
 
-    int value_index = 0;
+    int value_index = -1;
+    std::vector<std::string> types;
     for (int i = 0; i < profile_.sample_type_size(); ++i) {
       auto type = string_at(profile_.sample_type(i).type());
       if (!type) return type.error();
-      if (*type == "goroutine") value_index = i;
+      // Go 1.26's goroutineleak profile is a goroutine profile of the leaked ones.
+      if (*type == "goroutine" || *type == "goroutineleak") value_index = i;
+      types.emplace_back(*type);
     }
+    // A heap, CPU or mutex profile read as goroutines would count bytes or nanoseconds as
+    // goroutines: refuse it by its sample types. A profile that names none is taken as is.
+    if (value_index < 0 && !types.empty()) {
+      return fail(fmt::format("a profile of {}, not of goroutines (expected the sample type "
+                              "\"goroutine\"; a heap or CPU profile?)",
+                              fmt::join(types, ", ")));
+    }
+    value_index = std::max(value_index, 0);
     if (profile_.time_nanos() != 0) {
       snapshot_.captured_at = std::chrono::system_clock::time_point(
           std::chrono::duration_cast<std::chrono::system_clock::duration>(

@@ -4,10 +4,10 @@
 
 namespace leakscan {
 
-Result<std::string> json_report(const report::Report& report) {
+Result<std::string> json_report(const report::Report& report, bool compact) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
+  options.add_whitespace = !compact;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
   auto status = google::protobuf::util::MessageToJsonString(report, &json, options);

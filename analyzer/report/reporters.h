@@ -20,12 +20,14 @@ struct TextOptions {
   bool color = false;    // ANSI colours, for a terminal
   bool verbose = false;  // -v: every cluster, and why each goroutine was kept or dropped
   size_t max_frames = 12;
+  bool compact_json = false;  // JSON on one line: a stream of reports is NDJSON
 };
 
 void write_text_report(const Analysis& analysis, const TextOptions& options, std::FILE* out);
 void write_markdown_report(const Analysis& analysis, std::FILE* out);
-// protobuf's JSON mapping of report::Report (proto/leakscan_report.proto).
-Result<std::string> json_report(const report::Report& report);
+// protobuf's JSON mapping of report::Report (proto/leakscan_report.proto); `compact`: on one
+// line, without whitespace.
+Result<std::string> json_report(const report::Report& report, bool compact = false);
 // SARIF 2.1.0: each leak and suspect at its creation site (else where it blocks).
 Result<std::string> sarif_report(const report::Report& report);
 

@@ -21,7 +21,7 @@ Status write_report(const Analysis& analysis, OutputFormat format, const TextOpt
   switch (format) {
     case OutputFormat::kJson:
     case OutputFormat::kSarif: {
-      auto text = format == OutputFormat::kJson ? json_report(analysis.report)
+      auto text = format == OutputFormat::kJson ? json_report(analysis.report, options.compact_json)
                                                 : sarif_report(analysis.report);
       if (!text) return text.error();
       fmt::print(out, "{}\n", *text);

@@ -4,6 +4,8 @@
 
 #include "analyzer/engine/find_leaks.h"
 #include "analyzer/report/reporters.h"
+#include <filesystem>
+
 #include "tests/analysis/layer_fixtures.h"
 #include "tests/support/snapshot_helpers.h"
 
@@ -58,6 +60,59 @@ TEST(Analyze, RecordsDoNotPointIntoTheCallersOptions) {
   EXPECT_EQ(record_of(analysis->input, 49).why, "idle HTTP keep-alive connection");
   EXPECT_EQ(record_of(analysis->input, 12).why, "the profile capture itself");
   EXPECT_EQ(record_of(analysis->input, 39).blocking_operation, "sync.Mutex.Lock");
+}
+
+// Three debug=2 snapshots of a growing leak carry no capture time; their goroutine ids do.
+// Copied with plain cp in another order (modification times newest first), they give the same
+// verdicts, and the report says it ordered them.
+TEST(FindLeaks, ShuffledFilesAndModificationTimesGiveTheSameVerdicts) {
+  const std::string samples = std::string(LEAKSCAN_SAMPLES_DIR) + "/profiles/";
+  std::vector<Input> in_order;
+  for (const char* name : {"leakyservice-1.txt", "leakyservice-2.txt", "leakyservice-3.txt"}) {
+    in_order.push_back(Input::from_argument(samples + name));
+  }
+  auto expected = find_leaks(std::move(in_order), FindOptions{});
+  ASSERT_TRUE(expected.has_value()) << expected.error().message;
+  ASSERT_EQ(expected->report().summary().leaks(), 8);
+
+  const std::string dir = testing::temp_dir() + "/shuffled";
+  std::filesystem::create_directories(dir);
+  std::vector<Input> shuffled;
+  int age = 0;
+  for (const char* name : {"leakyservice-3.txt", "leakyservice-1.txt", "leakyservice-2.txt"}) {
+    std::string copy = dir + "/" + name;
+    std::filesystem::copy_file(samples + name, copy,
+                               std::filesystem::copy_options::overwrite_existing);
+    // The newest file first: modification times say nothing about capture order.
+    std::filesystem::last_write_time(
+        copy, std::filesystem::file_time_type::clock::now() - std::chrono::hours(++age));
+    shuffled.push_back(Input::from_argument(copy));
+  }
+  auto actual = find_leaks(std::move(shuffled), FindOptions{});
+  ASSERT_TRUE(actual.has_value()) << actual.error().message;
+  ASSERT_EQ(actual->report().clusters_size(), expected->report().clusters_size());
+  for (int i = 0; i < expected->report().clusters_size(); ++i) {
+    EXPECT_EQ(actual->report().clusters(i).id(), expected->report().clusters(i).id());
+    EXPECT_EQ(actual->report().clusters(i).verdict(), expected->report().clusters(i).verdict());
+  }
+  bool said_so = std::any_of(actual->warnings().begin(), actual->warnings().end(),
+                             [](const std::string& warning) {
+                               return warning.starts_with("snapshots ordered by their goroutine ids");
+                             });
+  EXPECT_TRUE(said_so);
+}
+
+// Snapshots of two processes: a goroutine of one is older than the other's newest, yet absent
+// from it, which no order of one process explains.
+TEST(FindLeaks, SnapshotsOfTwoProcessesAreRefused) {
+  std::vector<Input> inputs;
+  inputs.push_back(Input::from_argument(
+      testing::data_path("corpus/tidb-v4-prod-indexmergejoin-hang-debug2-go1.13.txt")));
+  inputs.push_back(Input::from_argument(testing::data_path("corpus/cdk-erigon-debug2-go1.21.txt")));
+  auto mixed = find_leaks(std::move(inputs), FindOptions{});
+  ASSERT_FALSE(mixed.has_value());
+  EXPECT_NE(mixed.error().message.find("not of one process"), std::string::npos)
+      << mixed.error().message;
 }
 
 TEST(SarifReport, NothingFoundIsAnEmptyResultsList) {

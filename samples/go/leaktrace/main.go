@@ -6,6 +6,8 @@
 //	GET /lock?n=N    N goroutines blocked forever on a held mutex ("site:lock")
 //	GET /churn?n=N   N goroutines that exit before the response ("site:churn")
 //	GET /hello       one short-lived goroutine per request ("site:hello"): the benchmark
+//	GET /pulse?n=N   N goroutines that wake every 100 ms and block again at the same receive
+//	                 ("site:pulse"): each of their waits is short however long they live
 //
 // Each request answers "created N at UNIXNANO-UNIXNANO" (before and after the go statements).
 // SIGUSR1 prints "GOROUTINES n" with runtime.NumGoroutine(). Built three ways by
@@ -27,8 +29,8 @@ import (
 )
 
 var (
-	never   = make(chan struct{}) // never closed: receivers leak
-	held    sync.Mutex            // locked in main and never unlocked
+	never = make(chan struct{}) // never closed: receivers leak
+	held  sync.Mutex            // locked in main and never unlocked
 )
 
 // cgoCheck is set by cgo.go when built with cgo.
@@ -44,6 +46,20 @@ func blockOnLock() {
 func shortLived(done *sync.WaitGroup) { done.Done() }
 
 func answer(results chan<- int, x int) { results <- x * 2 }
+
+func pulse(tick <-chan struct{}) {
+	for range tick {
+	}
+}
+
+func feed(ticks []chan struct{}) {
+	ticker := time.NewTicker(100 * time.Millisecond)
+	for range ticker.C {
+		for _, tick := range ticks {
+			tick <- struct{}{}
+		}
+	}
+}
 
 func count(r *http.Request) int {
 	n, err := strconv.Atoi(r.URL.Query().Get("n"))
@@ -83,6 +99,18 @@ func handleChurn(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "created %d at %d-%d\n", n, start, time.Now().UnixNano())
 }
 
+func handlePulse(w http.ResponseWriter, r *http.Request) {
+	n := count(r)
+	start := time.Now().UnixNano()
+	ticks := make([]chan struct{}, n)
+	for i := range ticks {
+		ticks[i] = make(chan struct{})
+		go pulse(ticks[i]) // site:pulse
+	}
+	go feed(ticks)
+	fmt.Fprintf(w, "created %d at %d-%d\n", n, start, time.Now().UnixNano())
+}
+
 func handleHello(w http.ResponseWriter, r *http.Request) {
 	results := make(chan int, 1)
 	go answer(results, len(r.URL.Path)) // site:hello
@@ -106,6 +134,7 @@ func main() {
 	mux.HandleFunc("/lock", handleLock)
 	mux.HandleFunc("/churn", handleChurn)
 	mux.HandleFunc("/hello", handleHello)
+	mux.HandleFunc("/pulse", handlePulse)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
