@@ -2,10 +2,13 @@
 # What `leakscan trace` costs the traced program, side by side in one run: requests/s of
 # samples/go/leaktrace's /hello (one short-lived goroutine per request) under wrk on loopback,
 # untraced, traced in the default mode (memory snapshots, lifecycle uprobes 10% of the time)
-# and with --all-events; then the time of one memory snapshot of bigleak (~110,000 goroutines).
+# and with --all-events, interleaved run by run, for each Go version; then the time of one
+# memory snapshot of bigleak at each size in BIGLEAK_NS (built by the last version).
 # Needs root (uprobes). Env: LEAKSCAN (default build/cli/leakscan), SECONDS_PER_RUN
 # (default 20, a multiple of the 10 s duty period), RUNS (default 3), WRK_THREADS (1),
-# WRK_CONNECTIONS (16), BIGLEAK_N (100000).
+# WRK_CONNECTIONS (16), GO_VERSIONS ("NAME=GO ...", scripts/build-go.sh's GO; default the
+# three the tests run on), BIGLEAK_NS (default "100000 630000": ~110,000 and ~640,000
+# goroutines with its 10,016 others).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,7 +19,8 @@ SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
 RUNS=${RUNS:-3}
 WRK_THREADS=${WRK_THREADS:-1}
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-16}
-BIGLEAK_N=${BIGLEAK_N:-100000}
+GO_VERSIONS=${GO_VERSIONS:-go1.19=/usr/lib/go-1.19/bin/go go1.26=go go1.27=go@go1.27.3}
+BIGLEAK_NS=${BIGLEAK_NS:-100000 630000}
 
 die() { echo "trace_overhead.sh: error: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root (uprobes need CAP_BPF and CAP_PERFMON)"
@@ -33,15 +37,6 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-"$ROOT/scripts/build-go.sh" "$TMP/bin" 2>/dev/null
-
-: >"$TMP/leaktrace.out"
-"$TMP/bin/leaktrace" >"$TMP/leaktrace.out" 2>"$TMP/leaktrace.err" &
-TARGET=$!
-PIDS+=("$TARGET")
-ADDR=$(wait_listening "$TMP/leaktrace.out" "$TMP/leaktrace.err" "$TARGET" 60) ||
-	die "leaktrace did not start"
 
 # requests_per_second: one bounded wrk run against /hello.
 requests_per_second() {
@@ -70,34 +65,53 @@ traced() {
 
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
-echo "leaktrace /hello, wrk -t$WRK_THREADS -c$WRK_CONNECTIONS, ${SECONDS_PER_RUN}s per run, $RUNS runs each, requests/s:"
-printf '%-6s %12s %14s %14s\n' run untraced default all-events
-: >"$TMP/untraced" && : >"$TMP/default" && : >"$TMP/all"
-for run in $(seq "$RUNS"); do
-	u=$(requests_per_second)
-	d=$(traced default)
-	a=$(traced all --all-events)
-	echo "$u" >>"$TMP/untraced"
-	echo "$d" >>"$TMP/default"
-	echo "$a" >>"$TMP/all"
-	printf '%-6s %12s %14s %14s\n' "$run" "$u" "$d" "$a"
+for pair in $GO_VERSIONS; do
+	NAME=${pair%%=*}
+	"$ROOT/scripts/build-go.sh" "${pair#*=}" "$TMP/$NAME" 2>/dev/null || die "building with ${pair#*=} failed"
+	VERSION=$(cat "$TMP/$NAME/VERSION")
+	BIN=$TMP/$NAME
+	: >"$TMP/leaktrace.out"
+	"$BIN/leaktrace" >"$TMP/leaktrace.out" 2>"$TMP/leaktrace.err" &
+	TARGET=$!
+	PIDS+=("$TARGET")
+	ADDR=$(wait_listening "$TMP/leaktrace.out" "$TMP/leaktrace.err" "$TARGET" 60) ||
+		die "leaktrace did not start"
+	echo "$NAME ($VERSION): leaktrace /hello, wrk -t$WRK_THREADS -c$WRK_CONNECTIONS, ${SECONDS_PER_RUN}s per run, $RUNS runs each, requests/s:"
+	printf '%-6s %12s %14s %14s\n' run untraced default all-events
+	: >"$TMP/untraced" && : >"$TMP/default" && : >"$TMP/all"
+	for run in $(seq "$RUNS"); do
+		u=$(requests_per_second)
+		d=$(traced default)
+		a=$(traced all --all-events)
+		echo "$u" >>"$TMP/untraced"
+		echo "$d" >>"$TMP/default"
+		echo "$a" >>"$TMP/all"
+		printf '%-6s %12s %14s %14s\n' "$run" "$u" "$d" "$a"
+	done
+	U=$(median <"$TMP/untraced")
+	D=$(median <"$TMP/default")
+	A=$(median <"$TMP/all")
+	printf '%-6s %12s %14s %14s\n' median "$U" "$D" "$A"
+	awk -v u="$U" -v d="$D" -v a="$A" \
+		'BEGIN {printf "throughput lost: default %.1f %%, --all-events %.1f %%\n", 100*(u-d)/u, 100*(u-a)/u}'
+	echo "last runs' probes: default: $(sed -n 's/^creation sites, \(.*\):$/\1/p' "$TMP/default.sites")"
+	echo "                   --all-events: $(sed -n 's/^creation sites, \(.*\):$/\1/p' "$TMP/all.sites")"
+	kill "$TARGET"
+	wait "$TARGET" 2>/dev/null || true
 done
-U=$(median <"$TMP/untraced")
-D=$(median <"$TMP/default")
-A=$(median <"$TMP/all")
-printf '%-6s %12s %14s %14s\n' median "$U" "$D" "$A"
-awk -v u="$U" -v d="$D" -v a="$A" \
-	'BEGIN {printf "throughput lost: default %.1f %%, --all-events %.1f %%\n", 100*(u-d)/u, 100*(u-a)/u}'
-echo "last runs' probes: default: $(sed -n 's/^creation sites, \(.*\):$/\1/p' "$TMP/default.sites")"
-echo "                   --all-events: $(sed -n 's/^creation sites, \(.*\):$/\1/p' "$TMP/all.sites")"
 
-: >"$TMP/bigleak.out"
-"$TMP/bin/bigleak" -n "$BIGLEAK_N" >"$TMP/bigleak.out" 2>"$TMP/bigleak.err" &
-BIGLEAK=$!
-PIDS+=("$BIGLEAK")
-wait_listening "$TMP/bigleak.out" "$TMP/bigleak.err" "$BIGLEAK" 120 >/dev/null ||
-	die "bigleak did not start"
-"$LEAKSCAN" trace --pid "$BIGLEAK" --out "$TMP/big" --probe-duty 0 --every 2s --duration 9s \
-	2>"$TMP/big.err" >/dev/null || { cat "$TMP/big.err" >&2; die "leakscan trace on bigleak failed"; }
-echo "memory snapshot of bigleak (-n $BIGLEAK_N), per snapshot:"
-sed -n 's/.*snapshot \([0-9]*\): \([0-9]*\) goroutines .*(memory read in \([0-9.]*\) ms, written in \([0-9.]*\) ms)/  \2 goroutines: memory read \3 ms, profile built and written \4 ms/p' "$TMP/big.err"
+for n in $BIGLEAK_NS; do
+	: >"$TMP/bigleak.out"
+	"$BIN/bigleak" -n "$n" >"$TMP/bigleak.out" 2>"$TMP/bigleak.err" &
+	BIGLEAK=$!
+	PIDS+=("$BIGLEAK")
+	wait_listening "$TMP/bigleak.out" "$TMP/bigleak.err" "$BIGLEAK" 300 >/dev/null ||
+		die "bigleak did not start"
+	"$LEAKSCAN" trace --pid "$BIGLEAK" --out "$TMP/big" --probe-duty 0 --every 3s --duration 10s \
+		2>"$TMP/big.err" >/dev/null || { cat "$TMP/big.err" >&2; die "leakscan trace on bigleak failed"; }
+	echo "memory snapshot of bigleak -n $n ($VERSION), per snapshot:"
+	sed -n 's/.*snapshot \([0-9]*\): \([0-9]*\) goroutines .*(memory read in \([0-9.]*\) ms, written in \([0-9.]*\) ms)/  \2 goroutines: memory read \3 ms, profile built and written \4 ms/p' "$TMP/big.err"
+	kill "$BIGLEAK"
+	wait "$BIGLEAK" 2>/dev/null || true
+	rm -rf "$TMP/big"
+done

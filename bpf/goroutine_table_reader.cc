@@ -122,7 +122,7 @@ Status GoroutineTableReader::verify() {
                            binary_.path(), why)};
 }
 
-Result<std::vector<LiveGoroutine>> GoroutineTableReader::read() {
+Result<std::span<const LiveGoroutine>> GoroutineTableReader::read() {
   if (allgs_ == 0) {
     auto verified = verify();
     if (!verified) return verified.error();
@@ -134,15 +134,21 @@ Result<std::vector<LiveGoroutine>> GoroutineTableReader::read() {
 
   const size_t g_size = layout_.g_read_size();
   uint8_t* gs = g_buffer_.at_least(pointers->size() * g_size);
-  std::vector<ProcessMemory::Piece> pieces(pointers->size());
+  auto& pieces = pieces_;
+  pieces.resize(pointers->size());
   for (size_t i = 0; i < pointers->size(); ++i) {
     pieces[i] = {(*pointers)[i], gs + i * g_size, g_size};
   }
   memory_.read_many(pieces, kMergeGap);
 
-  std::vector<LiveGoroutine> goroutines;
-  std::vector<uint64_t> sp, bp, hi;
+  auto& goroutines = goroutines_;
+  auto &resume = resume_, &sp = sp_, &bp = bp_, &hi = hi_;
+  goroutines.clear();
   goroutines.reserve(pointers->size());
+  for (auto* column : {&resume, &sp, &bp, &hi}) {
+    column->clear();
+    column->reserve(pointers->size());
+  }
   for (auto& piece : pieces) {
     if (!piece.ok) continue;
     const uint8_t* g = piece.data;
@@ -161,7 +167,7 @@ Result<std::vector<LiveGoroutine>> GoroutineTableReader::read() {
     goroutine.locked_to_thread = load<uint64_t>(g + layout_.g_lockedm) != 0;
     goroutine.stack_unavailable = goroutine.status == kGoStatusRunning;
     auto pc = load<uint64_t>(g + layout_.g_sched_pc);
-    if (!goroutine.stack_unavailable && pc != 0) goroutine.pcs.push_back(pc - load_bias_);
+    resume.push_back(goroutine.stack_unavailable || pc == 0 ? 0 : pc - load_bias_);
     if (auto labels = load<uint64_t>(g + layout_.g_labels); labels != 0) {
       read_labels(labels, goroutine);
     }
@@ -178,36 +184,48 @@ Result<std::vector<LiveGoroutine>> GoroutineTableReader::read() {
     hi.push_back(stack_hi);
     goroutines.push_back(std::move(goroutine));
   }
-  walk_stacks(goroutines, sp, bp, hi);
-  return goroutines;
+  walk_stacks(goroutines, resume, sp, bp, hi);
+  return std::span<const LiveGoroutine>(goroutines);
 }
 
 void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
+                                       const std::vector<uint64_t>& resume,
                                        const std::vector<uint64_t>& sp,
                                        const std::vector<uint64_t>& bp,
-                                       const std::vector<uint64_t>& stack_hi) const {
+                                       const std::vector<uint64_t>& stack_hi) {
   // One batch reads the top of every stack; frames beyond it are read one by one.
-  std::vector<size_t> offsets(goroutines.size() + 1, 0);
+  auto& offsets = stack_offsets_;
+  offsets.assign(goroutines.size() + 1, 0);
   for (size_t i = 0; i < goroutines.size(); ++i) {
     uint64_t size = sp[i] == 0 ? 0 : std::min(stack_hi[i] - sp[i], kStackChunk);
     offsets[i + 1] = offsets[i] + size;
   }
   uint8_t* stacks = stack_buffer_.at_least(offsets.back());
-  std::vector<ProcessMemory::Piece> pieces;
-  std::vector<size_t> owner;
+  auto& pieces = stack_pieces_;
+  auto& owner = stack_owner_;
+  pieces.clear();
+  owner.clear();
   for (size_t i = 0; i < goroutines.size(); ++i) {
     if (offsets[i + 1] == offsets[i]) continue;
     pieces.push_back({sp[i], stacks + offsets[i], offsets[i + 1] - offsets[i]});
     owner.push_back(i);
   }
   memory_.read_many(pieces, kMergeGap);
-  for (size_t p = 0; p < pieces.size(); ++p) {
-    if (!pieces[p].ok) continue;
-    size_t i = owner[p];
-    uint64_t base = sp[i], end = sp[i] + pieces[p].size;
+  pc_storage_.clear();
+  pc_storage_.reserve(goroutines.size() * 4);
+  auto& begin = pc_begin_;
+  begin.assign(goroutines.size() + 1, 0);
+  size_t p = 0;  // pieces are in goroutine order
+  for (size_t i = 0; i < goroutines.size(); ++i) {
+    begin[i] = pc_storage_.size();
+    if (resume[i] != 0) pc_storage_.push_back(resume[i]);
+    if (p == pieces.size() || owner[p] != i) continue;
+    const ProcessMemory::Piece& piece = pieces[p++];
+    if (!piece.ok) continue;
+    uint64_t base = sp[i], end = sp[i] + piece.size;
     auto word = [&](uint64_t address, uint64_t& value) {
       if (address >= base && address + 8 <= end) {
-        value = load<uint64_t>(pieces[p].data + (address - base));
+        value = load<uint64_t>(piece.data + (address - base));
         return true;
       }
       auto read = memory_.read_value<uint64_t>(address);
@@ -217,13 +235,17 @@ void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
     };
     uint64_t fp = bp[i];
     while (fp != 0 && fp >= base && fp + 16 <= stack_hi[i] &&
-           goroutines[i].pcs.size() < kMaxFrames) {
+           pc_storage_.size() - begin[i] < kMaxFrames) {
       uint64_t next = 0, ret = 0;
       if (!word(fp, next) || !word(fp + 8, ret) || ret == 0) break;
-      goroutines[i].pcs.push_back(ret - load_bias_);
+      pc_storage_.push_back(ret - load_bias_);
       if (next <= fp) break;  // frames only go up the stack
       fp = next;
     }
+  }
+  begin[goroutines.size()] = pc_storage_.size();
+  for (size_t i = 0; i < goroutines.size(); ++i) {
+    goroutines[i].pcs = std::span(pc_storage_).subspan(begin[i], begin[i + 1] - begin[i]);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,7 +35,9 @@ struct LiveGoroutine {
   bool leaked = false;             // _Gleaked (Go 1.26 GOEXPERIMENT=goroutineleakprofile)
   bool in_bubble = false;          // in a synctest bubble (g.bubble set)
   bool stack_unavailable = false;  // running on a thread: g.sched is stale
-  std::vector<uint64_t> pcs;       // leaf first; pcs[0] is the resumption point
+  // Leaf first; pcs[0] is the resumption point. In the reader's storage: valid until its next
+  // read(), as one array for all goroutines (640,000 vectors cost more than the reading).
+  std::span<const uint64_t> pcs;
   std::vector<std::pair<std::string, std::string>> labels;  // runtime/pprof labels
 
   // Parked or in a system call: waitsince and the wait reason mean something.
@@ -53,8 +56,10 @@ class GoroutineTableReader {
   // functions. An error says what did not hold; the tracer refuses to go on.
   Status verify();
 
-  // Every goroutine that is not dead (status _Gdead g's are free-listed for reuse).
-  Result<std::vector<LiveGoroutine>> read();
+  // Every goroutine that is not dead (status _Gdead g's are free-listed for reuse), valid until
+  // the next read(): the reader keeps its arrays between snapshots, as fresh ones of 640,000
+  // goroutines cost more in page faults than the reading.
+  Result<std::span<const LiveGoroutine>> read();
 
   // The name of a status word / wait reason, as the runtime prints it.
   std::string_view status_name(uint32_t status) const;
@@ -67,8 +72,10 @@ class GoroutineTableReader {
   };
   Result<TableHeader> table_at(uint64_t address) const;
   Result<std::vector<uint64_t>> g_pointers(const TableHeader& header) const;
-  void walk_stacks(std::vector<LiveGoroutine>& goroutines, const std::vector<uint64_t>& sp,
-                   const std::vector<uint64_t>& bp, const std::vector<uint64_t>& stack_hi) const;
+  // Fills every goroutine's pcs: its resumption pc, then the frames walked from sp and bp.
+  void walk_stacks(std::vector<LiveGoroutine>& goroutines, const std::vector<uint64_t>& resume,
+                   const std::vector<uint64_t>& sp, const std::vector<uint64_t>& bp,
+                   const std::vector<uint64_t>& stack_hi);
   void read_labels(uint64_t labels, LiveGoroutine& goroutine) const;
   std::string read_go_string(uint64_t pointer, uint64_t length) const;
   // No goroutine: _Gdead, or Go 1.26's _Gdeadextra (a g kept for cgo callbacks), told by the
@@ -84,7 +91,13 @@ class GoroutineTableReader {
   uint64_t allgs_ = 0;
   // Reused by every snapshot (see ProcessMemory::merged_).
   ScratchBuffer g_buffer_;
-  mutable ScratchBuffer stack_buffer_;
+  ScratchBuffer stack_buffer_;
+  std::vector<uint64_t> pc_storage_;  // every goroutine's pcs, one after another
+  std::vector<LiveGoroutine> goroutines_;
+  std::vector<ProcessMemory::Piece> pieces_;
+  std::vector<uint64_t> resume_, sp_, bp_, hi_;  // per goroutine, for the stack walk
+  std::vector<ProcessMemory::Piece> stack_pieces_;
+  std::vector<size_t> stack_offsets_, stack_owner_, pc_begin_;
 };
 
 inline constexpr uint32_t kGoStatusRunning = 2;

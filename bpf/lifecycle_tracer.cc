@@ -192,7 +192,8 @@ int LifecycleTracer::on_sample(void* context, void* data, size_t size) {
   if (raw.stack_bytes > 0) {
     size_t frames = std::min<size_t>(static_cast<size_t>(raw.stack_bytes) / 8, GOROUTINE_MAX_STACK);
     event.creator_stack.reserve(frames);
-    for (size_t i = 0; i < frames; ++i) event.creator_stack.push_back(raw.stack[i] - self->load_bias_);
+    for (size_t i = 0; i < frames; ++i)
+      event.creator_stack.push_back(raw.stack[i] - self->load_bias_);
   }
   self->handler_(event);
   return 0;

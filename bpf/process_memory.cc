@@ -10,8 +10,8 @@
 namespace leakscan::trace {
 namespace {
 
-constexpr size_t kMaxPieces = 1024;      // IOV_MAX
-constexpr uint64_t kMaxRange = 4 << 20;  // bytes read as one merged range
+constexpr size_t kMaxPieces = 1024;          // IOV_MAX
+constexpr uint64_t kMaxRange = 4 << 20;      // bytes read as one merged range
 
 }  // namespace
 
@@ -31,8 +31,11 @@ void ProcessMemory::read_many(std::span<Piece> pieces, size_t merge_gap) const {
   }
   std::vector<size_t> order(pieces.size());
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return pieces[a].address < pieces[b].address; });
+  auto by_address = [&](size_t a, size_t b) { return pieces[a].address < pieces[b].address; };
+  // Often in order already (stacks and g's allocated one after another): skip the sort then.
+  if (!std::is_sorted(order.begin(), order.end(), by_address)) {
+    std::sort(order.begin(), order.end(), by_address);
+  }
   struct Range {
     uint64_t start = 0, end = 0;
     size_t first = 0, count = 0;  // members: order[first, first + count)

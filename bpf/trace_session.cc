@@ -108,6 +108,7 @@ class Session {
   uint64_t window_creations_ = 0;
   milliseconds attached_total_{0};
   size_t snapshot_index_ = 0;
+  size_t reads_ = 0;  // goroutine tables read, failed writes included
   std::optional<SnapshotDirectory> directory_;
 };
 
@@ -211,14 +212,14 @@ Status Session::snapshot() {
   auto goroutines = reader_->read();
   if (!goroutines) return goroutines.error();
   const auto read_time = Clock::now() - read_start;
-  std::unordered_map<uint64_t, bool> present;
-  present.reserve(goroutines->size());
   live_last_.clear();
+  history_.reserve(goroutines->size());
+  const size_t index = ++reads_;
   for (const auto& goroutine : *goroutines) {
-    present[goroutine.goid] = true;
     ++live_last_[goroutine.gopc];
     auto [it, inserted] = history_.try_emplace(goroutine.goid);
     GoroutineHistory& known = it->second;
+    known.seen_in = index;
     if (inserted && previous_capture_) known.created_at = *previous_capture_;
     track_wait(goroutine, captured_at, previous_capture_, known);
   }
@@ -227,7 +228,7 @@ Status Session::snapshot() {
   Snapshot snapshot = build_traced_snapshot(*binary_, *reader_, *goroutines, history_, capture);
   // Forget goroutines that ended: gone from memory and not created after this capture.
   std::erase_if(history_, [&](const auto& entry) {
-    return !present.contains(entry.first) &&
+    return entry.second.seen_in != index &&
            !(entry.second.created_at && *entry.second.created_at > captured_at);
   });
   previous_capture_ = captured_at;

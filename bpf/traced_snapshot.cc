@@ -149,8 +149,9 @@ Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const Goroutine
       precision = WaitPrecision::kLowerBound;
     }
     auto since = [&](std::chrono::system_clock::time_point at) {
-      return std::max(std::chrono::nanoseconds(0),
-                      std::chrono::duration_cast<std::chrono::nanoseconds>(capture.captured_at - at));
+      return std::max(
+          std::chrono::nanoseconds(0),
+          std::chrono::duration_cast<std::chrono::nanoseconds>(capture.captured_at - at));
     };
     if (auto it = history.find(goroutine.goid); it != history.end()) {
       const GoroutineHistory& known = it->second;

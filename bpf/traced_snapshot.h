@@ -34,6 +34,7 @@ struct GoroutineHistory {
   // A capture at which it was not yet in its current wait (seen running, elsewhere, or not yet
   // created): the wait began after it, so it is at most captured_at minus this.
   std::optional<std::chrono::system_clock::time_point> awake_at;
+  size_t seen_in = 0;  // the last table read (1, 2, ...) that held it
 };
 
 struct TracedCapture {

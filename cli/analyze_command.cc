@@ -55,6 +55,20 @@ int run_analyze(const AnalyzeOptions& options) {
     Snapshot leaks = select_leaks(*findings, goroutines);
     auto status = write_pprof_file(std::span<const Snapshot>(&leaks, 1), options.emit_pprof);
     if (!status) return report_error(status.error());
+    // Say what the file holds: an empty profile is easy to mistake for a failed write.
+    const auto& summary = findings->report().summary();
+    if (goroutines > 0) {
+      fmt::print(stderr, "leakscan: wrote {} goroutine{} judged leaking to {}\n", goroutines,
+                 goroutines == 1 ? "" : "s", options.emit_pprof);
+    } else {
+      fmt::print(stderr,
+                 "leakscan: wrote an empty profile to {}: no cluster was judged leak{}\n",
+                 options.emit_pprof,
+                 summary.suspects() > 0
+                     ? fmt::format(" ({} suspect{} left out; --emit-pprof holds leaks only)",
+                                   summary.suspects(), summary.suspects() == 1 ? "" : "s")
+                     : "");
+    }
   }
   return fails(findings->report().summary(), options.fail_on) ? kExitFound : kExitOk;
 }

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "analyzer/analysis/rules.h"
-#include "cli/commands.h"
 #include "bpf/trace_session.h"
+#include "cli/commands.h"
 
 extern char** environ;
 
@@ -138,7 +138,8 @@ int run_trace(const TraceCommandOptions& options) {
     fmt::print(stderr, "leakscan trace: {}\n", summary.error().message);
     return kExitUsageOrInput;
   }
-  std::FILE* out = options.report && options.analysis.format != OutputFormat::kText ? stderr : stdout;
+  std::FILE* out =
+      options.report && options.analysis.format != OutputFormat::kText ? stderr : stdout;
   fmt::print(out, "{}", trace::format_sites(*summary));
   fmt::print(stderr, "leakscan trace: ended ({}); {} snapshots in {}; probes detached\n",
              summary->ended_by, summary->snapshot_files.size(), trace.out_dir);

@@ -211,7 +211,9 @@ Status GoBinary::load_pclntab() {
     gofunc_ = *gofunc;
   } else {
     auto [major, minor] = go_release();
-    size_t gofunc_offset = (major == 1 && minor < 20) ? 304 : (major == 1 && minor < 27) ? 320 : 344;
+    size_t gofunc_offset = (major == 1 && minor < 20)   ? 304
+                           : (major == 1 && minor < 27) ? 320
+                                                        : 344;
     gofunc_ = module_word(gofunc_offset).value_or(0);
   }
   return Ok{};

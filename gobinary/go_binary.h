@@ -89,7 +89,6 @@ class GoBinary {
   std::vector<uint8_t> data_;  // the whole file: pclntab lookups point into it
   std::string go_version_;
 
-
  public:
   struct Segment {  // a PT_LOAD program header
     uint64_t vaddr, memsz, offset, filesz;

@@ -17,16 +17,16 @@ using Members = std::map<std::string, uint64_t, std::less<>>;
 
 // Field offsets by Go release, for binaries without DWARF (-ldflags=-w). The Go 1.19 row equals
 // what DWARF gives for Debian's go1.19.8, and the 1.26–1.27 row what it gives for go1.26.8 and
-// go1.27.3 (gobinary_tests compares each tested version's row with its DWARF); the other rows follow the fields each
-// release added to runtime.g (tracking stamps in 1.20, parentGoid in 1.21, syscallbp in 1.23)
-// and are used only when the attach-time check (bpf/, GoroutineTableReader::verify) confirms goid,
-// status, gopc and startpc on live goroutines.
+// go1.27.3 (gobinary_tests compares each tested version's row with its DWARF); the other rows
+// follow the fields each release added to runtime.g (tracking stamps in 1.20, parentGoid in 1.21,
+// syscallbp in 1.23) and are used only when the attach-time check (bpf/,
+// GoroutineTableReader::verify) confirms goid, status, gopc and startpc on live goroutines.
 struct VersionOffsets {
   int minor_from, minor_to;
   uint32_t m, sched, atomicstatus, goid, waitsince, waitreason, lockedm, gopc, startpc, labels,
       m_curg;
-  uint32_t gobuf_bp = 48;  // gobuf: sp, pc, g, ctxt, ret, lr, bp; 1.26 has no ret
-  uint32_t bubble = 0;     // synctest's bubble pointer, 1.25+
+  uint32_t gobuf_bp = 48;     // gobuf: sp, pc, g, ctxt, ret, lr, bp; 1.26 has no ret
+  uint32_t bubble = 0;        // synctest's bubble pointer, 1.25+
   uint32_t tracking_seq = 0;  // g.trackingSeq, where verified against DWARF
 };
 constexpr VersionOffsets kVersionTable[] = {
@@ -241,10 +241,10 @@ std::vector<uint64_t> rip_relative_targets(const GoBinary& binary, AddressRange 
 }  // namespace
 
 uint32_t GoRuntimeLayout::g_read_size() const {
-  uint32_t end = std::max({g_stack_lo + 16, g_m + 8, g_sched_sp + 8, g_sched_pc + 8, g_sched_bp + 8,
-                           g_atomicstatus + 4, g_goid + 8, g_waitsince + 8, g_waitreason + 1,
-                           g_lockedm + 8, g_gopc + 8, g_startpc + 8, g_labels + 8,
-                           g_bubble + 8, g_tracking_seq + 1});
+  uint32_t end =
+      std::max({g_stack_lo + 16, g_m + 8, g_sched_sp + 8, g_sched_pc + 8, g_sched_bp + 8,
+                g_atomicstatus + 4, g_goid + 8, g_waitsince + 8, g_waitreason + 1, g_lockedm + 8,
+                g_gopc + 8, g_startpc + 8, g_labels + 8, g_bubble + 8, g_tracking_seq + 1});
   return (end + 7) & ~7U;
 }
 

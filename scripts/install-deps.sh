@@ -13,10 +13,11 @@ packages=(
   libbpf-dev bpftool libelf-dev libdw-dev wrk
   # C++ agent (agent/): Boost.Fiber and Boost.Context, libunwind for suspended fibers' stacks
   libboost-fiber-dev libboost-context-dev libunwind-dev
-  # tests: GoogleTest, libcurl for fetching from live Go programs, Go 1.19 and pprof's
-  # profile package for the ground-truth programs under samples/go and tests/go
-  libgtest-dev libgmock-dev libcurl4-openssl-dev golang-1.19-go golang-go
-  golang-github-google-pprof-dev curl
+  # tests: GoogleTest, libcurl for fetching from live Go programs, Debian's Go 1.19 for the
+  # ground-truth programs under samples/go and tests/go (the tests also build them with the
+  # `go` first on PATH, Go 1.26, which Debian 12 does not package, and Go 1.27 through
+  # GOTOOLCHAIN; Go modules such as pprof's profile package come from the module proxy)
+  libgtest-dev libgmock-dev libcurl4-openssl-dev golang-1.19-go golang-go curl
   # benchmarks: Google Benchmark, the peer (panicparse) and /usr/bin/time
   libbenchmark-dev panicparse time
   # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizers' runtimes; the style
@@ -40,3 +41,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 echo "install-deps.sh: ${#packages[@]} packages present"
+case "$(go version 2>/dev/null)" in
+  *go1.2[6-9]*) ;;
+  *) echo "install-deps.sh: warning: 'go' on PATH is not Go 1.26 or later (the tests build with it; install it under /usr/local/go from go.dev/dl)" >&2 ;;
+esac

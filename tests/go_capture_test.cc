@@ -131,8 +131,7 @@ class ZooCapture : public ::testing::TestWithParam<std::string> {
       ASSERT_FALSE(zoo_->address.empty()) << GetParam() << "'s zoo did not start";
       return;
     }
-    zoo_->process =
-        std::make_unique<testing::ChildProcess>(std::vector<std::string>{bin("zoo")});
+    zoo_->process = std::make_unique<testing::ChildProcess>(std::vector<std::string>{bin("zoo")});
     for (int i = 0; i < 100; ++i) {
       auto line = zoo_->process->read_line(30s);
       ASSERT_TRUE(line.has_value())
@@ -297,7 +296,8 @@ TEST_P(ZooCapture, AnalyzesLiveEndpointsInCaptureOrder) {
   // The zoo holds still: nothing grows, nothing leaks.
   EXPECT_NE(result.out.find(R"("leaks": "0")"), std::string::npos) << result.out.substr(0, 3000);
 
-  auto missing = run_command({testing::cli_path(), fmt::format("http://{}/nothing", zoo_->address)});
+  auto missing =
+      run_command({testing::cli_path(), fmt::format("http://{}/nothing", zoo_->address)});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("/nothing: HTTP status 404"), std::string::npos) << missing.err;
 }
@@ -345,7 +345,8 @@ void expect_populations(const Snapshot& snapshot, const std::vector<Population>&
 class ZooCrash : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ZooCrash, PanicWithTracebackAll) {
-  auto run = run_command({go_bin(GetParam(), "zoo"), "-mode", "panic"}, 60s, {}, {"GOTRACEBACK=all"});
+  auto run =
+      run_command({go_bin(GetParam(), "zoo"), "-mode", "panic"}, 60s, {}, {"GOTRACEBACK=all"});
   EXPECT_EQ(run.exit_code, 2);
   Snapshot snapshot = read_one(run.err, "panic");
   EXPECT_EQ(snapshot.reason, "panic: leakscan zoo panic");
@@ -416,6 +417,54 @@ TEST_P(ZooCrash, GotracebackCrashIsOneDumpWhateverItsThreadSections) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryGo, ZooCrash, ::testing::ValuesIn(testing::go_versions()),
+                         version_name);
+
+// Go 1.26's goroutine leak profile (zoo built with GOEXPERIMENT=goroutineleakprofile): the GC
+// proves leaked the goroutines blocked on what nothing reachable can wake, here the zoo's
+// receivers on a nil channel and its empty select. Its debug=0 and debug=1 forms hold only
+// those and are read as proven leaks; its debug=2 form lists every goroutine, the proven ones
+// "(leaked)"; the ordinary goroutine profile proves nothing.
+class ZooLeakProfile : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ZooLeakProfile, ProvenLeaksAreReadAsSuch) {
+  testing::ChildProcess zoo({go_bin(GetParam(), "zoo-leakprofile")});
+  std::string stdout_text = stdout_until_listening(zoo);
+  size_t listening = stdout_text.find("LISTENING ");
+  ASSERT_NE(listening, std::string::npos) << zoo.stderr_text();
+  std::string address = stdout_text.substr(listening + 10);
+  address.erase(address.find('\n'));
+  int64_t unwakeable = 0;
+  for (const auto& p : expected_populations(stdout_text)) {
+    if (p.status.ends_with("(nil chan)") || p.status == "select (no cases)") unwakeable += p.count;
+  }
+  ASSERT_GT(unwakeable, 0);
+  auto fetch = [&](const std::string& profile, int debug) {
+    auto body = testing::http_get(
+        fmt::format("http://{}/debug/pprof/{}?debug={}", address, profile, debug));
+    EXPECT_TRUE(body.has_value()) << profile << " debug=" << debug;
+    return read_one(body.value_or(""), fmt::format("{} debug={}", profile, debug));
+  };
+  for (int debug : {0, 1}) {
+    Snapshot leaks = fetch("goroutineleak", debug);
+    EXPECT_TRUE(leaks.proven_leaked) << "debug=" << debug;
+    EXPECT_EQ(leaks.goroutine_count(), unwakeable) << "debug=" << debug;
+    EXPECT_EQ(count_of(leaks, "main.blockNilChan") + count_of(leaks, "main.blockSelectNoCases"),
+              unwakeable);
+  }
+  Snapshot all = fetch("goroutineleak", 2);
+  EXPECT_FALSE(all.proven_leaked);
+  int64_t marked = 0;
+  for (const auto& thread : all.threads) {
+    bool leaked = thread.status.ends_with(" (leaked)");
+    marked += leaked;
+    if (leaked) EXPECT_EQ(thread.state, ThreadState::kWaiting) << thread.status;
+  }
+  EXPECT_EQ(marked, unwakeable);
+  EXPECT_GT(all.goroutine_count(), unwakeable);
+  EXPECT_FALSE(fetch("goroutine", 0).proven_leaked);
+}
+
+INSTANTIATE_TEST_SUITE_P(Go126, ZooLeakProfile, ::testing::Values("go1.26", "go1.27"),
                          version_name);
 
 TEST(Cli, MissingFileIsOneLineAndExitTwo) {

@@ -43,8 +43,8 @@ Snapshot read_one(const std::string& text, const std::string& name) {
 class GoTestOutput : public ::testing::TestWithParam<std::string> {
  protected:
   testing::CommandResult run_test(const std::string& test, std::vector<std::string> flags) {
-    std::vector<std::string> argv = {testing::go_bin(GetParam(), "leakygotest.test"),
-                                     "-test.run", "^" + test + "$"};
+    std::vector<std::string> argv = {testing::go_bin(GetParam(), "leakygotest.test"), "-test.run",
+                                     "^" + test + "$"};
     argv.insert(argv.end(), flags.begin(), flags.end());
     return testing::run_command(argv, 60s, {}, {"LEAKYGOTEST=" + test});
   }

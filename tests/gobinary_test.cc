@@ -145,8 +145,7 @@ TEST_P(EveryVersion, StrippedBinaryGivesTheSameLayoutAndNames) {
   EXPECT_GT(inlined, 0u);  // sync.(*Mutex).Lock is inlined into main.blockOnLock
 }
 
-INSTANTIATE_TEST_SUITE_P(GoRuntimeLayout, EveryVersion,
-                         ::testing::ValuesIn(testing::go_versions()),
+INSTANTIATE_TEST_SUITE_P(GoRuntimeLayout, EveryVersion, ::testing::ValuesIn(testing::go_versions()),
                          [](const auto& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '.', '_');

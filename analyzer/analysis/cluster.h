@@ -37,6 +37,7 @@ struct Cluster {
   uint64_t max_id = 0;
   std::vector<double> waits_seconds;
   bool wait_lower_bound = false;  // some wait is only a lower bound (Go's whole minutes)
+  bool wait_capped = false;       // some wait exceeded the goroutine's age and was capped
   // What they wait on, where known: how many goroutines name an object, how many distinct
   // objects, and the object when it is one for all.
   int64_t with_wait_object = 0;

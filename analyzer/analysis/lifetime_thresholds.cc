@@ -317,6 +317,11 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
                                 : "one snapshot without wait times: capture again later to "
                                   "measure growth");
   }
+  if (explain && cluster.wait_capped) {
+    reasons.emplace_back(
+        "some waits were longer than the goroutines can be old, and were capped at their age: "
+        "Go's wait clock can date from a reused goroutine's earlier life");
+  }
   if (explain && cluster.with_wait_object >= 2) {
     std::string_view object = cluster.blocking_operation.starts_with("chan")
                                   ? std::string_view("channel")

@@ -1,5 +1,7 @@
 #include "analyzer/analysis/pattern_clustering.h"
 
+#include "analyzer/analysis/age_bound.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -99,6 +101,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   std::vector<uint64_t> site_hashes;
   std::vector<uint64_t> operation_hashes;
   std::unordered_set<std::string> spelled;  // names without type arguments, where they differ
+  const AgeBound age_bound(input.snapshots);
   std::unordered_set<std::pair<uint32_t, uint64_t>, WaitObjectHash> wait_objects;
   const size_t snapshots = input.snapshots.size();
   const auto last = static_cast<uint32_t>(snapshots - 1);
@@ -172,8 +175,12 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
         }
       }
       if (record.thread->wait) {
-        cluster.waits_seconds.push_back(
-            std::chrono::duration<double>(*record.thread->wait).count());
+        double wait = std::chrono::duration<double>(*record.thread->wait).count();
+        if (auto age = age_bound.max_age_seconds(*record.thread); age && wait > *age) {
+          wait = std::max(*age, 0.0);
+          cluster.wait_capped = true;
+        }
+        cluster.waits_seconds.push_back(wait);
         cluster.wait_lower_bound =
             cluster.wait_lower_bound || record.thread->wait_precision == WaitPrecision::kLowerBound;
       }

@@ -51,20 +51,6 @@ Status apply_focus(const AnalysisOptions& options, AnalysisInput& input) {
 
 }  // namespace
 
-std::vector<std::optional<double>> exact_capture_seconds(std::span<const Snapshot> snapshots) {
-  std::vector<std::optional<double>> seconds;
-  for (const Snapshot& snapshot : snapshots) {
-    bool exact = snapshot.capture_time_origin == CaptureTimeOrigin::kProfile ||
-                 snapshot.capture_time_origin == CaptureTimeOrigin::kFetched;
-    seconds.push_back(
-        snapshot.captured_at && exact
-            ? std::optional<double>(
-                  std::chrono::duration<double>(snapshot.captured_at->time_since_epoch()).count())
-            : std::nullopt);
-  }
-  return seconds;
-}
-
 Result<Analysis> run_layers(std::span<const Snapshot> snapshots, const AnalysisOptions& options) {
   if (snapshots.empty()) return Error{"no snapshot to analyze"};
   Analysis analysis;
@@ -121,13 +107,17 @@ void order_clusters(Analysis& analysis) {
     return a.id < b.id;
   });
   std::vector<uint32_t> new_index(order.size());
-  std::vector<Cluster> sorted;
-  sorted.reserve(order.size());
   for (uint32_t position = 0; position < order.size(); ++position) {
     new_index[order[position]] = position;
-    sorted.push_back(std::move(analysis.clusters[order[position]]));
   }
-  analysis.clusters = std::move(sorted);
+  // Permuted in place, cycle by cycle: a million clusters are not copied into a second vector.
+  std::vector<uint32_t> target = new_index;
+  for (uint32_t i = 0; i < target.size(); ++i) {
+    while (target[i] != i) {
+      std::swap(analysis.clusters[i], analysis.clusters[target[i]]);
+      std::swap(target[i], target[target[i]]);
+    }
+  }
   for (auto& record : analysis.input.records) {
     if (record.cluster != UINT32_MAX) record.cluster = new_index[record.cluster];
   }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/analysis/age_bound.h"
 #include "analyzer/analysis/baseline.h"
 #include "analyzer/analysis/cluster.h"
 #include "analyzer/analysis/codeowners.h"
@@ -59,9 +60,5 @@ void order_clusters(Analysis& analysis);
 // Step 3: the reasons, in words, of the first `max_clusters` clusters (0: all): those a report
 // lists.
 void explain_clusters(Analysis& analysis, const AnalysisOptions& options);
-
-// Each snapshot's capture time in seconds where it is exact enough for rates: the profile's
-// own, or when leakscan fetched it.
-std::vector<std::optional<double>> exact_capture_seconds(std::span<const Snapshot> snapshots);
 
 }  // namespace leakscan

@@ -6,6 +6,8 @@
 #include <map>
 #include <numeric>
 
+#include "analyzer/analysis/age_bound.h"
+
 namespace leakscan {
 namespace {
 
@@ -24,10 +26,8 @@ bool exact_time(const Snapshot& snapshot) {
                                   snapshot.capture_time_origin == CaptureTimeOrigin::kFetched);
 }
 
-// Go hands out goroutine ids in batches of 16 per P (runtime.goidcache), so a goroutine made
-// later on one P can have a smaller id than one made earlier on another: the clock is exact to
-// 16 ids times GOMAXPROCS. This allows for 256 Ps.
-constexpr uint64_t kIdSlack = 16 * 256;
+// A goroutine made later on one P can have a smaller id than one made earlier on another.
+constexpr uint64_t kIdSlack = kGoroutineIdSlack;
 
 // The first goroutine of `later` that no process could have created after `earlier`: absent
 // from it, yet older than its newest by more than the batching allows. 0 when there is none.

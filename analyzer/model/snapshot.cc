@@ -75,9 +75,8 @@ std::string_view to_string(WaitPrecision precision) {
 }
 
 std::optional<WaitPrecision> parse_wait_precision(std::string_view text) {
-  for (auto precision :
-       {WaitPrecision::kUnknown, WaitPrecision::kExact, WaitPrecision::kLowerBound,
-        WaitPrecision::kCapped}) {
+  for (auto precision : {WaitPrecision::kUnknown, WaitPrecision::kExact, WaitPrecision::kLowerBound,
+                         WaitPrecision::kCapped}) {
     if (to_string(precision) == text) return precision;
   }
   return std::nullopt;

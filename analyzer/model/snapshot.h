@@ -82,15 +82,15 @@ struct GreenThread {
   std::string_view wait_reason;  // empty unless waiting or sleeping
   // Go prints whole minutes, only after the first minute; agents and eBPF give exact values.
   std::optional<std::chrono::nanoseconds> wait;
-  WaitPrecision wait_precision = WaitPrecision::kUnknown;  // kUnknown exactly when !wait
   std::optional<std::chrono::system_clock::time_point> created_at;
-  Stack stack;                    // leaf first, interned in the snapshot's FrameTable
-  uint64_t creator_id = 0;        // "created by X in goroutine N" (Go 1.21+), 0 if unknown
-  FrameId created_by = kNoFrame;  // the `go` statement that started it
-  ThreadState state = ThreadState::kUnknown;
+  Stack stack;              // leaf first, interned in the snapshot's FrameTable
+  uint64_t creator_id = 0;  // "created by X in goroutine N" (Go 1.21+), 0 if unknown
   // The address of what it waits on (a mutex, a channel), where the dump or the agent says:
   // many goroutines on one object are contention or a deadlock; one each, a leak per request.
   uint64_t wait_object = 0;
+  FrameId created_by = kNoFrame;  // the `go` statement that started it
+  ThreadState state = ThreadState::kUnknown;
+  WaitPrecision wait_precision = WaitPrecision::kUnknown;  // kUnknown exactly when !wait
   bool locked_to_thread = false;
   bool frames_elided = false;      // "...additional frames elided..."
   bool stack_unavailable = false;  // "goroutine running on other thread; stack unavailable"
@@ -126,6 +126,10 @@ class Snapshot {
   // What made the program print the dump: "panic: ...", "fatal error: ...", "SIGQUIT: quit".
   std::string reason;
   std::optional<int64_t> declared_total;  // "goroutine profile: total N"
+  // Go 1.26's /debug/pprof/goroutineleak (GOEXPERIMENT=goroutineleakprofile), debug=0 or 1:
+  // every goroutine here is one the GC proved leaked, blocked on what nothing reachable can
+  // wake. (Its debug=2 form lists every goroutine; the proven ones say "(leaked)" in status.)
+  bool proven_leaked = false;
 
   std::vector<GreenThread> threads;
   std::vector<Sample> samples;

@@ -104,11 +104,14 @@ Result<Snapshot> read_go_debug1(LineReader& lines) {
       finish_record();
       continue;
     }
-    if (line.starts_with("goroutine profile: total ")) {
+    // Go 1.26's goroutineleak profile has the same form, of the proven leaks only.
+    const bool leak_profile = line.starts_with("goroutineleak profile: total ");
+    if (line.starts_with("goroutine profile: total ") || leak_profile) {
       if (snapshot.declared_total || !snapshot.samples.empty()) {
         return fail("a second 'goroutine profile' header; give each profile its own file");
       }
-      snapshot.declared_total = parse_int<int64_t>(trim(line.substr(25)));
+      snapshot.proven_leaked = leak_profile;
+      snapshot.declared_total = parse_int<int64_t>(trim(line.substr(leak_profile ? 29 : 25)));
       if (!snapshot.declared_total)
         return fail("expected a number after 'goroutine profile: total'");
       continue;

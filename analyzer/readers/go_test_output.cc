@@ -34,7 +34,8 @@ std::string goroutine_header(std::string_view line) {
   line.remove_prefix(kGoroutine.size());
   size_t space = line.find(' ');
   constexpr std::string_view kInState = " in state ";
-  if (space == std::string_view::npos || line.substr(space).substr(0, kInState.size()) != kInState) {
+  if (space == std::string_view::npos ||
+      line.substr(space).substr(0, kInState.size()) != kInState) {
     return {};
   }
   std::string_view id = line.substr(0, space);

@@ -96,6 +96,7 @@ class ProfileConverter {
       if (!type) return type.error();
       // Go 1.26's goroutineleak profile is a goroutine profile of the leaked ones.
       if (*type == "goroutine" || *type == "goroutineleak") value_index = i;
+      if (*type == "goroutineleak") snapshot_.proven_leaked = true;
       types.emplace_back(*type);
     }
     // A heap, CPU or mutex profile read as goroutines would count bytes or nanoseconds as

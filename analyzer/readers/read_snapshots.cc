@@ -36,6 +36,12 @@ bool looks_like_text(std::string_view head) {
   return control * 20 < sample.size();
 }
 
+// debug=1 text: of all goroutines, or of the leaked ones (Go 1.26's goroutineleak profile).
+bool is_debug1(std::string_view start) {
+  return start.starts_with("goroutine profile: total ") ||
+         start.starts_with("goroutineleak profile: total ");
+}
+
 std::string_view skip_bom_and_blank(std::string_view head) {
   if (head.starts_with("\xEF\xBB\xBF")) head.remove_prefix(3);
   while (!head.empty() && (head.front() == '\n' || head.front() == '\r' || head.front() == ' ')) {
@@ -61,7 +67,7 @@ std::optional<Result<std::vector<Snapshot>>> read_traceback_in_place(std::string
                                                                      bool mapped) {
   std::string_view head = bytes.substr(0, kSniffBytes);
   if (bytes.empty() || is_gzip(head) || !looks_like_text(head) ||
-      skip_bom_and_blank(head).starts_with("goroutine profile: total ")) {
+      is_debug1(skip_bom_and_blank(head))) {
     return std::nullopt;
   }
   if (bytes.size() > limits.max_input_bytes) {
@@ -106,7 +112,7 @@ Result<std::vector<Snapshot>> read_snapshots(std::unique_ptr<ByteSource> source,
     return snapshots;
   }
 
-  bool debug1 = start.starts_with("goroutine profile: total ");
+  bool debug1 = is_debug1(start);
   bool goleak = !debug1 && looks_like_goleak(*head);
   auto tests = running_tests(*head);
   source = prefixed_source(std::move(*head), std::move(source));

@@ -56,6 +56,7 @@ void fill_cluster(const AnalysisInput& input, const Cluster& cluster, int64_t to
     wait->set_median_seconds(waits[waits.size() / 2]);
     wait->set_max_seconds(waits.back());
     wait->set_lower_bound(cluster.wait_lower_bound);
+    wait->set_capped(cluster.wait_capped);
   }
   for (int64_t count : cluster.count_per_snapshot) out.add_count_per_snapshot(count);
   out.set_growth_per_minute(cluster.growth_per_minute);

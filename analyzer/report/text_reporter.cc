@@ -43,9 +43,13 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
   std::string code = cluster.verdict() == report::LEAK      ? "1;31"
                      : cluster.verdict() == report::SUSPECT ? "1;33"
                                                             : "2";
-  fmt::print(out, "{}  {} goroutine{} ({:.1f}%) blocked on {}\n", style.paint(word, code),
+  // Running and runnable goroutines are not blocked on anything.
+  bool blocked = cluster.blocking_operation() != "running" &&
+                 cluster.blocking_operation() != "runnable";
+  fmt::print(out, "{}  {} goroutine{} ({:.1f}%) {}{}\n", style.paint(word, code),
              with_thousands(cluster.count()), cluster.count() == 1 ? "" : "s",
-             cluster.share() * 100, cluster.blocking_operation());
+             cluster.share() * 100, blocked ? "blocked on " : "",
+             cluster.blocking_operation());
   std::string indent(word.size() + 2, ' ');
   fmt::print(out, "{}in {}\n", indent, location(cluster.blocked_at()));
   if (!cluster.created_by().function().empty()) {
@@ -85,7 +89,9 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
             ? fmt::format("id {}", cluster.min_goroutine_id())
             : fmt::format("ids {}–{}", cluster.min_goroutine_id(), cluster.max_goroutine_id()));
   }
-  if (!facts.empty()) fmt::print(out, "{}{}\n", indent, fmt::join(facts, " · "));
+  // The id baselines and diffs name the cluster by.
+  facts.push_back(fmt::format("cluster {}", cluster.id()));
+  fmt::print(out, "{}{}\n", indent, fmt::join(facts, " · "));
   // A leak's or suspect's first reason restates the lines above as a sentence (for JSON and
   // SARIF readers); the terminal shows the rest.
   int first_reason = cluster.verdict() != report::EXPECTED && cluster.reasons_size() > 1 ? 1 : 0;
@@ -165,20 +171,23 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
   const auto& summary = report.summary();
   const auto& last = report.snapshots(report.snapshots_size() - 1);
   if (report.snapshots_size() == 1) {
-    fmt::print(out, "{}: {} goroutines ({}{})\n", last.source(), with_thousands(last.goroutines()),
-               last.format(), last.reason().empty() ? "" : ", " + last.reason());
+    fmt::print(out, "{}: {} goroutine{} ({}{})\n", last.source(), with_thousands(last.goroutines()),
+               last.goroutines() == 1 ? "" : "s", last.format(),
+               last.reason().empty() ? "" : ", " + last.reason());
   } else {
     fmt::print(out, "{} snapshots, oldest first:\n", report.snapshots_size());
     for (const auto& snapshot : report.snapshots()) {
-      fmt::print(out, "  {}: {} goroutines ({})\n", snapshot.source(),
-                 with_thousands(snapshot.goroutines()), snapshot.format());
+      fmt::print(out, "  {}: {} goroutine{} ({})\n", snapshot.source(),
+                 with_thousands(snapshot.goroutines()), snapshot.goroutines() == 1 ? "" : "s",
+                 snapshot.format());
     }
   }
   fmt::print(out,
-             "{} leak{}, {} suspect{} in {} clusters; {} runtime and standard-library "
+             "{} leak{}, {} suspect{} in {} cluster{}; {} runtime and standard-library "
              "goroutines set aside{}\n\n",
              summary.leaks(), summary.leaks() == 1 ? "" : "s", summary.suspects(),
              summary.suspects() == 1 ? "" : "s", summary.clusters(),
+             summary.clusters() == 1 ? "" : "s",
              with_thousands(summary.dropped_system()),
              summary.finishing() > 0
                  ? fmt::format(", {} finishing", with_thousands(summary.finishing()))
@@ -197,9 +206,11 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
   }
   if (expected_clusters > 0) {
     fmt::print(out, "{}\n",
-               style.paint(fmt::format("expected: {} more clusters, {} goroutines (pools, timers, "
-                                       "in-flight work); -v lists them",
-                                       expected_clusters, with_thousands(expected_goroutines)),
+               style.paint(fmt::format("expected: {} more cluster{}, {} goroutine{} (pools, "
+                                       "timers, in-flight work); -v lists them",
+                                       expected_clusters, expected_clusters == 1 ? "" : "s",
+                                       with_thousands(expected_goroutines),
+                                       expected_goroutines == 1 ? "" : "s"),
                            "2"));
   }
   if (summary.clusters_not_listed() > 0) {

@@ -198,5 +198,24 @@ created by main.start
   EXPECT_EQ(a.clusters[0].id_text(), fmt::format("{:016x}", fnv1a("main.pump[...]")));
 }
 
+TEST(PatternClustering, AWaitLongerThanTheGoroutineCanBeOldIsCapped) {
+  // The long-poll handler's g was reused: Go says it waited 15 minutes, but its id is above
+  // everything the snapshot a minute earlier held, so it is at most a minute old.
+  std::vector<Snapshot> snapshots;
+  auto start = std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000));
+  snapshots.push_back(parse(goroutines(3, 10, "chan receive", kConsumeShallow), "first.txt"));
+  snapshots.back().captured_at = start;
+  snapshots.push_back(parse(goroutines(3, 10, "chan receive", kConsumeShallow) +
+                                goroutines(1, 9000, "chan receive, 15 minutes", kConsumeShallow),
+                            "second.txt"));
+  snapshots.back().captured_at = start + std::chrono::minutes(1);
+  Layers layers = run_layers_by_hand(snapshots, 3);
+  ASSERT_EQ(layers.clusters.size(), 1u);
+  const Cluster& cluster = layers.clusters[0];
+  EXPECT_TRUE(cluster.wait_capped);
+  ASSERT_EQ(cluster.waits_seconds.size(), 1u);
+  EXPECT_DOUBLE_EQ(cluster.waits_seconds[0], 60);
+}
+
 }  // namespace
 }  // namespace leakscan
