@@ -61,8 +61,7 @@ int run_analyze(const AnalyzeOptions& options) {
       fmt::print(stderr, "leakscan: wrote {} goroutine{} judged leaking to {}\n", goroutines,
                  goroutines == 1 ? "" : "s", options.emit_pprof);
     } else {
-      fmt::print(stderr,
-                 "leakscan: wrote an empty profile to {}: no cluster was judged leak{}\n",
+      fmt::print(stderr, "leakscan: wrote an empty profile to {}: no cluster was judged leak{}\n",
                  options.emit_pprof,
                  summary.suspects() > 0
                      ? fmt::format(" ({} suspect{} left out; --emit-pprof holds leaks only)",

@@ -220,8 +220,8 @@ TEST(BugPrograms, RecallAndPrecisionFromOneDumpAndThreeSnapshots) {
 
   Score one_dump, three_debug2, three_debug0;
   std::vector<std::string> notes;
-  std::string table = fmt::format("{:<18} {:<32} {:>9} {:>9} {:>9}\n", "bug", "report",
-                                  "1 dump", "3 dbg=2", "3 dbg=0");
+  std::string table = fmt::format("{:<18} {:<32} {:>9} {:>9} {:>9}\n", "bug", "report", "1 dump",
+                                  "3 dbg=2", "3 dbg=0");
   for (auto& run : runs) {
     SCOPED_TRACE(run.name);
     EXPECT_TRUE(run.error.empty()) << run.error;
@@ -260,9 +260,9 @@ TEST(BugPrograms, RecallAndPrecisionFromOneDumpAndThreeSnapshots) {
   table += line("three debug=2 snapshots (LEAK)", three_debug2);
   table += line("three debug=0 snapshots (LEAK)", three_debug0);
   for (const auto& note : notes) table += note + "\n";
-  table += fmt::format("{} bugs in {:.0f}s\n", runs.size(),
-                       std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                           .count());
+  table += fmt::format(
+      "{} bugs in {:.0f}s\n", runs.size(),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   fmt::print("{}", table);
   std::fflush(stdout);
 

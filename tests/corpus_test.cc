@@ -137,7 +137,8 @@ TEST(CorpusTableTest, ListsEveryCorpusFile) {
   std::set<std::string> present;
   for (const auto& entry : std::filesystem::directory_iterator(data_path("corpus"))) {
     std::string name = entry.path().filename().string();
-    if (name != "README.md" && name != "expected.tsv" && name != "culprits.tsv") present.insert(name);
+    if (name != "README.md" && name != "expected.tsv" && name != "culprits.tsv")
+      present.insert(name);
   }
   EXPECT_EQ(listed, present);
   EXPECT_EQ(listed.size(), 25u);

@@ -202,8 +202,8 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
                                     ? std::string_view("its kind")
                                     : to_string(cluster.anchor_kind);
   auto ids_text = [&] {
-    return fmt::format("ids {}–{} of a process whose goroutines run from {} to {}",
-                       cluster.min_id, cluster.max_id, place.process_min, place.process_max);
+    return fmt::format("ids {}–{} of a process whose goroutines run from {} to {}", cluster.min_id,
+                       cluster.max_id, place.process_min, place.process_max);
   };
   if (last == 0) {
     reasons.push_back(fmt::format("gone by the last snapshot ({})", growth));
@@ -238,8 +238,8 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
     reasons.push_back(fmt::format(
         "stuck: the same {} goroutine{} (ids {}–{}) stayed blocked here in all {} snapshots, "
         "past the {} threshold for {}",
-        with_thousands(stuck->count), stuck->count == 1 ? "" : "s", stuck->min_id,
-        stuck->max_id, n, threshold_text, kind));
+        with_thousands(stuck->count), stuck->count == 1 ? "" : "s", stuck->min_id, stuck->max_id, n,
+        threshold_text, kind));
   } else if (n >= 2 && last > first) {
     verdict = Verdict::kSuspect;
     reasons.push_back(headline + ", " + growth);
@@ -266,18 +266,17 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
     // are long-lived loops and workers, which wait for as long as there is nothing to do.
     reasons.push_back(headline);
     reasons.push_back(
-        place.oldest
-            ? fmt::format("created at start-up ({}): a long-lived worker waits like this",
-                          ids_text())
-            : "created at start-up: a long-lived worker waits like this");
+        place.oldest ? fmt::format("created at start-up ({}): a long-lived worker waits like this",
+                                   ids_text())
+                     : "created at start-up: a long-lived worker waits like this");
   } else if (waited_too_long) {
     // Idle connections wait on the network for as long as their clients stay quiet.
     bool network = cluster.blocking_operation == "IO wait";
     bool request = cluster.anchor_kind == AnchorKind::kHttpHandler ||
                    cluster.anchor_kind == AnchorKind::kGrpcMethod;
     bool accumulated = place.spread && last >= 2;
-    verdict = !network && (accumulated || (request && last >= 2)) ? Verdict::kLeak
-                                                                  : Verdict::kSuspect;
+    verdict =
+        !network && (accumulated || (request && last >= 2)) ? Verdict::kLeak : Verdict::kSuspect;
     reasons.push_back(headline);
     reasons.push_back(fmt::format("waited {}, past the {} threshold for {}",
                                   describe_wait(*max_wait, lower_bound), threshold_text, kind));
@@ -296,19 +295,18 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
   } else if (last >= rules_.pile_up) {
     verdict = Verdict::kSuspect;
     reasons.push_back(headline);
-    reasons.push_back(
-        fmt::format("{} goroutines blocked at one site{}", with_thousands(last),
-                    exited ? "" : "; capture again later to measure growth"));
+    reasons.push_back(fmt::format("{} goroutines blocked at one site{}", with_thousands(last),
+                                  exited ? "" : "; capture again later to measure growth"));
   } else if (place.spread && last >= 3) {
     // No wait times (Go prints none before the first minute): where goroutines were created
     // across the process's life and all still wait at one site, they accumulate.
     verdict = Verdict::kSuspect;
     reasons.push_back(headline);
-    reasons.push_back(fmt::format(
-        "{} goroutines wait at one site, created across the process's life ({}): they "
-        "accumulate{}",
-        with_thousands(last), ids_text(),
-        exited ? "" : "; a second snapshot would show whether they keep growing"));
+    reasons.push_back(
+        fmt::format("{} goroutines wait at one site, created across the process's life ({}): they "
+                    "accumulate{}",
+                    with_thousands(last), ids_text(),
+                    exited ? "" : "; a second snapshot would show whether they keep growing"));
   } else if (max_wait) {
     reasons.push_back(fmt::format("waited {} of the {} threshold",
                                   describe_wait(*max_wait, lower_bound), threshold_text));
@@ -323,18 +321,19 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
         "Go's wait clock can date from a reused goroutine's earlier life");
   }
   if (explain && cluster.with_wait_object >= 2) {
-    std::string_view object = cluster.blocking_operation.starts_with("chan")
-                                  ? std::string_view("channel")
-                                  : cluster.blocking_operation.substr(
-                                        0, cluster.blocking_operation.rfind('.'));
+    std::string_view object =
+        cluster.blocking_operation.starts_with("chan")
+            ? std::string_view("channel")
+            : cluster.blocking_operation.substr(0, cluster.blocking_operation.rfind('.'));
     if (cluster.wait_objects == 1) {
       reasons.push_back(fmt::format(
           "{} goroutines wait for the same {} 0x{:x}: contention on one object, or a deadlock",
           with_thousands(cluster.with_wait_object), object, cluster.wait_object));
     } else if (cluster.wait_objects == cluster.with_wait_object) {
-      reasons.push_back(fmt::format("each waits on a {} of its own ({} of them): every one "
-                                    "was left behind by the work that made it",
-                                    object, with_thousands(cluster.wait_objects)));
+      reasons.push_back(
+          fmt::format("each waits on a {} of its own ({} of them): every one "
+                      "was left behind by the work that made it",
+                      object, with_thousands(cluster.wait_objects)));
     }
   }
   if (explain && verdict != Verdict::kExpected) {

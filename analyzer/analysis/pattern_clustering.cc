@@ -1,13 +1,13 @@
 #include "analyzer/analysis/pattern_clustering.h"
 
-#include "analyzer/analysis/age_bound.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
+
+#include "analyzer/analysis/age_bound.h"
 
 namespace leakscan {
 namespace {
@@ -37,9 +37,7 @@ struct ClusterKey {
   uint64_t operation_hash() const {
     return stable_hash(blocked, stable_hash("\x1f", stable_hash(operation)));
   }
-  uint64_t key_hash() const {
-    return stable_hash(creator, stable_hash("\x1f", operation_hash()));
-  }
+  uint64_t key_hash() const { return stable_hash(creator, stable_hash("\x1f", operation_hash())); }
 };
 struct ClusterKeyHash {
   size_t operator()(const ClusterKey& key) const {
@@ -213,9 +211,9 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
     ++clusters_at_operation[operation_hashes[i]];
   }
   for (size_t i = 0; i < clusters.size(); ++i) {
-    clusters[i].id = clusters_at_site[site_hashes[i]] == 1           ? site_hashes[i]
+    clusters[i].id = clusters_at_site[site_hashes[i]] == 1             ? site_hashes[i]
                      : clusters_at_operation[operation_hashes[i]] == 1 ? operation_hashes[i]
-                                                                      : clusters[i].key_hash;
+                                                                       : clusters[i].key_hash;
   }
   // Clusters absent from the last snapshot keep a representative from where they were seen.
   for (auto& cluster : clusters) {

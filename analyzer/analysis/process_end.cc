@@ -143,15 +143,14 @@ std::optional<ProcessEnd> explain_process_end(const AnalysisInput& input) {
     std::map<std::tuple<uint64_t, std::string_view, std::string_view>, size_t> groups;
     for (const auto* record : stuck) {
       Frame site = frame_of(*record);
-      auto key = std::make_tuple(record->thread->wait_object,
-                                 record->thread->wait_object != 0 ? std::string_view()
-                                                                  : record->blocking_operation,
-                                 record->thread->wait_object != 0 ? std::string_view()
-                                                                  : site.function);
+      auto key = std::make_tuple(
+          record->thread->wait_object,
+          record->thread->wait_object != 0 ? std::string_view() : record->blocking_operation,
+          record->thread->wait_object != 0 ? std::string_view() : site.function);
       auto [it, added] = groups.try_emplace(key, end.waiting.size());
       if (added) {
-        end.waiting.push_back(WaitingOn{record->thread->wait_object, record->blocking_operation,
-                                        site, {}});
+        end.waiting.push_back(
+            WaitingOn{record->thread->wait_object, record->blocking_operation, site, {}});
       }
       end.waiting[it->second].goroutine_ids.push_back(record->thread->id);
     }
@@ -175,12 +174,11 @@ std::optional<ProcessEnd> explain_process_end(const AnalysisInput& input) {
 
   end.culprit_site = end.culprit != nullptr ? frame_of(*end.culprit) : Frame{};
   const GoroutineRecord* culprit = end.culprit;
-  std::string who =
-      culprit != nullptr
-          ? fmt::format("goroutine {}{} [{}] in {}", culprit->thread->id,
-                        culprit->thread->id == 1 ? " (main)" : "", culprit->thread->status,
-                        where(frame_of(*culprit)))
-          : std::string("no goroutine of the program's own");
+  std::string who = culprit != nullptr
+                        ? fmt::format("goroutine {}{} [{}] in {}", culprit->thread->id,
+                                      culprit->thread->id == 1 ? " (main)" : "",
+                                      culprit->thread->status, where(frame_of(*culprit)))
+                        : std::string("no goroutine of the program's own");
   switch (end.kind) {
     case ProcessEndKind::kDeadlock:
       end.explanation = fmt::format(
@@ -211,9 +209,9 @@ std::optional<ProcessEnd> explain_process_end(const AnalysisInput& input) {
   }
   for (const auto& group : end.waiting) {
     if (group.object != 0 && group.goroutine_ids.size() > 1) {
-      end.explanation += fmt::format("; {} goroutines wait for the same {} 0x{:x}",
-                                     group.goroutine_ids.size(), object_kind(group.operation),
-                                     group.object);
+      end.explanation +=
+          fmt::format("; {} goroutines wait for the same {} 0x{:x}", group.goroutine_ids.size(),
+                      object_kind(group.operation), group.object);
     }
   }
   return end;

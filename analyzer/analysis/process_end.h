@@ -38,10 +38,10 @@ struct WaitingOn {
 
 struct ProcessEnd {
   ProcessEndKind kind = ProcessEndKind::kFatalError;
-  std::string_view reason;                 // the dump's own words
+  std::string_view reason;                   // the dump's own words
   const GoroutineRecord* culprit = nullptr;  // may be null: no goroutine of the program's
   Frame culprit_site;  // its first frame of the program's own code, else its creation site
-  std::vector<WaitingOn> waiting;          // for a process that hung or deadlocked
+  std::vector<WaitingOn> waiting;  // for a process that hung or deadlocked
   std::string explanation;
 };
 

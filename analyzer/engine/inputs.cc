@@ -99,8 +99,7 @@ Result<LoadedSnapshots> load_snapshots(std::vector<Input> inputs, const LoadOpti
       loaded.input_of.push_back(static_cast<uint32_t>(index));
     }
   }
-  auto order =
-      order_snapshots(loaded.snapshots, loaded.input_of, options.order, loaded.warnings);
+  auto order = order_snapshots(loaded.snapshots, loaded.input_of, options.order, loaded.warnings);
   if (!order) return order.error();
   LoadedSnapshots sorted;
   sorted.warnings = std::move(loaded.warnings);

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/model/result.h"
 #include "analyzer/engine/snapshot_order.h"
+#include "analyzer/model/result.h"
 #include "analyzer/model/snapshot.h"
 #include "analyzer/readers/byte_source.h"
 

@@ -53,8 +53,7 @@ bool ids_can_follow(const Snapshot& earlier, const Snapshot& later) {
 }
 
 Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
-                                            std::span<const uint32_t> input_of,
-                                            SnapshotOrder order,
+                                            std::span<const uint32_t> input_of, SnapshotOrder order,
                                             std::vector<std::string>& warnings) {
   auto same_input = [&](size_t a, size_t b) {
     return a < input_of.size() && b < input_of.size() && input_of[a] == input_of[b];
@@ -75,10 +74,11 @@ Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
   auto describe = [&](const std::vector<size_t>& chosen, size_t i) {
     size_t a = chosen[i];
     size_t b = chosen[i + 1];
-    return fmt::format("{} holds goroutine {}, absent from {}, which already held goroutine {}; "
-                       "within one process goroutine ids only grow",
-                       name_of(snapshots[b], b), impossible_newcomer(ids[a], ids[b]),
-                       name_of(snapshots[a], a), ids[a].back());
+    return fmt::format(
+        "{} holds goroutine {}, absent from {}, which already held goroutine {}; "
+        "within one process goroutine ids only grow",
+        name_of(snapshots[b], b), impossible_newcomer(ids[a], ids[b]), name_of(snapshots[a], a),
+        ids[a].back());
   };
 
   if (order == SnapshotOrder::kAsGiven) {
@@ -96,9 +96,10 @@ Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
       return *snapshots[a].captured_at < *snapshots[b].captured_at;
     });
     if (auto broken = first_break(by_time)) {
-      return Error{"these snapshots are not of one process (restarted?): by their capture "
-                   "times, " +
-                   describe(by_time, *broken)};
+      return Error{
+          "these snapshots are not of one process (restarted?): by their capture "
+          "times, " +
+          describe(by_time, *broken)};
     }
     return by_time;
   }
@@ -127,8 +128,8 @@ Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
   if (chosen != given) {
     std::vector<std::string> names;
     for (size_t index : chosen) {
-      names.push_back(fmt::format("{} (newest goroutine {})", name_of(snapshots[index], index),
-                                  newest(index)));
+      names.push_back(
+          fmt::format("{} (newest goroutine {})", name_of(snapshots[index], index), newest(index)));
     }
     warnings.push_back(fmt::format(
         "snapshots ordered by their goroutine ids, which grow with time, not as given (they carry "

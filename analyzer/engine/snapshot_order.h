@@ -32,7 +32,7 @@ bool ids_can_follow(const Snapshot& earlier, const Snapshot& later);
 // input: the snapshots of one input (a log with two dumps) keep their order and are not
 // checked against each other.
 Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
-                                            std::span<const uint32_t> input_of,
-                                            SnapshotOrder order, std::vector<std::string>& warnings);
+                                            std::span<const uint32_t> input_of, SnapshotOrder order,
+                                            std::vector<std::string>& warnings);
 
 }  // namespace leakscan

@@ -102,9 +102,10 @@ class ProfileConverter {
     // A heap, CPU or mutex profile read as goroutines would count bytes or nanoseconds as
     // goroutines: refuse it by its sample types. A profile that names none is taken as is.
     if (value_index < 0 && !types.empty()) {
-      return fail(fmt::format("a profile of {}, not of goroutines (expected the sample type "
-                              "\"goroutine\"; a heap or CPU profile?)",
-                              fmt::join(types, ", ")));
+      return fail(
+          fmt::format("a profile of {}, not of goroutines (expected the sample type "
+                      "\"goroutine\"; a heap or CPU profile?)",
+                      fmt::join(types, ", ")));
     }
     value_index = std::max(value_index, 0);
     if (profile_.time_nanos() != 0) {

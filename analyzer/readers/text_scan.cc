@@ -35,10 +35,16 @@ uint64_t wait_object_argument(std::string_view function, std::string_view call) 
   // Receivers and channels that name what a goroutine waits for; the runtime's semaphores
   // point inside these objects and are left out.
   static constexpr std::array<std::string_view, 11> kWaitingOn{
-      "sync.(*Mutex).Lock",         "sync.(*Mutex).lockSlow", "internal/sync.(*Mutex).Lock",
+      "sync.(*Mutex).Lock",
+      "sync.(*Mutex).lockSlow",
+      "internal/sync.(*Mutex).Lock",
       "internal/sync.(*Mutex).lockSlow",  // Go 1.24 on
-      "sync.(*RWMutex).Lock",       "sync.(*RWMutex).RLock",  "sync.(*WaitGroup).Wait",
-      "sync.(*Cond).Wait",          "runtime.chanrecv1",      "runtime.chanrecv2",
+      "sync.(*RWMutex).Lock",
+      "sync.(*RWMutex).RLock",
+      "sync.(*WaitGroup).Wait",
+      "sync.(*Cond).Wait",
+      "runtime.chanrecv1",
+      "runtime.chanrecv2",
       "runtime.chansend1"};
   if (std::find(kWaitingOn.begin(), kWaitingOn.end(), function) == kWaitingOn.end()) return 0;
   std::string_view args = call.substr(function.size());

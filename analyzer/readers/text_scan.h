@@ -3,7 +3,6 @@
 
 #include <charconv>
 #include <cstdint>
-#include <cstdint>
 #include <optional>
 #include <string_view>
 

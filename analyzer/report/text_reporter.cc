@@ -44,12 +44,11 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
                      : cluster.verdict() == report::SUSPECT ? "1;33"
                                                             : "2";
   // Running and runnable goroutines are not blocked on anything.
-  bool blocked = cluster.blocking_operation() != "running" &&
-                 cluster.blocking_operation() != "runnable";
+  bool blocked =
+      cluster.blocking_operation() != "running" && cluster.blocking_operation() != "runnable";
   fmt::print(out, "{}  {} goroutine{} ({:.1f}%) {}{}\n", style.paint(word, code),
              with_thousands(cluster.count()), cluster.count() == 1 ? "" : "s",
-             cluster.share() * 100, blocked ? "blocked on " : "",
-             cluster.blocking_operation());
+             cluster.share() * 100, blocked ? "blocked on " : "", cluster.blocking_operation());
   std::string indent(word.size() + 2, ' ');
   fmt::print(out, "{}in {}\n", indent, location(cluster.blocked_at()));
   if (!cluster.created_by().function().empty()) {
@@ -156,9 +155,8 @@ void write_process_end(const report::ProcessEnd& end, const Style& style,
     std::vector<std::string> ids;
     for (uint64_t id : group.goroutine_ids()) ids.push_back(std::to_string(id));
     fmt::print(out, "{}  goroutine{} {}: {}{} in {}\n", indent,
-               group.goroutine_ids_size() == 1 ? "" : "s", fmt::join(ids, ", "),
-               group.operation(), group.object().empty() ? "" : " " + group.object(),
-               location(group.blocked_at()));
+               group.goroutine_ids_size() == 1 ? "" : "s", fmt::join(ids, ", "), group.operation(),
+               group.object().empty() ? "" : " " + group.object(), location(group.blocked_at()));
   }
   fmt::print(out, "\n");
 }
@@ -187,8 +185,7 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
              "goroutines set aside{}\n\n",
              summary.leaks(), summary.leaks() == 1 ? "" : "s", summary.suspects(),
              summary.suspects() == 1 ? "" : "s", summary.clusters(),
-             summary.clusters() == 1 ? "" : "s",
-             with_thousands(summary.dropped_system()),
+             summary.clusters() == 1 ? "" : "s", with_thousands(summary.dropped_system()),
              summary.finishing() > 0
                  ? fmt::format(", {} finishing", with_thousands(summary.finishing()))
                  : "");

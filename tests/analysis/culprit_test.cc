@@ -53,7 +53,8 @@ TEST(Culprits, TheFirstFindingNamesTheCulpritOfRealDumps) {
 TEST(Culprits, CrashDumpsExplainTheEndAndNeverAdviseCapturingAgain) {
   for (const char* name :
        {"gotfmt-deadlock-nilchan-go1.2.txt", "gokrazy-rsync-sigquit-hang-go1.23.txt",
-        "responsewriter-issue-stackoverflow-go1.22.txt", "mhub-send-on-closed-chan-panic-go1.3.txt"}) {
+        "responsewriter-issue-stackoverflow-go1.22.txt",
+        "mhub-send-on-closed-chan-panic-go1.3.txt"}) {
     auto snapshots = read_snapshots(testing::data_path(std::string("corpus/") + name));
     ASSERT_TRUE(snapshots.has_value()) << snapshots.error().message;
     auto analysis = analyze(*snapshots, AnalysisOptions{});

@@ -2,10 +2,10 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
-#include "analyzer/engine/find_leaks.h"
-#include "analyzer/report/reporters.h"
 #include <filesystem>
 
+#include "analyzer/engine/find_leaks.h"
+#include "analyzer/report/reporters.h"
 #include "tests/analysis/layer_fixtures.h"
 #include "tests/support/snapshot_helpers.h"
 
@@ -95,10 +95,10 @@ TEST(FindLeaks, ShuffledFilesAndModificationTimesGiveTheSameVerdicts) {
     EXPECT_EQ(actual->report().clusters(i).id(), expected->report().clusters(i).id());
     EXPECT_EQ(actual->report().clusters(i).verdict(), expected->report().clusters(i).verdict());
   }
-  bool said_so = std::any_of(actual->warnings().begin(), actual->warnings().end(),
-                             [](const std::string& warning) {
-                               return warning.starts_with("snapshots ordered by their goroutine ids");
-                             });
+  bool said_so = std::any_of(
+      actual->warnings().begin(), actual->warnings().end(), [](const std::string& warning) {
+        return warning.starts_with("snapshots ordered by their goroutine ids");
+      });
   EXPECT_TRUE(said_so);
 }
 

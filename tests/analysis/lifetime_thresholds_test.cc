@@ -111,11 +111,10 @@ TEST(LifetimeThresholds, OneSnapshotOfGoroutinesMadeAcrossTheProcesssLifeIsSuspe
   // No wait times (Go prints none before a minute): ids spread over the process's life at one
   // site say the goroutines accumulate; a start-up burst or in-flight work does not.
   std::vector<Snapshot> snapshots;
-  snapshots.push_back(parse(goroutines(4, 2, "chan receive", kStartupWorker) +
-                            goroutines(1, 60, "chan send", kOrdersLeak) +
-                            goroutines(1, 120, "chan send", kOrdersLeak) +
-                            goroutines(1, 180, "chan send", kOrdersLeak) +
-                            goroutines(1, 240, "IO wait", kClientReader)));
+  snapshots.push_back(parse(
+      goroutines(4, 2, "chan receive", kStartupWorker) +
+      goroutines(1, 60, "chan send", kOrdersLeak) + goroutines(1, 120, "chan send", kOrdersLeak) +
+      goroutines(1, 180, "chan send", kOrdersLeak) + goroutines(1, 240, "IO wait", kClientReader)));
   Layers layers = run_layers_by_hand(snapshots, 5);
   const Cluster& leak = verdict_of(layers.clusters, "main.(*OrderService).fetchOrder.func1");
   EXPECT_EQ(leak.verdict, Verdict::kSuspect) << all_reasons(leak);

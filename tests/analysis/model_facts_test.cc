@@ -29,8 +29,8 @@ TEST(IsUserFunction, ProgramCodeAgainstRuntimeAndStandardLibrary) {
   EXPECT_FALSE(is_user_function("go.buildid"));
   EXPECT_FALSE(is_user_function("type..eq.main.T"));
   // Go 1.2 to 1.4 wrote much of the runtime in C: its functions have no package.
-  for (const char* c_function : {"timerproc", "runfinq", "bgsweep", "netpollblock", "selectgo",
-                                 "chanrecv", "scanblock"}) {
+  for (const char* c_function :
+       {"timerproc", "runfinq", "bgsweep", "netpollblock", "selectgo", "chanrecv", "scanblock"}) {
     EXPECT_FALSE(is_user_function(c_function)) << c_function;
   }
 }

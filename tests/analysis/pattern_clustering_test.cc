@@ -186,7 +186,8 @@ TEST(PatternClustering, GenericInstantiationsAreOneFunction) {
 created by main.start
     /app/main.go:5 +0x2f)")));
   std::vector<Snapshot> shaped;
-  shaped.push_back(parse(goroutines(2, 10, "chan receive", R"(main.pump[go.shape.*uint8](0xc000010000)
+  shaped.push_back(
+      parse(goroutines(2, 10, "chan receive", R"(main.pump[go.shape.*uint8](0xc000010000)
     /app/pump.go:12 +0x1d
 created by main.start
     /app/main.go:5 +0x2f)")));
