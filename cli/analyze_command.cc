@@ -33,6 +33,7 @@ std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<st
     }
   }
   std::vector<Input> engine_inputs;
+  engine_inputs.reserve(inputs.size());
   for (const auto& input : inputs) engine_inputs.push_back(Input::from_argument(input));
   auto findings = find_leaks(std::move(engine_inputs), find_options);
   if (!findings) {

@@ -20,7 +20,7 @@ std::vector<std::optional<double>> exact_capture_seconds(std::span<const Snapsho
 
 // Go hands out goroutine ids in batches of 16 per P (runtime.goidcache): the id clock is exact
 // to 16 ids times GOMAXPROCS. This allows for 256 Ps.
-inline constexpr uint64_t kGoroutineIdSlack = 16 * 256;
+inline constexpr uint64_t kGoroutineIdSlack = uint64_t{16} * 256;
 
 class AgeBound {
  public:

@@ -127,6 +127,7 @@ Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
   }
   if (chosen != given) {
     std::vector<std::string> names;
+    names.reserve(chosen.size());
     for (size_t index : chosen) {
       names.push_back(
           fmt::format("{} (newest goroutine {})", name_of(snapshots[index], index), newest(index)));
