@@ -556,7 +556,7 @@ std::vector<PprofTrace> parse_traces(const std::string& out) {
 TEST_F(CppOrderService, GoToolPprofTracesShowsTheFibersWithTheirLabels) {
   std::string home = testing::temp_dir();
   auto result =
-      run_command({"go", "tool", "pprof", "-traces", agent_ + "/debug/pprof/goroutine"}, 120s, {},
+      run_command({LEAKSCAN_GO_PPROF, "-traces", agent_ + "/debug/pprof/goroutine"}, 120s, {},
                   {"HOME=" + home, "GOPATH=" + home + "/go", "GOCACHE=" + home + "/cache",
                    "GOPROXY=off", "GOFLAGS=", "PPROF_TMPDIR=" + home});
   ASSERT_EQ(result.exit_code, 0) << result.err;
