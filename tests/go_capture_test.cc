@@ -255,13 +255,13 @@ TEST_P(ZooCapture, ConvertedDebug0KeepsWhatGoWrote) {
 TEST_P(ZooCapture, GoToolPprofReadsConvertedDumps) {
   std::string out = testing::temp_dir() + "/debug2.pb.gz";
   ASSERT_EQ(run_command({testing::cli_path(), "convert", save(2), "-o", out}).exit_code, 0);
-  auto traces = run_command({"go", "tool", "pprof", "-traces", out});
+  auto traces = run_command({LEAKSCAN_GO_PPROF, "-traces", out});
   ASSERT_EQ(traces.exit_code, 0) << traces.err;
   EXPECT_NE(traces.out.find("main.blockChanSend"), std::string::npos);
   EXPECT_NE(traces.out.find("state:  chan send"), std::string::npos) << traces.out.substr(0, 2000);
 
   // -tagfocus on the state label selects exactly the channel-blocked goroutines.
-  auto top = run_command({"go", "tool", "pprof", "-tagfocus=state=chan", "-top", out});
+  auto top = run_command({LEAKSCAN_GO_PPROF, "-tagfocus=state=chan", "-top", out});
   ASSERT_EQ(top.exit_code, 0) << top.err;
   Snapshot snapshot = read_one(zoo_->captures[2], "debug2");
   int64_t on_chan = 0;
