@@ -74,13 +74,13 @@ void BusinessAnchors::run(const AnalysisInput& input, std::vector<Cluster>& clus
       cluster.anchor_kind = *entry_kind;
     } else if (!label_values.empty()) {
       const std::string& first = *label_values.begin();
-      bool http = first.starts_with("http.") || first.starts_with("route=");
-      bool rpc = first.starts_with("grpc.") || first.starts_with("rpc.");
-      bool job = first.starts_with("job=") || first.starts_with("task=");
-      cluster.anchor_kind = http  ? AnchorKind::kHttpHandler
-                            : rpc ? AnchorKind::kGrpcMethod
-                            : job ? AnchorKind::kJob
-                                  : AnchorKind::kLabel;
+      cluster.anchor_kind = AnchorKind::kLabel;
+      for (const auto& rule : rules_.label_kinds) {
+        if (first.starts_with(rule.prefix)) {
+          cluster.anchor_kind = rule.kind;
+          break;
+        }
+      }
     }
   }
 }

@@ -164,7 +164,11 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
     lower_bound = cluster.wait_lower_bound;
   }
   bool waited_too_long = max_wait && *max_wait >= threshold_seconds;
-  bool sleeping = cluster.blocking_operation == "sleep";
+  auto listed = [&](const std::vector<std::string>& operations) {
+    return std::find(operations.begin(), operations.end(), cluster.blocking_operation) !=
+           operations.end();
+  };
+  bool sleeping = listed(rules_.timed_operations);
   bool not_blocked = cluster.status == "running" || cluster.status == "runnable";
 
   // The decision is made for every cluster; its words only for those a report lists (a dump of
@@ -271,7 +275,7 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
                      : "created at start-up: a long-lived worker waits like this");
   } else if (waited_too_long) {
     // Idle connections wait on the network for as long as their clients stay quiet.
-    bool network = cluster.blocking_operation == "IO wait";
+    bool network = listed(rules_.network_operations);
     bool request = cluster.anchor_kind == AnchorKind::kHttpHandler ||
                    cluster.anchor_kind == AnchorKind::kGrpcMethod;
     bool accumulated = place.spread && last >= 2;

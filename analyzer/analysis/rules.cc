@@ -82,6 +82,20 @@ Status merge_table(const toml::table& root, const std::string& name, Rules& rule
   }
   if (const auto* anchors = root["anchors"].as_table()) {
     for (auto& label : strings_of(anchors->get("labels"))) rules.anchor_labels.push_back(label);
+    if (const auto* kinds = (*anchors)["label_kind"].as_array()) {
+      for (const auto& node : *kinds) {
+        const auto* table = node.as_table();
+        if (table == nullptr) return error_at(name, node.source(), "expected [[anchors.label_kind]]");
+        std::string prefix = string_or(*table, "prefix");
+        auto kind = parse_anchor_kind(string_or(*table, "kind"));
+        if (prefix.empty() || !kind || !picks_threshold(*kind)) {
+          return error_at(name, node.source(),
+                          "[[anchors.label_kind]] needs a prefix and a kind (http_handler, "
+                          "grpc_method, job or label)");
+        }
+        rules.label_kinds.push_back(LabelKindRule{std::move(prefix), *kind});
+      }
+    }
     if (const auto* entries = (*anchors)["entry"].as_array()) {
       for (const auto& node : *entries) {
         const auto* table = node.as_table();
@@ -123,6 +137,12 @@ Status merge_table(const toml::table& root, const std::string& name, Rules& rule
   }
   if (const auto* verdict = root["verdict"].as_table()) {
     rules.pile_up = (*verdict)["pile_up"].value_or(rules.pile_up);
+    for (auto& operation : strings_of(verdict->get("timed_operations"))) {
+      rules.timed_operations.push_back(operation);
+    }
+    for (auto& operation : strings_of(verdict->get("network_operations"))) {
+      rules.network_operations.push_back(operation);
+    }
     rules.growth_two_snapshots =
         (*verdict)["growth_two_snapshots"].value_or(rules.growth_two_snapshots);
     rules.startup_id_share = (*verdict)["startup_id_share"].value_or(rules.startup_id_share);

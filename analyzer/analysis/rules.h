@@ -37,12 +37,23 @@ struct EntryRule {
   AnchorKind kind = AnchorKind::kHttpHandler;
 };
 
+// A pprof label that names a kind of work: "http.route=..." is an HTTP handler's.
+struct LabelKindRule {
+  std::string prefix;  // of "key=value"
+  AnchorKind kind = AnchorKind::kLabel;
+};
+
 struct Rules {
   std::string version;
   std::vector<BlockingRule> blocking;
   std::vector<SystemRule> system;
   std::vector<std::string> anchor_labels;
   std::vector<EntryRule> entries;
+  std::vector<LabelKindRule> label_kinds;
+  // Layer 5's vocabulary: operations a timer ends (never a leak unless they pile up), and the
+  // ones idle network connections wait in (a suspect at most from one dump).
+  std::vector<std::string> timed_operations;
+  std::vector<std::string> network_operations;
   // Wait thresholds by anchor kind; kDefault's for everything else.
   std::map<AnchorKind, std::chrono::nanoseconds> thresholds;
   int64_t pile_up = 1000;

@@ -260,5 +260,27 @@ TEST(CodeOwners, ManyStarsDoNotBacktrackExponentially) {
   EXPECT_FALSE(codeowners_pattern_matches("**/**/**/**/**/**/x.go", "a/b/c/d/e/f/g/yx.go"));
 }
 
+TEST(Rules, LayerFiveVocabularyIsData) {
+  const Rules& base = default_rules();
+  EXPECT_EQ(base.timed_operations, std::vector<std::string>{"sleep"});
+  EXPECT_EQ(base.network_operations, std::vector<std::string>{"IO wait"});
+  ASSERT_FALSE(base.label_kinds.empty());
+  EXPECT_EQ(base.label_kinds.front().prefix, "http.");
+  EXPECT_EQ(base.label_kinds.front().kind, AnchorKind::kHttpHandler);
+
+  auto rules = parse_rules(
+      "[verdict]\nnetwork_operations = [\"IO wait\", \"select\"]\n"
+      "[[anchors.label_kind]]\nprefix = \"tenant=\"\nkind = \"job\"\n",
+      "leakscan.toml");
+  ASSERT_TRUE(rules.has_value()) << rules.error().message;
+  EXPECT_EQ(rules->network_operations.back(), "select");
+  EXPECT_EQ(rules->label_kinds.back().kind, AnchorKind::kJob);
+
+  auto bad = parse_rules("[[anchors.label_kind]]\nprefix = \"x=\"\nkind = \"owner\"\n",
+                         "leakscan.toml");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_TRUE(bad.error().message.starts_with("leakscan.toml:1:")) << bad.error().message;
+}
+
 }  // namespace
 }  // namespace leakscan
