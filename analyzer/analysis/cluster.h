@@ -38,6 +38,9 @@ struct Cluster {
   std::vector<double> waits_seconds;
   bool wait_lower_bound = false;  // some wait is only a lower bound (Go's whole minutes)
   bool wait_capped = false;       // some wait exceeded the goroutine's age and was capped
+  // Go's GC proved some of them leaked (Go 1.26+'s goroutineleak profile, "(leaked)" status):
+  // blocked on objects that no running goroutine can reach.
+  int64_t proven_leaked = 0;
   // What they wait on, where known: how many goroutines name an object, how many distinct
   // objects, and the object when it is one for all.
   int64_t with_wait_object = 0;

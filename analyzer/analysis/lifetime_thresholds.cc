@@ -211,6 +211,14 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
   };
   if (last == 0) {
     reasons.push_back(fmt::format("gone by the last snapshot ({})", growth));
+  } else if (cluster.proven_leaked > 0) {
+    // The strongest evidence there is, whatever the wait or the count.
+    verdict = Verdict::kLeak;
+    reasons.push_back(headline);
+    reasons.push_back(fmt::format(
+        "proven by the Go runtime: its GC found {} of them blocked on objects no running "
+        "goroutine can reach (goroutineleak profile)",
+        with_thousands(cluster.proven_leaked)));
   } else if (not_blocked) {
     // A runnable goroutine waits for a CPU, not for another goroutine: never a leak.
     if (n >= 2 && last > first) {

@@ -162,6 +162,10 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
     cluster.records.push_back(static_cast<uint32_t>(index));
     cluster.count_per_snapshot[record.snapshot] += record.count();
     if (record.snapshot != last) continue;
+    if (snapshot.proven_leaked ||
+        (record.thread != nullptr && record.thread->status.ends_with(" (leaked)"))) {
+      cluster.proven_leaked += record.count();
+    }
     if (record.thread != nullptr) {
       cluster.min_id = std::min(cluster.min_id, record.thread->id);
       cluster.max_id = std::max(cluster.max_id, record.thread->id);
@@ -181,6 +185,8 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
         cluster.waits_seconds.push_back(wait);
         cluster.wait_lower_bound =
             cluster.wait_lower_bound || record.thread->wait_precision == WaitPrecision::kLowerBound;
+        cluster.wait_capped =
+            cluster.wait_capped || record.thread->wait_precision == WaitPrecision::kCapped;
       }
     }
     if (record.stack().empty()) continue;

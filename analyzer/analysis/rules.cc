@@ -85,7 +85,8 @@ Status merge_table(const toml::table& root, const std::string& name, Rules& rule
     if (const auto* kinds = (*anchors)["label_kind"].as_array()) {
       for (const auto& node : *kinds) {
         const auto* table = node.as_table();
-        if (table == nullptr) return error_at(name, node.source(), "expected [[anchors.label_kind]]");
+        if (table == nullptr)
+          return error_at(name, node.source(), "expected [[anchors.label_kind]]");
         std::string prefix = string_or(*table, "prefix");
         auto kind = parse_anchor_kind(string_or(*table, "kind"));
         if (prefix.empty() || !kind || !picks_threshold(*kind)) {

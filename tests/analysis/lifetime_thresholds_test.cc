@@ -175,5 +175,20 @@ created by main.(*OrderService).handleRefund
             Verdict::kExpected);
 }
 
+TEST(LifetimeThresholds, GoroutinesTheRuntimeProvedLeakedAreALeakFromOneDump) {
+  // Go 1.26's goroutineleak profile, debug=2: the GC found these blocked on a channel nothing
+  // reachable can use. No wait, no growth: the runtime's proof is enough.
+  std::vector<Snapshot> snapshots;
+  snapshots.push_back(parse(goroutines(1, 5, "chan receive", kStartupWorker) +
+                            goroutines(2, 100, "chan send (leaked)", kOrdersLeak)));
+  Layers layers = run_layers_by_hand(snapshots, 5);
+  const Cluster& leak = verdict_of(layers.clusters, "main.(*OrderService).fetchOrder.func1");
+  EXPECT_EQ(leak.verdict, Verdict::kLeak) << all_reasons(leak);
+  EXPECT_NE(all_reasons(leak).find("proven by the Go runtime"), std::string::npos)
+      << all_reasons(leak);
+  EXPECT_EQ(verdict_of(layers.clusters, "main.(*OrderService).reconcile").verdict,
+            Verdict::kExpected);
+}
+
 }  // namespace
 }  // namespace leakscan

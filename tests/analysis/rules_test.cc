@@ -276,8 +276,8 @@ TEST(Rules, LayerFiveVocabularyIsData) {
   EXPECT_EQ(rules->network_operations.back(), "select");
   EXPECT_EQ(rules->label_kinds.back().kind, AnchorKind::kJob);
 
-  auto bad = parse_rules("[[anchors.label_kind]]\nprefix = \"x=\"\nkind = \"owner\"\n",
-                         "leakscan.toml");
+  auto bad =
+      parse_rules("[[anchors.label_kind]]\nprefix = \"x=\"\nkind = \"owner\"\n", "leakscan.toml");
   ASSERT_FALSE(bad.has_value());
   EXPECT_TRUE(bad.error().message.starts_with("leakscan.toml:1:")) << bad.error().message;
 }
