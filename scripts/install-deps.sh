@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(
   # build
-  cmake ninja-build g++ pkg-config
+  # (ccache: the presets compile through it, so CI's four builds and a rebuild share objects)
+  cmake ninja-build g++ pkg-config ccache
   libprotobuf-dev protobuf-compiler libfmt-dev libcli11-dev zlib1g-dev libre2-dev
   libtomlplusplus-dev
   # eBPF tracer (bpf/): libbpf, bpftool for skeletons, libelf and libdw for reading Go binaries
