@@ -13,7 +13,10 @@
 #include <csignal>
 #include <filesystem>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "analyzer/readers/read_snapshots.h"
 #include "leakscan/agent/agent.h"
@@ -296,12 +299,23 @@ TEST(AgentPeriodic, WritesSnapshotsAndKeepsOnlyTheNewest) {
   auto started = agent::Agent::start(
       {.snapshot_dir = dir, .snapshot_every = std::chrono::milliseconds(20), .snapshot_retain = 3});
   ASSERT_TRUE(started) << started.error().message;
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
-  started->reset();  // stops the writer
-  std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    files.push_back(entry.path().string());
+  // Until more snapshots were written than are kept: each write is fsynced, which under a
+  // sanitizer on a busy disk takes far longer than the 20 ms period (bounded: 20 s).
+  std::set<std::string> seen;
+  auto list = [&] {
+    std::vector<std::string> files;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      if (entry.path().extension() == ".gz") files.push_back(entry.path().string());
+    }
+    return files;
+  };
+  for (int i = 0; i < 1000 && seen.size() < 5; ++i) {
+    for (const auto& file : list()) seen.insert(file);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  started->reset();  // stops the writer
+  ASSERT_GE(seen.size(), 5U) << "the writer wrote too few snapshots";
+  std::vector<std::string> files = list();
   ASSERT_EQ(files.size(), 3U);
   for (const auto& file : files) {
     EXPECT_TRUE(file.ends_with(".pb.gz")) << file;
