@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the Go sample programs (zoo, bigleak, leakyservice, and leaktrace four ways: plain,
 # stripped, PIE, with cgo), the pprofcheck validator, from Go 1.20 the leakygotest test binary
-# and from Go 1.26 zoo-leakprofile (with the goroutine leak profile) with one Go toolchain.
+# and from Go 1.26 zoo-leakprofile (with the goroutine leak profile) and the grpc-go service
+# tests/go/grpcservice, with one Go toolchain.
 # Usage: scripts/build-go.sh GO OUTDIR
 #   GO      a go command: /usr/lib/go-1.19/bin/go (Debian's), go (the machine's), or
 #           go@go1.27.3, which runs `go` with GOTOOLCHAIN=go1.27.3 (fetched from the module proxy)
@@ -57,6 +58,9 @@ if [ "$MINOR" -ge 26 ]; then
 	[ "$MINOR" -ge 27 ] && EXPERIMENT=
 	(cd "$ROOT/samples/go" && GOEXPERIMENT=$EXPERIMENT "$GO" build -o "$OUT/zoo-leakprofile" ./zoo) ||
 		die "building zoo-leakprofile ($VERSION) failed"
+	# A gRPC service on grpc-go of today (v1.85 needs Go 1.26).
+	(cd "$ROOT/tests/go/grpcservice" && "$GO" build -mod=readonly -o "$OUT/grpcservice" .) ||
+		die "building tests/go/grpcservice with $VERSION failed"
 fi
 for b in zoo bigleak leakyservice leaktrace leaktrace-stripped leaktrace-pie leaktrace-cgo pprofcheck; do
 	[ -x "$OUT/$b" ] || die "$OUT/$b was not produced"

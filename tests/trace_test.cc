@@ -33,6 +33,7 @@
 #include "proto/trace_sites.pb.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
+#include "tests/support/traced_go_program.h"
 
 namespace leakscan {
 namespace {
@@ -40,6 +41,8 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using testing::ChildProcess;
+using testing::Target;
+using testing::Trace;
 
 constexpr auto kEvery = 500ms;  // snapshot interval in most tests
 // The routes leakyservice runs under pprof.Do with label http.route (its main.go says which).
@@ -60,109 +63,6 @@ std::string site_text(const std::string& function, const std::string& marker) {
   return fmt::format("{} at leakscan.dev/samples/leaktrace/main.go:{}", function,
                      site_line(marker));
 }
-
-// A started leaktrace (or leakyservice) with its address.
-struct Target {
-  std::unique_ptr<ChildProcess> process;
-  std::string base;                   // http://127.0.0.1:PORT
-  std::vector<std::string> preamble;  // stdout lines before LISTENING
-
-  // `program` is a path under go-bin: "go1.26/leaktrace-pie".
-  explicit Target(const std::string& program, std::vector<std::string> args = {}) {
-    args.insert(args.begin(), testing::go_bin(program.substr(0, program.find('/')),
-                                              program.substr(program.find('/') + 1)));
-    process = std::make_unique<ChildProcess>(args);
-    for (int i = 0; i < 100; ++i) {
-      auto line = process->read_line(30s);
-      if (!line) break;
-      if (line->starts_with("LISTENING ")) {
-        base = "http://" + line->substr(10);
-        return;
-      }
-      preamble.push_back(*line);
-    }
-  }
-  pid_t pid() const { return process->pid(); }
-
-  // "created N at START-END" -> (START, END) in ns since the epoch.
-  std::pair<int64_t, int64_t> create(const std::string& path) const {
-    auto body = testing::http_get(base + path, 30s);
-    EXPECT_TRUE(body.has_value()) << path;
-    int64_t start = 0, end = 0;
-    int n = 0;
-    if (body) {
-      EXPECT_EQ(std::sscanf(body->c_str(), "created %d at %ld-%ld", &n, &start, &end), 3);
-    }
-    return {start, end};
-  }
-
-  // runtime.NumGoroutine() as the program prints it on SIGUSR1.
-  std::optional<int64_t> num_goroutine() const {
-    process->signal(SIGUSR1);
-    for (int i = 0; i < 10; ++i) {
-      auto line = process->read_line(10s);
-      if (!line) return std::nullopt;
-      if (line->starts_with("GOROUTINES ")) return std::stoll(line->substr(11));
-    }
-    return std::nullopt;
-  }
-};
-
-// `leakscan trace --pid PID ARGS...` writing into its own directory.
-struct Trace {
-  std::unique_ptr<ChildProcess> process;
-  std::string out;
-
-  Trace(pid_t pid, std::vector<std::string> args) : out(testing::temp_dir() + "/trace") {
-    std::vector<std::string> argv = {testing::cli_path(), "trace", "--pid",
-                                     std::to_string(pid), "--out", out};
-    argv.insert(argv.end(), args.begin(), args.end());
-    process = std::make_unique<ChildProcess>(argv);
-  }
-
-  // Waits (bounded) until leakscan's stderr shows `text`.
-  bool wait_for(const std::string& text, std::chrono::seconds timeout = 60s) const {
-    auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      if (process->stderr_text().find(text) != std::string::npos) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
-  }
-
-  // Ctrl-C; the exit code.
-  std::optional<int> stop(int signo = SIGINT) const {
-    process->signal(signo);
-    return process->wait(60s);
-  }
-
-  std::vector<std::string> snapshots() const {
-    std::vector<std::string> files;
-    for (const auto& entry : std::filesystem::directory_iterator(out)) {
-      if (entry.path().extension() == ".gz") files.push_back(entry.path().string());
-    }
-    std::sort(files.begin(), files.end());
-    return files;
-  }
-
-  Snapshot last_snapshot() const {
-    auto files = snapshots();
-    EXPECT_FALSE(files.empty());
-    if (files.empty()) return {};
-    auto read = read_snapshots(files.back());
-    EXPECT_TRUE(read.has_value()) << (read ? "" : read.error().message);
-    if (!read || read->empty()) return {};
-    return std::move(read->front());
-  }
-
-  trace::TraceSites sites() const {
-    trace::TraceSites json;
-    auto status =
-        google::protobuf::util::JsonStringToMessage(testing::read_file(out + "/sites.json"), &json);
-    EXPECT_TRUE(status.ok()) << status.ToString();
-    return json;
-  }
-};
 
 struct SiteNumbers {
   int64_t born = 0, died = 0, live_first = 0, live_last = 0;

@@ -6,6 +6,8 @@
 #include <optional>
 #include <set>
 
+#include "analyzer/analysis/grpc_method_name.h"
+
 namespace leakscan {
 namespace {
 
@@ -17,6 +19,14 @@ void add_anchor(Cluster& cluster, AnchorKind kind, std::string name) {
     return;
   }
   cluster.anchors.push_back(std::move(anchor));
+}
+
+// An RPC is known by its full method name; any other entry by its handler's function.
+std::string entry_name(AnchorKind kind, std::string_view function) {
+  if (kind == AnchorKind::kGrpcMethod || kind == AnchorKind::kGrpcStream) {
+    if (auto method = grpc_full_method(function)) return *std::move(method);
+  }
+  return std::string(function);
 }
 
 }  // namespace
@@ -58,7 +68,7 @@ void BusinessAnchors::run(const AnalysisInput& input, std::vector<Cluster>& clus
       }
     }
     for (const auto& value : label_values) add_anchor(cluster, AnchorKind::kLabel, value);
-    if (entry_kind) add_anchor(cluster, *entry_kind, std::string(entry_function));
+    if (entry_kind) add_anchor(cluster, *entry_kind, entry_name(*entry_kind, entry_function));
     // The creation site is an anchor too; the report adds it from created_by, so that a million
     // distinct clusters do not each hold its text.
     if (owners_ != nullptr) {

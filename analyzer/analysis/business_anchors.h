@@ -10,8 +10,8 @@
 namespace leakscan {
 
 // Layer 4. Names what each cluster belongs to: the values of anchor labels (http.route,
-// grpc.method...), the handler under a server's entry frame (net/http.(*conn).serve, grpc-go's
-// processUnaryRPC), the creation site, and with a CODEOWNERS file the owners of the code. The
+// grpc.method...), the handler under a server's entry frame (net/http.(*conn).serve; grpc-go's
+// server, by the RPC's full method name), the creation site, and with a CODEOWNERS file the owners of the code. The
 // first anchor found also picks the kind of wait threshold layer 5 applies.
 class BusinessAnchors {
  public:

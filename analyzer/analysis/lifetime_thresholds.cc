@@ -34,6 +34,8 @@ std::string anchor_phrase(const Cluster& cluster) {
         return "HTTP handler " + anchor.name;
       case AnchorKind::kGrpcMethod:
         return "RPC " + anchor.name;
+      case AnchorKind::kGrpcStream:
+        return "RPC stream " + anchor.name;
       case AnchorKind::kJob:
         return "job " + anchor.name;
       default:

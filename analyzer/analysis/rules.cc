@@ -92,7 +92,7 @@ Status merge_table(const toml::table& root, const std::string& name, Rules& rule
         if (prefix.empty() || !kind || !picks_threshold(*kind)) {
           return error_at(name, node.source(),
                           "[[anchors.label_kind]] needs a prefix and a kind (http_handler, "
-                          "grpc_method, job or label)");
+                          "grpc_method, grpc_stream, job or label)");
         }
         rules.label_kinds.push_back(LabelKindRule{std::move(prefix), *kind});
       }
@@ -110,7 +110,7 @@ Status merge_table(const toml::table& root, const std::string& name, Rules& rule
         if (!kind || !picks_threshold(*kind)) {
           return error_at(name, node.source(),
                           fmt::format("[[anchors.entry]] kind \"{}\": expected http_handler, "
-                                      "grpc_method, job or label",
+                                      "grpc_method, grpc_stream, job or label",
                                       kind_text));
         }
         rules.entries.push_back(EntryRule{std::move(under), *kind});
@@ -123,7 +123,7 @@ Status merge_table(const toml::table& root, const std::string& name, Rules& rule
       if (!kind || !picks_threshold(*kind)) {
         return error_at(name, node.source(),
                         fmt::format("threshold {}: expected one of default, http_handler, "
-                                    "grpc_method, job, label",
+                                    "grpc_method, grpc_stream, job, label",
                                     key.str()));
       }
       auto text = node.value<std::string>();

@@ -6,11 +6,12 @@
 namespace leakscan {
 namespace {
 
-constexpr std::array<std::pair<AnchorKind, std::string_view>, 7> kAnchorKinds{{
+constexpr std::array<std::pair<AnchorKind, std::string_view>, 8> kAnchorKinds{{
     {AnchorKind::kDefault, "default"},
     {AnchorKind::kLabel, "label"},
     {AnchorKind::kHttpHandler, "http_handler"},
     {AnchorKind::kGrpcMethod, "grpc_method"},
+    {AnchorKind::kGrpcStream, "grpc_stream"},
     {AnchorKind::kJob, "job"},
     {AnchorKind::kCreatedBy, "created_by"},
     {AnchorKind::kOwner, "owner"},

@@ -16,7 +16,8 @@ enum class AnchorKind : uint8_t {
   kDefault,      // nothing better known
   kLabel,        // a pprof label: http.route=/api/orders
   kHttpHandler,  // the program's frame under net/http's conn.serve
-  kGrpcMethod,   // the program's frame under grpc-go's processUnaryRPC
+  kGrpcMethod,   // a unary RPC's handler under grpc-go's server: /orders.v1.OrderService/Refund
+  kGrpcStream,   // a streaming RPC's handler: open for as long as its client wants
   kJob,          // a scheduled job (cron)
   kCreatedBy,    // the go statement that started it
   kOwner,        // a CODEOWNERS owner of that code

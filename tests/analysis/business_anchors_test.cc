@@ -1,4 +1,5 @@
 // Layer 4, BusinessAnchors.
+#include "analyzer/analysis/grpc_method_name.h"
 #include "tests/analysis/layer_fixtures.h"
 
 namespace leakscan {
@@ -20,6 +21,24 @@ TEST(BusinessAnchors, LabelsFromAProfileNameTheRoute) {
   EXPECT_FALSE(has_anchor(cluster, AnchorKind::kLabel, "tenant=acme"));
   EXPECT_EQ(cluster.anchor_kind, AnchorKind::kHttpHandler);
   EXPECT_EQ(cluster.threshold_seconds, 30);
+}
+
+// The generated handler names the method; the Go package's path, laid out as buf and protoc
+// do, names the proto package.
+TEST(BusinessAnchors, GeneratedGrpcHandlersGiveTheFullMethodName) {
+  EXPECT_EQ(grpc_full_method("acme.dev/gen/orders/v1._OrderService_Refund_Handler"),
+            "/orders.v1.OrderService/Refund");
+  EXPECT_EQ(grpc_full_method("acme.dev/api/payments/v2beta1._Ledger_Post_Handler"),
+            "/payments.v2beta1.Ledger/Post");
+  EXPECT_EQ(grpc_full_method("google.golang.org/grpc/examples/helloworld/helloworld."
+                             "_Greeter_SayHello_Handler"),
+            "/helloworld.Greeter/SayHello");
+  EXPECT_EQ(grpc_full_method("acme.dev/pb._Order_Service_Get_Handler"), "/pb.Order_Service/Get");
+  EXPECT_EQ(grpc_full_method("acme.dev/gen/orders/v1._OrderService_Refund_Handler.func1"),
+            std::nullopt);
+  EXPECT_EQ(grpc_full_method("main.(*orderServer).Refund"), std::nullopt);
+  EXPECT_EQ(grpc_full_method("acme.dev/pb._Handler"), std::nullopt);
+  EXPECT_EQ(grpc_full_method("acme.dev/pb.__Get_Handler"), std::nullopt);
 }
 
 TEST(BusinessAnchors, EntryUnderConnServeIsAnHttpHandlerWithItsThreshold) {
