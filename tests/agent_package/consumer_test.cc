@@ -1,11 +1,11 @@
 // A test binary outside the leakscan tree using the packaged leak listener: one test that
 // joins its fiber, one that leaves a fiber blocked for good.
 #include <gtest/gtest.h>
-
-#include <boost/fiber/all.hpp>
 #include <leakscan/agent/boost_fiber.h>
 #include <leakscan/agent/sync.h>
 #include <leakscan/testing/run_all_tests.h>
+
+#include <boost/fiber/all.hpp>
 
 namespace {
 
