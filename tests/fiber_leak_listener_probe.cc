@@ -1,13 +1,12 @@
 // A test program with the leak listener installed: fiber_leak_listener_test.cc runs its tests
-// one by one and checks which fail and what the listener says.
-#include <unistd.h>
-
+// one by one and checks which fail, what the listener says and that the program ends.
+// `--no-tracking-scheduler` leaves Boost's default scheduler, as a user who missed that step.
 #include <boost/fiber/all.hpp>
-#include <cstdio>
+#include <string_view>
 
 #include "leakscan/agent/boost_fiber.h"
 #include "leakscan/agent/sync.h"
-#include "leakscan/testing/fiber_leak_listener.h"
+#include "leakscan/testing/run_all_tests.h"
 
 namespace listener_probe {
 
@@ -36,13 +35,10 @@ TEST(Probe, LeavesFibersThatFinishSoon) {
 }  // namespace listener_probe
 
 int main(int argc, char** argv) {
-  boost::fibers::use_scheduling_algorithm<
-      leakscan::fibers::tracking_algorithm<boost::fibers::algo::round_robin>>();
   testing::InitGoogleTest(&argc, argv);
-  testing::UnitTest::GetInstance()->listeners().Append(
-      std::make_unique<leakscan::testing::FiberLeakListener>().release());
-  int result = RUN_ALL_TESTS();
-  std::fflush(stdout);
-  // Leaked fibers are blocked for good: skip the destructors that would wait on them.
-  _exit(result);
+  if (argc < 2 || std::string_view(argv[1]) != "--no-tracking-scheduler") {
+    boost::fibers::use_scheduling_algorithm<
+        leakscan::fibers::tracking_algorithm<boost::fibers::algo::round_robin>>();
+  }
+  leakscan::testing::run_all_tests_and_exit();
 }

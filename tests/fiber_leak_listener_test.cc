@@ -1,16 +1,23 @@
 // leakscan::testing::FiberLeakListener, from outside: the probe's leaking test fails and names
 // the fiber's creation site and what it waits for; its clean tests pass, including one whose
-// fibers are still finishing when it returns.
+// fibers are still finishing when it returns; without a tracking scheduler every test fails,
+// saying what to install; and the probe ends after a leak (run_all_tests_and_exit), where
+// `return RUN_ALL_TESTS()` would wait at exit for the leaked fiber for good.
 #include <gtest/gtest.h>
 
 #include "tests/support/process.h"
 
 namespace {
 
-leakscan::testing::CommandResult run_probe(const std::string& filter) {
-  return leakscan::testing::run_command(
-      {LEAKSCAN_LISTENER_PROBE, "--gtest_filter=" + filter, "--gtest_color=no"},
-      std::chrono::seconds(60));
+// Far above the probe's few seconds: a probe that does not end is killed and reads as -1.
+constexpr std::chrono::seconds kProbeLimit{60};
+
+leakscan::testing::CommandResult run_probe(const std::string& filter, bool tracking = true) {
+  std::vector<std::string> argv = {LEAKSCAN_LISTENER_PROBE};
+  if (!tracking) argv.emplace_back("--no-tracking-scheduler");
+  argv.push_back("--gtest_filter=" + filter);
+  argv.emplace_back("--gtest_color=no");
+  return leakscan::testing::run_command(argv, kProbeLimit);
 }
 
 TEST(FiberLeakListener, FailsTheTestThatLeftAFiberBlockedAndSaysWhere) {
@@ -26,12 +33,28 @@ TEST(FiberLeakListener, FailsTheTestThatLeftAFiberBlockedAndSaysWhere) {
             std::string::npos)
       << result.out;
   EXPECT_NE(result.out.find("fiber_leak_listener_probe.cc:"), std::string::npos);
+  // The summary is printed before the process ends without waiting for the leaked fiber.
+  EXPECT_NE(result.out.find("1 FAILED TEST"), std::string::npos) << result.out;
 }
 
 TEST(FiberLeakListener, PassesTestsThatJoinOrWhoseFibersFinishSoon) {
   auto result = run_probe("Probe.JoinsItsFibers:Probe.LeavesFibersThatFinishSoon");
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_NE(result.out.find("[  PASSED  ] 2 tests"), std::string::npos) << result.out;
+}
+
+TEST(FiberLeakListener, FailsEveryTestWhenNoSchedulerTracksFibersAndSaysWhatToInstall) {
+  auto result = run_probe("Probe.LeavesAFiberBlocked:Probe.JoinsItsFibers", false);
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_NE(result.out.find("[  FAILED  ] Probe.LeavesAFiberBlocked"), std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("[  FAILED  ] Probe.JoinsItsFibers"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("no green thread is tracked"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("boost::fibers::use_scheduling_algorithm<leakscan::fibers::"
+                            "tracking_algorithm<boost::fibers::algo::round_robin>>()"),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("2 FAILED TESTS"), std::string::npos) << result.out;
 }
 
 }  // namespace

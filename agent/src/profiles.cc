@@ -84,6 +84,8 @@ uint64_t next_green_thread_id() { return Registry::instance().next_id(); }
 
 size_t live_green_threads_since(uint64_t min_id) { return Registry::instance().live_count(min_id); }
 
+size_t tracking_schedulers() { return Registry::instance().scheduler_count(); }
+
 std::vector<GreenThreadSummary> describe_green_threads(uint64_t min_id) {
   std::vector<GreenThreadSummary> result;
   for (const Snapshot& snapshot : take_snapshots(std::chrono::seconds(1))) {

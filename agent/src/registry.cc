@@ -203,6 +203,11 @@ void Registry::remove_scheduler(uint32_t id) {
   schedulers_done_.notify_all();
 }
 
+size_t Registry::scheduler_count() {
+  std::lock_guard lock(schedulers_mutex_);
+  return schedulers_.size();
+}
+
 void Registry::stacks_done(uint32_t scheduler, uint64_t request) {
   {
     std::lock_guard lock(schedulers_mutex_);

@@ -20,6 +20,11 @@ void FiberLeakListener::OnTestStart(const ::testing::TestInfo& /*test*/) {
   first_id_ = agent::next_green_thread_id();
 }
 
+bool FiberLeakListener::tracking() const {
+  // A tracked coroutine registers itself without a scheduler.
+  return agent::tracking_schedulers() != 0 || agent::next_green_thread_id() != first_id_;
+}
+
 size_t FiberLeakListener::settle() const {
   auto start = std::chrono::steady_clock::now();
   auto last_change = start;
@@ -38,6 +43,15 @@ size_t FiberLeakListener::settle() const {
 }
 
 void FiberLeakListener::OnTestEnd(const ::testing::TestInfo& /*test*/) {
+  if (!tracking()) {
+    ADD_FAILURE() << "leakscan: no green thread is tracked, so this test's leaks cannot be "
+                     "seen: install the tracking scheduler on each thread that runs fibers "
+                     "before the tests run (boost::fibers::use_scheduling_algorithm<"
+                     "leakscan::fibers::tracking_algorithm<boost::fibers::algo::round_robin>>()"
+                     ", from <leakscan/agent/boost_fiber.h>), or track coroutines "
+                     "(<leakscan/agent/coroutine.h>)";
+    return;
+  }
   if (settle() == 0) return;
   // Grouped by where they were created and where they are stuck, as goleak words it.
   std::map<std::string, size_t> groups;

@@ -62,6 +62,9 @@ struct GreenThreadSummary {
 std::vector<GreenThreadSummary> describe_green_threads(uint64_t min_id);
 uint64_t next_green_thread_id();
 size_t live_green_threads_since(uint64_t min_id);
+// Tracking schedulers installed now (leakscan::fibers::tracking_algorithm, one per thread that
+// runs fibers); with none, fibers are invisible to the agent.
+size_t tracking_schedulers();
 
 class Agent {
  public:

@@ -240,6 +240,9 @@ class Registry {
   // --- Schedulers that unwind their fibers -----------------------------------------------
   uint32_t add_scheduler(StackProvider* provider);
   void remove_scheduler(uint32_t id);
+  // Schedulers installed now, on any thread: none means fibers run untracked (a test listener
+  // that saw none would pass every leak).
+  size_t scheduler_count();
   // What a scheduler polls on its switch path: whether a snapshot waits for stacks.
   uint64_t stack_request() const { return stack_request_.load(std::memory_order_acquire); }
   void stacks_done(uint32_t scheduler, uint64_t request);

@@ -2,11 +2,16 @@
 // (fibers, coroutines) behind, naming where each was created and where it is stuck.
 //
 //   int main(int argc, char** argv) {
+//     boost::fibers::use_scheduling_algorithm<
+//         leakscan::fibers::tracking_algorithm<boost::fibers::algo::round_robin>>();
 //     testing::InitGoogleTest(&argc, argv);
-//     testing::UnitTest::GetInstance()->listeners().Append(
-//         std::make_unique<leakscan::testing::FiberLeakListener>().release());
-//     return RUN_ALL_TESTS();
+//     leakscan::testing::run_all_tests_and_exit();  // appends this listener
 //   }
+//
+// It cannot pass silently: a test during which nothing was tracked (no tracking scheduler in
+// the process and no tracked coroutine created) fails, saying what to install. Use
+// run_all_tests_and_exit (run_all_tests.h) rather than `return RUN_ALL_TESTS()`: Boost.Fiber
+// waits at thread exit for every fiber of the thread, and a leaked one never ends.
 //
 // Fibers a test started may still be finishing when it returns: the listener lets them run
 // (settle_step) until the number left stops changing for `quiet`, or `settle_limit` passes,
@@ -40,6 +45,9 @@ class FiberLeakListener : public ::testing::EmptyTestEventListener {
   size_t settle() const;
 
  private:
+  // Whether the agent could have seen a green thread the test started.
+  bool tracking() const;
+
   FiberLeakOptions options_;
   uint64_t first_id_ = 0;
 };
