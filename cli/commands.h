@@ -41,6 +41,7 @@ struct AnalyzeOptions {
   bool verbose = false;
   bool compact_json = false;  // --format json on one line (trace --report streams NDJSON)
   std::string emit_pprof;
+  std::string output;  // -o: the report to this file instead of stdout
 };
 
 struct TraceCommandOptions {
