@@ -22,13 +22,18 @@ bool use_color(Color choice) {
   return ::isatty(STDOUT_FILENO) != 0 && (no_color == nullptr || *no_color == '\0');
 }
 
-// Written beside and renamed over: a browser or a script reloading the file never reads half a
-// report.
+}  // namespace
+
 Status write_report_file(const Analysis& analysis, OutputFormat format, const TextOptions& text,
                          const std::string& path) {
   auto rendered = render_report(analysis, format, text);
   if (!rendered) return rendered.error();
   const std::string temporary = path + ".tmp";
+  auto failed = [&] {
+    Error error{fmt::format("{}: cannot write: {}", path, std::strerror(errno))};
+    std::remove(temporary.c_str());
+    return error;
+  };
   {
     // NOLINTNEXTLINE(cppcoreguidelines-owning-memory): `file` owns and closes it
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(temporary.c_str(), "w"),
@@ -36,20 +41,12 @@ Status write_report_file(const Analysis& analysis, OutputFormat format, const Te
     if (!file ||
         std::fwrite(rendered->data(), 1, rendered->size(), file.get()) != rendered->size() ||
         std::fflush(file.get()) != 0) {
-      Error error{fmt::format("{}: cannot write: {}", path, std::strerror(errno))};
-      std::remove(temporary.c_str());
-      return error;
+      return failed();
     }
   }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    Error error{fmt::format("{}: cannot write: {}", path, std::strerror(errno))};
-    std::remove(temporary.c_str());
-    return error;
-  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) return failed();
   return Ok{};
 }
-
-}  // namespace
 
 std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<std::string>& inputs,
                              SnapshotOrder order) {

@@ -68,6 +68,11 @@ struct DiffOptions {
 std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<std::string>& inputs,
                              SnapshotOrder order);
 
+// The report in `format` to the file at `path`, written beside and renamed over: a browser or a
+// script reloading the file (watch --html keeps one current) never reads half a report.
+Status write_report_file(const Analysis& analysis, OutputFormat format, const TextOptions& text,
+                         const std::string& path);
+
 int run_convert(const ConvertOptions& options);
 int run_analyze(const AnalyzeOptions& options);
 int run_diff(const DiffOptions& options);
