@@ -51,6 +51,8 @@ export function icicle(clusters) {
     });
     const place = (node, x, depth) => {
       const width = (totalWidth * node.value) / top.value;
+      // Under a pixel nothing shows: a dump of thousands of thin stacks draws what can be seen.
+      if (width < 1) return;
       const cell = svg('g', { class: 'cell', transform: `translate(${x},${depth * ROW})` },
         svg('rect', { width: Math.max(width - 0.5, 0.5), height: ROW - 1, fill: colour(node.name, depth) }),
         svg('title', {}, `${node.name}\n${plural(node.value, 'goroutine')}`));
