@@ -6,7 +6,7 @@ import { growthChart } from './growth_chart.js';
 import { ageChart, waitChart } from './distribution.js';
 import { stackList } from './stack.js';
 
-export function anchorText(anchor) {
+function anchorText(anchor) {
   return `${anchor.kind}: ${anchor.name}`;
 }
 

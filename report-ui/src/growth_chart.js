@@ -10,7 +10,7 @@ const COLOURS = ['#d62728', '#1f77b4', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b
   '#17becf', '#bcbd22', '#7f7f7f'];
 const DASHES = [[], [8, 4], [2, 3], [10, 3, 2, 3]];
 
-export function seriesStyle(index) {
+function seriesStyle(index) {
   return {
     stroke: COLOURS[index % COLOURS.length],
     dash: DASHES[Math.floor(index / COLOURS.length) % DASHES.length],

@@ -6,7 +6,7 @@ import { num, plural } from './format.js';
 
 const ROW = 20;
 
-export function buildTree(clusters) {
+function buildTree(clusters) {
   const root = { name: 'all leaking goroutines', value: 0, children: new Map(), parent: null };
   for (const cluster of clusters) {
     const count = num(cluster.count);
