@@ -4,6 +4,8 @@
 //               Both scale linearly (the Big-O line fits N).
 //   analyze/FILE: the whole pipeline on each dump LEAKSCAN_BENCH_INPUTS names (colon-separated,
 //               as for reader_bench); without it, the corpus files under tests/data/corpus.
+//   render/FORMAT/FILE: the report of that analysis as JSON and as HTML, which inlines the
+//               JSON: the page's cost beside the document it carries (bytes: its size).
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
@@ -16,6 +18,7 @@
 #include "analyzer/analysis/system_frame_filter.h"
 #include "analyzer/engine/find_leaks.h"
 #include "analyzer/readers/read_snapshots.h"
+#include "analyzer/report/reporters.h"
 #include "bench/bench_inputs.h"
 
 namespace {
@@ -121,6 +124,30 @@ void analyze_file(benchmark::State& state, const std::string& path) {
   set_rate(state, goroutines);
 }
 
+void render_file(benchmark::State& state, const std::string& path, leakscan::OutputFormat format) {
+  auto snapshots = leakscan::read_snapshots(path);
+  if (!snapshots) {
+    state.SkipWithError(snapshots.error().message.c_str());
+    return;
+  }
+  auto analysis = leakscan::analyze(*snapshots, leakscan::AnalysisOptions{});
+  if (!analysis) {
+    state.SkipWithError(analysis.error().message.c_str());
+    return;
+  }
+  size_t bytes = 0;
+  for (auto _ : state) {
+    auto rendered = leakscan::render_report(*analysis, format, leakscan::TextOptions{});
+    if (!rendered) {
+      state.SkipWithError(rendered.error().message.c_str());
+      return;
+    }
+    bytes = rendered->size();
+    benchmark::DoNotOptimize(rendered);
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+
 }  // namespace
 
 BENCHMARK(cluster_synthetic)
@@ -139,6 +166,12 @@ int main(int argc, char** argv) {
     std::string name = std::filesystem::path(path).filename().string();
     benchmark::RegisterBenchmark(("analyze/" + name).c_str(), analyze_file, path)
         ->Unit(benchmark::kMillisecond);
+    for (auto [format, word] : {std::pair{leakscan::OutputFormat::kJson, "json"},
+                                std::pair{leakscan::OutputFormat::kHtml, "html"}}) {
+      benchmark::RegisterBenchmark(fmt::format("render/{}/{}", word, name).c_str(), render_file,
+                                   path, format)
+          ->Unit(benchmark::kMillisecond);
+    }
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

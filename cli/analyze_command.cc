@@ -2,7 +2,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 
 #include "analyzer/engine/leak_selection.h"
 #include "analyzer/writers/pprof_writer.h"
@@ -19,6 +23,30 @@ bool use_color(Color choice) {
 }
 
 }  // namespace
+
+Status write_report_file(const Analysis& analysis, OutputFormat format, const TextOptions& text,
+                         const std::string& path) {
+  auto rendered = render_report(analysis, format, text);
+  if (!rendered) return rendered.error();
+  const std::string temporary = path + ".tmp";
+  auto failed = [&] {
+    Error error{fmt::format("{}: cannot write: {}", path, std::strerror(errno))};
+    std::remove(temporary.c_str());
+    return error;
+  };
+  {
+    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory): `file` owns and closes it
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(temporary.c_str(), "w"),
+                                                         &std::fclose);
+    if (!file ||
+        std::fwrite(rendered->data(), 1, rendered->size(), file.get()) != rendered->size() ||
+        std::fflush(file.get()) != 0) {
+      return failed();
+    }
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) return failed();
+  return Ok{};
+}
 
 std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<std::string>& inputs,
                              SnapshotOrder order) {
@@ -45,11 +73,19 @@ std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<st
 }
 
 int run_analyze(const AnalyzeOptions& options) {
+  const bool to_stdout = options.output.empty() || options.output == "-";
+  if (options.format == OutputFormat::kHtml && to_stdout && ::isatty(STDOUT_FILENO) != 0) {
+    fmt::print(stderr,
+               "leakscan: --format html writes a page for a browser; give -o report.html\n");
+    return kExitUsageOrInput;
+  }
   auto findings = find(options, options.inputs, SnapshotOrder::kByCaptureTime);
   if (!findings) return kExitUsageOrInput;
-  TextOptions text{use_color(options.color), options.verbose};
+  TextOptions text{to_stdout && use_color(options.color), options.verbose};
   text.compact_json = options.compact_json;
-  auto written = write_report(findings->analysis(), options.format, text, stdout);
+  auto written =
+      to_stdout ? write_report(findings->analysis(), options.format, text, stdout)
+                : write_report_file(findings->analysis(), options.format, text, options.output);
   if (!written) return report_error(written.error());
   if (!options.emit_pprof.empty()) {
     int64_t goroutines = 0;

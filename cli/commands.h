@@ -41,6 +41,7 @@ struct AnalyzeOptions {
   bool verbose = false;
   bool compact_json = false;  // --format json on one line (trace --report streams NDJSON)
   std::string emit_pprof;
+  std::string output;  // -o: the report to this file instead of stdout
 };
 
 struct TraceCommandOptions {
@@ -66,6 +67,11 @@ struct DiffOptions {
 // when there is one.
 std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<std::string>& inputs,
                              SnapshotOrder order);
+
+// The report in `format` to the file at `path`, written beside and renamed over: a browser or a
+// script reloading the file (watch --html keeps one current) never reads half a report.
+Status write_report_file(const Analysis& analysis, OutputFormat format, const TextOptions& text,
+                         const std::string& path);
 
 int run_convert(const ConvertOptions& options);
 int run_analyze(const AnalyzeOptions& options);

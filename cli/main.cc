@@ -13,13 +13,15 @@ namespace {
 
 void add_analysis_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options) {
   using leakscan::cli::Color;
-  app.add_option("--format", options.format, "Report format: text, json, markdown, sarif")
+  app.add_option("--format", options.format,
+                 "Report format: text, json, markdown, sarif, html (one self-contained page)")
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, leakscan::OutputFormat>{
               {"text", leakscan::OutputFormat::kText},
               {"json", leakscan::OutputFormat::kJson},
               {"markdown", leakscan::OutputFormat::kMarkdown},
-              {"sarif", leakscan::OutputFormat::kSarif}},
+              {"sarif", leakscan::OutputFormat::kSarif},
+              {"html", leakscan::OutputFormat::kHtml}},
           CLI::ignore_case));
   app.add_option("--min-wait", options.min_wait,
                  "Wait that counts against a goroutine, for every kind (e.g. 90s, 5m; default: "
@@ -35,9 +37,8 @@ void add_analysis_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options)
                  "Leave out goroutines with a frame or creator matching this regex (RE2)");
   app.add_option("--fail-on", options.fail_on,
                  "Exit 1 when a leak (or a leak or suspect) is found: leak, suspect")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, leakscan::FailOn>{{"leak", leakscan::FailOn::kLeak},
-                                                  {"suspect", leakscan::FailOn::kSuspect}}));
+      ->transform(CLI::CheckedTransformer(std::map<std::string, leakscan::FailOn>{
+          {"leak", leakscan::FailOn::kLeak}, {"suspect", leakscan::FailOn::kSuspect}}));
   app.add_option("--color", options.color,
                  "Colour: auto (on a terminal, unless NO_COLOR), always, never")
       ->transform(CLI::CheckedTransformer(std::map<std::string, Color>{
@@ -66,6 +67,7 @@ int run(int argc, char** argv) {
       "  leakscan goroutines.txt\n"
       "  leakscan before.pb.gz after.pb.gz --fail-on leak\n"
       "  leakscan http://127.0.0.1:6060/debug/pprof/goroutine?debug=2 --format json\n"
+      "  leakscan a.txt b.txt c.txt --format html -o report.html\n"
       "  leakscan dump.txt --focus 'myservice/' --min-wait 10m --emit-pprof leaks.pb.gz\n"
       "  leakscan diff old.txt new.txt\n"
       "  leakscan convert dump.txt -o dump.pb.gz && go tool pprof -traces dump.pb.gz\n\n"
@@ -76,6 +78,8 @@ int run(int argc, char** argv) {
   add_analysis_options(app, analyze);
   app.add_option("--emit-pprof", analyze.emit_pprof,
                  "Write the goroutines judged leaking to this pprof file (for go tool pprof)");
+
+  app.add_option("-o,--output", analyze.output, "Write the report to this file ('-': stdout)");
 
   leakscan::cli::ConvertOptions convert;
   auto* convert_cmd = app.add_subcommand(

@@ -130,7 +130,7 @@ std::shared_ptr<PyReport> run_analysis(const py::list& items,
 std::string render(const PyReport& report, const std::string& format, bool color, bool verbose) {
   auto parsed = parse_output_format(format);
   if (!parsed) {
-    throw py::value_error("format " + format + ": expected text, json, markdown or sarif");
+    throw py::value_error("format " + format + ": expected text, json, markdown, sarif or html");
   }
   auto text = render_report(report.analysis(), *parsed, TextOptions{color, verbose});
   if (!text) raise_error(text.error());
@@ -242,8 +242,8 @@ void register_report(py::module_& module) {
       .def("_cluster_columns", &cluster_columns)
       .def("render", &render, py::arg("format") = "text", py::arg("color") = false,
            py::arg("verbose") = false,
-           "The report as `leakscan --format FORMAT` prints it: text, json, markdown or sarif "
-           "(--color always, -v).")
+           "The report as `leakscan --format FORMAT` prints it: text, json, markdown, sarif or "
+           "html (--color always, -v).")
       .def("fails", &report_fails, py::arg("on") = "leak",
            "True when the report holds what `--fail-on ON` fails on: leak, or suspect.")
       .def("leaks_snapshot", &leaked_snapshot,

@@ -32,6 +32,8 @@ packages=(
   # pip install . offline (setuptools, pip)
   python3-matplotlib python3-nbclient python3-nbformat python3-ipykernel python3-distributed
   python3-setuptools python3-pip
+  # the HTML report's browser test (tests/browser/): headless Chromium, driven by playwright-core
+  chromium
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -42,6 +44,12 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 echo "install-deps.sh: ${#packages[@]} packages present"
+# The HTML report is bundled at build time from npm packages (report-ui/package-lock.json):
+# Node.js 18 or later and npm (Debian's, unless a Node.js is already installed), then `npm ci`
+# once, online; the build itself needs no network after that.
+command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+npm ci --prefix "$(dirname "$0")/../report-ui" --no-audit --no-fund --loglevel=error
+echo "install-deps.sh: report-ui's npm packages present"
 case "$(go version 2>/dev/null)" in
   *go1.2[6-9]*) ;;
   *) echo "install-deps.sh: warning: 'go' on PATH is not Go 1.26 or later (the tests build with it; install it under /usr/local/go from go.dev/dl)" >&2 ;;

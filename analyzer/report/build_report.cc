@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "analyzer/model/text_format.h"
 #include "leakscan/version.h"
@@ -22,7 +23,74 @@ void add_anchor(AnchorKind kind, std::string name, report::Cluster& out) {
   anchor->set_name(std::move(name));
 }
 
-void fill_cluster(const AnalysisInput& input, const Cluster& cluster, int64_t total,
+// Lower edges of the wait buckets: Go prints whole minutes, and the thresholds that matter run
+// from minutes (HTTP handlers) to a day (jobs).
+constexpr std::array<double, 7> kWaitBucketSeconds = {0, 60, 300, 900, 3600, 6 * 3600, 86400};
+
+void fill_wait(std::vector<double> waits, const Cluster& cluster, report::WaitStats& out) {
+  std::sort(waits.begin(), waits.end());
+  out.set_min_seconds(waits.front());
+  out.set_median_seconds(waits[waits.size() / 2]);
+  out.set_max_seconds(waits.back());
+  out.set_lower_bound(cluster.wait_lower_bound);
+  out.set_capped(cluster.wait_capped);
+  auto next_edge = kWaitBucketSeconds.begin() + 1;
+  report::WaitBucket* bucket = out.add_histogram();
+  for (double wait : waits) {
+    for (; next_edge != kWaitBucketSeconds.end() && wait >= *next_edge; ++next_edge) {
+      bucket = out.add_histogram();
+      bucket->set_at_least_seconds(*next_edge);
+    }
+    bucket->set_count(bucket->count() + 1);
+  }
+}
+
+// The range of goroutine ids in a snapshot, the clock age_deciles reads.
+struct IdRange {
+  uint64_t low = UINT64_MAX;
+  uint64_t high = 0;
+};
+
+IdRange id_range(const Snapshot& snapshot) {
+  IdRange range;
+  for (const auto& thread : snapshot.threads) {
+    if (thread.id == 0) continue;
+    range.low = std::min(range.low, thread.id);
+    range.high = std::max(range.high, thread.id);
+  }
+  return range;
+}
+
+void fill_age_deciles(const AnalysisInput& input, const Cluster& cluster, IdRange range,
+                      report::Cluster& out) {
+  if (range.high <= range.low || cluster.min_id == UINT64_MAX) return;
+  const auto last = static_cast<uint32_t>(input.snapshots.size() - 1);
+  std::array<int64_t, 10> deciles{};
+  const double span = static_cast<double>(range.high - range.low) + 1;
+  for (uint32_t index : cluster.records) {
+    const GoroutineRecord& record = input.records[index];
+    if (record.snapshot != last || record.thread == nullptr || record.thread->id == 0) continue;
+    auto decile =
+        static_cast<size_t>(10 * static_cast<double>(record.thread->id - range.low) / span);
+    ++deciles[std::min<size_t>(decile, 9)];
+  }
+  for (int64_t count : deciles) out.add_age_deciles(count);
+}
+
+// Where the dump has ancestors (tracebackancestors), the first creator's stack found.
+void fill_creation_stack(const AnalysisInput& input, const Cluster& cluster, report::Cluster& out) {
+  for (uint32_t index : cluster.records) {
+    const GoroutineRecord& record = input.records[index];
+    if (record.thread == nullptr || record.thread->ancestors.empty()) continue;
+    const Snapshot& snapshot = input.snapshots[record.snapshot];
+    for (FrameId id : record.thread->ancestors.front().stack) {
+      fill_frame(snapshot.frame(id), *out.add_creation_stack());
+    }
+    return;
+  }
+}
+
+void fill_cluster(const AnalysisInput& input, const Cluster& cluster, int64_t total, IdRange ids,
                   report::Cluster& out) {
   out.set_id(cluster.id_text());
   out.set_verdict(to_report(cluster.verdict));
@@ -48,16 +116,8 @@ void fill_cluster(const AnalysisInput& input, const Cluster& cluster, int64_t to
     out.set_min_goroutine_id(cluster.min_id);
     out.set_max_goroutine_id(cluster.max_id);
   }
-  if (!cluster.waits_seconds.empty()) {
-    std::vector<double> waits = cluster.waits_seconds;
-    std::sort(waits.begin(), waits.end());
-    auto* wait = out.mutable_wait();
-    wait->set_min_seconds(waits.front());
-    wait->set_median_seconds(waits[waits.size() / 2]);
-    wait->set_max_seconds(waits.back());
-    wait->set_lower_bound(cluster.wait_lower_bound);
-    wait->set_capped(cluster.wait_capped);
-  }
+  if (!cluster.waits_seconds.empty())
+    fill_wait(cluster.waits_seconds, cluster, *out.mutable_wait());
   for (int64_t count : cluster.count_per_snapshot) out.add_count_per_snapshot(count);
   out.set_growth_per_minute(cluster.growth_per_minute);
   out.set_monotonic_growth(cluster.monotonic_growth);
@@ -67,6 +127,8 @@ void fill_cluster(const AnalysisInput& input, const Cluster& cluster, int64_t to
   out.set_threshold_seconds(cluster.threshold_seconds);
   if (cluster.wait_object != 0) out.set_wait_object(fmt::format("0x{:x}", cluster.wait_object));
   out.set_wait_objects(cluster.wait_objects);
+  fill_creation_stack(input, cluster, out);
+  fill_age_deciles(input, cluster, ids, out);
 }
 
 void fill_process_end(const AnalysisInput& input, const ProcessEnd& end, report::ProcessEnd& out) {
@@ -126,6 +188,7 @@ report::Report build_report(const Analysis& analysis, const AnalysisOptions& opt
   for (const Snapshot& snapshot : snapshots) fill_snapshot(snapshot, *report.add_snapshots());
 
   const auto last = static_cast<uint32_t>(snapshots.size() - 1);
+  const IdRange ids = id_range(snapshots.back());
   int64_t total = snapshots.back().goroutine_count();
   auto* summary = report.mutable_summary();
   summary->set_goroutines(total);
@@ -141,7 +204,7 @@ report::Report build_report(const Analysis& analysis, const AnalysisOptions& opt
   for (const auto& cluster : analysis.clusters) {
     if (options.max_clusters == 0 ||
         static_cast<size_t>(report.clusters_size()) < options.max_clusters) {
-      fill_cluster(analysis.input, cluster, total, *report.add_clusters());
+      fill_cluster(analysis.input, cluster, total, ids, *report.add_clusters());
     } else {
       summary->set_clusters_not_listed(summary->clusters_not_listed() + 1);
       summary->set_goroutines_not_listed(summary->goroutines_not_listed() + cluster.last_count());

@@ -12,9 +12,9 @@
 
 namespace leakscan {
 
-enum class OutputFormat : uint8_t { kText, kJson, kMarkdown, kSarif };
+enum class OutputFormat : uint8_t { kText, kJson, kMarkdown, kSarif, kHtml };
 
-std::optional<OutputFormat> parse_output_format(std::string_view text);  // "text", "json"...
+std::optional<OutputFormat> parse_output_format(std::string_view text);  // "text", "html"...
 
 struct TextOptions {
   bool color = false;    // ANSI colours, for a terminal
@@ -30,6 +30,9 @@ void write_markdown_report(const Analysis& analysis, std::FILE* out);
 Result<std::string> json_report(const report::Report& report, bool compact = false);
 // SARIF 2.1.0: each leak and suspect at its creation site (else where it blocks).
 Result<std::string> sarif_report(const report::Report& report);
+// One self-contained HTML page that works offline: the JSON report above inlined as data, and
+// the bundled script and styles (report-ui/) that draw it.
+Result<std::string> html_report(const report::Report& report);
 
 // The report in `format` (JSON and SARIF followed by a newline).
 Status write_report(const Analysis& analysis, OutputFormat format, const TextOptions& options,

@@ -13,6 +13,7 @@ std::optional<OutputFormat> parse_output_format(std::string_view text) {
   if (text == "json") return OutputFormat::kJson;
   if (text == "markdown") return OutputFormat::kMarkdown;
   if (text == "sarif") return OutputFormat::kSarif;
+  if (text == "html") return OutputFormat::kHtml;
   return std::nullopt;
 }
 
@@ -25,6 +26,12 @@ Status write_report(const Analysis& analysis, OutputFormat format, const TextOpt
                                                 : sarif_report(analysis.report);
       if (!text) return text.error();
       fmt::print(out, "{}\n", *text);
+      return Ok{};
+    }
+    case OutputFormat::kHtml: {
+      auto page = html_report(analysis.report);
+      if (!page) return page.error();
+      fmt::print(out, "{}", *page);
       return Ok{};
     }
     case OutputFormat::kMarkdown:

@@ -140,6 +140,10 @@ Report.to_markdown = lambda self: self.render("markdown")
 Report.to_markdown.__doc__ = "The report as `leakscan --format markdown` prints it."
 Report.to_sarif = lambda self: self.render("sarif")
 Report.to_sarif.__doc__ = "The report as `leakscan --format sarif` prints it (SARIF 2.1.0)."
+Report.to_html = lambda self: self.render("html")
+Report.to_html.__doc__ = (
+    "The report as `leakscan --format html` writes it: one self-contained page that works offline."
+)
 Snapshot.to_pandas = _snapshot_to_pandas
 Report.to_dict = _report_to_dict
 Report.clusters_frame = _report_clusters_frame

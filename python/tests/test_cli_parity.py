@@ -31,7 +31,7 @@ def analyze(**options):
     return leakscan.analyze(LEAKYSERVICE, order="time", **options)
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "sarif"])
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "sarif", "html"])
 def test_format(fmt):
     printed = run_cli(*LEAKYSERVICE, "--format", fmt, "--color", "never").stdout
     rendered = analyze().render(fmt)
@@ -49,6 +49,14 @@ def test_to_text_markdown_sarif_are_render():
     assert report.to_text() == report.render("text")
     assert report.to_markdown() == report.render("markdown")
     assert json.loads(report.to_sarif()) == json.loads(report.render("sarif"))
+    assert report.to_html() == report.render("html")
+
+
+def test_html_to_a_file(tmp_path):
+    page = tmp_path / "report.html"
+    run_cli(*LEAKYSERVICE, "--format", "html", "-o", page)
+    assert page.read_text() == analyze().to_html()
+    assert not (tmp_path / "report.html.tmp").exists()
 
 
 def test_color_and_verbose():

@@ -1,0 +1,115 @@
+// The HTML report: reads the JSON report the C++ reporter inlined (the same document
+// `--format json` prints) and draws it. No request leaves the page: it is one file, offline.
+import './report.css';
+import { h } from './dom.js';
+import { num, plural, site, verdictOf } from './format.js';
+import { filters } from './filters.js';
+import { finding } from './finding.js';
+import { growthChart } from './growth_chart.js';
+import { icicle } from './icicle.js';
+import { processEnd } from './process_end.js';
+
+function summaryLine(summary) {
+  const leaks = num(summary.leaks);
+  const suspects = num(summary.suspects);
+  const parts = [`${plural(leaks, 'leak')}, ${plural(suspects, 'suspect')} in ${plural(num(summary.clusters), 'cluster')}`];
+  if (num(summary.dropped_system) > 0) {
+    parts.push(`${plural(num(summary.dropped_system), 'runtime and standard-library goroutine')} set aside`);
+  }
+  if (num(summary.baselined) > 0) parts.push(`${num(summary.baselined)} accepted by the baseline`);
+  return parts.join('; ');
+}
+
+function snapshotList(snapshots) {
+  return h('table', { class: 'snapshots' },
+    h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'snapshot'), h('th', {}, 'goroutines'),
+      h('th', {}, 'format'), h('th', {}, 'captured'))),
+    h('tbody', {}, snapshots.map((snapshot, index) => {
+      const nanos = num(snapshot.captured_at_unix_nanos);
+      return h('tr', {},
+        h('td', {}, `${index + 1}`),
+        h('td', {}, h('code', {}, snapshot.source), snapshot.reason ? h('span', { class: 'ended' }, ` ${snapshot.reason}`) : null),
+        h('td', { class: 'number' }, num(snapshot.goroutines).toLocaleString('en-US')),
+        h('td', {}, `${snapshot.format} (${snapshot.runtime})`),
+        h('td', {}, nanos > 0 ? new Date(nanos / 1e6).toISOString().replace('.000Z', 'Z') : snapshot.capture_time_origin));
+    })));
+}
+
+function deadButUnfreed(findings) {
+  if (!findings || findings.length === 0) return null;
+  return h('section', { class: 'dead' },
+    h('h2', {}, 'Ended, not freed'),
+    h('ul', {}, findings.map((one) => h('li', {},
+      h('strong', {}, plural(num(one.count), 'green thread')), ` ${one.kind.replaceAll('_', ' ')}`,
+      one.created_by?.function ? [' created by ', h('code', {}, site(one.created_by))] : null,
+      one.explanation ? `: ${one.explanation}` : null))));
+}
+
+function overview(report) {
+  const snapshots = report.snapshots ?? [];
+  const growing = (report.clusters ?? []).filter((cluster) => verdictOf(cluster) !== 'expected');
+  const section = h('section', { class: 'overview' }, h('h2', {}, 'Growth of leaks and suspects'));
+  if (growing.length === 0) return null;
+  if (snapshots.length < 2) {
+    section.append(h('p', { class: 'empty' },
+      'One snapshot: growth shows from two on. The verdicts read goroutine ids and waits instead.'));
+    return section;
+  }
+  // Clusters that grew alike would draw one line over another and look like one: they share a
+  // line, and its label says how many it stands for.
+  const lines = new Map();
+  growing.forEach((cluster, index) => {
+    const counts = (cluster.count_per_snapshot ?? []).map(num);
+    const key = counts.join(',');
+    if (!lines.has(key)) lines.set(key, { counts, ranks: [], name: cluster.blocked_at?.function || cluster.blocking_operation });
+    lines.get(key).ranks.push(index + 1);
+  });
+  section.append(growthChart(snapshots, [...lines.values()].map((line) => ({
+    label: line.ranks.length === 1
+      ? `#${line.ranks[0]} ${line.name}`
+      : `${line.ranks.length} clusters alike, each: #${line.ranks.join(', #')}`,
+    counts: line.counts,
+  }))));
+  return section;
+}
+
+function render(report) {
+  const clusters = report.clusters ?? [];
+  const summary = report.summary ?? {};
+  document.title = `leakscan: ${summaryLine(summary)}`;
+  const cards = clusters.map((cluster, index) => finding(cluster, index + 1, report.snapshots ?? []));
+  // The top finding's evidence is open from the start: it is what the reader came for.
+  if (cards.length > 0) cards[0].details.open = true;
+  const articles = cards.map((card) => card.article);
+  const notListed = num(summary.clusters_not_listed);
+  const leaking = clusters.filter((cluster) => verdictOf(cluster) === 'leak' && !cluster.baseline_reason);
+  document.body.replaceChildren(
+    h('header', { class: 'top' },
+      h('h1', {}, 'leakscan report'),
+      h('p', { class: 'summary' }, summaryLine(summary)),
+      h('p', { class: 'versions' }, `leakscan ${report.leakscan_version} · rules ${report.rules_version}`)),
+    h('main', {},
+      processEnd(report.process_end),
+      deadButUnfreed(report.dead_but_unfreed),
+      h('section', { class: 'inputs' }, h('h2', {}, plural((report.snapshots ?? []).length, 'snapshot') + ', oldest first'),
+        snapshotList(report.snapshots ?? [])),
+      overview(report),
+      leaking.length > 0
+        ? h('section', { class: 'flame' }, h('h2', {}, 'Where the leaking goroutines are (icicle, outermost frame on top)'), icicle(leaking))
+        : null,
+      h('section', { class: 'findings' },
+        h('h2', {}, 'Findings, most likely leak first'),
+        filters(articles),
+        h('div', { class: 'finding-list' }, articles),
+        notListed > 0
+          ? h('p', { class: 'not-listed' }, `${plural(notListed, 'more cluster')} (${plural(num(summary.goroutines_not_listed), 'goroutine')}) not listed: --max-clusters`)
+          : null)));
+}
+
+const data = document.getElementById('leakscan-report');
+try {
+  render(JSON.parse(data.textContent));
+} catch (error) {
+  document.body.replaceChildren(h('p', { class: 'error' }, `leakscan report: cannot show the report: ${error.message}`));
+  throw error;
+}

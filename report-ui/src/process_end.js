@@ -1,0 +1,42 @@
+// How the process ended (a panic, a crash, a deadlock, a hang), shown before any cluster: when
+// a dump has it, it is what matters first.
+import { h } from './dom.js';
+import { num, plural, site } from './format.js';
+import { stackList } from './stack.js';
+
+const TITLES = {
+  panic: 'The process panicked',
+  test_timeout: 'A test timed out',
+  deadlock: 'The process deadlocked',
+  stack_overflow: 'A stack overflowed',
+  fatal_error: 'The process hit a fatal error',
+  signal: 'The process died of a signal',
+  quit: 'The process was hung (SIGQUIT)',
+};
+
+export function processEnd(end) {
+  if (!end?.kind) return null;
+  const id = num(end.goroutine_id);
+  const section = h('section', { class: `process-end ${end.kind}`, id: 'process-end' },
+    h('h2', {}, TITLES[end.kind] ?? `The process ended: ${end.kind}`),
+    end.reason ? h('pre', { class: 'reason' }, end.reason) : null,
+    end.explanation ? h('p', { class: 'explanation' }, end.explanation) : null);
+  if (id > 0 || (end.stack ?? []).length > 0) {
+    section.append(h('h3', {}, id > 0 ? `goroutine ${id}` : 'the goroutine', end.state ? ` [${end.state}]` : ''),
+      end.blocked_at?.function ? h('p', { class: 'where' }, 'at ', h('code', {}, site(end.blocked_at))) : null,
+      stackList(end.stack, { blockedAt: end.blocked_at }));
+  }
+  const waiting = end.waiting ?? [];
+  if (waiting.length > 0) {
+    section.append(h('h3', {}, 'Waiting, and nothing will wake them'),
+      h('ul', { class: 'waiting' }, waiting.map((group) => {
+        const ids = (group.goroutine_ids ?? []).map(num);
+        return h('li', {},
+          h('strong', {}, plural(ids.length, 'goroutine')), ' on ', h('code', {}, group.operation),
+          group.object ? [' ', h('code', {}, group.object)] : null,
+          group.blocked_at?.function ? [' in ', h('code', {}, site(group.blocked_at))] : null,
+          h('span', { class: 'ids' }, ` (${ids.slice(0, 12).join(', ')}${ids.length > 12 ? ', …' : ''})`));
+      })));
+  }
+  return section;
+}
