@@ -58,6 +58,8 @@ if [ "$MINOR" -ge 26 ]; then
 	[ "$MINOR" -ge 27 ] && EXPERIMENT=
 	(cd "$ROOT/samples/go" && GOEXPERIMENT=$EXPERIMENT "$GO" build -o "$OUT/zoo-leakprofile" ./zoo) ||
 		die "building zoo-leakprofile ($VERSION) failed"
+	(cd "$ROOT/samples/go/bugs" && GOEXPERIMENT=$EXPERIMENT "$GO" build -o "$OUT/bugs-leakprofile" .) ||
+		die "building bugs-leakprofile ($VERSION) failed"
 	# A gRPC service on grpc-go of today (v1.85 needs Go 1.26).
 	(cd "$ROOT/tests/go/grpcservice" && "$GO" build -mod=readonly -o "$OUT/grpcservice" .) ||
 		die "building tests/go/grpcservice with $VERSION failed"

@@ -62,13 +62,17 @@ struct Site {
 // One bug's run: its manifest and its captures.
 struct BugRun {
   std::string name;
+  std::string program = testing::go_bin("bugs");
+  bool leak_profile = false;  // also capture Go's goroutineleak profile after the last round
   std::string ref;
   std::string shape;
   std::vector<Site> sites;
   std::vector<std::string> debug2;
   std::vector<std::string> debug0;
   std::vector<std::chrono::system_clock::time_point> captured_at;
-  std::string error;  // empty when the run went through
+  std::string proven;      // goroutineleak?debug=1: only what the GC proved leaked
+  std::string all_marked;  // goroutineleak?debug=2: every goroutine, the proven "(leaked)"
+  std::string error;       // empty when the run went through
 };
 
 std::vector<std::pair<std::string, std::string>> list_bugs() {
@@ -83,7 +87,7 @@ std::vector<std::pair<std::string, std::string>> list_bugs() {
 
 // Starts the bug's program, runs the rounds and captures; the program is killed on return.
 void run_bug(BugRun& run, const std::string& dir) {
-  testing::ChildProcess program({testing::go_bin("bugs"), "-bug", run.name});
+  testing::ChildProcess program({run.program, "-bug", run.name});
   std::string base;
   for (int i = 0; i < 100 && base.empty(); ++i) {
     auto line = program.read_line(30s);
@@ -127,6 +131,29 @@ void run_bug(BugRun& run, const std::string& dir) {
       return;
     }
   }
+  if (!run.leak_profile) return;
+  for (auto [debug, path] : {std::pair{1, &run.proven}, std::pair{2, &run.all_marked}}) {
+    auto body =
+        testing::http_get(base + fmt::format("/debug/pprof/goroutineleak?debug={}", debug), 30s);
+    if (!body) {
+      run.error = fmt::format("goroutineleak?debug={} failed", debug);
+      return;
+    }
+    *path = fmt::format("{}/{}-leak{}.txt", dir, run.name, debug);
+    testing::write_file(*path, *body);
+  }
+}
+
+// Runs every bug, two at a time.
+void run_bugs(std::vector<BugRun>& runs, const std::string& dir) {
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kParallel; ++w) {
+    workers.emplace_back([&] {
+      for (size_t i = next++; i < runs.size(); i = next++) run_bug(runs[i], dir);
+    });
+  }
+  for (auto& worker : workers) worker.join();
 }
 
 // Goroutines per leaf-most function of the program's own code, from one capture.
@@ -157,6 +184,14 @@ struct Score {
     return reported > 0 ? double(true_clusters) / reported : 0;
   }
 };
+
+std::string score_line(const char* mode, const Score& s) {
+  return fmt::format(
+      "{:<34} recall {:.3f} ({}/{} sites)  precision {:.3f} ({} at leak sites, {} at benign "
+      "sites; {} elsewhere)\n",
+      mode, s.recall(), s.found, s.sites, s.precision(), s.true_clusters, s.false_clusters,
+      s.other_clusters);
+}
 
 // Scores one analysis of one bug; `suspect_counts` for the one-dump mode. Appends the bug's
 // cell ("2/2", "-" for a failed analysis) to `cell` and the false positives to `notes`.
@@ -209,14 +244,7 @@ TEST(BugPrograms, RecallAndPrecisionFromOneDumpAndThreeSnapshots) {
 
   std::vector<BugRun> runs(bugs.size());
   for (size_t i = 0; i < bugs.size(); ++i) runs[i].name = bugs[i].first;
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> workers;
-  for (int w = 0; w < kParallel; ++w) {
-    workers.emplace_back([&] {
-      for (size_t i = next++; i < runs.size(); i = next++) run_bug(runs[i], dir);
-    });
-  }
-  for (auto& worker : workers) worker.join();
+  run_bugs(runs, dir);
 
   Score one_dump, three_debug2, three_debug0;
   std::vector<std::string> notes;
@@ -249,16 +277,9 @@ TEST(BugPrograms, RecallAndPrecisionFromOneDumpAndThreeSnapshots) {
     score(run, d0.get(), /*suspect_counts=*/false, three_debug0, c, notes, "3 debug=0");
     table += fmt::format("{:<18} {:<32} {:>9} {:>9} {:>9}\n", run.name, run.ref, a, b, c);
   }
-  auto line = [](const char* mode, const Score& s) {
-    return fmt::format(
-        "{:<34} recall {:.3f} ({}/{} sites)  precision {:.3f} ({} at leak sites, {} at benign "
-        "sites; {} elsewhere)\n",
-        mode, s.recall(), s.found, s.sites, s.precision(), s.true_clusters, s.false_clusters,
-        s.other_clusters);
-  };
-  table += line("one debug=2 dump (LEAK or SUSPECT)", one_dump);
-  table += line("three debug=2 snapshots (LEAK)", three_debug2);
-  table += line("three debug=0 snapshots (LEAK)", three_debug0);
+  table += score_line("one debug=2 dump (LEAK or SUSPECT)", one_dump);
+  table += score_line("three debug=2 snapshots (LEAK)", three_debug2);
+  table += score_line("three debug=0 snapshots (LEAK)", three_debug0);
   for (const auto& note : notes) table += note + "\n";
   table += fmt::format(
       "{} bugs in {:.0f}s\n", runs.size(),
@@ -273,6 +294,85 @@ TEST(BugPrograms, RecallAndPrecisionFromOneDumpAndThreeSnapshots) {
   EXPECT_GE(three_debug2.precision(), kThreeDebug2PrecisionFloor - kSlack);
   EXPECT_GE(three_debug0.recall(), kThreeDebug0RecallFloor - kSlack);
   EXPECT_GE(three_debug0.precision(), kThreeDebug0PrecisionFloor - kSlack);
+}
+
+// Go's own leak detector (the goroutineleak profile, bugs built by Go 1.26 with
+// GOEXPERIMENT=goroutineleakprofile) beside leakscan's heuristics, on one dump after three
+// rounds of each bug:
+//   Go runtime      the sites in goroutineleak?debug=1, which holds only what the GC proved
+//   heuristics      goroutine?debug=2 analysed alone: LEAK, and LEAK or SUSPECT
+//   both            goroutineleak?debug=2 analysed: the same dump with the proven "(leaked)"
+// The GC proves a goroutine leaked only when nothing reachable can wake it, so it never names a
+// benign site, and it misses leaks whose channel or lock a live object still reaches (a global,
+// a running goroutine); the heuristics see those. Together they must lose nothing either has.
+TEST(BugPrograms, GoLeakProfileBesideTheHeuristics) {
+  auto started = std::chrono::steady_clock::now();
+  auto bugs = list_bugs();
+  ASSERT_GE(bugs.size(), 30u);
+  const std::string dir = testing::temp_dir();
+  const std::string config = testing::write_one_second_thresholds(dir);
+  std::vector<BugRun> runs(bugs.size());
+  for (size_t i = 0; i < bugs.size(); ++i) {
+    runs[i].name = bugs[i].first;
+    runs[i].program = testing::go_bin("go1.26", "bugs-leakprofile");
+    runs[i].leak_profile = true;
+  }
+  run_bugs(runs, dir);
+
+  Score runtime, heuristics_leak, heuristics_any, both_leak, both_any;
+  std::vector<std::string> notes;
+  std::string table =
+      fmt::format("{:<18} {:<32} {:>8} {:>11} {:>11} {:>8} {:>11}\n", "bug", "report", "runtime",
+                  "heur. LEAK", "heur. L|S", "both L", "both L|S");
+  for (auto& run : runs) {
+    SCOPED_TRACE(run.name);
+    ASSERT_TRUE(run.error.empty()) << run.error;
+    // The runtime's verdict: every site its profile holds.
+    std::string proven_cell;
+    {
+      auto proven = count_by_site(run.proven);
+      int sites = 0, found = 0;
+      for (const auto& site : run.sites) {
+        sites += site.leak;
+        if (proven[site.function] == 0) continue;
+        found += site.leak;
+        ++(site.leak ? runtime.true_clusters : runtime.false_clusters);
+        if (!site.leak)
+          notes.push_back(fmt::format("runtime {}: benign {} proven", run.name, site.function));
+      }
+      runtime.sites += sites;
+      runtime.found += found;
+      proven_cell = fmt::format("{}/{}", found, sites);
+    }
+    auto alone = testing::analyze_files({run.debug2.back()}, {run.captured_at.back()}, config);
+    auto marked = testing::analyze_files({run.all_marked}, {run.captured_at.back()}, config);
+    std::string a, b, c, d;
+    score(run, alone.get(), false, heuristics_leak, a, notes, "heuristics LEAK");
+    score(run, alone.get(), true, heuristics_any, b, notes, "heuristics LEAK|SUSPECT");
+    score(run, marked.get(), false, both_leak, c, notes, "both LEAK");
+    score(run, marked.get(), true, both_any, d, notes, "both LEAK|SUSPECT");
+    table += fmt::format("{:<18} {:<32} {:>8} {:>11} {:>11} {:>8} {:>11}\n", run.name, run.ref,
+                         proven_cell, a, b, c, d);
+  }
+  table += score_line("Go runtime (goroutineleak)", runtime);
+  table += score_line("heuristics, one dump (LEAK)", heuristics_leak);
+  table += score_line("heuristics, one dump (LEAK|SUSPECT)", heuristics_any);
+  table += score_line("both, one dump (LEAK)", both_leak);
+  table += score_line("both, one dump (LEAK|SUSPECT)", both_any);
+  for (const auto& note : notes) table += note + "\n";
+  table += fmt::format(
+      "{} bugs in {:.0f}s\n", runs.size(),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  fmt::print("{}", table);
+  std::fflush(stdout);
+
+  EXPECT_EQ(runtime.false_clusters, 0) << "the GC proves no benign goroutine leaked";
+  EXPECT_GT(runtime.found, 0);
+  // A proven leak is a leak whatever its wait; the proof never loses what the heuristics saw.
+  EXPECT_GE(both_leak.found, runtime.found);
+  EXPECT_GE(both_leak.found, heuristics_leak.found);
+  EXPECT_GE(both_any.found, heuristics_any.found);
+  EXPECT_GE(both_any.precision(), kOneDumpPrecisionFloor);
 }
 
 }  // namespace
