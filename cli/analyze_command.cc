@@ -9,7 +9,6 @@
 #include "cli/commands.h"
 
 namespace leakscan::cli {
-namespace {
 
 bool use_color(Color choice) {
   if (choice == Color::kAlways) return true;
@@ -18,12 +17,8 @@ bool use_color(Color choice) {
   return ::isatty(STDOUT_FILENO) != 0 && (no_color == nullptr || *no_color == '\0');
 }
 
-}  // namespace
-
-std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<std::string>& inputs,
-                             SnapshotOrder order) {
+std::optional<FindOptions> resolve_find_options(const AnalyzeOptions& options) {
   FindOptions find_options = options.find;
-  find_options.order = order;
   if (!options.min_wait.empty()) {
     find_options.min_wait = parse_duration(options.min_wait);
     if (!find_options.min_wait) {
@@ -32,6 +27,15 @@ std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<st
       return std::nullopt;
     }
   }
+  return find_options;
+}
+
+std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<std::string>& inputs,
+                             SnapshotOrder order) {
+  auto resolved = resolve_find_options(options);
+  if (!resolved) return std::nullopt;
+  FindOptions find_options = std::move(*resolved);
+  find_options.order = order;
   std::vector<Input> engine_inputs;
   engine_inputs.reserve(inputs.size());
   for (const auto& input : inputs) engine_inputs.push_back(Input::from_argument(input));
