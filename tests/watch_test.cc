@@ -191,6 +191,30 @@ TEST(WatchLeakyService, LeakIsReportedWithinTheExpectedPolls) {
   expect_all_parse(snapshot_files(series[0]));
 }
 
+TEST(WatchLeakyService, FailAfterEndsTheWatchWhenALeakPersists) {
+  LeakyService service;
+  ASSERT_FALSE(service.address().empty()) << "leakyservice did not start";
+  std::string out = testing::temp_dir();
+  std::atomic<bool> done{false};
+  std::thread load([&] {
+    for (int round = 0; round < 100 && !done; ++round) {
+      service.leak_orders(5);
+      std::this_thread::sleep_for(150ms);
+    }
+  });
+  auto run = testing::run_command(watch_command({service.base()}, out,
+                                                {"--every", "200ms", "--polls", "100", "--min-wait",
+                                                 "1s", "--fail-after", "1s"}),
+                                  kRunTimeout);
+  done = true;
+  load.join();
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_NE(run.err.find("main.(*OrderService).fetchOrder.func1"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("--fail-after 1s"), std::string::npos) << run.err;
+  // It ended on the leak, long before its hundred polls.
+  EXPECT_EQ(run.out.find("poll 100:"), std::string::npos) << run.out;
+}
+
 TEST(WatchLeakyService, RestartStartsANewSeries) {
   auto first = std::make_unique<LeakyService>();
   ASSERT_FALSE(first->address().empty()) << "leakyservice did not start";
@@ -247,24 +271,27 @@ TEST(WatchHostileEndpoints, GarbageAndAHangAreSurvived) {
       kRunTimeout);
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
 
-  // Each failure is a line naming what was wrong, and the next poll came sooner.
+  // Each failure is a line naming what was wrong; garbage is retried sooner, a timeout that
+  // outlasted its interval by the next poll.
   EXPECT_NE(run.out.find("no goroutine found"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("empty input"), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("Timeout was reached"), std::string::npos) << run.out;
-  EXPECT_GE(count_lines_with(run.out, "; retrying in "), 4U) << run.out;
+  EXPECT_EQ(count_lines_with(run.out, "Timeout was reached"), 2U) << run.out;
+  EXPECT_EQ(count_lines_with(run.out, "; retrying in "), 2U) << run.out;
 
   // Only what parsed was stored, and all of it is still there.
   auto flaky_series = series_directories(
       fs::path(out) / target_directory(fmt::format("127.0.0.1:{}", flaky.port())));
   ASSERT_EQ(flaky_series.size(), 1U) << run.out;
   auto flaky_files = snapshot_files(flaky_series[0]);
-  EXPECT_EQ(flaky_files.size(), 4U) << run.out;  // polls 1, 4, 5, 6
+  // Poll 2 got garbage, then an empty body, and its second retry a dump: six polls, six files.
+  EXPECT_EQ(flaky_files.size(), 6U) << run.out;
   expect_all_parse(flaky_files);
   auto hanging_series = series_directories(
       fs::path(out) / target_directory(fmt::format("127.0.0.1:{}", hanging.port())));
   ASSERT_EQ(hanging_series.size(), 1U) << run.out;
   auto hanging_files = snapshot_files(hanging_series[0]);
-  EXPECT_EQ(hanging_files.size(), 4U) << run.out;  // polls 3 to 6
+  // Polls 1 and 2 timed out past their interval, so were not retried.
+  EXPECT_EQ(hanging_files.size(), 4U) << run.out;
   expect_all_parse(hanging_files);
   for (const auto& file : hanging_files) EXPECT_EQ(testing::read_file(file.string()), dump);
 }

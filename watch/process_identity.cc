@@ -6,7 +6,7 @@ namespace leakscan {
 namespace {
 
 // Ids Go may hand out of order: 16 per P, for up to 8 Ps holding a part-used batch.
-constexpr uint64_t kIdReorderSlack = 16 * 8;
+constexpr uint64_t kIdReorderSlack = uint64_t{16} * 8;
 
 }  // namespace
 

@@ -31,6 +31,13 @@ size_t newest_series(const std::filesystem::path& directory) {
   return newest;
 }
 
+// What makes a cluster the same leak from one poll to the next. The cluster id is not: it takes
+// in the creator only while another cluster shares the site, which can change between polls.
+std::string leak_key(const report::Cluster& cluster) {
+  return fmt::format("{}\n{}\n{}", cluster.blocking_operation(), cluster.blocked_at().function(),
+                     cluster.created_by().function());
+}
+
 bool is_text_debug_level(std::string_view url) {
   return url.find("debug=1") != std::string_view::npos ||
          url.find("debug=2") != std::string_view::npos;
@@ -166,9 +173,10 @@ void TargetWatch::analyse(WatchEvent& polled, std::vector<WatchEvent>& events) {
   std::map<std::string, std::chrono::system_clock::time_point> still_leaking;
   for (const auto& cluster : report.clusters()) {
     if (cluster.verdict() != report::LEAK || !cluster.baseline_reason().empty()) continue;
-    auto since = leak_since_.find(cluster.id());
+    std::string key = leak_key(cluster);
+    auto since = leak_since_.find(key);
     if (since == leak_since_.end()) {
-      still_leaking.emplace(cluster.id(), now);
+      still_leaking.emplace(std::move(key), now);
       WatchEvent became = event(WatchEventKind::kBecameLeak);
       became.cluster = cluster;
       events.push_back(std::move(became));

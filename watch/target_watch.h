@@ -55,7 +55,8 @@ class TargetWatch {
   size_t next_file_ = 1;
   std::string last_body_;         // kept until stored
   std::vector<Snapshot> window_;  // the series' newest snapshots, oldest first
-  std::map<std::string, std::chrono::system_clock::time_point> leak_since_;  // by cluster id
+  // Since when each leak has been one, by its site and creator.
+  std::map<std::string, std::chrono::system_clock::time_point> leak_since_;
   size_t poll_ = 0;
   std::optional<WatchEvent> failed_;
 };

@@ -72,28 +72,30 @@ class Run {
   std::mutex mutex_;
 };
 
+// Poll N is due at the start plus N - 1 intervals. A failed poll is retried within its
+// interval, sooner at first; the next poll is never pushed back by retries.
 void watch_target(TargetWatch& target, const WatchOptions& options, Run& run) {
   std::vector<WatchEvent> events;
-  size_t failures = 0;
-  auto next = Clock::now();
+  auto due = Clock::now();
   for (size_t poll = 1; options.polls == 0 || poll <= options.polls; ++poll) {
-    run.sleep_until(next);
-    if (run.over()) return;
-    auto started = Clock::now();
-    bool stored = target.poll(poll, events);
-    if (stored) {
-      failures = 0;
-      next = started + options.every;
-    } else {
-      auto delay = retry_delay(options.every, ++failures);
-      events.back().retry_in = delay;
-      next = Clock::now() + delay;
+    run.sleep_until(due);
+    auto next_due = std::max(due + options.every, Clock::now());
+    for (size_t failures = 1; !run.over() && !target.poll(poll, events); ++failures) {
+      auto retry = Clock::now() + retry_delay(options.every, failures);
+      bool retry_now = retry < next_due;
+      events.back().retry_in = std::chrono::ceil<std::chrono::milliseconds>(
+          (retry_now ? retry : next_due) - Clock::now());
+      run.deliver(events);
+      if (!retry_now) break;
+      run.sleep_until(retry);
     }
     run.deliver(events);
     if (target.failed()) {
       run.fail();
       return;
     }
+    if (run.over()) return;
+    due = next_due;
   }
 }
 
