@@ -20,11 +20,14 @@
 #include <vector>
 
 #include "analyzer/readers/read_snapshots.h"
+#include "producer/snapshot_directory.h"
 #include "proto/leakscan_report.pb.h"
 #include "tests/support/library_run.h"
 #include "tests/support/process.h"
 #include "tests/support/scripted_http_server.h"
 #include "tests/support/test_support.h"
+#include "watch/process_identity.h"
+#include "watch/watcher.h"
 
 namespace leakscan {
 namespace {
@@ -145,6 +148,48 @@ std::string joined(const std::vector<std::string>& lines) {
   std::string out;
   for (const auto& line : lines) out += line + "\n";
   return out;
+}
+
+Snapshot with_ids(std::initializer_list<uint64_t> ids) {
+  Snapshot snapshot;
+  for (uint64_t id : ids) snapshot.threads.push_back(GreenThread{.id = id});
+  return snapshot;
+}
+
+TEST(WatchUnits, ARestartIsTheHighestIdFallingPastGoReorderSlack) {
+  Snapshot running = with_ids({1, 2, 17, 400, 455});
+  EXPECT_FALSE(is_new_process(running, with_ids({1, 2, 17, 470})));
+  // Go hands ids out 16 per P: the newest goroutine may carry an id below an older one's.
+  EXPECT_FALSE(is_new_process(running, with_ids({1, 2, 17, 340})));
+  EXPECT_TRUE(is_new_process(running, with_ids({1, 2, 17, 21})));
+  // Without ids (an aggregated profile) nothing can be said.
+  EXPECT_FALSE(is_new_process(running, Snapshot{}));
+  EXPECT_FALSE(is_new_process(Snapshot{}, with_ids({1})));
+}
+
+TEST(WatchUnits, ABareAddressPollsTheGoroutineProfile) {
+  EXPECT_EQ(goroutine_url("http://127.0.0.1:6060"),
+            "http://127.0.0.1:6060/debug/pprof/goroutine?debug=2");
+  EXPECT_EQ(goroutine_url("http://127.0.0.1:6060/"),
+            "http://127.0.0.1:6060/debug/pprof/goroutine?debug=2");
+  EXPECT_EQ(goroutine_url("http://h:1/debug/pprof/goroutine"), "http://h:1/debug/pprof/goroutine");
+}
+
+TEST(WatchUnits, RetentionByBytesKeepsTheNewestThatFit) {
+  std::string dir = testing::temp_dir();
+  auto directory = SnapshotDirectory::open(
+      {.path = dir, .prefix = "goroutine-", .suffix = ".txt", .retain_bytes = 250});
+  ASSERT_TRUE(directory.has_value()) << directory.error().message;
+  for (int i = 1; i <= 4; ++i) {
+    ASSERT_TRUE(directory->write(std::to_string(i), std::string(100, 'x')).has_value());
+  }
+  ASSERT_EQ(directory->files().size(), 2U);
+  EXPECT_EQ(directory->files().back().filename(), "goroutine-4.txt");
+  EXPECT_EQ(directory->total_bytes(), 200U);
+  // One snapshot larger than the limit is kept all the same: it is the newest.
+  ASSERT_TRUE(directory->write("5", std::string(300, 'y')).has_value());
+  ASSERT_EQ(directory->files().size(), 1U);
+  EXPECT_EQ(snapshot_files(dir).size(), 1U);
 }
 
 TEST(WatchLeakyService, LeakIsReportedWithinTheExpectedPolls) {

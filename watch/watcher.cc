@@ -83,8 +83,11 @@ void watch_target(TargetWatch& target, const WatchOptions& options, Run& run) {
     for (size_t failures = 1; !run.over() && !target.poll(poll, events); ++failures) {
       auto retry = Clock::now() + retry_delay(options.every, failures);
       bool retry_now = retry < next_due;
-      events.back().retry_in = std::chrono::ceil<std::chrono::milliseconds>(
-          (retry_now ? retry : next_due) - Clock::now());
+      bool last = options.polls != 0 && poll == options.polls;
+      if (retry_now || !last) {
+        events.back().retry_in = std::chrono::ceil<std::chrono::milliseconds>(
+            (retry_now ? retry : next_due) - Clock::now());
+      }
       run.deliver(events);
       if (!retry_now) break;
       run.sleep_until(retry);
