@@ -236,6 +236,48 @@ TEST(WatchLeakyService, LeakIsReportedWithinTheExpectedPolls) {
   expect_all_parse(snapshot_files(series[0]));
 }
 
+// The C++ agent serves the same protocol: samples/cpp/order_service's fiber leak is found the
+// same way.
+TEST(WatchCppService, AgentFiberLeakIsReported) {
+  testing::ChildProcess service({LEAKSCAN_ORDER_SERVICE, "--work-ms", "20", "--handler-timeout-ms",
+                                 "5", "--poll-ms", "600000"});
+  std::string agent;
+  std::string api;
+  for (int i = 0; i < 100 && (agent.empty() || api.empty()); ++i) {
+    auto line = service.read_line(kLineTimeout);
+    if (!line) break;
+    if (line->starts_with("AGENT ")) agent = "http://" + line->substr(6);
+    if (line->starts_with("LISTENING ")) api = "http://" + line->substr(10);
+  }
+  ASSERT_FALSE(agent.empty() || api.empty()) << service.stderr_text();
+  std::atomic<bool> done{false};
+  std::thread load([&] {
+    for (int round = 0; round < 60 && !done; ++round) {
+      for (int k = 0; k < 5; ++k) testing::http_status(api + "/api/orders");
+      std::this_thread::sleep_for(150ms);
+    }
+  });
+  // The agent symbolizes stacks on its first request: a generous timeout for that one.
+  testing::ChildProcess watch(
+      watch_command({agent}, testing::temp_dir(),
+                    {"--every", "300ms", "--timeout", "20s", "--polls", "20", "--min-wait", "1s"}));
+  bool found = false;
+  auto lines = read_until(watch, std::regex("a cluster became a leak"), 200, found);
+  std::vector<std::string> finding;
+  for (int i = 0; found && i < 3; ++i) {
+    if (auto line = watch.read_line(kLineTimeout)) finding.push_back(*line);
+  }
+  done = true;
+  load.join();
+  ASSERT_TRUE(found) << joined(lines) << watch.stderr_text();
+  std::string block = joined(finding);
+  EXPECT_TRUE(block.starts_with("LEAK ")) << block;
+  EXPECT_NE(block.find("order_service::OrderService::fetch_from_backend"), std::string::npos)
+      << block;
+  watch.signal(SIGTERM);
+  EXPECT_EQ(watch.wait(kRunTimeout), 0) << watch.stderr_text();
+}
+
 TEST(WatchLeakyService, FailAfterEndsTheWatchWhenALeakPersists) {
   LeakyService service;
   ASSERT_FALSE(service.address().empty()) << "leakyservice did not start";
