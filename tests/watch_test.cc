@@ -354,9 +354,16 @@ TEST(WatchHostileEndpoints, GarbageAndAHangAreSurvived) {
   std::string out = testing::temp_dir();
   auto run = testing::run_command(
       watch_command({flaky.url(), hanging.url()}, out,
-                    {"--every", "200ms", "--timeout", "300ms", "--polls", "6"}),
+                    {"--every", "200ms", "--timeout", "300ms", "--polls", "6", "--report",
+                     out + "/report.md", "--report-format", "markdown"}),
       kRunTimeout);
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  // Several targets, a report each, named after the target.
+  for (uint16_t port : {flaky.port(), hanging.port()}) {
+    std::string report = fmt::format("{}/report.127.0.0.1_{}.md", out, port);
+    EXPECT_TRUE(fs::exists(report)) << report;
+    EXPECT_NE(testing::read_file(report).find("goroutines"), std::string::npos) << report;
+  }
 
   // Each failure is a line naming what was wrong; garbage is retried sooner, a timeout that
   // outlasted its interval by the next poll.

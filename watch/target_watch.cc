@@ -90,7 +90,6 @@ Status TargetWatch::start_series(std::vector<WatchEvent>& events, std::string wh
                                .retain_bytes = options_.retain_bytes});
   if (!directory) return directory.error();
   series_.emplace(std::move(*directory));
-  series_number_ = number;
   ++series_in_run_;
   next_file_ = 1;
   window_.clear();

@@ -31,7 +31,7 @@ class TargetWatch {
 
   // A leak that has been one for at least fail_after, as the event to end the watch with.
   const std::optional<WatchEvent>& failed() const { return failed_; }
-  bool answered() const { return series_number_ != 0; }
+  bool answered() const { return series_.has_value(); }
   const std::string& url() const { return url_; }
   const std::string& name() const { return name_; }
 
@@ -49,9 +49,8 @@ class TargetWatch {
   const WatchOptions& options_;
   std::string suffix_;  // ".txt" for Go's text debug levels, ".pb.gz" for profiles
 
-  size_t series_number_ = 0;  // 0 before the first snapshot
-  size_t series_in_run_ = 0;
-  std::optional<SnapshotDirectory> series_;
+  size_t series_in_run_ = 0;                 // 1 for the first series of this run
+  std::optional<SnapshotDirectory> series_;  // none before the first snapshot
   size_t next_file_ = 1;
   std::string last_body_;         // kept until stored
   std::vector<Snapshot> window_;  // the series' newest snapshots, oldest first
