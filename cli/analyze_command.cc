@@ -2,18 +2,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <memory>
 
 #include "analyzer/engine/leak_selection.h"
 #include "analyzer/writers/pprof_writer.h"
 #include "cli/commands.h"
+#include "watch/report_file.h"
 
 namespace leakscan::cli {
-namespace {
 
 bool use_color(Color choice) {
   if (choice == Color::kAlways) return true;
@@ -22,36 +18,8 @@ bool use_color(Color choice) {
   return ::isatty(STDOUT_FILENO) != 0 && (no_color == nullptr || *no_color == '\0');
 }
 
-}  // namespace
-
-Status write_report_file(const Analysis& analysis, OutputFormat format, const TextOptions& text,
-                         const std::string& path) {
-  auto rendered = render_report(analysis, format, text);
-  if (!rendered) return rendered.error();
-  const std::string temporary = path + ".tmp";
-  auto failed = [&] {
-    Error error{fmt::format("{}: cannot write: {}", path, std::strerror(errno))};
-    std::remove(temporary.c_str());
-    return error;
-  };
-  {
-    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory): `file` owns and closes it
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(temporary.c_str(), "w"),
-                                                         &std::fclose);
-    if (!file ||
-        std::fwrite(rendered->data(), 1, rendered->size(), file.get()) != rendered->size() ||
-        std::fflush(file.get()) != 0) {
-      return failed();
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) return failed();
-  return Ok{};
-}
-
-std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<std::string>& inputs,
-                             SnapshotOrder order) {
+std::optional<FindOptions> resolve_find_options(const AnalyzeOptions& options) {
   FindOptions find_options = options.find;
-  find_options.order = order;
   if (!options.min_wait.empty()) {
     find_options.min_wait = parse_duration(options.min_wait);
     if (!find_options.min_wait) {
@@ -60,6 +28,15 @@ std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<st
       return std::nullopt;
     }
   }
+  return find_options;
+}
+
+std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<std::string>& inputs,
+                             SnapshotOrder order) {
+  auto resolved = resolve_find_options(options);
+  if (!resolved) return std::nullopt;
+  FindOptions find_options = std::move(*resolved);
+  find_options.order = order;
   std::vector<Input> engine_inputs;
   engine_inputs.reserve(inputs.size());
   for (const auto& input : inputs) engine_inputs.push_back(Input::from_argument(input));
@@ -85,7 +62,7 @@ int run_analyze(const AnalyzeOptions& options) {
   text.compact_json = options.compact_json;
   auto written =
       to_stdout ? write_report(findings->analysis(), options.format, text, stdout)
-                : write_report_file(findings->analysis(), options.format, text, options.output);
+                : write_report_file(findings->analysis(), ReportFile{options.output, options.format, text});
   if (!written) return report_error(written.error());
   if (!options.emit_pprof.empty()) {
     int64_t goroutines = 0;

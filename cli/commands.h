@@ -24,6 +24,9 @@ void report_warnings(const std::vector<std::string>& warnings);
 
 enum class Color : uint8_t { kAuto, kAlways, kNever };
 
+// Whether to colour stdout: asked for, or auto on a terminal unless NO_COLOR is set.
+bool use_color(Color choice);
+
 struct ConvertOptions {
   std::vector<std::string> inputs;
   std::string output = "-";
@@ -57,25 +60,42 @@ struct TraceCommandOptions {
   AnalyzeOptions analysis;  // for --report
 };
 
+struct WatchCommandOptions {
+  std::vector<std::string> urls;
+  std::string out = "leakscan-watch";
+  std::string every = "1m";
+  std::string timeout;  // default: the interval, at most 30s
+  std::string run_for;  // --for; empty: until Ctrl-C or --polls
+  std::string fail_after;
+  size_t polls = 0;
+  size_t retain = 100;
+  uint64_t retain_bytes = 1ULL << 30;
+  size_t window = 10;
+  std::string report;  // rewritten after every poll
+  OutputFormat report_format = OutputFormat::kText;
+  std::string html;  // an HTML report, rewritten after every poll
+  AnalyzeOptions analysis;  // the analysis flags; format, fail-on and emit-pprof unused
+};
+
 struct DiffOptions {
   std::string old_input;
   std::string new_input;
   AnalyzeOptions analysis;
 };
 
+// The library's options for the analysis flags (--min-wait parsed); nothing, and the error
+// printed, when a flag is malformed.
+std::optional<FindOptions> resolve_find_options(const AnalyzeOptions& options);
+
 // The engine's findings for `inputs` with the options' flags; prints warnings, and the error
 // when there is one.
 std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<std::string>& inputs,
                              SnapshotOrder order);
 
-// The report in `format` to the file at `path`, written beside and renamed over: a browser or a
-// script reloading the file (watch --html keeps one current) never reads half a report.
-Status write_report_file(const Analysis& analysis, OutputFormat format, const TextOptions& text,
-                         const std::string& path);
-
 int run_convert(const ConvertOptions& options);
 int run_analyze(const AnalyzeOptions& options);
 int run_diff(const DiffOptions& options);
 int run_trace(const TraceCommandOptions& options);
+int run_watch(const WatchCommandOptions& options);
 
 }  // namespace leakscan::cli

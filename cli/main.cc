@@ -11,18 +11,8 @@
 
 namespace {
 
-void add_analysis_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options) {
-  using leakscan::cli::Color;
-  app.add_option("--format", options.format,
-                 "Report format: text, json, markdown, sarif, html (one self-contained page)")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, leakscan::OutputFormat>{
-              {"text", leakscan::OutputFormat::kText},
-              {"json", leakscan::OutputFormat::kJson},
-              {"markdown", leakscan::OutputFormat::kMarkdown},
-              {"sarif", leakscan::OutputFormat::kSarif},
-              {"html", leakscan::OutputFormat::kHtml}},
-          CLI::ignore_case));
+// The flags that shape the analysis itself, shared by every command that runs one.
+void add_find_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options) {
   app.add_option("--min-wait", options.min_wait,
                  "Wait that counts against a goroutine, for every kind (e.g. 90s, 5m; default: "
                  "per anchor kind, see --config)");
@@ -35,16 +25,6 @@ void add_analysis_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options)
                  "Only goroutines with a frame or creator matching this regex (RE2)");
   app.add_option("--ignore", options.find.ignore,
                  "Leave out goroutines with a frame or creator matching this regex (RE2)");
-  app.add_option("--fail-on", options.fail_on,
-                 "Exit 1 when a leak (or a leak or suspect) is found: leak, suspect")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, leakscan::FailOn>{
-          {"leak", leakscan::FailOn::kLeak}, {"suspect", leakscan::FailOn::kSuspect}}));
-  app.add_option("--color", options.color,
-                 "Colour: auto (on a terminal, unless NO_COLOR), always, never")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, Color>{
-          {"auto", Color::kAuto}, {"always", Color::kAlways}, {"never", Color::kNever}}));
-  app.add_flag("-v,--verbose", options.verbose,
-               "List every cluster and why goroutines were set aside");
   app.add_option("--max-input-size", options.find.limits.max_input_bytes,
                  "Refuse inputs larger than this many bytes after decompression")
       ->capture_default_str();
@@ -52,6 +32,89 @@ void add_analysis_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options)
                  "List at most this many clusters, leaks and suspects first (0: all); the "
                  "summary counts the rest")
       ->capture_default_str();
+}
+
+std::map<std::string, leakscan::OutputFormat> output_formats() {
+  return {{"text", leakscan::OutputFormat::kText},
+          {"json", leakscan::OutputFormat::kJson},
+          {"markdown", leakscan::OutputFormat::kMarkdown},
+          {"sarif", leakscan::OutputFormat::kSarif},
+          {"html", leakscan::OutputFormat::kHtml}};
+}
+
+CLI::Option* add_color_option(CLI::App& app, leakscan::cli::Color& color) {
+  using leakscan::cli::Color;
+  return app
+      .add_option("--color", color, "Colour: auto (on a terminal, unless NO_COLOR), always, never")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Color>{
+          {"auto", Color::kAuto}, {"always", Color::kAlways}, {"never", Color::kNever}}));
+}
+
+void add_analysis_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options) {
+  app.add_option("--format", options.format,
+                 "Report format: text, json, markdown, sarif, html (one self-contained page)")
+      ->transform(CLI::CheckedTransformer(output_formats(), CLI::ignore_case));
+  add_find_options(app, options);
+  app.add_option("--fail-on", options.fail_on,
+                 "Exit 1 when a leak (or a leak or suspect) is found: leak, suspect")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, leakscan::FailOn>{
+          {"leak", leakscan::FailOn::kLeak}, {"suspect", leakscan::FailOn::kSuspect}}));
+  add_color_option(app, options.color);
+  app.add_flag("-v,--verbose", options.verbose,
+               "List every cluster and why goroutines were set aside");
+}
+
+CLI::App* add_watch_command(CLI::App& app, leakscan::cli::WatchCommandOptions& watch) {
+  auto* cmd = app.add_subcommand(
+      "watch", "Poll live goroutine endpoints, keep every snapshot, and say when a leak starts");
+  cmd->add_option("urls", watch.urls,
+                  "Go pprof or leakscan agent endpoints; a bare http://host:port polls "
+                  "/debug/pprof/goroutine?debug=2")
+      ->required();
+  cmd->add_option("--every", watch.every, "Poll interval")->capture_default_str();
+  cmd->add_option("--out", watch.out,
+                  "Directory for the snapshots: OUT/TARGET/series-NNNN/goroutine-NNNNNN.txt")
+      ->capture_default_str();
+  cmd->add_option("--timeout", watch.timeout,
+                  "Give up on a fetch after this long, connecting included (default: the "
+                  "interval, at most 30s)");
+  cmd->add_option("--polls", watch.polls, "Stop after N polls of each target (0: no limit)");
+  cmd->add_option("--for", watch.run_for, "Stop after this long (default: Ctrl-C or --polls)");
+  cmd->add_option("--fail-after", watch.fail_after,
+                  "Exit 1 once a cluster has been a leak (or stuck) this long");
+  cmd->add_option("--retain", watch.retain, "Snapshots kept per series (0: all)")
+      ->capture_default_str();
+  cmd->add_option("--retain-bytes", watch.retain_bytes,
+                  "Bytes of snapshots kept per series (0: no limit)")
+      ->capture_default_str();
+  cmd->add_option("--window", watch.window,
+                  "Newest snapshots of a series analysed together (0: all kept)")
+      ->capture_default_str();
+  cmd->add_option("--report", watch.report,
+                  "Rewrite this report file after every poll (atomically; with several "
+                  "targets, one file each)");
+  cmd->add_option("--report-format", watch.report_format,
+                  "Format of --report: text, json, markdown, sarif, html")
+      ->transform(CLI::CheckedTransformer(output_formats(), CLI::ignore_case));
+  cmd->add_option("--html", watch.html,
+                  "Keep this HTML report current: rewritten after every poll (with several "
+                  "targets, one file each)");
+  add_find_options(*cmd, watch.analysis);
+  add_color_option(*cmd, watch.analysis.color);
+  cmd->footer(
+      "One status line per poll and target (rewritten in place on a terminal), the full\n"
+      "finding when a cluster becomes a leak, a new series when a target restarts. Fetches\n"
+      "that fail, time out or return no goroutine dump are retried sooner (backoff up to\n"
+      "the interval); nothing stored is lost.\n\n"
+      "Examples:\n"
+      "  leakscan watch http://127.0.0.1:6060 --every 1m --out /var/tmp/watch\n"
+      "  leakscan watch http://10.0.0.5:6060 http://10.0.0.6:9102/debug/pprof/goroutine \\\n"
+      "      --every 30s --for 2h --fail-after 10m --report leaks.json --report-format json\n"
+      "  leakscan watch http://127.0.0.1:6060 --every 1m --html leaks.html\n"
+      "  leakscan /var/tmp/watch/127.0.0.1_6060/series-0001/goroutine-*.txt\n\n"
+      "Exit codes: 0 stopped (--polls, --for, Ctrl-C) with no leak past --fail-after,\n"
+      "1 a leak outlasted --fail-after, 2 usage error or a target never answered.");
+  return cmd;
 }
 
 int run(int argc, char** argv) {
@@ -70,6 +133,7 @@ int run(int argc, char** argv) {
       "  leakscan a.txt b.txt c.txt --format html -o report.html\n"
       "  leakscan dump.txt --focus 'myservice/' --min-wait 10m --emit-pprof leaks.pb.gz\n"
       "  leakscan diff old.txt new.txt\n"
+      "  leakscan watch http://127.0.0.1:6060 --every 1m --out /var/tmp/watch\n"
       "  leakscan convert dump.txt -o dump.pb.gz && go tool pprof -traces dump.pb.gz\n\n"
       "Exit codes: 0 nothing found (or no --fail-on), 1 found what --fail-on names, 2 error.");
 
@@ -78,7 +142,6 @@ int run(int argc, char** argv) {
   add_analysis_options(app, analyze);
   app.add_option("--emit-pprof", analyze.emit_pprof,
                  "Write the goroutines judged leaking to this pprof file (for go tool pprof)");
-
   app.add_option("-o,--output", analyze.output, "Write the report to this file ('-': stdout)");
 
   leakscan::cli::ConvertOptions convert;
@@ -136,6 +199,9 @@ int run(int argc, char** argv) {
       "  leakscan trace --report --duration 5m -- ./server -addr :8080\n"
       "  leakscan /tmp/trace/goroutines-*.pb.gz");
 
+  leakscan::cli::WatchCommandOptions watch;
+  auto* watch_cmd = add_watch_command(app, watch);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -145,6 +211,7 @@ int run(int argc, char** argv) {
   if (convert_cmd->parsed()) return leakscan::cli::run_convert(convert);
   if (diff_cmd->parsed()) return leakscan::cli::run_diff(diff);
   if (trace_cmd->parsed()) return leakscan::cli::run_trace(trace);
+  if (watch_cmd->parsed()) return leakscan::cli::run_watch(watch);
   if (analyze.inputs.empty()) {
     fmt::print(stderr, "{}", app.help());
     return leakscan::cli::kExitUsageOrInput;

@@ -6,44 +6,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <thread>
 
 #include "analyzer/analysis/rules.h"
 #include "bpf/trace_session.h"
 #include "cli/commands.h"
+#include "cli/duration_option.h"
+#include "cli/stop_signal.h"
 
 extern char** environ;
 
 namespace leakscan::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
-
-void on_stop_signal(int /*signo*/) { g_stop = true; }
-
-void install_stop_handlers() {
-  struct sigaction action {};
-  action.sa_handler = &on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART: the ring-buffer poll returns at once
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
-
-std::optional<std::chrono::milliseconds> duration_option(const std::string& text,
-                                                         const char* name) {
-  auto parsed = parse_duration(text);
-  if (!parsed || parsed->count() <= 0) {
-    fmt::print(stderr, "leakscan trace: {} {}: expected a duration like 500ms, 30s, 5m or 1h\n",
-               name, text);
-    return std::nullopt;
-  }
-  return std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
-}
 
 std::optional<double> duty_option(const std::string& text) {
   std::string number = text;
@@ -92,11 +67,11 @@ int run_trace(const TraceCommandOptions& options) {
     return kExitUsageOrInput;
   }
   trace::TraceOptions trace;
-  auto every = duration_option(options.every, "--every");
+  auto every = duration_option("trace", "--every", options.every);
   if (!every) return kExitUsageOrInput;
   trace.every = *every;
   if (!options.duration.empty()) {
-    trace.duration = duration_option(options.duration, "--duration");
+    trace.duration = duration_option("trace", "--duration", options.duration);
     if (!trace.duration) return kExitUsageOrInput;
   }
   auto duty = duty_option(options.probe_duty);
@@ -132,7 +107,7 @@ int run_trace(const TraceCommandOptions& options) {
   }
   trace.out_dir = options.out.empty() ? fmt::format("leakscan-trace-{}", trace.pid) : options.out;
 
-  auto summary = trace::run_trace(trace, g_stop);
+  auto summary = trace::run_trace(trace, stop_requested());
   if (child > 0) end_command(child);
   if (!summary) {
     fmt::print(stderr, "leakscan trace: {}\n", summary.error().message);

@@ -86,6 +86,11 @@ Result<SnapshotDirectory> SnapshotDirectory::open(Options options) {
     }
   }
   std::sort(directory.files_.begin(), directory.files_.end());
+  for (const auto& file : directory.files_) {
+    uint64_t size = std::filesystem::file_size(file, error);
+    directory.sizes_.push_back(error ? 0 : size);
+    directory.total_bytes_ += directory.sizes_.back();
+  }
   return directory;
 }
 
@@ -95,18 +100,35 @@ Result<std::filesystem::path> SnapshotDirectory::write(std::string_view stem,
       options_.path / fmt::format("{}{}{}", options_.prefix, stem, options_.suffix);
   if (auto written = write_file_atomically(file, bytes); !written) return written.error();
   // A name written again (a restarted trace into the same directory) is the newest now.
-  std::erase(files_, file);
+  if (auto again = std::find(files_.begin(), files_.end(), file); again != files_.end()) {
+    auto index = again - files_.begin();
+    total_bytes_ -= sizes_[static_cast<size_t>(index)];
+    sizes_.erase(sizes_.begin() + index);
+    files_.erase(again);
+  }
   files_.push_back(file);
+  sizes_.push_back(bytes.size());
+  total_bytes_ += bytes.size();
   remove_oldest();
   return file;
 }
 
 void SnapshotDirectory::remove_oldest() {
-  if (options_.retain == 0 || files_.size() <= options_.retain) return;
-  size_t excess = files_.size() - options_.retain;
+  size_t excess = 0;
+  uint64_t kept_bytes = total_bytes_;
+  auto over = [&] {
+    size_t kept = files_.size() - excess;
+    if (kept <= 1) return false;  // the newest stays, however large
+    return (options_.retain != 0 && kept > options_.retain) ||
+           (options_.retain_bytes != 0 && kept_bytes > options_.retain_bytes);
+  };
+  while (over()) kept_bytes -= sizes_[excess++];
+  if (excess == 0) return;
   std::error_code ignored;  // a file already gone is as good as removed
   for (size_t i = 0; i < excess; ++i) std::filesystem::remove(files_[i], ignored);
   files_.erase(files_.begin(), files_.begin() + static_cast<std::ptrdiff_t>(excess));
+  sizes_.erase(sizes_.begin(), sizes_.begin() + static_cast<std::ptrdiff_t>(excess));
+  total_bytes_ = kept_bytes;
 }
 
 }  // namespace leakscan

@@ -1,10 +1,11 @@
 // A directory of snapshot files, PREFIX...SUFFIX: each written atomically (a temporary file,
 // fsync, rename), so that a reader never opens half a snapshot, and the oldest removed past a
-// retention count, so that a long run does not fill the disk. The agent's periodic snapshots
-// and `leakscan trace` both keep theirs here.
+// retention count or size, so that a long run does not fill the disk. The agent's periodic
+// snapshots, `leakscan trace` and `leakscan watch` keep theirs here.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ class SnapshotDirectory {
     std::string prefix;  // "goroutine-"
     std::string suffix;  // ".pb.gz"
     size_t retain = 0;   // keep the newest N snapshots; 0 keeps all
+    // Keep the newest snapshots that fit in this many bytes together (the newest always);
+    // 0 keeps all.
+    uint64_t retain_bytes = 0;
   };
 
   // Creates the directory if needed. Snapshots already there count as the oldest, in name
@@ -32,6 +36,7 @@ class SnapshotDirectory {
 
   // The snapshots kept, oldest first.
   const std::vector<std::filesystem::path>& files() const { return files_; }
+  uint64_t total_bytes() const { return total_bytes_; }
   const std::filesystem::path& path() const { return options_.path; }
 
  private:
@@ -40,6 +45,8 @@ class SnapshotDirectory {
 
   Options options_;
   std::vector<std::filesystem::path> files_;
+  std::vector<uint64_t> sizes_;  // per file in files_
+  uint64_t total_bytes_ = 0;
 };
 
 // Writes `bytes` to `path` through a temporary file beside it, flushed to disk before it is

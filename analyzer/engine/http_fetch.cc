@@ -60,7 +60,8 @@ size_t append(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
-Result<std::string> http_get(const std::string& url, uint64_t max_bytes) {
+Result<std::string> http_get(const std::string& url, uint64_t max_bytes,
+                             std::chrono::milliseconds timeout) {
   const Curl& curl = curl_library();
   if (!curl.error.empty()) return Error{fmt::format("{}: {}", url, curl.error)};
   std::unique_ptr<CURL, void (*)(CURL*)> handle(curl.init(), curl.cleanup);
@@ -69,7 +70,10 @@ Result<std::string> http_get(const std::string& url, uint64_t max_bytes) {
   curl.setopt(handle.get(), CURLOPT_URL, url.c_str());
   curl.setopt(handle.get(), CURLOPT_WRITEFUNCTION, &append);
   curl.setopt(handle.get(), CURLOPT_WRITEDATA, &sink);
-  curl.setopt(handle.get(), CURLOPT_TIMEOUT, 120L);
+  curl.setopt(handle.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl.setopt(handle.get(), CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
+  // Timeouts by signal (SIGALRM) would reach the caller's other threads; watch polls from several.
+  curl.setopt(handle.get(), CURLOPT_NOSIGNAL, 1L);
   curl.setopt(handle.get(), CURLOPT_FOLLOWLOCATION, 1L);
   curl.setopt(handle.get(), CURLOPT_ACCEPT_ENCODING, "");
   CURLcode rc = curl.perform(handle.get());

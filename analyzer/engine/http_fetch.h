@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -10,6 +11,9 @@ namespace leakscan {
 // GET `url` with libcurl, bounded in time and in size. libcurl and the thirty libraries it
 // pulls in are loaded on first use, not at start-up: they would cost every run 3 ms and 4 MB
 // of memory that only URL inputs need.
-Result<std::string> http_get(const std::string& url, uint64_t max_bytes);
+// `timeout` bounds the whole request, connecting included: a target that accepts and never
+// answers must not hold its caller (`leakscan watch` polls on a schedule).
+Result<std::string> http_get(const std::string& url, uint64_t max_bytes,
+                             std::chrono::milliseconds timeout = std::chrono::minutes(2));
 
 }  // namespace leakscan

@@ -24,6 +24,9 @@ struct TextOptions {
 };
 
 void write_text_report(const Analysis& analysis, const TextOptions& options, std::FILE* out);
+// One cluster's block of the text report, as the report prints it (`leakscan watch` prints one
+// when a cluster becomes a leak).
+void write_text_cluster(const report::Cluster& cluster, const TextOptions& options, std::FILE* out);
 void write_markdown_report(const Analysis& analysis, std::FILE* out);
 // protobuf's JSON mapping of report::Report (proto/leakscan_report.proto); `compact`: on one
 // line, without whitespace.

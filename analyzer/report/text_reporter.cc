@@ -163,6 +163,11 @@ void write_process_end(const report::ProcessEnd& end, const Style& style,
 
 }  // namespace
 
+void write_text_cluster(const report::Cluster& cluster, const TextOptions& options,
+                        std::FILE* out) {
+  write_cluster(cluster, Style{options.color}, options, out);
+}
+
 void write_text_report(const Analysis& analysis, const TextOptions& options, std::FILE* out) {
   const report::Report& report = analysis.report;
   Style style{options.color};

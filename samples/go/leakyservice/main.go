@@ -285,6 +285,7 @@ func main() {
 	work := flag.Duration("work", 20*time.Millisecond, "how long an /api/orders backend fetch takes")
 	timeout := flag.Duration("handler-timeout", 5*time.Millisecond, "how long /api/orders waits for the fetch")
 	poll := flag.Duration("poll", 2*time.Second, "how long /api/poll blocks")
+	addr := flag.String("addr", "127.0.0.1:0", "where to listen (a restarted service keeps its port)")
 	flag.Parse()
 
 	s := newOrderService(*work, *timeout, *poll)
@@ -309,7 +310,7 @@ func main() {
 	mux.HandleFunc("/debug/pprof/symbol", httppprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", httppprof.Trace)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
 	}
