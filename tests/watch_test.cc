@@ -205,8 +205,10 @@ TEST(WatchLeakyService, LeakIsReportedWithinTheExpectedPolls) {
       std::this_thread::sleep_for(150ms);
     }
   });
-  testing::ChildProcess watch(watch_command(
-      {service.base()}, out + "/watch", {"--every", "300ms", "--polls", "12", "--config", config}));
+  const std::string html = out + "/leaks.html";
+  testing::ChildProcess watch(
+      watch_command({service.base()}, out + "/watch",
+                    {"--every", "300ms", "--polls", "12", "--config", config, "--html", html}));
   bool found = false;
   auto lines = read_until(watch, std::regex("poll [0-9]+: a cluster became a leak"), 200, found);
   std::vector<std::string> finding;
@@ -234,6 +236,11 @@ TEST(WatchLeakyService, LeakIsReportedWithinTheExpectedPolls) {
   auto series = series_directories(target);
   ASSERT_EQ(series.size(), 1U) << target;
   expect_all_parse(snapshot_files(series[0]));
+  // --html kept the page current: the last poll's report, the leak in its data.
+  std::string page = testing::read_file(html);
+  EXPECT_TRUE(page.starts_with("<!DOCTYPE html>")) << page.substr(0, 200);
+  EXPECT_NE(page.find("main.(*OrderService).fetchOrder"), std::string::npos);
+  EXPECT_NE(page.find("\"verdict\":\"LEAK\""), std::string::npos);
 }
 
 // The C++ agent serves the same protocol: samples/cpp/order_service's fiber leak is found the
