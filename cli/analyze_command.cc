@@ -45,10 +45,14 @@ std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<st
 }
 
 int run_analyze(const AnalyzeOptions& options) {
+  // Before reading any input: a mistyped flag should not wait for a large dump.
+  auto sources = load_source_map(options.source_root, options.path_prefixes);
+  if (!sources) return report_error(sources.error());
   auto findings = find(options, options.inputs, SnapshotOrder::kByCaptureTime);
   if (!findings) return kExitUsageOrInput;
   TextOptions text{use_color(options.color), options.verbose};
   text.compact_json = options.compact_json;
+  text.sources = std::move(*sources);
   auto written = write_report(findings->analysis(), options.format, text, stdout);
   if (!written) return report_error(written.error());
   if (!options.emit_pprof.empty()) {

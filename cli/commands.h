@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,8 @@ struct AnalyzeOptions {
   bool verbose = false;
   bool compact_json = false;  // --format json on one line (trace --report streams NDJSON)
   std::string emit_pprof;
+  std::optional<std::filesystem::path> source_root;  // SARIF: the repository checked out here
+  std::vector<std::string> path_prefixes;            // SARIF: FROM=TO, as given
 };
 
 struct TraceCommandOptions {

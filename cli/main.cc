@@ -35,9 +35,8 @@ void add_analysis_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options)
                  "Leave out goroutines with a frame or creator matching this regex (RE2)");
   app.add_option("--fail-on", options.fail_on,
                  "Exit 1 when a leak (or a leak or suspect) is found: leak, suspect")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, leakscan::FailOn>{{"leak", leakscan::FailOn::kLeak},
-                                                  {"suspect", leakscan::FailOn::kSuspect}}));
+      ->transform(CLI::CheckedTransformer(std::map<std::string, leakscan::FailOn>{
+          {"leak", leakscan::FailOn::kLeak}, {"suspect", leakscan::FailOn::kSuspect}}));
   app.add_option("--color", options.color,
                  "Colour: auto (on a terminal, unless NO_COLOR), always, never")
       ->transform(CLI::CheckedTransformer(std::map<std::string, Color>{
@@ -67,6 +66,7 @@ int run(int argc, char** argv) {
       "  leakscan before.pb.gz after.pb.gz --fail-on leak\n"
       "  leakscan http://127.0.0.1:6060/debug/pprof/goroutine?debug=2 --format json\n"
       "  leakscan dump.txt --focus 'myservice/' --min-wait 10m --emit-pprof leaks.pb.gz\n"
+      "  leakscan dump.txt --format sarif --source-root . > leaks.sarif\n"
       "  leakscan diff old.txt new.txt\n"
       "  leakscan convert dump.txt -o dump.pb.gz && go tool pprof -traces dump.pb.gz\n\n"
       "Exit codes: 0 nothing found (or no --fail-on), 1 found what --fail-on names, 2 error.");
@@ -76,6 +76,14 @@ int run(int argc, char** argv) {
   add_analysis_options(app, analyze);
   app.add_option("--emit-pprof", analyze.emit_pprof,
                  "Write the goroutines judged leaking to this pprof file (for go tool pprof)");
+  app.add_option("--source-root", analyze.source_root,
+                 "SARIF: the repository's checkout; files under it, or under the module its "
+                 "go.mod names, become repository paths");
+  app.add_option("--path-prefix", analyze.path_prefixes,
+                 "SARIF: FROM=TO, a frame file's leading FROM as TO in the repository "
+                 "(repeatable, tried in order; e.g. /home/ci/src/svc=)")
+      ->allow_extra_args(false)
+      ->take_all();
 
   leakscan::cli::ConvertOptions convert;
   auto* convert_cmd = app.add_subcommand(

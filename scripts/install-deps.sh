@@ -32,6 +32,9 @@ packages=(
   # pip install . offline (setuptools, pip)
   python3-matplotlib python3-nbclient python3-nbformat python3-ipykernel python3-distributed
   python3-setuptools python3-pip
+  # SARIF checked against the official 2.1.0 schema (from npm, below) by python3-jsonschema,
+  # its uris by python3-rfc3987
+  python3-jsonschema python3-rfc3987 nodejs
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -42,6 +45,11 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 echo "install-deps.sh: ${#packages[@]} packages present"
+# npm ships with nodejs from NodeSource; Debian's own nodejs needs its npm package.
+command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends npm >/dev/null
+# The SARIF 2.1.0 schema tests/sarif/test_sarif_schema.py validates against, pinned by its lock.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+npm ci --prefix "$ROOT/tests/sarif" --no-audit --no-fund --silent
 case "$(go version 2>/dev/null)" in
   *go1.2[6-9]*) ;;
   *) echo "install-deps.sh: warning: 'go' on PATH is not Go 1.26 or later (the tests build with it; install it under /usr/local/go from go.dev/dl)" >&2 ;;

@@ -9,6 +9,7 @@
 
 #include "analyzer/analysis/pipeline.h"
 #include "analyzer/model/result.h"
+#include "analyzer/report/source_map.h"
 
 namespace leakscan {
 
@@ -21,6 +22,7 @@ struct TextOptions {
   bool verbose = false;  // -v: every cluster, and why each goroutine was kept or dropped
   size_t max_frames = 12;
   bool compact_json = false;  // JSON on one line: a stream of reports is NDJSON
+  SourceMap sources;          // SARIF: frame files as repository paths
 };
 
 void write_text_report(const Analysis& analysis, const TextOptions& options, std::FILE* out);
@@ -28,8 +30,10 @@ void write_markdown_report(const Analysis& analysis, std::FILE* out);
 // protobuf's JSON mapping of report::Report (proto/leakscan_report.proto); `compact`: on one
 // line, without whitespace.
 Result<std::string> json_report(const report::Report& report, bool compact = false);
-// SARIF 2.1.0: each leak and suspect at its creation site (else where it blocks).
-Result<std::string> sarif_report(const report::Report& report);
+// SARIF 2.1.0: each leak and suspect at its creation site (else where it blocks), at the
+// repository path `sources` gives it (uriBaseId SRCROOT), else at the path the dump printed.
+Result<std::string> sarif_report(const report::Report& report,
+                                 const SourceMap& sources = SourceMap());
 
 // The report in `format` (JSON and SARIF followed by a newline).
 Status write_report(const Analysis& analysis, OutputFormat format, const TextOptions& options,

@@ -22,7 +22,7 @@ Status write_report(const Analysis& analysis, OutputFormat format, const TextOpt
     case OutputFormat::kJson:
     case OutputFormat::kSarif: {
       auto text = format == OutputFormat::kJson ? json_report(analysis.report, options.compact_json)
-                                                : sarif_report(analysis.report);
+                                                : sarif_report(analysis.report, options.sources);
       if (!text) return text.error();
       fmt::print(out, "{}\n", *text);
       return Ok{};
