@@ -25,6 +25,10 @@ struct TextOptions {
   SourceMap sources;          // SARIF: frame files as repository paths
 };
 
+// Where a cluster's "why" starts in its reasons: a leak's or suspect's first reason is a headline
+// restating the verdict, count and growth (for JSON and SARIF readers); the rest say why.
+int first_why_reason(const report::Cluster& cluster);
+
 void write_text_report(const Analysis& analysis, const TextOptions& options, std::FILE* out);
 void write_markdown_report(const Analysis& analysis, std::FILE* out);
 // protobuf's JSON mapping of report::Report (proto/leakscan_report.proto); `compact`: on one

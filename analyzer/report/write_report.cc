@@ -16,6 +16,10 @@ std::optional<OutputFormat> parse_output_format(std::string_view text) {
   return std::nullopt;
 }
 
+int first_why_reason(const report::Cluster& cluster) {
+  return cluster.verdict() != report::EXPECTED && cluster.reasons_size() > 1 ? 1 : 0;
+}
+
 Status write_report(const Analysis& analysis, OutputFormat format, const TextOptions& options,
                     std::FILE* out) {
   switch (format) {
