@@ -27,11 +27,12 @@ packages=(
   # Python bindings (python/): headers, pybind11, and pandas, NumPy and pytest for Debian's
   # /usr/bin/python3
   python3-dev pybind11-dev python3-pybind11 python3-pandas python3-numpy python3-pytest
-  # Python extras: plots (matplotlib), the notebook executed by the tests (nbclient, nbformat,
-  # the python3 kernel from ipykernel), fleet analysis on Dask (distributed), and
-  # pip install . offline (setuptools, pip)
-  python3-matplotlib python3-nbclient python3-nbformat python3-ipykernel python3-distributed
-  python3-setuptools python3-pip
+  # Python extras: plots (matplotlib), the notebook run by README's command (nbconvert,
+  # nbclient, nbformat, the python3 kernel from ipykernel), fleet analysis on Dask
+  # (distributed), and README's pip install offline into a virtual environment (venv,
+  # setuptools, pip)
+  python3-matplotlib python3-nbconvert python3-nbclient python3-nbformat python3-ipykernel
+  python3-distributed python3-venv python3-setuptools python3-pip
   # SARIF checked against the official 2.1.0 schema (from npm, below) by python3-jsonschema,
   # its uris by python3-rfc3987
   python3-jsonschema python3-rfc3987 nodejs
