@@ -102,7 +102,8 @@ Result<SourceMap> SourceMap::load(const std::optional<fs::path>& root,
 
 std::optional<std::string> SourceMap::under_root(std::string_view path) const {
   if (root_.empty()) return std::nullopt;
-  auto rest = after_elements(fs::path(path).lexically_normal().string(), root_);
+  const std::string normal = fs::path(path).lexically_normal().string();
+  auto rest = after_elements(normal, root_);
   if (!rest || rest->empty()) return std::nullopt;
   return std::string(*rest);
 }
