@@ -56,13 +56,17 @@ int run_analyze(const AnalyzeOptions& options) {
                "leakscan: --format html writes a page for a browser; give -o report.html\n");
     return kExitUsageOrInput;
   }
+  // Before reading any input: a mistyped flag should not wait for a large dump.
+  auto sources = load_source_map(options.source_root, options.path_prefixes);
+  if (!sources) return report_error(sources.error());
   auto findings = find(options, options.inputs, SnapshotOrder::kByCaptureTime);
   if (!findings) return kExitUsageOrInput;
   TextOptions text{to_stdout && use_color(options.color), options.verbose};
   text.compact_json = options.compact_json;
-  auto written =
-      to_stdout ? write_report(findings->analysis(), options.format, text, stdout)
-                : write_report_file(findings->analysis(), ReportFile{options.output, options.format, text});
+  text.sources = std::move(*sources);
+  auto written = to_stdout ? write_report(findings->analysis(), options.format, text, stdout)
+                           : write_report_file(findings->analysis(),
+                                               ReportFile{options.output, options.format, text});
   if (!written) return report_error(written.error());
   if (!options.emit_pprof.empty()) {
     int64_t goroutines = 0;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,8 @@ struct AnalyzeOptions {
   bool compact_json = false;  // --format json on one line (trace --report streams NDJSON)
   std::string emit_pprof;
   std::string output;  // -o: the report to this file instead of stdout
+  std::optional<std::filesystem::path> source_root;  // SARIF: the repository checked out here
+  std::vector<std::string> path_prefixes;            // SARIF: FROM=TO, as given
 };
 
 struct TraceCommandOptions {
@@ -73,7 +76,7 @@ struct WatchCommandOptions {
   size_t window = 10;
   std::string report;  // rewritten after every poll
   OutputFormat report_format = OutputFormat::kText;
-  std::string html;  // an HTML report, rewritten after every poll
+  std::string html;         // an HTML report, rewritten after every poll
   AnalyzeOptions analysis;  // the analysis flags; format, fail-on and emit-pprof unused
 };
 

@@ -132,6 +132,7 @@ int run(int argc, char** argv) {
       "  leakscan http://127.0.0.1:6060/debug/pprof/goroutine?debug=2 --format json\n"
       "  leakscan a.txt b.txt c.txt --format html -o report.html\n"
       "  leakscan dump.txt --focus 'myservice/' --min-wait 10m --emit-pprof leaks.pb.gz\n"
+      "  leakscan dump.txt --format sarif --source-root . > leaks.sarif\n"
       "  leakscan diff old.txt new.txt\n"
       "  leakscan watch http://127.0.0.1:6060 --every 1m --out /var/tmp/watch\n"
       "  leakscan convert dump.txt -o dump.pb.gz && go tool pprof -traces dump.pb.gz\n\n"
@@ -143,6 +144,14 @@ int run(int argc, char** argv) {
   app.add_option("--emit-pprof", analyze.emit_pprof,
                  "Write the goroutines judged leaking to this pprof file (for go tool pprof)");
   app.add_option("-o,--output", analyze.output, "Write the report to this file ('-': stdout)");
+  app.add_option("--source-root", analyze.source_root,
+                 "SARIF: the repository's checkout; files under it, or under the module its "
+                 "go.mod names, become repository paths");
+  app.add_option("--path-prefix", analyze.path_prefixes,
+                 "SARIF: FROM=TO, a frame file's leading FROM as TO in the repository "
+                 "(repeatable, tried in order; e.g. /home/ci/src/svc=)")
+      ->allow_extra_args(false)
+      ->take_all();
 
   leakscan::cli::ConvertOptions convert;
   auto* convert_cmd = app.add_subcommand(

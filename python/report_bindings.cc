@@ -127,12 +127,18 @@ std::shared_ptr<PyReport> run_analysis(const py::list& items,
   return out;
 }
 
-std::string render(const PyReport& report, const std::string& format, bool color, bool verbose) {
+std::string render(const PyReport& report, const std::string& format, bool color, bool verbose,
+                   const std::optional<std::string>& source_root,
+                   const std::vector<std::string>& path_prefixes) {
   auto parsed = parse_output_format(format);
   if (!parsed) {
     throw py::value_error("format " + format + ": expected text, json, markdown, sarif or html");
   }
-  auto text = render_report(report.analysis(), *parsed, TextOptions{color, verbose});
+  auto sources = load_source_map(optional_path(source_root), path_prefixes);
+  if (!sources) raise_error(sources.error());
+  TextOptions options{color, verbose};
+  options.sources = std::move(*sources);
+  auto text = render_report(report.analysis(), *parsed, options);
   if (!text) raise_error(text.error());
   return *text;
 }
@@ -241,9 +247,11 @@ void register_report(py::module_& module) {
                              [](const PyReport& r) { return r.report().summary().suspects(); })
       .def("_cluster_columns", &cluster_columns)
       .def("render", &render, py::arg("format") = "text", py::arg("color") = false,
-           py::arg("verbose") = false,
+           py::arg("verbose") = false, py::arg("source_root") = py::none(),
+           py::arg("path_prefixes") = std::vector<std::string>(),
            "The report as `leakscan --format FORMAT` prints it: text, json, markdown, sarif or "
-           "html (--color always, -v).")
+           "html (--color always, -v; for SARIF --source-root DIR and --path-prefix FROM=TO, "
+           "each of path_prefixes a 'FROM=TO').")
       .def("fails", &report_fails, py::arg("on") = "leak",
            "True when the report holds what `--fail-on ON` fails on: leak, or suspect.")
       .def("leaks_snapshot", &leaked_snapshot,

@@ -27,11 +27,15 @@ packages=(
   # Python bindings (python/): headers, pybind11, and pandas, NumPy and pytest for Debian's
   # /usr/bin/python3
   python3-dev pybind11-dev python3-pybind11 python3-pandas python3-numpy python3-pytest
-  # Python extras: plots (matplotlib), the notebook executed by the tests (nbclient, nbformat,
-  # the python3 kernel from ipykernel), fleet analysis on Dask (distributed), and
-  # pip install . offline (setuptools, pip)
-  python3-matplotlib python3-nbclient python3-nbformat python3-ipykernel python3-distributed
-  python3-setuptools python3-pip
+  # Python extras: plots (matplotlib), the notebook run by README's command (nbconvert,
+  # nbclient, nbformat, the python3 kernel from ipykernel), fleet analysis on Dask
+  # (distributed), and README's pip install offline into a virtual environment (venv,
+  # setuptools, pip)
+  python3-matplotlib python3-nbconvert python3-nbclient python3-nbformat python3-ipykernel
+  python3-distributed python3-venv python3-setuptools python3-pip
+  # SARIF checked against the official 2.1.0 schema (from npm, below) by python3-jsonschema,
+  # its uris by python3-rfc3987
+  python3-jsonschema python3-rfc3987 nodejs
   # the HTML report's browser test (tests/browser/): headless Chromium, driven by playwright-core
   chromium
 )
@@ -44,12 +48,15 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 echo "install-deps.sh: ${#packages[@]} packages present"
+# npm ships with nodejs from NodeSource; Debian's own nodejs needs its npm package.
+command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends npm >/dev/null
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The HTML report is bundled at build time from npm packages (report-ui/package-lock.json):
-# Node.js 18 or later and npm (Debian's, unless a Node.js is already installed), then `npm ci`
-# once, online; the build itself needs no network after that.
-command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-npm ci --prefix "$(dirname "$0")/../report-ui" --no-audit --no-fund --loglevel=error
+# `npm ci` once, online; the build itself needs no network after that.
+npm ci --prefix "$ROOT/report-ui" --no-audit --no-fund --loglevel=error
 echo "install-deps.sh: report-ui's npm packages present"
+# The SARIF 2.1.0 schema tests/sarif/test_sarif_schema.py validates against, pinned by its lock.
+npm ci --prefix "$ROOT/tests/sarif" --no-audit --no-fund --silent
 case "$(go version 2>/dev/null)" in
   *go1.2[6-9]*) ;;
   *) echo "install-deps.sh: warning: 'go' on PATH is not Go 1.26 or later (the tests build with it; install it under /usr/local/go from go.dev/dl)" >&2 ;;

@@ -78,6 +78,10 @@ std::string with_thousands(int64_t value) {
   return value < 0 ? "-" + out : out;
 }
 
+std::string counted(int64_t count, std::string_view noun) {
+  return fmt::format("{} {}{}", with_thousands(count), noun, count == 1 ? "" : "s");
+}
+
 std::string format_site(std::string_view function, std::string_view file, int64_t line) {
   return fmt::format("{} at {}:{}", function, file, line);
 }

@@ -21,6 +21,9 @@ std::string format_duration(std::chrono::nanoseconds duration);
 // 1234567 as "1,234,567".
 std::string with_thousands(int64_t value);
 
+// "1 goroutine", "1,200 goroutines": a count and its noun, plural unless one.
+std::string counted(int64_t count, std::string_view noun);
+
 // A code site as the created_by label and the reasons write it: "FUNC at FILE:LINE".
 std::string format_site(const Frame& frame);
 std::string format_site(std::string_view function, std::string_view file, int64_t line);

@@ -27,19 +27,27 @@ std::string frame_text(const report::Frame& frame) {
   return fmt::format("`{}` {}:{}", frame.function(), frame.file(), frame.line());
 }
 
+// The reasons after the headline: the other columns already say what the headline says.
+std::string why(const report::Cluster& cluster) {
+  std::string out;
+  for (int i = first_why_reason(cluster); i < cluster.reasons_size(); ++i) {
+    if (!out.empty()) out += "; ";
+    out += cluster.reasons(i);
+  }
+  return out;
+}
+
 }  // namespace
 
 void write_markdown_report(const Analysis& analysis, std::FILE* out) {
   const report::Report& report = analysis.report;
   const auto& summary = report.summary();
-  fmt::print(out, "## leakscan: {} leak{}, {} suspect{}\n\n", summary.leaks(),
-             summary.leaks() == 1 ? "" : "s", summary.suspects(),
-             summary.suspects() == 1 ? "" : "s");
-  fmt::print(out,
-             "{} goroutines in the last of {} snapshot{}; {} runtime and standard-library "
-             "goroutines set aside.\n\n",
-             with_thousands(summary.goroutines()), report.snapshots_size(),
-             report.snapshots_size() == 1 ? "" : "s", with_thousands(summary.dropped_system()));
+  fmt::print(out, "## leakscan: {}, {}\n\n", counted(summary.leaks(), "leak"),
+             counted(summary.suspects(), "suspect"));
+  fmt::print(out, "{} in the last of {}; {} set aside.\n\n",
+             counted(summary.goroutines(), "goroutine"),
+             counted(report.snapshots_size(), "snapshot"),
+             counted(summary.dropped_system(), "runtime and standard-library goroutine"));
   if (report.has_process_end()) {
     const auto& end = report.process_end();
     fmt::print(out, "**The process ended: `{}`**. {}\n\n", cell(end.reason()),
@@ -55,7 +63,7 @@ void write_markdown_report(const Analysis& analysis, std::FILE* out) {
                    : std::string(cluster.verdict() == report::LEAK ? "**leak**" : "suspect"),
                with_thousands(cluster.count()), cell(cluster.blocking_operation()),
                cell(frame_text(cluster.blocked_at())), cell(frame_text(cluster.created_by())),
-               cell(cluster.reasons_size() > 0 ? cluster.reasons(0) : ""));
+               cell(why(cluster)));
   }
   fmt::print(out, "\n");
 }

@@ -9,6 +9,7 @@
 
 #include "analyzer/analysis/pipeline.h"
 #include "analyzer/model/result.h"
+#include "analyzer/report/source_map.h"
 
 namespace leakscan {
 
@@ -21,7 +22,12 @@ struct TextOptions {
   bool verbose = false;  // -v: every cluster, and why each goroutine was kept or dropped
   size_t max_frames = 12;
   bool compact_json = false;  // JSON on one line: a stream of reports is NDJSON
+  SourceMap sources;          // SARIF: frame files as repository paths
 };
+
+// Where a cluster's "why" starts in its reasons: a leak's or suspect's first reason is a headline
+// restating the verdict, count and growth (for JSON and SARIF readers); the rest say why.
+int first_why_reason(const report::Cluster& cluster);
 
 void write_text_report(const Analysis& analysis, const TextOptions& options, std::FILE* out);
 // One cluster's block of the text report, as the report prints it (`leakscan watch` prints one
@@ -31,8 +37,10 @@ void write_markdown_report(const Analysis& analysis, std::FILE* out);
 // protobuf's JSON mapping of report::Report (proto/leakscan_report.proto); `compact`: on one
 // line, without whitespace.
 Result<std::string> json_report(const report::Report& report, bool compact = false);
-// SARIF 2.1.0: each leak and suspect at its creation site (else where it blocks).
-Result<std::string> sarif_report(const report::Report& report);
+// SARIF 2.1.0: each leak and suspect at its creation site (else where it blocks), at the
+// repository path `sources` gives it (uriBaseId SRCROOT), else at the path the dump printed.
+Result<std::string> sarif_report(const report::Report& report,
+                                 const SourceMap& sources = SourceMap());
 // One self-contained HTML page that works offline: the JSON report above inlined as data, and
 // the bundled script and styles (report-ui/) that draw it.
 Result<std::string> html_report(const report::Report& report);

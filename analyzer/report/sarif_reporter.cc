@@ -43,7 +43,23 @@ Value rule(std::string_view id, std::string_view description) {
                  {"helpUri", text("https://github.com/leakscan/leakscan#the-analysis")}});
 }
 
-Value result(const report::Cluster& cluster) {
+// Where SARIF readers resolve repository-relative uris (SARIF 3.14.14).
+constexpr const char* kSourceRoot = "SRCROOT";
+
+Value physical_location(const report::Frame& frame, const SourceMap& sources) {
+  Value artifact;
+  if (auto relative = sources.relative(frame.file())) {
+    artifact = object({{"uri", text(path_uri(*relative))}, {"uriBaseId", text(kSourceRoot)}});
+  } else {
+    artifact = object({{"uri", text(path_uri(frame.file()))}});
+  }
+  return object(
+      {{"artifactLocation", std::move(artifact)},
+       {"region",
+        object({{"startLine", number(static_cast<double>(std::max<int64_t>(frame.line(), 1)))}})}});
+}
+
+Value result(const report::Cluster& cluster, const SourceMap& sources) {
   // A fix goes where the goroutine is created; the blocking site when the creator is unknown.
   const report::Frame& site =
       !cluster.created_by().file().empty() ? cluster.created_by() : cluster.blocked_at();
@@ -54,52 +70,55 @@ Value result(const report::Cluster& cluster) {
   }
   std::vector<Value> related;
   if (&site != &cluster.blocked_at() && !cluster.blocked_at().file().empty()) {
-    related.push_back(object(
-        {{"id", number(1)},
-         {"message", object({{"text", text("blocked here")}})},
-         {"physicalLocation",
-          object({{"artifactLocation", object({{"uri", text(cluster.blocked_at().file())}})},
-                  {"region", object({{"startLine", number(static_cast<double>(
-                                                       cluster.blocked_at().line()))}})}})}}));
+    related.push_back(
+        object({{"id", number(1)},
+                {"message", object({{"text", text("blocked here")}})},
+                {"physicalLocation", physical_location(cluster.blocked_at(), sources)}}));
   }
   return object(
       {{"ruleId",
         text(cluster.verdict() == report::LEAK ? "goroutine-leak" : "goroutine-leak-suspect")},
        {"level", text(cluster.verdict() == report::LEAK ? "error" : "warning")},
        {"message", object({{"text", text(message)}})},
-       {"locations",
-        list({object(
-            {{"physicalLocation",
-              object({{"artifactLocation", object({{"uri", text(site.file())}})},
-                      {"region", object({{"startLine", number(static_cast<double>(std::max<int64_t>(
-                                                           site.line(), 1)))}})}})}})})},
+       {"locations", list({object({{"physicalLocation", physical_location(site, sources)}})})},
        {"relatedLocations", list(std::move(related))},
        {"partialFingerprints", object({{"leakscanCluster/v1", text(cluster.id())}})}});
 }
 
+// The repository root's location on this machine when known; else only its name, which code
+// scanning resolves to the checkout it analyses.
+Value original_uri_base_ids(const SourceMap& sources) {
+  Value root = sources.root_uri().empty()
+                   ? object({{"description", object({{"text", text("The repository's root")}})}})
+                   : object({{"uri", text(sources.root_uri())}});
+  return object({{kSourceRoot, std::move(root)}});
+}
+
 }  // namespace
 
-Result<std::string> sarif_report(const report::Report& report) {
+Result<std::string> sarif_report(const report::Report& report, const SourceMap& sources) {
   std::vector<Value> results;
   for (const auto& cluster : report.clusters()) {
     if (cluster.verdict() == report::EXPECTED || !cluster.baseline_reason().empty()) continue;
-    results.push_back(result(cluster));
+    results.push_back(result(cluster, sources));
   }
-  Value sarif = object(
-      {{"$schema", text("https://json.schemastore.org/sarif-2.1.0.json")},
-       {"version", text("2.1.0")},
-       {"runs",
-        list({object(
-            {{"tool",
-              object(
-                  {{"driver",
-                    object({{"name", text("leakscan")},
-                            {"version", text(report.leakscan_version())},
-                            {"rules",
-                             list({rule("goroutine-leak", "Goroutines created here block forever"),
-                                   rule("goroutine-leak-suspect",
-                                        "Goroutines created here may block forever")})}})}})},
-             {"results", list(std::move(results))}})})}});
+  Value run = object(
+      {{"tool",
+        object({{"driver",
+                 object({{"name", text("leakscan")},
+                         {"version", text(report.leakscan_version())},
+                         {"rules",
+                          list({rule("goroutine-leak", "Goroutines created here block forever"),
+                                rule("goroutine-leak-suspect",
+                                     "Goroutines created here may block forever")})}})}})},
+       {"results", list(std::move(results))}});
+  if (!sources.places_nothing()) {
+    (*run.mutable_struct_value()->mutable_fields())["originalUriBaseIds"] =
+        original_uri_base_ids(sources);
+  }
+  Value sarif = object({{"$schema", text("https://json.schemastore.org/sarif-2.1.0.json")},
+                        {"version", text("2.1.0")},
+                        {"runs", list({std::move(run)})}});
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;

@@ -46,9 +46,9 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
   // Running and runnable goroutines are not blocked on anything.
   bool blocked =
       cluster.blocking_operation() != "running" && cluster.blocking_operation() != "runnable";
-  fmt::print(out, "{}  {} goroutine{} ({:.1f}%) {}{}\n", style.paint(word, code),
-             with_thousands(cluster.count()), cluster.count() == 1 ? "" : "s",
-             cluster.share() * 100, blocked ? "blocked on " : "", cluster.blocking_operation());
+  fmt::print(out, "{}  {} ({:.1f}%) {}{}\n", style.paint(word, code),
+             counted(cluster.count(), "goroutine"), cluster.share() * 100,
+             blocked ? "blocked on " : "", cluster.blocking_operation());
   std::string indent(word.size() + 2, ' ');
   fmt::print(out, "{}in {}\n", indent, location(cluster.blocked_at()));
   if (!cluster.created_by().function().empty()) {
@@ -91,9 +91,7 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
   // The id baselines and diffs name the cluster by.
   facts.push_back(fmt::format("cluster {}", cluster.id()));
   fmt::print(out, "{}{}\n", indent, fmt::join(facts, " · "));
-  // A leak's or suspect's first reason restates the lines above as a sentence (for JSON and
-  // SARIF readers); the terminal shows the rest.
-  int first_reason = cluster.verdict() != report::EXPECTED && cluster.reasons_size() > 1 ? 1 : 0;
+  const int first_reason = first_why_reason(cluster);
   for (int i = first_reason; i < cluster.reasons_size(); ++i) {
     fmt::print(out, "{}{} {}\n", indent, i == first_reason ? "why:" : "    ", cluster.reasons(i));
   }
@@ -185,12 +183,9 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
                  snapshot.format());
     }
   }
-  fmt::print(out,
-             "{} leak{}, {} suspect{} in {} cluster{}; {} runtime and standard-library "
-             "goroutines set aside{}\n\n",
-             summary.leaks(), summary.leaks() == 1 ? "" : "s", summary.suspects(),
-             summary.suspects() == 1 ? "" : "s", summary.clusters(),
-             summary.clusters() == 1 ? "" : "s", with_thousands(summary.dropped_system()),
+  fmt::print(out, "{}, {} in {}; {} set aside{}\n\n", counted(summary.leaks(), "leak"),
+             counted(summary.suspects(), "suspect"), counted(summary.clusters(), "cluster"),
+             counted(summary.dropped_system(), "runtime and standard-library goroutine"),
              summary.finishing() > 0
                  ? fmt::format(", {} finishing", with_thousands(summary.finishing()))
                  : "");
@@ -208,19 +203,17 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
   }
   if (expected_clusters > 0) {
     fmt::print(out, "{}\n",
-               style.paint(fmt::format("expected: {} more cluster{}, {} goroutine{} (pools, "
-                                       "timers, in-flight work); -v lists them",
-                                       expected_clusters, expected_clusters == 1 ? "" : "s",
-                                       with_thousands(expected_goroutines),
-                                       expected_goroutines == 1 ? "" : "s"),
+               style.paint(fmt::format("expected: {}, {} (pools, timers, in-flight work); "
+                                       "-v lists them",
+                                       counted(expected_clusters, "more cluster"),
+                                       counted(expected_goroutines, "goroutine")),
                            "2"));
   }
   if (summary.clusters_not_listed() > 0) {
     fmt::print(out, "{}\n",
-               style.paint(fmt::format("not listed: {} more clusters, {} goroutines "
-                                       "(--max-clusters)",
-                                       with_thousands(summary.clusters_not_listed()),
-                                       with_thousands(summary.goroutines_not_listed())),
+               style.paint(fmt::format("not listed: {}, {} (--max-clusters)",
+                                       counted(summary.clusters_not_listed(), "more cluster"),
+                                       counted(summary.goroutines_not_listed(), "goroutine")),
                            "2"));
   }
   for (const auto& finding : report.dead_but_unfreed()) {

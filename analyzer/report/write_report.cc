@@ -17,13 +17,17 @@ std::optional<OutputFormat> parse_output_format(std::string_view text) {
   return std::nullopt;
 }
 
+int first_why_reason(const report::Cluster& cluster) {
+  return cluster.verdict() != report::EXPECTED && cluster.reasons_size() > 1 ? 1 : 0;
+}
+
 Status write_report(const Analysis& analysis, OutputFormat format, const TextOptions& options,
                     std::FILE* out) {
   switch (format) {
     case OutputFormat::kJson:
     case OutputFormat::kSarif: {
       auto text = format == OutputFormat::kJson ? json_report(analysis.report, options.compact_json)
-                                                : sarif_report(analysis.report);
+                                                : sarif_report(analysis.report, options.sources);
       if (!text) return text.error();
       fmt::print(out, "{}\n", *text);
       return Ok{};

@@ -138,8 +138,19 @@ def _report_to_text(self, color=False, verbose=False):
 Report.to_text = _report_to_text
 Report.to_markdown = lambda self: self.render("markdown")
 Report.to_markdown.__doc__ = "The report as `leakscan --format markdown` prints it."
-Report.to_sarif = lambda self: self.render("sarif")
-Report.to_sarif.__doc__ = "The report as `leakscan --format sarif` prints it (SARIF 2.1.0)."
+def _report_to_sarif(self, source_root=None, path_prefixes=None):
+    """The report as `leakscan --format sarif` prints it (SARIF 2.1.0). `source_root`
+    (--source-root) is the repository's checkout: frame files under it, or under the module its
+    go.mod names, become repository paths; `path_prefixes` (--path-prefix) maps a frame file's
+    leading path elements to repository paths, tried in order: a dict {FROM: TO} or a list of
+    "FROM=TO"."""
+    if isinstance(path_prefixes, dict):
+        path_prefixes = [f"{old}={new}" for old, new in path_prefixes.items()]
+    return self.render("sarif", source_root=_path_or_none(source_root),
+                       path_prefixes=list(path_prefixes or []))
+
+
+Report.to_sarif = _report_to_sarif
 Report.to_html = lambda self: self.render("html")
 Report.to_html.__doc__ = (
     "The report as `leakscan --format html` writes it: one self-contained page that works offline."
@@ -150,11 +161,21 @@ Report.clusters_frame = _report_clusters_frame
 
 
 def _report_plot_growth(self, ax=None):
-    """One line per LEAK or SUSPECT cluster: its goroutines in each snapshot (matplotlib).
-    Returns the Axes."""
+    """One line per LEAK or SUSPECT cluster: its goroutines in each snapshot, lines with the
+    same counts set side by side, the legend beside the plot; bars with one snapshot
+    (matplotlib). Returns the Axes."""
     from .plots import plot_growth
 
     return plot_growth(self, ax)
+
+
+def _report_plot_growth_panels(self, columns=4, max_panels=24):
+    """Small multiples: one Axes per LEAK or SUSPECT cluster (at most `max_panels`, `columns`
+    a row), its goroutines in each snapshot, on shared scales; bars with one snapshot
+    (matplotlib). Returns the list of Axes."""
+    from .plots import plot_growth_panels
+
+    return plot_growth_panels(self, columns=columns, max_panels=max_panels)
 
 
 def _report_plot_wait_histogram(self, ax=None, bins=30):
@@ -165,4 +186,5 @@ def _report_plot_wait_histogram(self, ax=None, bins=30):
 
 
 Report.plot_growth = _report_plot_growth
+Report.plot_growth_panels = _report_plot_growth_panels
 Report.plot_wait_histogram = _report_plot_wait_histogram

@@ -59,6 +59,27 @@ def test_html_to_a_file(tmp_path):
     assert not (tmp_path / "report.html.tmp").exists()
 
 
+def test_sarif_source_root_and_path_prefix():
+    go_module = ROOT / "samples" / "go"  # its go.mod names leakscan.dev/samples
+    printed = run_cli(*LEAKYSERVICE, "--format", "sarif", "--source-root", go_module,
+                      "--path-prefix", "leakscan.dev/samples/leakyservice=svc",
+                      "--path-prefix", "/nowhere=x").stdout
+    prefixes = {"leakscan.dev/samples/leakyservice": "svc", "/nowhere": "x"}
+    sarif = json.loads(analyze().to_sarif(source_root=go_module, path_prefixes=prefixes))
+    assert sarif == json.loads(printed)
+    assert sarif == json.loads(analyze().render(
+        "sarif", source_root=str(go_module),
+        path_prefixes=["leakscan.dev/samples/leakyservice=svc", "/nowhere=x"]))
+    (run,) = sarif["runs"]
+    assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == go_module.resolve().as_uri() + "/"
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in run["results"]}
+    assert uris == {"svc/main.go"}
+    with pytest.raises(leakscan.FormatError, match="expected FROM=TO"):
+        analyze().to_sarif(path_prefixes=["no-equals-sign"])
+    assert "expected FROM=TO" in run_cli(*LEAKYSERVICE, "--path-prefix", "x", check=False).stderr
+
+
 def test_color_and_verbose():
     printed = run_cli(*LEAKYSERVICE, "--color", "always", "-v").stdout
     text = analyze().to_text(color=True, verbose=True)
