@@ -226,7 +226,9 @@ class Registry {
   static void clear_current() { detail::tls_current = nullptr; }
   static ThreadHandle current() { return ThreadHandle(detail::tls_current); }
 
-  // Coroutines: `child` is awaited by `parent` (or by nobody, when parent is empty).
+  // Coroutines: `child` is awaited by `parent` (or by nobody, when parent is empty); a parent
+  // awaiting a child is listed as part of the child's stack until it resumes. A chain is
+  // reported under its root's identity (id, creator, labels): where it was spawned.
   void set_parent(ThreadHandle child, ThreadHandle parent);
   void set_suspend_point(ThreadHandle thread, uintptr_t pc, bool awaiting_child);
 
@@ -279,6 +281,8 @@ class Registry {
   detail::Slot* slot_at(uint32_t index) const;
   detail::Slot* allocate_slot(uint32_t& index);
   bool read_slot(const detail::Slot& slot, ThreadRecord& out) const;
+  // Who a green thread is: id, creator, creation time, labels.
+  static void read_identity(const detail::Slot& slot, ThreadRecord& out);
 
   std::array<std::atomic<detail::Slot*>, kMaxChunks> chunks_{};
   std::vector<std::unique_ptr<detail::Slot[]>> chunk_storage_;  // guarded by chunk_mutex_
