@@ -91,6 +91,40 @@ Task<int> middle() {
 }
 Task<int> finishes() { co_return 7; }
 
+// A task type with an await_transform of its own: `co_await OnEvent{&event}` waits for the event.
+struct OnEvent {
+  Event* event;
+};
+class Eager {
+ public:
+  struct promise {
+    int transforms = 0;
+    Eager get_return_object() { return Eager(std::coroutine_handle<promise>::from_promise(*this)); }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    Event& await_transform(OnEvent wait) {
+      ++transforms;
+      return *wait.event;
+    }
+    void return_void() {}
+    void unhandled_exception() { std::terminate(); }
+  };
+  using promise_type = coro::tracked<promise>;
+
+  explicit Eager(std::coroutine_handle<promise> handle) : handle_(handle) {}
+  Eager(Eager&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  Eager& operator=(Eager&&) = delete;
+  ~Eager() { handle_.destroy(); }
+  int transforms() const { return handle_.promise().transforms; }
+  bool done() const { return handle_.done(); }
+
+ private:
+  std::coroutine_handle<promise> handle_;
+};
+
+constexpr int kTransformedAwaitLine = __LINE__ + 2;
+Eager waits_through_its_own_transform() { co_await OnEvent{&g_event}; }
+
 const GreenThread* only_coroutine(const std::vector<Snapshot>& snapshots, uint64_t first,
                                   const Snapshot** owner) {
   const GreenThread* found = nullptr;
@@ -145,6 +179,35 @@ TEST(AgentCoroutines, AChainOfAwaitingCoroutinesIsOneStack) {
   const GreenThread* finished = only_coroutine(after, first, &after_owner);
   ASSERT_NE(finished, nullptr);  // `outer`, done but not yet destroyed
   EXPECT_EQ(finished->state, ThreadState::kExited);
+}
+
+TEST(AgentCoroutines, ThePromisesOwnAwaitTransformComposesWithTracking) {
+  uint64_t first = agent::next_green_thread_id();
+  Eager task = waits_through_its_own_transform();
+  EXPECT_EQ(task.transforms(), 1);
+  ASSERT_FALSE(task.done());
+
+  const Snapshot* snapshot = nullptr;
+  auto snapshots = agent::take_snapshots(std::chrono::seconds(1));
+  const GreenThread* thread = only_coroutine(snapshots, first, &snapshot);
+  ASSERT_NE(thread, nullptr);
+  EXPECT_EQ(thread->state, ThreadState::kWaiting);
+  EXPECT_EQ(thread->wait_reason, "event wait");  // the awaiter the promise's transform made
+  ASSERT_EQ(thread->stack.size(), 1U);
+  EXPECT_EQ(snapshot->frame(thread->stack[0]).function,
+            "agent_coroutine_test::waits_through_its_own_transform");
+  // GCC 12 may put the call of a transformed await on the coroutine's opening line.
+  EXPECT_GE(snapshot->frame(thread->stack[0]).line, kTransformedAwaitLine - 1);
+  EXPECT_LE(snapshot->frame(thread->stack[0]).line, kTransformedAwaitLine);
+  ASSERT_NE(thread->created_by, kNoFrame);
+  EXPECT_NE(snapshot->frame(thread->created_by).function.find("ThePromisesOwnAwaitTransform"),
+            std::string::npos);
+
+  g_event.set();
+  EXPECT_TRUE(task.done());
+  auto threads = agent::describe_green_threads(first);
+  ASSERT_EQ(threads.size(), 1U);
+  EXPECT_EQ(threads[0].state, "exited");
 }
 
 TEST(AgentCoroutines, AFinishedCoroutineNeverDestroyedStaysExited) {
