@@ -43,9 +43,7 @@ void green_thread::finished() const noexcept {
 
 void suspending(agent::ThreadHandle self, uintptr_t site, const char* reason,
                 const void* object) noexcept {
-  auto& registry = agent::Registry::instance();
-  registry.set_suspend_point(self, site, false);
-  registry.on_park(self, reason, object);
+  agent::Registry::instance().on_co_await(self, site, reason, object);
 }
 
 void awaiting(agent::ThreadHandle self, const void* child_key) noexcept {
@@ -54,9 +52,7 @@ void awaiting(agent::ThreadHandle self, const void* child_key) noexcept {
 
 void resumed(agent::ThreadHandle self) noexcept {
   tls_awaited = {};
-  auto& registry = agent::Registry::instance();
-  registry.set_suspend_point(self, 0, false);
-  registry.on_resume(self);
+  agent::Registry::instance().on_co_resume(self);
 }
 
 }  // namespace leakscan::coro::detail

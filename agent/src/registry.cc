@@ -172,12 +172,6 @@ void Registry::set_parent(ThreadHandle child, ThreadHandle parent) {
   parent.slot()->awaiting_child.store(true, std::memory_order_relaxed);
 }
 
-void Registry::set_suspend_point(ThreadHandle thread, uintptr_t pc, bool awaiting_child) {
-  detail::SlotWrite write(*thread.slot());
-  thread.slot()->suspend_pc.store(pc, std::memory_order_relaxed);
-  thread.slot()->awaiting_child.store(awaiting_child, std::memory_order_relaxed);
-}
-
 void Registry::set_labels(ThreadHandle thread, const LabelSet* labels) {
   detail::SlotWrite write(*thread.slot());
   thread.slot()->labels.store(labels, std::memory_order_relaxed);
