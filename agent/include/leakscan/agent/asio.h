@@ -6,6 +6,12 @@
 // on the asynchronous operation its innermost frame started.
 #pragma once
 
+// Boost 1.74 knows C++20 coroutines under GCC only (under Clang, the Coroutines TS).
+#if defined(__clang__) && defined(__cpp_impl_coroutine) && !defined(BOOST_ASIO_HAS_CO_AWAIT)
+#define BOOST_ASIO_HAS_CO_AWAIT 1
+#define BOOST_ASIO_HAS_STD_COROUTINE 1
+#endif
+
 // clang-format off
 #include <utility>  // before Asio's: Boost 1.74's awaitable.hpp uses std::exchange without it
 // clang-format on
@@ -21,8 +27,7 @@
 
 #include "leakscan/agent/coroutine.h"
 
-namespace leakscan::asio {
-namespace detail {
+namespace leakscan::asio::detail {
 
 template <typename T>
 constexpr std::string_view type_name() {
@@ -70,8 +75,6 @@ class tracked_frame : public boost::asio::detail::awaitable_frame<T, Executor> {
   static constexpr size_t kCreatorFrames = kind::spawns ? agent::kMaxCreatorFrames : 0;
 
  public:
-  tracked_frame() : thread_(kCreatorFrames) {}
-
   boost::asio::awaitable<T, Executor> get_return_object() noexcept {
     auto result = base::get_return_object();
     // The handle of this promise type, not of the base's: the frame's own.
@@ -104,11 +107,10 @@ class tracked_frame : public boost::asio::detail::awaitable_frame<T, Executor> {
   }
 
  private:
-  coro::detail::green_thread thread_;
+  coro::detail::green_thread thread_{kCreatorFrames};
 };
 
-}  // namespace detail
-}  // namespace leakscan::asio
+}  // namespace leakscan::asio::detail
 
 // More specialized than Asio's own (any executor), so it is the one chosen: awaitables on
 // Asio's default executor, which co_spawn on an io_context or a strand of it uses.
