@@ -24,13 +24,16 @@ green_thread::~green_thread() {
   if (thread_) agent::Registry::instance().on_release(thread_);
 }
 
-void green_thread::started(const void* key) const noexcept {
+agent::ThreadHandle take_awaiter(const void* key) noexcept {
   AwaitedChild awaited = std::exchange(tls_awaited, {});
+  return key != nullptr && awaited.child_key == key ? awaited.parent : agent::ThreadHandle{};
+}
+
+void green_thread::started(const void* key) const noexcept {
+  agent::ThreadHandle parent = take_awaiter(key);
   if (!thread_) return;
   auto& registry = agent::Registry::instance();
-  if (key != nullptr && awaited.child_key == key && awaited.parent) {
-    registry.set_parent(thread_, awaited.parent);
-  }
+  if (parent) registry.set_parent(thread_, parent);
   registry.on_resume(thread_);
 }
 

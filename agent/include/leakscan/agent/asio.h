@@ -52,18 +52,56 @@ template <typename... Args>
 struct frame_kind {
   static constexpr const char* reason = "co_await";
   static constexpr bool spawns = false;
+  static constexpr bool operation = false;
 };
 // co_spawn's entry point, the root of every chain: the only frame whose creator is reported.
 template <typename T, typename Executor, typename... Rest>
 struct frame_kind<boost::asio::awaitable<T, Executor>*, Rest...> {
   static constexpr const char* reason = "co_await";
   static constexpr bool spawns = true;
+  static constexpr bool operation = false;
 };
-// Asio's frame for one asynchronous operation, the innermost of a waiting chain.
+// Asio's frame for one asynchronous operation (async_result<use_awaitable_t>::initiate).
 template <typename Initiation, typename Executor, typename... Rest>
 struct frame_kind<Initiation, boost::asio::use_awaitable_t<Executor>, Rest...> {
   static constexpr const char* reason = operation_reason<Initiation>();
   static constexpr bool spawns = false;
+  static constexpr bool operation = true;
+};
+
+// An asynchronous operation's frame is no green thread of its own, which would cost a slot
+// per operation and show Asio's machinery as the innermost frame: it names its awaiter's wait.
+class operation_link {
+ public:
+  void started(const void* key) noexcept { awaiter_ = coro::detail::take_awaiter(key); }
+  void finished() const noexcept {}
+  agent::ThreadHandle awaiter() const { return awaiter_; }
+
+ private:
+  agent::ThreadHandle awaiter_;
+};
+
+// The operation frame's one co_await: its awaiter, suspended at its own site, now waits for
+// the operation. Nothing after the inner await_suspend: the operation may complete (and
+// destroy this frame) on another thread at once.
+template <typename Awaiter, typename Base>
+class operation_awaiter {
+ public:
+  operation_awaiter(Awaiter&& awaiter, agent::ThreadHandle waiting, const char* reason)
+      : awaiter_(std::forward<Awaiter>(awaiter)), waiting_(waiting), reason_(reason) {}
+
+  bool await_ready() { return awaiter_.await_ready(); }
+  template <typename Promise>
+  auto await_suspend(std::coroutine_handle<Promise> handle) {
+    if (waiting_) agent::Registry::instance().on_park(waiting_, reason_);
+    return awaiter_.await_suspend(coro::detail::expected_handle<Base, decltype(awaiter_)>(handle));
+  }
+  decltype(auto) await_resume() { return awaiter_.await_resume(); }
+
+ private:
+  std::remove_cvref_t<Awaiter> awaiter_;
+  agent::ThreadHandle waiting_;
+  const char* reason_;
 };
 
 // Asio's own promise, plus the frame's green thread. A child frame knows its awaiter through
@@ -73,6 +111,8 @@ class tracked_frame : public boost::asio::detail::awaitable_frame<T, Executor> {
   using base = boost::asio::detail::awaitable_frame<T, Executor>;
   using kind = frame_kind<std::remove_cvref_t<Args>...>;
   static constexpr size_t kCreatorFrames = kind::spawns ? agent::kMaxCreatorFrames : 0;
+  using thread_type =
+      std::conditional_t<kind::operation, operation_link, coro::detail::green_thread>;
 
  public:
   boost::asio::awaitable<T, Executor> get_return_object() noexcept {
@@ -85,8 +125,8 @@ class tracked_frame : public boost::asio::detail::awaitable_frame<T, Executor> {
   auto initial_suspend() noexcept {
     auto key = [this] { return static_cast<const void*>(this->caller_); };
     using Awaiter = decltype(base::initial_suspend());
-    return coro::detail::starting_awaiter<Awaiter, base, decltype(key)>(base::initial_suspend(),
-                                                                        thread_, key);
+    return coro::detail::starting_awaiter<Awaiter, base, thread_type, decltype(key)>(
+        base::initial_suspend(), thread_, key);
   }
 
   auto final_suspend() noexcept {
@@ -100,14 +140,31 @@ class tracked_frame : public boost::asio::detail::awaitable_frame<T, Executor> {
     frame.await_transform(std::forward<Awaitable>(awaitable));
   }
   [[gnu::noinline]] auto await_transform(Awaitable&& awaitable) {
-    auto site = reinterpret_cast<uintptr_t>(__builtin_return_address(0));
-    const void* child_key = static_cast<boost::asio::detail::awaitable_frame_base<Executor>*>(this);
-    return coro::detail::track(static_cast<base&>(*this), std::forward<Awaitable>(awaitable),
-                               thread_.handle(), kind::reason, site, child_key);
+    if constexpr (kind::operation) {
+      using Awaiter = decltype(coro::detail::transformed(static_cast<base&>(*this),
+                                                         std::forward<Awaitable>(awaitable)));
+      return operation_awaiter<Awaiter, base>(
+          coro::detail::transformed(static_cast<base&>(*this), std::forward<Awaitable>(awaitable)),
+          thread_.awaiter(), kind::reason);
+    } else {
+      auto site = reinterpret_cast<uintptr_t>(__builtin_return_address(0));
+      const void* child_key =
+          static_cast<boost::asio::detail::awaitable_frame_base<Executor>*>(this);
+      return coro::detail::track(static_cast<base&>(*this), std::forward<Awaitable>(awaitable),
+                                 thread_.handle(), kind::reason, site, child_key);
+    }
   }
 
  private:
-  coro::detail::green_thread thread_{kCreatorFrames};
+  thread_type thread_ = make_thread();
+
+  static thread_type make_thread() {
+    if constexpr (kind::operation) {
+      return {};
+    } else {
+      return thread_type(kCreatorFrames);
+    }
+  }
 };
 
 }  // namespace leakscan::asio::detail

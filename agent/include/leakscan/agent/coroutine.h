@@ -71,6 +71,10 @@ class green_thread {
   agent::ThreadHandle thread_;
 };
 
+// The coroutine that suspended last on this thread, awaiting a child that offers `key`, if
+// there is one: taken, so that it links one child only.
+agent::ThreadHandle take_awaiter(const void* key) noexcept;
+
 // Out of line, once per suspension and resumption.
 void suspending(agent::ThreadHandle self, uintptr_t site, const char* reason,
                 const void* object) noexcept;
@@ -151,10 +155,10 @@ class tracked_awaiter {
 
 // The awaiter of initial_suspend: the coroutine starts when it resumes from it. `Key` gives
 // what identifies the awaiter it may have been started by, read at that moment.
-template <typename Awaiter, typename Base, typename Key>
+template <typename Awaiter, typename Base, typename Thread, typename Key>
 class starting_awaiter {
  public:
-  starting_awaiter(Awaiter awaiter, const green_thread& thread, Key key)
+  starting_awaiter(Awaiter awaiter, Thread& thread, Key key)
       : awaiter_(std::move(awaiter)), thread_(thread), key_(std::move(key)) {}
 
   bool await_ready() noexcept { return awaiter_.await_ready(); }
@@ -169,7 +173,7 @@ class starting_awaiter {
 
  private:
   Awaiter awaiter_;
-  const green_thread& thread_;
+  Thread& thread_;
   Key key_;
 };
 
@@ -242,8 +246,8 @@ class tracked : public Promise {
           std::coroutine_handle<tracked>::from_promise(*this).address());
     };
     using Awaiter = decltype(Promise::initial_suspend());
-    return detail::starting_awaiter<Awaiter, Promise, decltype(key)>(Promise::initial_suspend(),
-                                                                     thread_, key);
+    return detail::starting_awaiter<Awaiter, Promise, detail::green_thread, decltype(key)>(
+        Promise::initial_suspend(), thread_, key);
   }
 
   auto final_suspend() noexcept {
