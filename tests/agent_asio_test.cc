@@ -1,7 +1,8 @@
 // Boost.Asio coroutines end to end: samples/cpp/asio_service (awaitable + co_spawn, tracked by
 // including leakscan/agent/asio.h) leaks one watcher per "watch" line. Under three rounds of
-// load on 127.0.0.1, its agent's profile must show each watcher as one green thread blocked in
-// `watch_shipment` on a timer, created where it was co_spawn'ed (`handle_line`); leakscan's
+// load on 127.0.0.1, its agent's profile must show each watcher as one green thread, one stack
+// (`until_signalled` on a timer, awaited by `watch_shipment`), created where it was co_spawn'ed
+// (`handle_line`); leakscan's
 // analysis of the three captures must report it as a leak and nothing else: the accept loop
 // and the open session wait on the network, and the pings completed.
 #include <fmt/format.h>
@@ -31,6 +32,7 @@ using namespace std::chrono_literals;
 constexpr int kRounds = 3;
 constexpr int kWatchesPerRound = 4;
 constexpr std::string_view kWatcher = "asio_service::watch_shipment";
+constexpr std::string_view kWaiter = "asio_service::until_signalled";  // what kWatcher awaits
 constexpr std::string_view kSpawner = "asio_service::handle_line";
 
 size_t occurrences(std::string_view text, std::string_view what) {
@@ -114,6 +116,10 @@ TEST_F(AsioService, TheProfileShowsEachLeakedCoroutineWhereItWasSpawnedAndWhatIt
     if (goroutine.find(kWatcher) == std::string_view::npos) continue;
     ++watchers;
     EXPECT_NE(goroutine.find("[timer wait"), std::string_view::npos) << goroutine;
+    // One stack for the chain, innermost first: the awaited coroutine, then its awaiter.
+    size_t waiter = goroutine.find(kWaiter);
+    EXPECT_NE(waiter, std::string_view::npos) << goroutine;
+    EXPECT_LT(waiter, goroutine.find(kWatcher)) << goroutine;
     EXPECT_NE(goroutine.find(fmt::format("created by {}", kSpawner)), std::string_view::npos)
         << goroutine;
     EXPECT_NE(goroutine.find("samples/cpp/asio_service.cc:"), std::string_view::npos) << goroutine;
@@ -130,7 +136,7 @@ TEST_F(AsioService, TheAnalysisReportsTheLeakAndNoBenignCoroutine) {
     const report::Report& report = run->analysis.report;
     int leaks = 0;
     for (const auto& cluster : report.clusters()) {
-      bool watcher = cluster.blocked_at().function() == kWatcher;
+      bool watcher = cluster.blocked_at().function() == kWaiter;
       bool reported = cluster.verdict() == report::LEAK || cluster.verdict() == report::SUSPECT;
       if (!watcher) {
         EXPECT_FALSE(reported) << cluster.blocked_at().function() << ": " << cluster.reasons(0);

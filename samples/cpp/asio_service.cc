@@ -9,8 +9,9 @@
 //
 // "watch ORDER\n" co_spawns a watcher that waits for the order's shipment on a timer used as
 // an event; the bug: nothing ever signals (cancels) it, so every watch leaks one coroutine,
-// blocked in `watch_shipment`, created in `handle_line`. "ping\n" answers from a co_spawn'ed
-// coroutine that completes. The accept loop and each open session wait on the network: benign.
+// blocked in `until_signalled` awaited by `watch_shipment`, created in `handle_line`. "ping\n"
+// answers from a co_spawn'ed coroutine that completes. The accept loop and each open session wait
+// on the network: benign.
 #include <leakscan/agent/asio.h>  // before any coroutine is defined
 
 #include <boost/asio/detached.hpp>
@@ -38,10 +39,15 @@ using net::awaitable;
 using net::use_awaitable;
 using net::ip::tcp;
 
+// A timer used as an event: it "fires" when cancelled.
+awaitable<void> until_signalled(net::steady_timer& event) {
+  boost::system::error_code ignored;
+  co_await event.async_wait(net::redirect_error(use_awaitable, ignored));
+}
+
 // The seeded leak: the timer stands for "the order shipped" and is never cancelled.
 awaitable<void> watch_shipment(std::shared_ptr<net::steady_timer> shipped) {
-  boost::system::error_code ignored;
-  co_await shipped->async_wait(net::redirect_error(use_awaitable, ignored));
+  co_await until_signalled(*shipped);
 }
 
 awaitable<std::string> answer_ping() { co_return "pong\n"; }
