@@ -6,6 +6,8 @@
 #include <boost/fiber/all.hpp>
 #include <coroutine>
 #include <exception>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "agent/src/profiles.h"
@@ -125,6 +127,25 @@ class Eager {
 constexpr int kTransformedAwaitLine = __LINE__ + 2;
 Eager waits_through_its_own_transform() { co_await OnEvent{&g_event}; }
 
+// An awaiter whose await_suspend throws: the coroutine is resumed at once, with the exception.
+struct Refuses {
+  bool await_ready() const { return false; }
+  void await_suspend(std::coroutine_handle<> /*handle*/) const {
+    throw std::runtime_error("refused");
+  }
+  void await_resume() const {}
+};
+std::string g_state_after_refusal;
+Task<int> survives_a_throwing_await(uint64_t first) {
+  try {
+    co_await Refuses{};
+  } catch (const std::runtime_error&) {
+    auto threads = agent::describe_green_threads(first);
+    g_state_after_refusal = threads.empty() ? "none" : threads[0].state;
+  }
+  co_return 0;
+}
+
 const GreenThread* only_coroutine(const std::vector<Snapshot>& snapshots, uint64_t first,
                                   const Snapshot** owner) {
   const GreenThread* found = nullptr;
@@ -208,6 +229,14 @@ TEST(AgentCoroutines, ThePromisesOwnAwaitTransformComposesWithTracking) {
   auto threads = agent::describe_green_threads(first);
   ASSERT_EQ(threads.size(), 1U);
   EXPECT_EQ(threads[0].state, "exited");
+}
+
+TEST(AgentCoroutines, AThrowingAwaitSuspendLeavesTheCoroutineRunning) {
+  uint64_t first = agent::next_green_thread_id();
+  Task<int> task = survives_a_throwing_await(first);
+  task.start();
+  EXPECT_TRUE(task.done());
+  EXPECT_EQ(g_state_after_refusal, "running");
 }
 
 TEST(AgentCoroutines, AFinishedCoroutineNeverDestroyedStaysExited) {

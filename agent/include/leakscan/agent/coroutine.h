@@ -123,15 +123,15 @@ class tracked_awaiter {
     using Result = decltype(awaiter_.await_suspend(inner));
     if constexpr (std::is_same_v<Result, bool>) {
       if (self) awaiting(self, child_key_);
-      bool suspended = awaiter_.await_suspend(inner);
+      bool suspended = inner_suspend(inner, self);
       if (!suspended && self) resumed(self);
       return suspended;
     } else if constexpr (std::is_void_v<Result>) {
       if (self) awaiting(self, child_key_);
-      awaiter_.await_suspend(inner);
+      inner_suspend(inner, self);
     } else {
       // Symmetric transfer: the coroutine resumed next is the awaited one if it starts now.
-      auto next = awaiter_.await_suspend(inner);
+      auto next = inner_suspend(inner, self);
       if (self) awaiting(self, next.address());
       return next;
     }
@@ -143,6 +143,21 @@ class tracked_awaiter {
   }
 
  private:
+  template <typename Handle>
+  decltype(auto) inner_suspend(Handle inner, agent::ThreadHandle self) {
+#if defined(__cpp_exceptions)
+    // A throwing await_suspend resumes the coroutine at once, with the exception.
+    try {
+      return awaiter_.await_suspend(inner);
+    } catch (...) {
+      if (self) resumed(self);
+      throw;
+    }
+#else
+    return awaiter_.await_suspend(inner);
+#endif
+  }
+
   // An lvalue awaiter is the caller's; an rvalue one moves in.
   std::conditional_t<std::is_lvalue_reference_v<Awaiter>, Awaiter, std::remove_cvref_t<Awaiter>>
       awaiter_;
