@@ -61,7 +61,7 @@ class green_thread {
 
   agent::ThreadHandle handle() const { return thread_; }
   // First resume. `key` identifies the awaiter this coroutine may have been started by (see
-  // suspending): if the last tracked coroutine to suspend on this thread named that key, it
+  // awaiting): if the last tracked coroutine to suspend on this thread named that key, it
   // is this one's parent.
   void started(const void* key) const noexcept;
   // At final_suspend: done, but its frame still holds memory until destroyed.
@@ -253,9 +253,9 @@ class tracked : public Promise {
       : Promise(std::forward<Args>(args)...), thread_(kCreatorFrames) {}
   tracked() requires std::default_initializable<Promise> : thread_(kCreatorFrames) {}
 
-  agent::ThreadHandle leakscan_thread() const { return thread_.handle(); }
-
   auto initial_suspend() noexcept {
+    static_assert(alignof(tracked) <= 16 || alignof(tracked) == alignof(Promise),
+                  "the promise's own from_promise must name this frame (see above)");
     auto key = [this] {
       return static_cast<const void*>(
           std::coroutine_handle<tracked>::from_promise(*this).address());
