@@ -239,6 +239,27 @@ TEST(AgentCoroutines, AThrowingAwaitSuspendLeavesTheCoroutineRunning) {
   EXPECT_EQ(g_state_after_refusal, "running");
 }
 
+// A snapshot follows parent links: a cycle (a corrupt chain) must end the walk, not hang it.
+TEST(AgentCoroutines, ACycleOfParentLinksStillReads) {
+  auto& registry = agent::Registry::instance();
+  agent::CreateOptions options{.runtime = agent::Runtime::kCppCoroutine,
+                               .capture_creator_stack = false};
+  agent::ThreadHandle one = registry.on_create(options);
+  agent::ThreadHandle other = registry.on_create(options);
+  ASSERT_TRUE(one && other);
+  registry.set_parent(one, other);
+  registry.set_parent(other, one);
+  size_t found = 0;
+  for (const auto& record : registry.records()) {
+    if (record.id != one.id() && record.id != other.id()) continue;
+    ++found;
+    EXPECT_LE(record.stack_pcs.size(), agent::kMaxStackFrames);
+  }
+  EXPECT_EQ(found, 2U);
+  registry.on_release(one);
+  registry.on_release(other);
+}
+
 TEST(AgentCoroutines, AFinishedCoroutineNeverDestroyedStaysExited) {
   uint64_t first = agent::next_green_thread_id();
   {

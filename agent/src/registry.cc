@@ -287,12 +287,12 @@ bool Registry::read_slot(const detail::Slot& slot, ThreadRecord& out) const {
     if (out.runtime == Runtime::kCppCoroutine) {
       // The chain of awaiting coroutines, innermost first; bounded against a corrupt cycle.
       const detail::Slot* root = &slot;
-      for (const detail::Slot* link = &slot;
-           link != nullptr && out.stack_pcs.size() < kMaxStackFrames;
-           link = link->parent.load(std::memory_order_relaxed)) {
+      const detail::Slot* link = &slot;
+      for (size_t depth = 0; link != nullptr && depth < kMaxStackFrames; ++depth) {
         uintptr_t pc = link->suspend_pc.load(std::memory_order_relaxed);
         if (pc != 0) out.stack_pcs.push_back(pc);
         root = link;
+        link = link->parent.load(std::memory_order_relaxed);
       }
       // The root's slot is read without its sequence lock: the root is suspended (it awaits
       // the chain), and its identity does not change while it lives.
