@@ -163,14 +163,13 @@ void Registry::on_release(ThreadHandle thread) {
 }
 
 void Registry::set_parent(ThreadHandle child, ThreadHandle parent) {
-  detail::SlotWrite write(*child.slot());
-  child.slot()->parent.store(parent.slot(), std::memory_order_relaxed);
-}
-
-void Registry::set_suspend_point(ThreadHandle thread, uintptr_t pc, bool awaiting_child) {
-  detail::SlotWrite write(*thread.slot());
-  thread.slot()->suspend_pc.store(pc, std::memory_order_relaxed);
-  thread.slot()->awaiting_child.store(awaiting_child, std::memory_order_relaxed);
+  {
+    detail::SlotWrite write(*child.slot());
+    child.slot()->parent.store(parent.slot(), std::memory_order_relaxed);
+  }
+  if (!parent) return;
+  detail::SlotWrite write(*parent.slot());
+  parent.slot()->awaiting_child.store(true, std::memory_order_relaxed);
 }
 
 void Registry::set_labels(ThreadHandle thread, const LabelSet* labels) {
@@ -261,6 +260,19 @@ void Registry::for_each_owned(uint32_t scheduler, const std::function<void(detai
   }
 }
 
+void Registry::read_identity(const detail::Slot& slot, ThreadRecord& out) {
+  out.id = slot.id.load(std::memory_order_relaxed);
+  out.creator_id = slot.creator_id.load(std::memory_order_relaxed);
+  out.created_unix_ns = slot.created_unix_ns.load(std::memory_order_relaxed);
+  out.labels = slot.labels.load(std::memory_order_relaxed);
+  uint32_t creator_depth =
+      std::min<uint32_t>(slot.creator_depth.load(std::memory_order_relaxed), kMaxCreatorFrames);
+  out.creator_pcs.resize(creator_depth);
+  for (uint32_t i = 0; i < creator_depth; ++i) {
+    out.creator_pcs[i] = slot.creator_pcs[i].load(std::memory_order_relaxed);
+  }
+}
+
 bool Registry::read_slot(const detail::Slot& slot, ThreadRecord& out) const {
   for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
     uint32_t before = slot.seq.load(std::memory_order_acquire);
@@ -270,30 +282,26 @@ bool Registry::read_slot(const detail::Slot& slot, ThreadRecord& out) const {
     }
     out.state = slot.state.load(std::memory_order_relaxed);
     if (out.state == FiberState::kFree) return false;
-    out.id = slot.id.load(std::memory_order_relaxed);
     out.runtime = slot.runtime.load(std::memory_order_relaxed);
-    out.creator_id = slot.creator_id.load(std::memory_order_relaxed);
-    out.created_unix_ns = slot.created_unix_ns.load(std::memory_order_relaxed);
     out.parked_mono_ns = slot.parked_mono_ns.load(std::memory_order_relaxed);
     out.wait_reason = slot.wait_reason.load(std::memory_order_relaxed);
     out.wait_object = slot.wait_object.load(std::memory_order_relaxed);
-    out.labels = slot.labels.load(std::memory_order_relaxed);
     out.awaiting_child = slot.awaiting_child.load(std::memory_order_relaxed);
-    uint32_t creator_depth =
-        std::min<uint32_t>(slot.creator_depth.load(std::memory_order_relaxed), kMaxCreatorFrames);
-    out.creator_pcs.resize(creator_depth);
-    for (uint32_t i = 0; i < creator_depth; ++i) {
-      out.creator_pcs[i] = slot.creator_pcs[i].load(std::memory_order_relaxed);
-    }
+    read_identity(slot, out);
     out.stack_pcs.clear();
     if (out.runtime == Runtime::kCppCoroutine) {
       // The chain of awaiting coroutines, innermost first; bounded against a corrupt cycle.
+      const detail::Slot* root = &slot;
       const detail::Slot* link = &slot;
       for (size_t depth = 0; link != nullptr && depth < kMaxStackFrames; ++depth) {
         uintptr_t pc = link->suspend_pc.load(std::memory_order_relaxed);
         if (pc != 0) out.stack_pcs.push_back(pc);
+        root = link;
         link = link->parent.load(std::memory_order_relaxed);
       }
+      // The root's slot is read without its sequence lock: the root is suspended (it awaits
+      // the chain), and its identity does not change while it lives.
+      if (root != &slot) read_identity(*root, out);
     } else if (slot.stack_run_count.load(std::memory_order_relaxed) ==
                slot.run_count.load(std::memory_order_relaxed)) {
       uint32_t depth =

@@ -213,6 +213,25 @@ class Registry {
     detail::SlotWrite write(slot);
     mark_running(slot);
   }
+  // A coroutine suspends at `site` (a return address in its body), on what it awaits.
+  void on_co_await(ThreadHandle thread, uintptr_t site, const char* reason, const void* object) {
+    detail::Slot& slot = *thread.slot();
+    detail::SlotWrite write(slot);
+    slot.suspend_pc.store(site, std::memory_order_relaxed);
+    slot.awaiting_child.store(false, std::memory_order_relaxed);
+    slot.wait_reason.store(reason, std::memory_order_relaxed);
+    slot.wait_object.store(object, std::memory_order_relaxed);
+    slot.parked_mono_ns.store(detail::monotonic_coarse_ns(), std::memory_order_relaxed);
+    slot.state.store(FiberState::kWaiting, std::memory_order_relaxed);
+  }
+  // ... and runs again: no longer at a site, nor awaiting a child.
+  void on_co_resume(ThreadHandle thread) {
+    detail::Slot& slot = *thread.slot();
+    detail::SlotWrite write(slot);
+    slot.suspend_pc.store(0, std::memory_order_relaxed);
+    slot.awaiting_child.store(false, std::memory_order_relaxed);
+    mark_running(slot);
+  }
   void on_exit(ThreadHandle thread) {
     detail::Slot& slot = *thread.slot();
     detail::SlotWrite write(slot);
@@ -226,9 +245,10 @@ class Registry {
   static void clear_current() { detail::tls_current = nullptr; }
   static ThreadHandle current() { return ThreadHandle(detail::tls_current); }
 
-  // Coroutines: `child` is awaited by `parent` (or by nobody, when parent is empty).
+  // Coroutines: `child` is awaited by `parent` (or by nobody, when parent is empty); a parent
+  // awaiting a child is listed as part of the child's stack until it resumes. A chain is
+  // reported under its root's identity (id, creator, labels): where it was spawned.
   void set_parent(ThreadHandle child, ThreadHandle parent);
-  void set_suspend_point(ThreadHandle thread, uintptr_t pc, bool awaiting_child);
 
   // Labels for `thread`, replacing its own.
   void set_labels(ThreadHandle thread, const LabelSet* labels);
@@ -282,6 +302,8 @@ class Registry {
   detail::Slot* slot_at(uint32_t index) const;
   detail::Slot* allocate_slot(uint32_t& index);
   bool read_slot(const detail::Slot& slot, ThreadRecord& out) const;
+  // Who a green thread is: id, creator, creation time, labels.
+  static void read_identity(const detail::Slot& slot, ThreadRecord& out);
 
   std::array<std::atomic<detail::Slot*>, kMaxChunks> chunks_{};
   std::vector<std::unique_ptr<detail::Slot[]>> chunk_storage_;  // guarded by chunk_mutex_
