@@ -274,6 +274,7 @@ bool Registry::read_slot(const detail::Slot& slot, ThreadRecord& out) const {
     out.wait_object = slot.wait_object.load(std::memory_order_relaxed);
     out.labels = slot.labels.load(std::memory_order_relaxed);
     out.awaiting_child = slot.awaiting_child.load(std::memory_order_relaxed);
+    out.started = slot.run_count.load(std::memory_order_relaxed) > 0;
     uint32_t creator_depth =
         std::min<uint32_t>(slot.creator_depth.load(std::memory_order_relaxed), kMaxCreatorFrames);
     out.creator_pcs.resize(creator_depth);
