@@ -66,6 +66,8 @@ struct Population {
   int64_t count = 0;        // SEEDED: per request; BENIGN: in all
 
   bool exited() const { return wait == "exited"; }
+  // What the analysis calls it: a sleeping fiber's frames say Go's "sleep".
+  std::string operation() const { return sleeping() ? "sleep" : wait; }
   bool sleeping() const { return wait == "sleeping"; }
   ThreadState state() const {
     if (exited()) return ThreadState::kExited;
@@ -175,7 +177,7 @@ bool matches(const report::Cluster& cluster, const Population& p) {
 // Snapshots taken mid-round also hold fibers on their way to their blocking point (a fetch
 // still sleeping out its backend call): a cluster of their own, with another operation.
 bool matches_settled(const report::Cluster& cluster, const Population& p) {
-  return matches(cluster, p) && cluster.blocking_operation() == p.wait;
+  return matches(cluster, p) && cluster.blocking_operation() == p.operation();
 }
 
 // The agent's periodic snapshots in `dir`, oldest first (goroutine-<unix ms>.pb.gz).
@@ -362,7 +364,7 @@ class CppOrderService : public ::testing::Test {
       ASSERT_EQ(clusters.size(), 1u) << "one cluster per seeded population";
       const report::Cluster& cluster = *clusters.front();
       EXPECT_EQ(cluster.verdict(), report::LEAK) << cluster.reasons(0);
-      EXPECT_EQ(cluster.blocking_operation(), p.wait);
+      EXPECT_EQ(cluster.blocking_operation(), p.operation());
       std::vector<int64_t> counts(cluster.count_per_snapshot().begin(),
                                   cluster.count_per_snapshot().end());
       EXPECT_EQ(counts, (std::vector<int64_t>{p.expected(1), p.expected(2), p.expected(3)}));
@@ -646,9 +648,12 @@ TEST_F(CppOrderService, CommandReadsTheLiveEndpoint) {
                                   [&](const auto& c) { return matches(c, p); });
       ASSERT_NE(cluster, report.clusters().end());
       EXPECT_EQ(cluster->count(), p.expected(kRounds));
-      EXPECT_EQ(cluster->blocking_operation(), p.wait);
+      EXPECT_EQ(cluster->blocking_operation(), p.operation());
       if (!debug2) {
-        EXPECT_EQ(cluster->verdict(), report::LEAK) << cluster->reasons(0);
+        // One snapshot cannot tell a ticker never stopped from one that will be: a timer
+        // wakes it, as it wakes Go's sleep. The growth over three snapshots tells (above).
+        EXPECT_EQ(cluster->verdict(), p.sleeping() ? report::EXPECTED : report::LEAK)
+            << cluster->reasons(0);
         EXPECT_GT(cluster->wait().min_seconds(), 0);
       }
     }

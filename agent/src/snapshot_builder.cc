@@ -94,8 +94,16 @@ class SnapshotWriter {
   }
 
  private:
-  // std::apply and std::invoke that called the fiber's function.
+  // Below the program's outermost frame lies only what called it: std::invoke for a fiber,
+  // the thread's start (std::thread, libc, clone) for a thread's main fiber.
   void drop_invoking_frames(std::vector<FrameId>& ids) const {
+    auto outermost = std::find_if(ids.rbegin(), ids.rend(), [this](FrameId id) {
+      return is_user_function(snapshot_.frame(id).function);
+    });
+    if (outermost != ids.rend()) {
+      ids.erase(outermost.base(), ids.end());
+      return;
+    }
     while (!ids.empty() && snapshot_.frame(ids.back()).function.starts_with("std::")) {
       ids.pop_back();
     }

@@ -99,10 +99,10 @@ constexpr std::array kManifest{
     Population{"BENIGN", "pipeline-stage", "order_service::OrderService::shipping_stage",
                "order_service::OrderService::start_background", "-", "chan receive", "-", 1},
     Population{"BENIGN", "long-poll", "order_service::OrderService::handle_poll",
-               "order_service::dispatch_requests", "/api/poll", "sync.Cond.Wait", "-", 1},
+               "order_service::dispatch_requests", "/api/poll", "sync.Cond.Wait (timed)", "-", 1},
     // Each fiber thread's main fiber, created by nobody, idle on its request queue.
-    Population{"BENIGN", "main-fiber", "order_service::dispatch_requests", "-", "-",
-               "chan receive", "-", kFiberThreads},
+    Population{"BENIGN", "main-fiber", "order_service::dispatch_requests", "-", "-", "chan receive",
+               "-", kFiberThreads},
 };
 
 // Routes whose handlers run under ScopedLabels, as tracing middleware would label them.

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstddef>
 #include <iterator>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -163,27 +164,29 @@ class future_base {
   explicit future_base(Native&& native) noexcept : native_(std::move(native)) {}
 
   bool valid() const noexcept { return native_.valid(); }
-  void wait() const { wait_as("future wait"); }
+  void wait() const {
+    auto park = park_unless_ready("future wait");
+    native_.wait();
+  }
   template <typename Rep, typename Period>
   boost::fibers::future_status wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
-    if (ready()) return boost::fibers::future_status::ready;
-    park_scope park("future wait (timed)", this);
+    auto park = park_unless_ready("future wait (timed)");
     return native_.wait_for(timeout);
   }
   template <typename Clock, typename Duration>
   boost::fibers::future_status wait_until(
       const std::chrono::time_point<Clock, Duration>& deadline) const {
-    if (ready()) return boost::fibers::future_status::ready;
-    park_scope park("future wait (timed)", this);
+    auto park = park_unless_ready("future wait (timed)");
     return native_.wait_until(deadline);
   }
   Native& native() { return native_; }
 
  protected:
-  void wait_as(const char* reason) const {
-    if (ready()) return;
-    park_scope park(reason, this);
-    native_.wait();
+  // Parked for the scope of the caller's wait, unless the value is there (the fast path).
+  // The caller waits through Boost's own call (get, wait), whose frame says the same.
+  std::optional<park_scope> park_unless_ready(const char* reason) const {
+    if (ready()) return std::nullopt;
+    return std::optional<park_scope>(std::in_place, reason, this);
   }
 
   Native native_;
@@ -307,7 +310,7 @@ class shared_future : public detail::future_base<boost::fibers::shared_future<T>
 
   // Boost's type: const T& for a value, T& for a reference, void.
   decltype(auto) get() const {
-    this->wait_as("future get");
+    auto park = this->park_unless_ready("future get");
     return this->native_.get();
   }
 };
@@ -322,7 +325,7 @@ class future : public detail::future_base<boost::fibers::future<T>> {
       : detail::future_base<boost::fibers::future<T>>(std::move(native)) {}
 
   decltype(auto) get() {
-    this->wait_as("future get");
+    auto park = this->park_unless_ready("future get");
     return this->native_.get();
   }
   shared_future<T> share() { return shared_future<T>(this->native_.share()); }
