@@ -226,16 +226,18 @@ TEST_F(AgentFibers, WaitTimesGrowWhileParked) {
 // Creates batches of fibers that wait for work, get it and end, on this thread, until `stop`.
 void churn_fibers_until(const std::atomic<bool>& stop) {
   while (!stop) {
+    constexpr int kBatch = 16;
     std::vector<boost::fibers::fiber> batch;
+    batch.reserve(kBatch);
     leakscan::fibers::buffered_channel<int> work(8);
-    for (int i = 0; i < 16; ++i) {
+    for (int i = 0; i < kBatch; ++i) {
       batch.emplace_back([&] {
         int value = 0;
         work.pop(value);
         boost::this_fiber::yield();
       });
     }
-    for (int i = 0; i < 16; ++i) work.push(i);
+    for (int i = 0; i < kBatch; ++i) work.push(i);
     for (auto& fiber : batch) fiber.join();
   }
 }
@@ -391,6 +393,7 @@ TEST_F(AgentFibers, Debug1UnderChurnHasFramesInEveryGroup) {
   std::atomic<bool> stop{false};
   std::atomic<int> started{0};
   std::vector<std::thread> workers;
+  workers.reserve(2);
   for (int w = 0; w < 2; ++w) {
     workers.emplace_back([&] {
       use_tracking_scheduler();
