@@ -117,7 +117,12 @@ size_t parked_count(const std::vector<Snapshot>& snapshots) {
     for (const auto& thread : snapshot.threads) {
       // Go's text has the wait reason as the status; the agent's profile has both.
       std::string_view reason = thread.wait_reason.empty() ? thread.status : thread.wait_reason;
-      if (reason == "chan receive" && !thread.stack.empty()) ++count;
+      // Unwound: its own frames, not the one that says its stack is unknown.
+      if (reason == "chan receive" && !thread.stack.empty() &&
+          !snapshot.frame(thread.stack.front())
+               .function.starts_with("leakscan::agent::unknown_stack::")) {
+        ++count;
+      }
     }
     for (const auto& sample : snapshot.samples) count += static_cast<size_t>(sample.count);
   }

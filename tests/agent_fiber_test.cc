@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/fiber/all.hpp>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "agent/src/profiles.h"
@@ -13,6 +15,7 @@
 #include "leakscan/agent/agent.h"
 #include "leakscan/agent/boost_fiber.h"
 #include "leakscan/agent/sync.h"
+#include "tests/support/tracked_fibers.h"
 
 // Outside namespace leakscan on purpose: the analyzer counts leakscan:: frames as the agent's
 // own, not the program's, and these stand for the program.
@@ -20,21 +23,8 @@ namespace agent_fiber_test {
 using namespace leakscan;         // NOLINT(google-build-using-namespace)
 using namespace leakscan::agent;  // NOLINT(google-build-using-namespace)
 
-using Algorithm = leakscan::fibers::tracking_algorithm<boost::fibers::algo::round_robin>;
-
-void use_tracking_scheduler() {
-  // Once per thread: Boost keeps the first algorithm a thread installs.
-  thread_local bool installed = [] {
-    boost::fibers::use_scheduling_algorithm<Algorithm>();
-    return true;
-  }();
-  (void)installed;
-}
-
-// Lets this thread's other fibers run until they have all parked.
-void let_fibers_park() {
-  for (int i = 0; i < 20; ++i) boost::this_fiber::yield();
-}
+using leakscan::testing::let_fibers_park;
+using leakscan::testing::use_tracking_scheduler;
 
 struct Found {
   const Snapshot* snapshot = nullptr;
@@ -233,6 +223,25 @@ TEST_F(AgentFibers, WaitTimesGrowWhileParked) {
   parked.join();
 }
 
+// Creates batches of fibers that wait for work, get it and end, on this thread, until `stop`.
+void churn_fibers_until(const std::atomic<bool>& stop) {
+  while (!stop) {
+    constexpr int kBatch = 16;
+    std::vector<boost::fibers::fiber> batch;
+    batch.reserve(kBatch);
+    leakscan::fibers::buffered_channel<int> work(8);
+    for (int i = 0; i < kBatch; ++i) {
+      batch.emplace_back([&] {
+        int value = 0;
+        work.pop(value);
+        boost::this_fiber::yield();
+      });
+    }
+    for (int i = 0; i < kBatch; ++i) work.push(i);
+    for (auto& fiber : batch) fiber.join();
+  }
+}
+
 // Two scheduler threads create, park and end fibers without pause while another thread,
 // which runs no fibers, takes snapshots: every snapshot completes, and fibers parked for
 // good on both threads are all unwound.
@@ -254,19 +263,7 @@ TEST_F(AgentFibers, SnapshotsFromAnotherThreadUnderChurnOnTwoSchedulers) {
           channel.pop(value);
         });
       parked_for_good += 50;
-      while (!stop) {
-        std::vector<boost::fibers::fiber> batch;
-        leakscan::fibers::buffered_channel<int> work(8);
-        for (int i = 0; i < 16; ++i) {
-          batch.emplace_back([&] {
-            int value = 0;
-            work.pop(value);
-            boost::this_fiber::yield();
-          });
-        }
-        for (int i = 0; i < 16; ++i) work.push(i);
-        for (auto& fiber : batch) fiber.join();
-      }
+      churn_fibers_until(stop);
       channel.close();
       for (auto& fiber : stuck) fiber.join();
     });
@@ -340,6 +337,108 @@ TEST_F(AgentFibers, ABusySchedulerDelaysASnapshotOnlyUntilItsTimeout) {
   snapshotter.join();
   stop = true;
   busy.join();
+}
+
+// Like Go's goroutine 1, each thread's main fiber is a green thread: blocked in a join on
+// another thread it shows with its own stack; running (this one, taking the snapshot) it shows
+// the frame that says so.
+TEST_F(AgentFibers, EachThreadsMainFiberAppearsInProfiles) {
+  uint64_t this_main = Registry::current().id();
+  ASSERT_NE(this_main, 0U) << "installing the scheduler registered this thread's main fiber";
+  std::atomic<uint64_t> worker_main{0};
+  boost::fibers::unbuffered_channel<int> never;
+  std::thread worker([&] {
+    use_tracking_scheduler();
+    worker_main = Registry::current().id();
+    boost::fibers::fiber child([&] {
+      int value = 0;
+      never.pop(value);
+    });
+    child.join();
+  });
+  Found joining;
+  std::vector<Snapshot> snapshots;
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    snapshots = take_snapshots(std::chrono::seconds(5));
+    joining = find_thread(snapshots, worker_main.load());
+    if (joining.thread != nullptr && joining.thread->state == ThreadState::kWaiting &&
+        has_function(stack_functions(joining), "boost::fibers::fiber::join")) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_NE(joining.thread, nullptr);
+  EXPECT_EQ(joining.thread->state, ThreadState::kWaiting);
+  auto names = stack_functions(joining);
+  EXPECT_TRUE(has_function(names, "boost::fibers::fiber::join")) << ::testing::PrintToString(names);
+  EXPECT_EQ(joining.thread->created_by, kNoFrame) << "nobody created a thread's main fiber";
+
+  Found running = find_thread(snapshots, this_main);
+  ASSERT_NE(running.thread, nullptr);
+  EXPECT_EQ(running.thread->state, ThreadState::kRunning);
+  EXPECT_EQ(stack_functions(running),
+            std::vector<std::string>{"leakscan::agent::unknown_stack::running_on_its_thread"});
+
+  never.close();
+  worker.join();
+  EXPECT_EQ(find_thread(take_snapshots(std::chrono::seconds(5)), worker_main.load()).thread,
+            nullptr)
+      << "released with its thread";
+}
+
+// Fibers created and ending without pause on two threads while debug=1 profiles are fetched:
+// no group is without frames (a stack the agent could not read says why in one frame), and
+// the aggregated counts add up to the total.
+TEST_F(AgentFibers, Debug1UnderChurnHasFramesInEveryGroup) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> started{0};
+  std::vector<std::thread> workers;
+  workers.reserve(2);
+  for (int w = 0; w < 2; ++w) {
+    workers.emplace_back([&] {
+      use_tracking_scheduler();
+      ++started;
+      churn_fibers_until(stop);
+    });
+  }
+  while (started.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  size_t groups = 0;
+  for (int round = 0; round < 40; ++round) {
+    std::string text = goroutine_text(1);
+    std::istringstream lines(text);
+    std::string line;
+    std::getline(lines, line);
+    ASSERT_TRUE(line.starts_with("goroutine profile: total ")) << line;
+    int64_t total = std::stoll(line.substr(line.rfind(' ') + 1));
+    int64_t counted = 0;
+    // A group: "N @ pcs", perhaps "# labels: ...", its frames ("#\t..."), a blank line.
+    std::string header;
+    size_t frames = 0;
+    auto end_group = [&] {
+      if (header.empty()) return;
+      EXPECT_GT(frames, 0U) << "a group without frames: " << header;
+      EXPECT_NE(header.find(" @ 0x"), std::string::npos) << header;
+      ++groups;
+      header.clear();
+      frames = 0;
+    };
+    while (std::getline(lines, line)) {
+      if (line.empty()) {
+        end_group();
+      } else if (line.find(" @") != std::string::npos && line.front() != '#') {
+        end_group();
+        header = line;
+        counted += std::stoll(line.substr(0, line.find(' ')));
+      } else if (line.starts_with("#\t")) {
+        ++frames;
+      }
+    }
+    end_group();
+    EXPECT_EQ(counted, total);
+  }
+  stop = true;
+  for (auto& worker : workers) worker.join();
+  EXPECT_GT(groups, 40U);
 }
 
 }  // namespace agent_fiber_test

@@ -66,6 +66,8 @@ struct Population {
   int64_t count = 0;        // SEEDED: per request; BENIGN: in all
 
   bool exited() const { return wait == "exited"; }
+  // What the analysis calls it: a sleeping fiber's frames say Go's "sleep".
+  std::string operation() const { return sleeping() ? "sleep" : wait; }
   bool sleeping() const { return wait == "sleeping"; }
   ThreadState state() const {
     if (exited()) return ThreadState::kExited;
@@ -85,6 +87,7 @@ std::optional<Population> parse_manifest(const std::string& line) {
   }
   if (tag != "SEEDED" && tag != "BENIGN") return std::nullopt;
   p.seeded = tag == "SEEDED";
+  if (p.created_by == "-") p.created_by.clear();  // a thread's main fiber
   std::replace(p.wait.begin(), p.wait.end(), '_', ' ');
   if (labels != "-") {
     size_t equals = labels.find('=');
@@ -174,7 +177,7 @@ bool matches(const report::Cluster& cluster, const Population& p) {
 // Snapshots taken mid-round also hold fibers on their way to their blocking point (a fetch
 // still sleeping out its backend call): a cluster of their own, with another operation.
 bool matches_settled(const report::Cluster& cluster, const Population& p) {
-  return matches(cluster, p) && cluster.blocking_operation() == p.wait;
+  return matches(cluster, p) && cluster.blocking_operation() == p.operation();
 }
 
 // The agent's periodic snapshots in `dir`, oldest first (goroutine-<unix ms>.pb.gz).
@@ -361,7 +364,7 @@ class CppOrderService : public ::testing::Test {
       ASSERT_EQ(clusters.size(), 1u) << "one cluster per seeded population";
       const report::Cluster& cluster = *clusters.front();
       EXPECT_EQ(cluster.verdict(), report::LEAK) << cluster.reasons(0);
-      EXPECT_EQ(cluster.blocking_operation(), p.wait);
+      EXPECT_EQ(cluster.blocking_operation(), p.operation());
       std::vector<int64_t> counts(cluster.count_per_snapshot().begin(),
                                   cluster.count_per_snapshot().end());
       EXPECT_EQ(counts, (std::vector<int64_t>{p.expected(1), p.expected(2), p.expected(3)}));
@@ -502,7 +505,9 @@ TEST_F(CppOrderService, EverySeededFiberCarriesItsWaitReasonCreationSiteAndLabel
         EXPECT_TRUE(label(*thread, "wait_object").has_value()) << "the channel, mutex...";
       }
       if (p.exited()) {
-        EXPECT_TRUE(thread->stack.empty());
+        ASSERT_EQ(thread->stack.size(), 1U) << "one frame saying why there is no stack";
+        EXPECT_EQ(profile.frame(thread->stack.front()).function,
+                  "leakscan::agent::unknown_stack::exited_not_released");
       } else {
         EXPECT_TRUE(profile.frame(thread->stack.front()).function.starts_with("boost::fibers::"))
             << "the stack is the fiber's own, innermost first";
@@ -561,18 +566,18 @@ TEST_F(CppOrderService, GoToolPprofTracesShowsTheFibersWithTheirLabels) {
                    "GOPROXY=off", "GOFLAGS=", "PPROF_TMPDIR=" + home});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   auto traces = parse_traces(result.out);
-  // pprof prints no trace for a sample without a stack: a fiber that ended has none.
-  int64_t with_stacks = 0;
-  for (const auto& p : populations_) with_stacks += p.exited() ? 0 : p.expected(kRounds);
-  EXPECT_EQ(static_cast<int64_t>(traces.size()), with_stacks) << result.out.substr(0, 3000);
+  // Every fiber has a trace: one that ended has one frame that says so.
+  int64_t fibers = 0;
+  for (const auto& p : populations_) fibers += p.expected(kRounds);
+  EXPECT_EQ(static_cast<int64_t>(traces.size()), fibers) << result.out.substr(0, 3000);
   for (const auto& p : populations_) {
     SCOPED_TRACE(p.kind + " " + p.blocked_at);
-    if (p.exited()) continue;  // no stack, so no trace
+    if (p.exited()) continue;  // blocked nowhere
     int64_t found = 0;
     for (const auto& trace : traces) {
       auto created_by = trace.labels.find("created_by");
-      if (created_by == trace.labels.end() ||
-          !created_by->second.starts_with(p.created_by + " at ")) {
+      std::string creator = created_by == trace.labels.end() ? "" : created_by->second;
+      if (p.created_by.empty() ? !creator.empty() : !creator.starts_with(p.created_by + " at ")) {
         continue;
       }
       bool blocked_here = std::find(trace.functions.begin(), trace.functions.end(), p.blocked_at) !=
@@ -581,8 +586,9 @@ TEST_F(CppOrderService, GoToolPprofTracesShowsTheFibersWithTheirLabels) {
       ++found;
       EXPECT_EQ(trace.labels.count("goid"), 1u);
       EXPECT_EQ(trace.labels.at("runtime"), "boost.fiber") << "only non-Go runtimes say so";
-      EXPECT_TRUE(created_by->second.find(std::string(kSourceFile) + ":") != std::string::npos)
-          << created_by->second;
+      if (!p.created_by.empty()) {
+        EXPECT_TRUE(creator.find(std::string(kSourceFile) + ":") != std::string::npos) << creator;
+      }
       if (p.state() == ThreadState::kWaiting) {
         EXPECT_EQ(trace.labels.at("state"), "waiting");
         EXPECT_EQ(trace.labels.count("wait_reason") ? trace.labels.at("wait_reason") : "", p.wait);
@@ -642,9 +648,12 @@ TEST_F(CppOrderService, CommandReadsTheLiveEndpoint) {
                                   [&](const auto& c) { return matches(c, p); });
       ASSERT_NE(cluster, report.clusters().end());
       EXPECT_EQ(cluster->count(), p.expected(kRounds));
-      EXPECT_EQ(cluster->blocking_operation(), p.wait);
+      EXPECT_EQ(cluster->blocking_operation(), p.operation());
       if (!debug2) {
-        EXPECT_EQ(cluster->verdict(), report::LEAK) << cluster->reasons(0);
+        // One snapshot cannot tell a ticker never stopped from one that will be: a timer
+        // wakes it, as it wakes Go's sleep. The growth over three snapshots tells (above).
+        EXPECT_EQ(cluster->verdict(), p.sleeping() ? report::EXPECTED : report::LEAK)
+            << cluster->reasons(0);
         EXPECT_GT(cluster->wait().min_seconds(), 0);
       }
     }

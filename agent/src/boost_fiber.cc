@@ -25,9 +25,30 @@ SchedulerStacks::SchedulerStacks(std::function<void()> wake, bool unwind_runnabl
     : wake_(std::move(wake)), unwind_runnable_(unwind_runnable) {
   id_ = agent::Registry::instance().add_scheduler(this);
   handled_ = agent::Registry::instance().stack_request();
+  agent::detail::tls_scheduler = id_;
 }
 
-SchedulerStacks::~SchedulerStacks() { agent::Registry::instance().remove_scheduler(id_); }
+SchedulerStacks::~SchedulerStacks() {
+  agent::detail::tls_scheduler = 0;
+  agent::Registry::instance().remove_scheduler(id_);
+}
+
+MainFiber::MainFiber() {
+  boost::fibers::context* active = boost::fibers::context::active();
+  if (active == nullptr || !active->is_context(boost::fibers::type::main_context)) return;
+  auto& registry = agent::Registry::instance();
+  context_ = active;
+  // Nobody created it; its creation site would be the thread's start, the same for all.
+  handle_ = registry.on_create({.runtime = agent::Runtime::kBoostFiber,
+                                .runtime_handle = active,
+                                .initial_state = agent::FiberState::kRunning,
+                                .capture_creator_stack = false});
+  registry.on_run(handle_);
+}
+
+MainFiber::~MainFiber() {
+  if (handle_) agent::Registry::instance().on_release(handle_);
+}
 
 void SchedulerStacks::serve(uint64_t request) {
   auto& registry = agent::Registry::instance();
@@ -37,6 +58,7 @@ void SchedulerStacks::serve(uint64_t request) {
     bool parked = state == agent::FiberState::kWaiting || state == agent::FiberState::kSleeping;
     if (!parked && !(unwind_runnable_ && state == agent::FiberState::kRunnable)) return;
     uint64_t runs = slot.run_count.load(std::memory_order_relaxed);
+    if (runs == 0) return;  // not started: only Boost's entry is on its stack
     if (slot.stack_run_count.load(std::memory_order_relaxed) == runs) return;  // still valid
     auto* context =
         static_cast<boost::fibers::context*>(slot.runtime_handle.load(std::memory_order_relaxed));
@@ -52,9 +74,8 @@ void SchedulerStacks::serve(uint64_t request) {
 }
 
 void note_switch_out(agent::Registry& registry, boost::fibers::context* context,
-                     tracked_properties* properties) {
-  if (properties == nullptr || !properties->handle()) return;
-  agent::ThreadHandle handle = properties->handle();
+                     agent::ThreadHandle handle) {
+  if (!handle) return;
   agent::FiberState state = handle.slot()->state.load(std::memory_order_relaxed);
   // A wrapper (sync.h) already said precisely what the fiber waits for.
   if (state != agent::FiberState::kRunning) return;

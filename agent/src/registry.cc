@@ -287,6 +287,7 @@ bool Registry::read_slot(const detail::Slot& slot, ThreadRecord& out) const {
     out.wait_reason = slot.wait_reason.load(std::memory_order_relaxed);
     out.wait_object = slot.wait_object.load(std::memory_order_relaxed);
     out.awaiting_child = slot.awaiting_child.load(std::memory_order_relaxed);
+    out.started = slot.run_count.load(std::memory_order_relaxed) > 0;
     read_identity(slot, out);
     out.stack_pcs.clear();
     if (out.runtime == Runtime::kCppCoroutine) {

@@ -8,6 +8,7 @@
 #include <span>
 
 #include "agent/src/symbolizer.h"
+#include "agent/src/unknown_stack.h"
 #include "analyzer/model/thread_labels.h"
 #include "analyzer/model/user_code.h"
 #include "producer/stack_interner.h"
@@ -93,8 +94,16 @@ class SnapshotWriter {
   }
 
  private:
-  // std::apply and std::invoke that called the fiber's function.
+  // Below the program's outermost frame lies only what called it: std::invoke for a fiber,
+  // the thread's start (std::thread, libc, clone) for a thread's main fiber.
   void drop_invoking_frames(std::vector<FrameId>& ids) const {
+    auto outermost = std::find_if(ids.rbegin(), ids.rend(), [this](FrameId id) {
+      return is_user_function(snapshot_.frame(id).function);
+    });
+    if (outermost != ids.rend()) {
+      ids.erase(outermost.base(), ids.end());
+      return;
+    }
     while (!ids.empty() && snapshot_.frame(ids.back()).function.starts_with("std::")) {
       ids.pop_back();
     }
@@ -160,8 +169,9 @@ std::vector<Snapshot> build_snapshots(Registry& registry, Symbolizer& symbolizer
             std::chrono::nanoseconds(record.created_unix_ns)));
     thread.creator_id = record.creator_id;
     thread.stack = writer.stack(record.stack_pcs);
-    if (record.stack_pcs.empty() && record.state != FiberState::kExited) {
-      thread.stack_unavailable = true;
+    // Nothing of its own: not unwound, or only Boost's entry machinery (a fiber not started).
+    if (thread.stack.empty()) {
+      thread.stack = writer.stack({unknown_stack_pc(unknown_stack_cause(record))});
     }
     thread.created_by =
         writer.created_by(record.creator_pcs, record.runtime == Runtime::kCppCoroutine);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "analyzer/analysis/vocabulary.h"
 #include "analyzer/model/text_format.h"
 
 namespace leakscan {
@@ -335,10 +336,7 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
         "Go's wait clock can date from a reused goroutine's earlier life");
   }
   if (explain && cluster.with_wait_object >= 2) {
-    std::string_view object =
-        cluster.blocking_operation.starts_with("chan")
-            ? std::string_view("channel")
-            : cluster.blocking_operation.substr(0, cluster.blocking_operation.rfind('.'));
+    std::string_view object = waited_object_kind(cluster.blocking_operation);
     if (cluster.wait_objects == 1) {
       reasons.push_back(fmt::format(
           "{} goroutines wait for the same {} 0x{:x}: contention on one object, or a deadlock",

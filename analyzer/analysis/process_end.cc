@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <map>
 
+#include "analyzer/analysis/vocabulary.h"
 #include "analyzer/model/text_format.h"
 
 namespace leakscan {
@@ -58,15 +59,6 @@ bool blocked(const GreenThread& thread) {
   return thread.state != ThreadState::kRunning && thread.state != ThreadState::kRunnable &&
          thread.state != ThreadState::kIdle && thread.state != ThreadState::kExiting &&
          thread.state != ThreadState::kExited;
-}
-
-std::string_view object_kind(std::string_view operation) {
-  if (operation.starts_with("sync.Mutex")) return "sync.Mutex";
-  if (operation.starts_with("sync.RWMutex")) return "sync.RWMutex";
-  if (operation.starts_with("sync.WaitGroup")) return "sync.WaitGroup";
-  if (operation.starts_with("sync.Cond")) return "sync.Cond";
-  if (operation.starts_with("chan")) return "channel";
-  return "object";
 }
 
 std::string where(const Frame& frame) {
@@ -211,7 +203,7 @@ std::optional<ProcessEnd> explain_process_end(const AnalysisInput& input) {
     if (group.object != 0 && group.goroutine_ids.size() > 1) {
       end.explanation +=
           fmt::format("; {} goroutines wait for the same {} 0x{:x}", group.goroutine_ids.size(),
-                      object_kind(group.operation), group.object);
+                      waited_object_kind(group.operation), group.object);
     }
   }
   return end;

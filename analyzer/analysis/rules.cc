@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -198,7 +200,44 @@ Result<Rules> load_config(const Rules& base, const std::string& path) {
   return rules;
 }
 
+std::string without_template_arguments(std::string_view function) {
+  // operator<, operator<<= and operator-> are names, not argument lists; longest first.
+  static constexpr std::array<std::string_view, 10> kOperators{"<=>", "<<=", ">>=", "<<", ">>",
+                                                               "<=",  ">=",  "->",  "<",  ">"};
+  constexpr std::string_view kOperator = "operator";
+  std::string out;
+  out.reserve(function.size());
+  int depth = 0;
+  for (size_t i = 0; i < function.size(); ++i) {
+    bool word_start = i == 0 || function[i - 1] == ':' || function[i - 1] == ' ';
+    if (depth == 0 && word_start && function.substr(i).starts_with(kOperator)) {
+      std::string_view rest = function.substr(i + kOperator.size());
+      auto symbol = std::find_if(kOperators.begin(), kOperators.end(),
+                                 [&](std::string_view op) { return rest.starts_with(op); });
+      size_t length = kOperator.size() + (symbol == kOperators.end() ? 0 : symbol->size());
+      out.append(function.substr(i, length));
+      i += length - 1;
+      continue;
+    }
+    char c = function[i];
+    if (c == '<') {
+      ++depth;
+    } else if (c == '>' && depth > 0) {
+      --depth;
+    } else if (depth == 0) {
+      out += c;
+    }
+  }
+  return out;
+}
+
 bool function_matches(std::string_view pattern, std::string_view function) {
+  // A C++ pattern without template arguments stands for every instantiation:
+  // "boost::fibers::unbuffered_channel::push" matches boost::fibers::unbuffered_channel<int>::push.
+  if (function.find('<') != std::string_view::npos && pattern.find('<') == std::string_view::npos &&
+      pattern.find("::") != std::string_view::npos) {
+    return function_matches(pattern, without_template_arguments(function));
+  }
   if (pattern.ends_with('*')) return function.starts_with(pattern.substr(0, pattern.size() - 1));
   return pattern == function;
 }

@@ -80,7 +80,12 @@ Result<Rules> load_config(const Rules& base, const std::string& path);
 // Reads `path` and parses it as TOML; errors name the file, line and column.
 Result<std::string> read_text_file(const std::string& path, std::string_view what);
 
-// True when `pattern` (exact, or a prefix ending in '*') matches `function`.
+// True when `pattern` (exact, or a prefix ending in '*') matches `function`. A C++ pattern
+// without template arguments matches every instantiation of the template.
 bool function_matches(std::string_view pattern, std::string_view function);
+
+// A C++ function name without its template arguments: "ns::chan<std::pair<int, int>>::push" is
+// "ns::chan::push".
+std::string without_template_arguments(std::string_view function);
 
 }  // namespace leakscan

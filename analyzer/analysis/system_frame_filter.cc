@@ -12,6 +12,13 @@ std::string_view blocking_status(const GoroutineRecord& record) {
   return record.thread->wait_reason.empty() ? record.thread->status : record.thread->wait_reason;
 }
 
+// "chan receive (nil chan)" refines "chan receive"; an agent's "sleeping" is not a kind of
+// "sleep", but a state its frames say more about.
+bool refines(std::string_view status, std::string_view operation) {
+  return status.starts_with(operation) &&
+         (status.size() == operation.size() || status[operation.size()] == ' ');
+}
+
 }  // namespace
 
 void SystemFrameFilter::run(AnalysisInput& input) const {
@@ -49,7 +56,7 @@ void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& reco
     if (is_user_function(function)) break;
     for (const auto& rule : rules_.blocking) {
       for (const auto& name : rule.functions) {
-        if (name == function) record.blocking_operation = rule.operation;
+        if (function_matches(name, function)) record.blocking_operation = rule.operation;
       }
     }
   }
@@ -57,7 +64,7 @@ void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& reco
   // (nil chan)"), and all there is where runtime frames are hidden (debug=2 before Go 1.21).
   std::string_view status = blocking_status(record);
   if (!status.empty() &&
-      (record.blocking_operation.empty() || status.starts_with(record.blocking_operation))) {
+      (record.blocking_operation.empty() || refines(status, record.blocking_operation))) {
     record.blocking_operation = status;
   }
   // debug=1 profiles print no runtime frame and no status: the operation is not in the input.

@@ -49,4 +49,16 @@ std::optional<AnchorKind> parse_anchor_kind(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view waited_object_kind(std::string_view operation) {
+  if (operation.starts_with("chan")) return "channel";
+  if (operation.starts_with("future")) return "future";
+  if (operation.starts_with("barrier")) return "barrier";
+  if (operation.starts_with("fiber join")) return "fiber";
+  // Go's sync operations name their type: sync.Cond.Wait (timed) waits on a sync.Cond.
+  size_t dot = operation.rfind('.');
+  return operation.starts_with("sync.") && dot != std::string_view::npos
+             ? operation.substr(0, dot)
+             : std::string_view("object");
+}
+
 }  // namespace leakscan

@@ -33,4 +33,8 @@ std::string_view to_string(AnchorKind kind);
 std::string_view to_string(DeadButUnfreedKind kind);
 std::optional<AnchorKind> parse_anchor_kind(std::string_view text);
 
+// What an operation waits on, in a reason's words: "sync.Mutex" for sync.Mutex.Lock, "channel"
+// for chan send, "future" for future get; "object" when the operation does not say.
+std::string_view waited_object_kind(std::string_view operation);
+
 }  // namespace leakscan

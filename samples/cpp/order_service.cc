@@ -99,7 +99,10 @@ constexpr std::array kManifest{
     Population{"BENIGN", "pipeline-stage", "order_service::OrderService::shipping_stage",
                "order_service::OrderService::start_background", "-", "chan receive", "-", 1},
     Population{"BENIGN", "long-poll", "order_service::OrderService::handle_poll",
-               "order_service::dispatch_requests", "/api/poll", "sync.Cond.Wait", "-", 1},
+               "order_service::dispatch_requests", "/api/poll", "sync.Cond.Wait (timed)", "-", 1},
+    // Each fiber thread's main fiber, created by nobody, idle on its request queue.
+    Population{"BENIGN", "main-fiber", "order_service::dispatch_requests", "-", "-", "chan receive",
+               "-", kFiberThreads},
 };
 
 // Routes whose handlers run under ScopedLabels, as tracing middleware would label them.
@@ -392,14 +395,14 @@ struct PendingRequest {
   HttpRequest request;
   std::shared_ptr<std::promise<HttpResponse>> response;
 };
-using RequestQueue = boost::fibers::buffered_channel<PendingRequest>;
+using RequestQueue = leakscan::fibers::buffered_channel<PendingRequest>;
 
 void serve_request(OrderService& service, const PendingRequest& pending) {
   pending.response->set_value(service.handle(pending.request));
 }
 
 // One handler fiber per request, as net/http starts a goroutine per connection. Runs in the
-// fiber thread's own context, which is not a green thread of the program.
+// fiber thread's main fiber.
 void dispatch_requests(OrderService& service, RequestQueue& requests) {
   PendingRequest pending;
   while (requests.pop(pending) == channel_op_status::success) {

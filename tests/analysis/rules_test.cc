@@ -1,4 +1,6 @@
 // What the layers read: rules and config files, baselines, CODEOWNERS.
+#include <algorithm>
+
 #include "analyzer/analysis/baseline.h"
 #include "tests/analysis/layer_fixtures.h"
 
@@ -262,7 +264,10 @@ TEST(CodeOwners, ManyStarsDoNotBacktrackExponentially) {
 
 TEST(Rules, LayerFiveVocabularyIsData) {
   const Rules& base = default_rules();
-  EXPECT_EQ(base.timed_operations, std::vector<std::string>{"sleep"});
+  EXPECT_EQ(base.timed_operations.front(), "sleep");
+  EXPECT_NE(
+      std::find(base.timed_operations.begin(), base.timed_operations.end(), "chan receive (timed)"),
+      base.timed_operations.end());
   EXPECT_EQ(base.network_operations, std::vector<std::string>{"IO wait"});
   ASSERT_FALSE(base.label_kinds.empty());
   EXPECT_EQ(base.label_kinds.front().prefix, "http.");
@@ -280,6 +285,34 @@ TEST(Rules, LayerFiveVocabularyIsData) {
       parse_rules("[[anchors.label_kind]]\nprefix = \"x=\"\nkind = \"owner\"\n", "leakscan.toml");
   ASSERT_FALSE(bad.has_value());
   EXPECT_TRUE(bad.error().message.starts_with("leakscan.toml:1:")) << bad.error().message;
+}
+
+TEST(Rules, CppPatternsMatchEveryTemplateInstantiation) {
+  EXPECT_TRUE(function_matches("boost::fibers::unbuffered_channel::push",
+                               "boost::fibers::unbuffered_channel<int>::push"));
+  EXPECT_TRUE(function_matches("boost::fibers::buffered_channel::pop",
+                               "boost::fibers::buffered_channel<std::pair<int, std::vector<int, "
+                               "std::allocator<int> > > >::pop"));
+  EXPECT_FALSE(function_matches("boost::fibers::buffered_channel::push",
+                                "boost::fibers::buffered_channel<int>::push_wait_for"));
+  EXPECT_FALSE(function_matches("boost::fibers::buffered_channel::push",
+                                "boost::fibers::unbuffered_channel<int>::push"));
+  // A pattern that names its arguments matches only that instantiation.
+  EXPECT_TRUE(function_matches("ns::f<int>", "ns::f<int>"));
+  EXPECT_FALSE(function_matches("ns::f<int>", "ns::f<long>"));
+  EXPECT_TRUE(function_matches("boost::fibers::*", "boost::fibers::future<int>::get"));
+  // Go names are compared as they are, generics included.
+  EXPECT_TRUE(function_matches("sync.(*Mutex).Lock", "sync.(*Mutex).Lock"));
+  EXPECT_FALSE(function_matches("main.f", "main.f[...]"));
+
+  EXPECT_EQ(without_template_arguments("ns::chan<std::pair<int, int>>::push"), "ns::chan::push");
+  EXPECT_EQ(without_template_arguments("ns::key<int>::operator<"), "ns::key::operator<");
+  EXPECT_EQ(without_template_arguments("ns::ptr<int>::operator->"), "ns::ptr::operator->");
+  EXPECT_EQ(without_template_arguments("ns::f<int>::operator<=><long>"), "ns::f::operator<=>");
+  // Unbalanced input (a truncated name) neither throws nor runs past its end.
+  EXPECT_EQ(without_template_arguments("ns::f<int"), "ns::f");
+  EXPECT_EQ(without_template_arguments("ns::myoperator<int>::get"), "ns::myoperator::get");
+  EXPECT_EQ(without_template_arguments("ns::f>"), "ns::f>");
 }
 
 }  // namespace

@@ -47,6 +47,7 @@ namespace detail {
 
 // Runs on the scheduler's own thread, between fibers: unwinds the suspended fibers it owns for
 // a pending snapshot. `unwind_runnable` is false where other threads may steal ready fibers.
+// Built on the thread it serves, it is that thread's scheduler (tls_scheduler) while it lives.
 class SchedulerStacks : public agent::StackProvider {
  public:
   SchedulerStacks(std::function<void()> wake, bool unwind_runnable);
@@ -75,7 +76,26 @@ class SchedulerStacks : public agent::StackProvider {
 
 // Records why the fiber now switching out stopped running, unless a wrapper said it already.
 void note_switch_out(agent::Registry& registry, boost::fibers::context* context,
-                     tracked_properties* properties);
+                     agent::ThreadHandle thread);
+
+// The thread's main fiber (the context it ran before any fiber), as a green thread of the
+// program: like Go's goroutine 1, it blocks in joins and waits like any fiber. Registered
+// where the scheduler is installed, released with it at thread exit. Empty when the scheduler
+// was installed from a fiber other than the main one.
+class MainFiber {
+ public:
+  MainFiber();
+  ~MainFiber();
+  MainFiber(const MainFiber&) = delete;
+  MainFiber& operator=(const MainFiber&) = delete;
+
+  boost::fibers::context* context() const { return context_; }
+  agent::ThreadHandle handle() const { return handle_; }
+
+ private:
+  boost::fibers::context* context_ = nullptr;
+  agent::ThreadHandle handle_;
+};
 
 }  // namespace detail
 
@@ -87,28 +107,26 @@ class tracking_algorithm
 
   template <typename... Args>
   explicit tracking_algorithm(Args&&... args)
-      : inner_(std::forward<Args>(args)...), stacks_([this] { inner_.notify(); }, kUnwindRunnable) {
-    agent::detail::tls_scheduler = stacks_.id();
-  }
-  ~tracking_algorithm() override { agent::detail::tls_scheduler = 0; }
+      : inner_(std::forward<Args>(args)...),
+        stacks_([this] { inner_.notify(); }, kUnwindRunnable) {}
+  ~tracking_algorithm() override = default;
   tracking_algorithm(const tracking_algorithm&) = delete;
   tracking_algorithm& operator=(const tracking_algorithm&) = delete;
 
   void awakened(context* ctx, tracked_properties& properties) noexcept override {
-    if (properties.handle()) registry_.on_ready(properties.handle());
+    agent::ThreadHandle thread = ctx == main_.context() ? main_.handle() : properties.handle();
+    if (thread) registry_.on_ready(thread);
     inner_.awakened(ctx);
   }
 
   context* pick_next() noexcept override {
     context* leaving = context::active();
-    if (leaving != nullptr && leaving->is_context(boost::fibers::type::worker_context)) {
-      detail::note_switch_out(registry_, leaving, tracked(leaving));
-    }
+    if (leaving != nullptr) detail::note_switch_out(registry_, leaving, handle_of(leaving));
     stacks_.service();
     context* next = inner_.pick_next();
-    tracked_properties* properties = next ? tracked(next) : nullptr;
-    if (properties != nullptr && properties->handle()) {
-      registry_.on_run(properties->handle());
+    agent::ThreadHandle thread = next != nullptr ? handle_of(next) : agent::ThreadHandle();
+    if (thread) {
+      registry_.on_run(thread);
     } else {
       agent::Registry::clear_current();
     }
@@ -135,20 +153,24 @@ class tracking_algorithm
   static constexpr bool kUnwindRunnable =
       !std::is_same_v<Inner, boost::fibers::algo::work_stealing>;
 
-  tracked_properties* tracked(context* ctx) {
+  // The main fiber's, a worker fiber's, or none (the dispatcher is the scheduler's own).
+  agent::ThreadHandle handle_of(context* ctx) {
+    if (ctx == main_.context()) return main_.handle();
+    if (!ctx->is_context(boost::fibers::type::worker_context)) return {};
     auto* properties = static_cast<tracked_properties*>(get_properties(ctx));
-    if (properties == nullptr && ctx->is_context(boost::fibers::type::worker_context)) {
+    if (properties == nullptr) {
       // A fiber launched with launch::dispatch runs before it is ever awakened.
       properties = static_cast<tracked_properties*>(new_properties(ctx));
       set_properties(ctx, properties);
     }
-    return properties;
+    return properties->handle();
   }
 
   // Looked up once: the hooks run on every switch.
   agent::Registry& registry_ = agent::Registry::instance();
   Inner inner_;
   detail::SchedulerStacks stacks_;
+  detail::MainFiber main_;
 };
 
 }  // namespace leakscan::fibers

@@ -150,6 +150,7 @@ struct ThreadRecord {
   const void* wait_object = nullptr;
   const LabelSet* labels = nullptr;
   bool awaiting_child = false;
+  bool started = false;                // has run at least once
   std::vector<uintptr_t> creator_pcs;  // return addresses, innermost first
   std::vector<uintptr_t> stack_pcs;    // return addresses, innermost first; empty: unknown
 };
