@@ -193,6 +193,17 @@ std::string score_line(const char* mode, const Score& s) {
       s.other_clusters);
 }
 
+// The table, its notes and how long the runs took, to the test's output.
+void print_table(std::string table, const std::vector<std::string>& notes, size_t bugs,
+                 std::chrono::steady_clock::time_point started) {
+  for (const auto& note : notes) table += note + "\n";
+  table += fmt::format(
+      "{} bugs in {:.0f}s\n", bugs,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  fmt::print("{}", table);
+  std::fflush(stdout);
+}
+
 // Scores one analysis of one bug; `suspect_counts` for the one-dump mode. Appends the bug's
 // cell ("2/2", "-" for a failed analysis) to `cell` and the false positives to `notes`.
 void score(const BugRun& run, const testing::LibraryRun* analyzed, bool suspect_counts,
@@ -280,12 +291,7 @@ TEST(BugPrograms, RecallAndPrecisionFromOneDumpAndThreeSnapshots) {
   table += score_line("one debug=2 dump (LEAK or SUSPECT)", one_dump);
   table += score_line("three debug=2 snapshots (LEAK)", three_debug2);
   table += score_line("three debug=0 snapshots (LEAK)", three_debug0);
-  for (const auto& note : notes) table += note + "\n";
-  table += fmt::format(
-      "{} bugs in {:.0f}s\n", runs.size(),
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  fmt::print("{}", table);
-  std::fflush(stdout);
+  print_table(table, notes, runs.size(), started);
 
   constexpr double kSlack = 1e-9;
   EXPECT_GE(one_dump.recall(), kOneDumpRecallFloor - kSlack);
@@ -359,12 +365,7 @@ TEST(BugPrograms, GoLeakProfileBesideTheHeuristics) {
   table += score_line("heuristics, one dump (LEAK|SUSPECT)", heuristics_any);
   table += score_line("both, one dump (LEAK)", both_leak);
   table += score_line("both, one dump (LEAK|SUSPECT)", both_any);
-  for (const auto& note : notes) table += note + "\n";
-  table += fmt::format(
-      "{} bugs in {:.0f}s\n", runs.size(),
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  fmt::print("{}", table);
-  std::fflush(stdout);
+  print_table(table, notes, runs.size(), started);
 
   EXPECT_EQ(runtime.false_clusters, 0) << "the GC proves no benign goroutine leaked";
   EXPECT_GT(runtime.found, 0);
