@@ -117,11 +117,13 @@ std::optional<LifetimeThresholds::Stuck> LifetimeThresholds::stuck_goroutines(
 
 void LifetimeThresholds::run(const AnalysisInput& input, std::vector<Cluster>& clusters) {
   prepare(input);
-  for (auto& cluster : clusters) judge(input, cluster, /*explain=*/false);
+  for (auto& cluster : clusters) cluster.verdict = judge(input, cluster).verdict;
 }
 
 void LifetimeThresholds::explain(const AnalysisInput& input, Cluster& cluster) const {
-  judge(input, cluster, /*explain=*/true);
+  const Judgement judgement = judge(input, cluster);
+  cluster.verdict = judgement.verdict;
+  cluster.reasons = reasons_for(input, cluster, judgement);
 }
 
 std::optional<double> LifetimeThresholds::minutes_between_first_and_last() const {
@@ -144,67 +146,137 @@ std::optional<double> LifetimeThresholds::age_by_id_seconds(const AnalysisInput&
   return std::nullopt;
 }
 
-void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, bool explain) const {
-  const auto& counts = cluster.count_per_snapshot;
-  const size_t n = counts.size();
-  const int64_t last = cluster.last_count();
-  const int64_t first = counts.front();
-  auto threshold = min_wait_ ? *min_wait_ : rules_.threshold_for(cluster.anchor_kind);
-  double threshold_seconds = std::chrono::duration<double>(threshold).count();
-  cluster.threshold_seconds = threshold_seconds;
-
-  bool strictly_increasing = n >= 2;
-  for (size_t i = 1; i < n; ++i)
-    strictly_increasing = strictly_increasing && counts[i] > counts[i - 1];
-  cluster.monotonic_growth = strictly_increasing;
-  auto minutes = minutes_between_first_and_last();
-  if (n >= 2 && minutes) cluster.growth_per_minute = static_cast<double>(last - first) / *minutes;
-
-  std::optional<double> max_wait;
-  bool lower_bound = false;
-  if (!cluster.waits_seconds.empty()) {
-    max_wait = *std::max_element(cluster.waits_seconds.begin(), cluster.waits_seconds.end());
-    lower_bound = cluster.wait_lower_bound;
+// The decision: which rule the cluster's facts meet first, strongest evidence first. No words
+// here; reasons_for() says them, for the clusters a report lists.
+LifetimeThresholds::Judgement LifetimeThresholds::judge(const AnalysisInput& input,
+                                                        Cluster& cluster) const {
+  const Facts facts = facts_of(input, cluster);
+  cluster.threshold_seconds = facts.threshold_seconds;
+  cluster.monotonic_growth = facts.strictly_increasing;
+  if (facts.n >= 2 && facts.minutes) {
+    cluster.growth_per_minute = static_cast<double>(facts.last - facts.first) / *facts.minutes;
   }
-  bool waited_too_long = max_wait && *max_wait >= threshold_seconds;
-  auto listed = [&](const std::vector<std::string>& operations) {
-    return std::find(operations.begin(), operations.end(), cluster.blocking_operation) !=
-           operations.end();
+  const size_t n = facts.n;
+  const int64_t last = facts.last;
+  const int64_t first = facts.first;
+  auto judged = [](Rule rule, Verdict verdict = Verdict::kExpected) {
+    Judgement judgement;
+    judgement.rule = rule;
+    judgement.verdict = verdict;
+    return judgement;
   };
-  bool sleeping = listed(rules_.timed_operations);
-  bool not_blocked = cluster.status == "running" || cluster.status == "runnable";
-
-  // The decision is made for every cluster; its words only for those a report lists (a dump of
-  // a million distinct stacks makes a million clusters).
-  std::string headline;
-  if (explain) {
-    // What, where, created by whom, for whom.
-    headline =
-        fmt::format("{} goroutine{} blocked on {} in {}", with_thousands(last),
-                    last == 1 ? "" : "s", cluster.blocking_operation, cluster.blocked_at.function);
-    if (max_wait) headline += " for " + describe_wait(*max_wait, lower_bound);
-    if (!cluster.created_by.function.empty()) {
-      headline += ", created by " + format_site(cluster.created_by);
-    }
-    if (auto anchor = anchor_phrase(cluster); !anchor.empty()) headline += ", " + anchor;
+  if (last == 0) return judged(Rule::kGone);
+  // The strongest evidence there is, whatever the wait or the count.
+  if (cluster.proven_leaked > 0) return judged(Rule::kProvenByRuntime, Verdict::kLeak);
+  // A runnable goroutine waits for a CPU, not for another goroutine: never a leak.
+  if (facts.not_blocked) {
+    return judged(n >= 2 && last > first ? Rule::kRunnableBacklog : Rule::kNotBlocked);
   }
+  if (n >= 3 && facts.strictly_increasing) return judged(Rule::kGrowsEverySnapshot, Verdict::kLeak);
+  if (n == 2 && last - first >= rules_.growth_two_snapshots) {
+    return judged(Rule::kGrewBetweenTwo, Verdict::kLeak);
+  }
+  // The same goroutines at the same site in every snapshot, past their threshold: stuck work,
+  // whether or not their number moves. A pool idles on a queue; these hold a lock or serve a
+  // request.
+  if (auto stuck =
+          stuck_goroutines(input, cluster, facts.threshold_seconds, facts.waited_too_long)) {
+    Judgement judgement = judged(Rule::kStuck, Verdict::kLeak);
+    judgement.stuck = stuck;
+    return judgement;
+  }
+  if (n >= 2 && last > first) return judged(Rule::kGrewUnevenly, Verdict::kSuspect);
+  if (n >= 2) {
+    return facts.waited_too_long && last >= rules_.pile_up
+               ? judged(Rule::kSteadyPileUp, Verdict::kSuspect)
+               : judged(Rule::kSteady);
+  }
+  if (facts.sleeping) {
+    return last >= rules_.pile_up ? judged(Rule::kSleepingPileUp, Verdict::kSuspect)
+                                  : judged(Rule::kSleeping);
+  }
+  // One dump: goroutines of the program's start (by creator, or by ids among the oldest) are
+  // long-lived loops and workers, which wait for as long as there is nothing to do.
+  if (started_at_startup(cluster) || facts.place.oldest) return judged(Rule::kStartedAtStartup);
+  if (facts.waited_too_long) {
+    // Idle connections wait on the network for as long as their clients stay quiet.
+    Judgement judgement = judged(Rule::kWaitedPastThreshold);
+    judgement.network = facts.listed(rules_.network_operations);
+    judgement.accumulated = facts.place.spread && last >= 2;
+    bool request = cluster.anchor_kind == AnchorKind::kHttpHandler ||
+                   cluster.anchor_kind == AnchorKind::kGrpcMethod;
+    judgement.verdict = !judgement.network && (judgement.accumulated || (request && last >= 2))
+                            ? Verdict::kLeak
+                            : Verdict::kSuspect;
+    return judgement;
+  }
+  if (last >= rules_.pile_up) return judged(Rule::kPileUp, Verdict::kSuspect);
+  // No wait times (Go prints none before the first minute): where goroutines were created
+  // across the process's life and all still wait at one site, they accumulate.
+  if (facts.place.spread && last >= 3) return judged(Rule::kAccumulated, Verdict::kSuspect);
+  return judged(facts.max_wait ? Rule::kWithinThreshold : Rule::kNoWaitTimes);
+}
 
+LifetimeThresholds::Facts LifetimeThresholds::facts_of(const AnalysisInput& input,
+                                                       const Cluster& cluster) const {
+  Facts facts;
+  facts.operation = cluster.blocking_operation;
+  const auto& counts = cluster.count_per_snapshot;
+  facts.n = counts.size();
+  facts.last = cluster.last_count();
+  facts.first = counts.front();
+  facts.threshold = min_wait_ ? *min_wait_ : rules_.threshold_for(cluster.anchor_kind);
+  facts.threshold_seconds = std::chrono::duration<double>(facts.threshold).count();
+  facts.strictly_increasing = facts.n >= 2;
+  for (size_t i = 1; i < facts.n; ++i) {
+    facts.strictly_increasing = facts.strictly_increasing && counts[i] > counts[i - 1];
+  }
+  facts.minutes = minutes_between_first_and_last();
+  if (!cluster.waits_seconds.empty()) {
+    facts.max_wait = *std::max_element(cluster.waits_seconds.begin(), cluster.waits_seconds.end());
+    facts.lower_bound = cluster.wait_lower_bound;
+  }
+  facts.waited_too_long = facts.max_wait && *facts.max_wait >= facts.threshold_seconds;
+  facts.sleeping = facts.listed(rules_.timed_operations);
+  facts.not_blocked = cluster.status == "running" || cluster.status == "runnable";
+  // A crash, a panic or SIGQUIT ended the process: there is no "later" to capture.
+  facts.exited = !input.snapshots.back().reason.empty();
+  facts.place = id_place(cluster, input.snapshots.size() - 1);
+  return facts;
+}
+
+bool LifetimeThresholds::Facts::listed(const std::vector<std::string>& operations) const {
+  return std::find(operations.begin(), operations.end(), operation) != operations.end();
+}
+
+// The words for a judgement: what the operator reads under "why".
+std::vector<std::string> LifetimeThresholds::reasons_for(const AnalysisInput& input,
+                                                         const Cluster& cluster,
+                                                         const Judgement& judgement) const {
+  const Facts facts = facts_of(input, cluster);
+  const size_t n = facts.n;
+  const int64_t last = facts.last;
+  const int64_t first = facts.first;
+  const bool exited = facts.exited;
+  const IdPlace& place = facts.place;
+  // What, where, created by whom, for whom.
+  std::string headline =
+      fmt::format("{} goroutine{} blocked on {} in {}", with_thousands(last), last == 1 ? "" : "s",
+                  cluster.blocking_operation, cluster.blocked_at.function);
+  if (facts.max_wait) headline += " for " + describe_wait(*facts.max_wait, facts.lower_bound);
+  if (!cluster.created_by.function.empty()) {
+    headline += ", created by " + format_site(cluster.created_by);
+  }
+  if (auto anchor = anchor_phrase(cluster); !anchor.empty()) headline += ", " + anchor;
   std::string growth;
-  if (explain && n >= 2) {
+  if (n >= 2) {
     growth =
         fmt::format("{} → {} over {} snapshots", with_thousands(first), with_thousands(last), n);
-    if (minutes && last != first) {
+    if (facts.minutes && last != first) {
       growth += fmt::format(" ({:+.1f}/min)", cluster.growth_per_minute);
     }
   }
-
-  std::vector<std::string> reasons;
-  Verdict verdict = Verdict::kExpected;
-  const Snapshot& last_snapshot = input.snapshots.back();
-  // A crash, a panic or SIGQUIT ended the process: there is no "later" to capture.
-  const bool exited = !last_snapshot.reason.empty();
-  const IdPlace place = id_place(cluster, input.snapshots.size() - 1);
-  const std::string threshold_text = format_duration(threshold);
+  const std::string threshold_text = format_duration(facts.threshold);
   const std::string_view kind = cluster.anchor_kind == AnchorKind::kDefault
                                     ? std::string_view("its kind")
                                     : to_string(cluster.anchor_kind);
@@ -212,130 +284,126 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
     return fmt::format("ids {}–{} of a process whose goroutines run from {} to {}", cluster.min_id,
                        cluster.max_id, place.process_min, place.process_max);
   };
-  if (last == 0) {
-    reasons.push_back(fmt::format("gone by the last snapshot ({})", growth));
-  } else if (cluster.proven_leaked > 0) {
-    // The strongest evidence there is, whatever the wait or the count.
-    verdict = Verdict::kLeak;
-    reasons.push_back(headline);
-    reasons.push_back(fmt::format(
-        "proven by the Go runtime: its GC found {} of them blocked on objects no running "
-        "goroutine can reach (goroutineleak profile)",
-        with_thousands(cluster.proven_leaked)));
-  } else if (not_blocked) {
-    // A runnable goroutine waits for a CPU, not for another goroutine: never a leak.
-    if (n >= 2 && last > first) {
+
+  std::vector<std::string> reasons;
+  switch (judgement.rule) {
+    case Rule::kGone:
+      reasons.push_back(fmt::format("gone by the last snapshot ({})", growth));
+      break;
+    case Rule::kProvenByRuntime:
+      reasons.push_back(headline);
+      reasons.push_back(fmt::format(
+          "proven by the Go runtime: its GC found {} of them blocked on objects no running "
+          "goroutine can reach (goroutineleak profile)",
+          with_thousands(cluster.proven_leaked)));
+      break;
+    case Rule::kRunnableBacklog:
       reasons.push_back(headline + ", " + growth);
       reasons.push_back(fmt::format(
           "a backlog of {} goroutines grows: the machine runs them slower than they come (CPU "
           "saturation), not a leak",
           cluster.status));
-    } else {
+      break;
+    case Rule::kNotBlocked:
       reasons.push_back(fmt::format("{}, not blocked", cluster.status));
+      break;
+    case Rule::kGrowsEverySnapshot:
+      reasons.push_back(headline + ", " + growth);
+      reasons.emplace_back("grows in every snapshot: goroutines are created here and never finish");
+      break;
+    case Rule::kGrewBetweenTwo:
+      reasons.push_back(headline + ", " + growth);
+      reasons.push_back(
+          fmt::format("grew by {} between two snapshots; a third would show whether "
+                      "it keeps growing",
+                      with_thousands(last - first)));
+      break;
+    case Rule::kStuck: {
+      const Stuck& stuck = *judgement.stuck;
+      reasons.push_back(headline + ", " + growth);
+      reasons.push_back(fmt::format(
+          "stuck: the same {} goroutine{} (ids {}–{}) stayed blocked here in all {} snapshots, "
+          "past the {} threshold for {}",
+          with_thousands(stuck.count), stuck.count == 1 ? "" : "s", stuck.min_id, stuck.max_id, n,
+          threshold_text, kind));
+      break;
     }
-  } else if (n >= 3 && strictly_increasing) {
-    verdict = Verdict::kLeak;
-    reasons.push_back(headline + ", " + growth);
-    reasons.emplace_back("grows in every snapshot: goroutines are created here and never finish");
-  } else if (n == 2 && last - first >= rules_.growth_two_snapshots) {
-    verdict = Verdict::kLeak;
-    reasons.push_back(headline + ", " + growth);
-    reasons.push_back(
-        fmt::format("grew by {} between two snapshots; a third would show whether "
-                    "it keeps growing",
-                    with_thousands(last - first)));
-  } else if (auto stuck = stuck_goroutines(input, cluster, threshold_seconds, waited_too_long)) {
-    // The same goroutines at the same site in every snapshot, past their threshold: stuck
-    // work, whether or not their number moves. A pool idles on a queue; these hold a lock or
-    // serve a request.
-    verdict = Verdict::kLeak;
-    reasons.push_back(headline + ", " + growth);
-    reasons.push_back(fmt::format(
-        "stuck: the same {} goroutine{} (ids {}–{}) stayed blocked here in all {} snapshots, "
-        "past the {} threshold for {}",
-        with_thousands(stuck->count), stuck->count == 1 ? "" : "s", stuck->min_id, stuck->max_id, n,
-        threshold_text, kind));
-  } else if (n >= 2 && last > first) {
-    verdict = Verdict::kSuspect;
-    reasons.push_back(headline + ", " + growth);
-    reasons.emplace_back("grew, but not in every snapshot: in-flight work or a slow leak");
-  } else if (n >= 2) {
-    if (waited_too_long && last >= rules_.pile_up) {
-      verdict = Verdict::kSuspect;
+    case Rule::kGrewUnevenly:
+      reasons.push_back(headline + ", " + growth);
+      reasons.emplace_back("grew, but not in every snapshot: in-flight work or a slow leak");
+      break;
+    case Rule::kSteadyPileUp:
       reasons.push_back(headline);
       reasons.push_back(fmt::format("steady ({}) but many and waiting past the {} threshold",
                                     growth, threshold_text));
-    } else {
+      break;
+    case Rule::kSteady:
       reasons.push_back(fmt::format("steady: {}; a pool or a long-lived loop, not a leak", growth));
-    }
-  } else if (sleeping) {
-    if (last >= rules_.pile_up) {
-      verdict = Verdict::kSuspect;
+      break;
+    case Rule::kSleepingPileUp:
       reasons.push_back(headline);
       reasons.emplace_back("sleeping goroutines wake up, but this many in one place is a pile-up");
-    } else {
+      break;
+    case Rule::kSleeping:
       reasons.emplace_back("sleeping: a timer wakes it");
-    }
-  } else if (started_at_startup(cluster) || place.oldest) {
-    // One dump: goroutines of the program's start (by creator, or by ids among the oldest)
-    // are long-lived loops and workers, which wait for as long as there is nothing to do.
-    reasons.push_back(headline);
-    reasons.push_back(
-        place.oldest ? fmt::format("created at start-up ({}): a long-lived worker waits like this",
-                                   ids_text())
-                     : "created at start-up: a long-lived worker waits like this");
-  } else if (waited_too_long) {
-    // Idle connections wait on the network for as long as their clients stay quiet.
-    bool network = listed(rules_.network_operations);
-    bool request = cluster.anchor_kind == AnchorKind::kHttpHandler ||
-                   cluster.anchor_kind == AnchorKind::kGrpcMethod;
-    bool accumulated = place.spread && last >= 2;
-    verdict =
-        !network && (accumulated || (request && last >= 2)) ? Verdict::kLeak : Verdict::kSuspect;
-    reasons.push_back(headline);
-    reasons.push_back(fmt::format("waited {}, past the {} threshold for {}",
-                                  describe_wait(*max_wait, lower_bound), threshold_text, kind));
-    if (network) {
-      reasons.emplace_back(
-          "idle connections wait on the network like this too; a second "
-          "snapshot would show whether they pile up");
-    } else if (accumulated) {
+      break;
+    case Rule::kStartedAtStartup:
+      reasons.push_back(headline);
+      reasons.push_back(
+          place.oldest
+              ? fmt::format("created at start-up ({}): a long-lived worker waits like this",
+                            ids_text())
+              : "created at start-up: a long-lived worker waits like this");
+      break;
+    case Rule::kWaitedPastThreshold:
+      reasons.push_back(headline);
+      reasons.push_back(fmt::format("waited {}, past the {} threshold for {}",
+                                    describe_wait(*facts.max_wait, facts.lower_bound),
+                                    threshold_text, kind));
+      if (judgement.network) {
+        reasons.emplace_back(
+            "idle connections wait on the network like this too; a second "
+            "snapshot would show whether they pile up");
+      } else if (judgement.accumulated) {
+        reasons.push_back(
+            fmt::format("they accumulated: created across the process's life ({}), not all at once",
+                        ids_text()));
+      } else if (judgement.verdict == Verdict::kSuspect) {
+        reasons.push_back(exited ? "one dump cannot tell whether more would have piled up"
+                                 : "one dump cannot tell whether more pile up; a second "
+                                   "snapshot would show it");
+      }
+      break;
+    case Rule::kPileUp:
+      reasons.push_back(headline);
+      reasons.push_back(fmt::format("{} goroutines blocked at one site{}", with_thousands(last),
+                                    exited ? "" : "; capture again later to measure growth"));
+      break;
+    case Rule::kAccumulated:
+      reasons.push_back(headline);
       reasons.push_back(fmt::format(
-          "they accumulated: created across the process's life ({}), not all at once", ids_text()));
-    } else if (verdict == Verdict::kSuspect) {
-      reasons.push_back(exited ? "one dump cannot tell whether more would have piled up"
-                               : "one dump cannot tell whether more pile up; a second snapshot "
-                                 "would show it");
-    }
-  } else if (last >= rules_.pile_up) {
-    verdict = Verdict::kSuspect;
-    reasons.push_back(headline);
-    reasons.push_back(fmt::format("{} goroutines blocked at one site{}", with_thousands(last),
-                                  exited ? "" : "; capture again later to measure growth"));
-  } else if (place.spread && last >= 3) {
-    // No wait times (Go prints none before the first minute): where goroutines were created
-    // across the process's life and all still wait at one site, they accumulate.
-    verdict = Verdict::kSuspect;
-    reasons.push_back(headline);
-    reasons.push_back(
-        fmt::format("{} goroutines wait at one site, created across the process's life ({}): they "
-                    "accumulate{}",
-                    with_thousands(last), ids_text(),
-                    exited ? "" : "; a second snapshot would show whether they keep growing"));
-  } else if (max_wait) {
-    reasons.push_back(fmt::format("waited {} of the {} threshold",
-                                  describe_wait(*max_wait, lower_bound), threshold_text));
-  } else {
-    reasons.emplace_back(exited ? "one dump without wait times, of a process that has ended"
-                                : "one snapshot without wait times: capture again later to "
-                                  "measure growth");
+          "{} goroutines wait at one site, created across the process's life ({}): they "
+          "accumulate{}",
+          with_thousands(last), ids_text(),
+          exited ? "" : "; a second snapshot would show whether they keep growing"));
+      break;
+    case Rule::kWithinThreshold:
+      reasons.push_back(fmt::format("waited {} of the {} threshold",
+                                    describe_wait(*facts.max_wait, facts.lower_bound),
+                                    threshold_text));
+      break;
+    case Rule::kNoWaitTimes:
+      reasons.emplace_back(exited ? "one dump without wait times, of a process that has ended"
+                                  : "one snapshot without wait times: capture again later to "
+                                    "measure growth");
+      break;
   }
-  if (explain && cluster.wait_capped) {
+  if (cluster.wait_capped) {
     reasons.emplace_back(
         "some waits were longer than the goroutines can be old, and were capped at their age: "
         "Go's wait clock can date from a reused goroutine's earlier life");
   }
-  if (explain && cluster.with_wait_object >= 2) {
+  if (cluster.with_wait_object >= 2) {
     std::string_view object = waited_object_kind(cluster.blocking_operation);
     if (cluster.wait_objects == 1) {
       reasons.push_back(fmt::format(
@@ -348,15 +416,14 @@ void LifetimeThresholds::judge(const AnalysisInput& input, Cluster& cluster, boo
                       object, with_thousands(cluster.wait_objects)));
     }
   }
-  if (explain && verdict != Verdict::kExpected) {
+  if (judgement.verdict != Verdict::kExpected) {
     if (auto age = age_by_id_seconds(input, cluster)) {
       reasons.push_back(
           fmt::format("the oldest is at least {} old by its goroutine id",
                       format_duration(std::chrono::nanoseconds(static_cast<int64_t>(*age * 1e9)))));
     }
   }
-  cluster.verdict = verdict;
-  if (explain) cluster.reasons = std::move(reasons);
+  return reasons;
 }
 
 }  // namespace leakscan

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "analyzer/analysis/cluster.h"
@@ -28,8 +30,47 @@ class LifetimeThresholds {
   // Puts the decision into words: the reasons a report shows. After run() or prepare().
   void explain(const AnalysisInput& input, Cluster& cluster) const;
 
+  // Which rule decided a verdict, strongest evidence first: the decision, kept apart from the
+  // words that explain it (reasons_for).
+  enum class Rule : uint8_t {
+    kGone,                 // none left in the last snapshot
+    kProvenByRuntime,      // Go's GC proved them leaked (goroutineleak)
+    kRunnableBacklog,      // runnable and growing: CPU saturation, not a leak
+    kNotBlocked,           // running or runnable
+    kGrowsEverySnapshot,   // three or more snapshots, growing in each
+    kGrewBetweenTwo,       // two snapshots, grown by growth_two_snapshots
+    kStuck,                // the same goroutines, past the threshold, on a lock or a request
+    kGrewUnevenly,         // grew, not in every snapshot
+    kSteadyPileUp,         // steady, but many and past the threshold
+    kSteady,               // a pool or a long-lived loop
+    kSleepingPileUp,       // a timed operation, many at one site
+    kSleeping,             // a timed operation: a timer wakes it
+    kStartedAtStartup,     // one dump: made at start-up, a long-lived worker
+    kWaitedPastThreshold,  // one dump: waited past the threshold
+    kPileUp,               // one dump: pile_up goroutines at one site
+    kAccumulated,          // one dump: ids spread over the process's life
+    kWithinThreshold,      // one dump: waited, within the threshold
+    kNoWaitTimes,          // one dump, nothing to judge by
+  };
+
  private:
-  void judge(const AnalysisInput& input, Cluster& cluster, bool explain) const;
+  // The goroutines of the last snapshot that the first already held at this site.
+  struct Stuck {
+    int64_t count = 0;
+    uint64_t min_id = UINT64_MAX;
+    uint64_t max_id = 0;
+  };
+  struct Judgement {
+    Verdict verdict = Verdict::kExpected;
+    Rule rule = Rule::kNoWaitTimes;
+    std::optional<Stuck> stuck;  // kStuck
+    bool network = false;        // kWaitedPastThreshold: an idle connection's operation
+    bool accumulated = false;    // kWaitedPastThreshold: created across the process's life
+  };
+  // Decides; also sets the cluster's threshold and growth figures.
+  Judgement judge(const AnalysisInput& input, Cluster& cluster) const;
+  std::vector<std::string> reasons_for(const AnalysisInput& input, const Cluster& cluster,
+                                       const Judgement& judgement) const;
   std::optional<double> minutes_between_first_and_last() const;
   // The oldest goroutine's least age by its id: ids only grow, so an id no larger than an
   // earlier snapshot's largest id was created before that snapshot.
@@ -44,12 +85,26 @@ class LifetimeThresholds {
     bool spread = false;  // spread over much of the process's life
   };
   IdPlace id_place(const Cluster& cluster, size_t snapshot) const;
-  // The goroutines of the last snapshot that the first already held at this site.
-  struct Stuck {
-    int64_t count = 0;
-    uint64_t min_id = UINT64_MAX;
-    uint64_t max_id = 0;
+  // What judge() and reasons_for() both read off a cluster and its snapshots.
+  struct Facts {
+    std::string_view operation;  // the blocking operation
+    size_t n = 0;                // snapshots
+    int64_t first = 0;
+    int64_t last = 0;
+    std::chrono::nanoseconds threshold{};
+    double threshold_seconds = 0;
+    bool strictly_increasing = false;
+    std::optional<double> minutes;   // between the first and the last capture
+    std::optional<double> max_wait;  // seconds
+    bool lower_bound = false;        // max_wait is at least this
+    bool waited_too_long = false;
+    bool sleeping = false;     // a timed operation
+    bool not_blocked = false;  // running or runnable
+    bool exited = false;       // the last snapshot is of a process that ended
+    IdPlace place;
+    bool listed(const std::vector<std::string>& operations) const;
   };
+  Facts facts_of(const AnalysisInput& input, const Cluster& cluster) const;
   std::optional<Stuck> stuck_goroutines(const AnalysisInput& input, const Cluster& cluster,
                                         double threshold_seconds, bool waited_too_long) const;
 
