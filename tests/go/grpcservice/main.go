@@ -35,16 +35,20 @@ type orderServer struct {
 	refunds   map[string]int
 	approvals chan struct{}
 	updates   chan string
+	held      chan struct{} // closed once reconcile holds the ledger
+	entered   atomic.Int64  // Refund calls that reached the handler
 }
 
 // reconcile holds the ledger while it waits for an approval that never comes: the incident.
 func (s *orderServer) reconcile() {
 	s.ledger.Lock()
 	defer s.ledger.Unlock()
+	close(s.held)
 	<-s.approvals
 }
 
 func (s *orderServer) Refund(ctx context.Context, in *wrapperspb.StringValue) (*emptypb.Empty, error) {
+	s.entered.Add(1)
 	s.ledger.Lock() // queues behind reconcile, past every client's deadline
 	defer s.ledger.Unlock()
 	s.refunds[in.GetValue()]++
@@ -106,6 +110,7 @@ func main() {
 	}
 	server := grpc.NewServer(grpc.ChainUnaryInterceptor(countCalls, recoverPanics))
 	orders := &orderServer{refunds: map[string]int{}, approvals: make(chan struct{}),
+		held:    make(chan struct{}),
 		updates: make(chan string)}
 	ordersv1.RegisterOrderServiceServer(server, orders)
 	go server.Serve(grpcListener)
@@ -138,17 +143,26 @@ func main() {
 	}
 
 	go orders.reconcile()
+	<-orders.held
+	// The clients give up once every call has reached its handler (as clients with deadlines
+	// do, only deterministically): the handlers queue on.
+	ctx, giveUp := context.WithCancel(context.Background())
 	var calls sync.WaitGroup
 	for i := 0; i < *stuck; i++ {
 		calls.Add(1)
 		go func(i int) {
 			defer calls.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-			defer cancel()
 			client.Refund(ctx, wrapperspb.String(fmt.Sprintf("order-%d", i)))
 		}(i)
 	}
-	calls.Wait() // every client gave up; their handlers still queue
+	for deadline := time.Now().Add(time.Minute); orders.entered.Load() < int64(*stuck); {
+		if time.Now().After(deadline) {
+			log.Fatalf("only %d of %d Refund calls reached their handler", orders.entered.Load(), *stuck)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	giveUp()
+	calls.Wait()
 	// Traffic that allocates as a service under load does: Go measures a goroutine's wait from
 	// the first garbage collection after it blocked, and prints none without one.
 	go func() {
