@@ -70,10 +70,20 @@ struct ShapeKeyHash {
   }
 };
 
-// All records of all snapshots, snapshots in capture order.
+// The goroutine ids of one snapshot, lowest to highest: ids grow with creation, so they are a
+// clock. Empty (low > high) where the snapshot has no ids (pprof profiles).
+struct IdRange {
+  uint64_t low = UINT64_MAX;
+  uint64_t high = 0;
+};
+
+// All records of all snapshots, snapshots in capture order, and what every later step would
+// otherwise scan each goroutine again for.
 struct AnalysisInput {
   std::span<const Snapshot> snapshots;
   std::vector<GoroutineRecord> records;
+  std::vector<IdRange> id_ranges;  // per snapshot
+  bool has_ancestors = false;      // a goroutine carries its creators' stacks
 };
 
 // One record per thread and per sample, snapshot by snapshot: what layer 1 starts from.

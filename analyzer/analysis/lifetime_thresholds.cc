@@ -49,14 +49,11 @@ std::string anchor_phrase(const Cluster& cluster) {
 }  // namespace
 
 void LifetimeThresholds::prepare(const AnalysisInput& input) {
-  max_id_per_snapshot_.assign(input.snapshots.size(), 0);
-  min_id_per_snapshot_.assign(input.snapshots.size(), UINT64_MAX);
-  for (size_t i = 0; i < input.snapshots.size(); ++i) {
-    for (const auto& thread : input.snapshots[i].threads) {
-      if (thread.id == 0) continue;
-      max_id_per_snapshot_[i] = std::max(max_id_per_snapshot_[i], thread.id);
-      min_id_per_snapshot_[i] = std::min(min_id_per_snapshot_[i], thread.id);
-    }
+  max_id_per_snapshot_.clear();
+  min_id_per_snapshot_.clear();
+  for (const IdRange& ids : input.id_ranges) {
+    max_id_per_snapshot_.push_back(ids.high);
+    min_id_per_snapshot_.push_back(ids.low);
   }
 }
 

@@ -45,22 +45,6 @@ void fill_wait(std::vector<double> waits, const Cluster& cluster, report::WaitSt
   }
 }
 
-// The range of goroutine ids in a snapshot, the clock age_deciles reads.
-struct IdRange {
-  uint64_t low = UINT64_MAX;
-  uint64_t high = 0;
-};
-
-IdRange id_range(const Snapshot& snapshot) {
-  IdRange range;
-  for (const auto& thread : snapshot.threads) {
-    if (thread.id == 0) continue;
-    range.low = std::min(range.low, thread.id);
-    range.high = std::max(range.high, thread.id);
-  }
-  return range;
-}
-
 void fill_age_deciles(const AnalysisInput& input, const Cluster& cluster, IdRange range,
                       report::Cluster& out) {
   if (range.high <= range.low || cluster.min_id == UINT64_MAX) return;
@@ -79,6 +63,7 @@ void fill_age_deciles(const AnalysisInput& input, const Cluster& cluster, IdRang
 
 // Where the dump has ancestors (tracebackancestors), the first creator's stack found.
 void fill_creation_stack(const AnalysisInput& input, const Cluster& cluster, report::Cluster& out) {
+  if (!input.has_ancestors) return;
   for (uint32_t index : cluster.records) {
     const GoroutineRecord& record = input.records[index];
     if (record.thread == nullptr || record.thread->ancestors.empty()) continue;
@@ -188,7 +173,7 @@ report::Report build_report(const Analysis& analysis, const AnalysisOptions& opt
   for (const Snapshot& snapshot : snapshots) fill_snapshot(snapshot, *report.add_snapshots());
 
   const auto last = static_cast<uint32_t>(snapshots.size() - 1);
-  const IdRange ids = id_range(snapshots.back());
+  const IdRange ids = analysis.input.id_ranges.back();
   int64_t total = snapshots.back().goroutine_count();
   auto* summary = report.mutable_summary();
   summary->set_goroutines(total);
