@@ -598,7 +598,9 @@ TEST_F(CppOrderService, GoToolPprofTracesShowsTheFibersWithTheirLabels) {
       EXPECT_EQ(trace.labels.count("goid"), 1u);
       EXPECT_EQ(trace.labels.at("runtime"), "boost.fiber") << "only non-Go runtimes say so";
       // A time pprof shows as one ("2026-12-01T22:31:05.123456789Z"), not "498929.30hrs".
-      const std::string created_at = trace.labels["created_at"];
+      auto created_at_label = trace.labels.find("created_at");
+      ASSERT_NE(created_at_label, trace.labels.end());
+      const std::string& created_at = created_at_label->second;
       EXPECT_EQ(created_at.size(), 30u) << created_at;
       EXPECT_EQ(created_at.substr(10, 1), "T") << created_at;
       EXPECT_EQ(created_at.substr(19, 1), ".") << created_at;

@@ -82,7 +82,7 @@ Frame parse_site(std::string_view text) {
 }
 
 void append_labels(const GreenThread& thread, RuntimeKind runtime, std::string_view created_by,
-                   std::vector<Label>& out) {
+                   std::string_view created_at, std::vector<Label>& out) {
   out.push_back(num_label(kGoid, static_cast<int64_t>(thread.id)));
   if (!thread.status.empty()) out.push_back(str_label(kState, thread.status));
   // Omitted where it repeats the state, as Go's do: 100,000 goroutines, 100,000 labels fewer.
@@ -95,7 +95,7 @@ void append_labels(const GreenThread& thread, RuntimeKind runtime, std::string_v
                       thread.wait_precision == WaitPrecision::kCapped)) {
     out.push_back(str_label(kWaitPrecision, to_string(thread.wait_precision)));
   }
-  if (thread.created_at) out.push_back(str_label(kCreatedAt, created_at_text(*thread.created_at)));
+  if (!created_at.empty()) out.push_back(str_label(kCreatedAt, created_at));
   if (thread.creator_id != 0) {
     out.push_back(num_label(kCreatorGoid, static_cast<int64_t>(thread.creator_id)));
   }
@@ -113,7 +113,9 @@ std::vector<Label> to_labels(const GreenThread& thread, RuntimeKind runtime,
   if (thread.created_by != kNoFrame) {
     created_by = strings.intern(created_by_text(snapshot.frame(thread.created_by)));
   }
-  append_labels(thread, runtime, created_by, labels);
+  std::string_view created_at;
+  if (thread.created_at) created_at = strings.intern(created_at_text(*thread.created_at));
+  append_labels(thread, runtime, created_by, created_at, labels);
   return labels;
 }
 

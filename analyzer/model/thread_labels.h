@@ -34,10 +34,10 @@ inline constexpr std::string_view kNanoseconds = "nanoseconds";
 std::vector<Label> to_labels(const GreenThread& thread, RuntimeKind runtime,
                              const Snapshot& snapshot, StringPool& strings);
 
-// The same, appended to `out`, with the created_by text given: writers that emit many threads
-// format each creation site once.
+// The same, appended to `out`, with the created_by and created_at texts given (stored by the
+// caller, as labels are views): writers that emit many threads format each creation site once.
 void append_labels(const GreenThread& thread, RuntimeKind runtime, std::string_view created_by,
-                   std::vector<Label>& out);
+                   std::string_view created_at, std::vector<Label>& out);
 
 // The created_by label's text for a creation frame: "FUNC at FILE:LINE".
 std::string created_by_text(const Frame& frame);
