@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 #include "analyzer/report/reporters.h"
 #include "tests/analysis/sample_findings.h"
@@ -80,12 +81,14 @@ TEST(CreationStack, TextAndSarifShowIt) {
   ASSERT_NE(with_stack, nullptr);
   char* buffer = nullptr;
   size_t size = 0;
-  std::FILE* out = open_memstream(&buffer, &size);
-  ASSERT_NE(out, nullptr);
-  write_text_cluster(*with_stack, TextOptions{.verbose = true, .max_frames = 3}, out);
-  std::fclose(out);
-  std::string text(buffer, size);
-  std::free(buffer);  // NOLINT(cppcoreguidelines-no-malloc): open_memstream's buffer
+  {
+    std::unique_ptr<std::FILE, decltype(&std::fclose)> out(open_memstream(&buffer, &size),
+                                                           &std::fclose);
+    ASSERT_NE(out, nullptr);
+    write_text_cluster(*with_stack, TextOptions{.verbose = true, .max_frames = 3}, out.get());
+  }
+  std::unique_ptr<char, decltype(&std::free)> written(buffer, &std::free);
+  std::string text(written.get(), size);
   size_t at = text.find("creation stack:\n");
   ASSERT_NE(at, std::string::npos) << text;
   EXPECT_NE(text.find("main.d1 (test-fixtures/ancestors.go:", at), std::string::npos) << text;
