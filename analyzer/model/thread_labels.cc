@@ -1,11 +1,9 @@
 #include "analyzer/model/thread_labels.h"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <charconv>
 #include <chrono>
-#include <ctime>
 #include <optional>
 
 #include "analyzer/model/text_format.h"
@@ -60,10 +58,15 @@ std::optional<std::chrono::system_clock::time_point> parse_created_at(std::strin
 std::string created_by_text(const Frame& frame) { return format_site(frame); }
 
 std::string created_at_text(std::chrono::system_clock::time_point at) {
+  // Calendar arithmetic, not strftime: an agent formats one per fiber, 100,000 a snapshot.
   auto since_epoch = std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch());
-  auto seconds = std::chrono::floor<std::chrono::seconds>(since_epoch);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:09d}Z", fmt::gmtime(std::time_t(seconds.count())),
-                     (since_epoch - seconds).count());
+  auto days = std::chrono::floor<std::chrono::days>(since_epoch);
+  std::chrono::year_month_day date{std::chrono::sys_days(days)};
+  std::chrono::hh_mm_ss time{since_epoch - days};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                     time.hours().count(), time.minutes().count(), time.seconds().count(),
+                     time.subseconds().count());
 }
 
 Frame parse_site(std::string_view text) {
