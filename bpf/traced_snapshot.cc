@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "analyzer/model/text_format.h"
+#include "analyzer/model/thread_labels.h"
 #include "producer/stack_interner.h"
 
 namespace leakscan::trace {
@@ -175,9 +176,8 @@ Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const Goroutine
         precision = WaitPrecision::kCapped;
       }
       if (!known.creator_stack.empty()) {
-        thread.labels.push_back(
-            Label{.key = snapshot.intern(kCreationStackLabel),
-                  .str = snapshot.intern(creation_stack_text(binary, known.creator_stack))});
+        thread_labels::add_creation_stack(
+            snapshot.intern(creation_stack_text(binary, known.creator_stack)), thread, snapshot);
       }
     }
     thread.wait = wait;

@@ -43,10 +43,6 @@ struct TracedCapture {
   std::string source;           // "pid 1234"
 };
 
-// The label naming the creator's stack at the go statement ("F at FILE:LINE <- ..."), from
-// creation events; documented in docs/profile-labels.md.
-inline constexpr std::string_view kCreationStackLabel = "creation_stack";
-
 Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const GoroutineTableReader& names,
                                std::span<const LiveGoroutine> goroutines,
                                const std::unordered_map<uint64_t, GoroutineHistory>& history,

@@ -374,6 +374,17 @@ class CppOrderService : public ::testing::Test {
       EXPECT_GT(cluster.blocked_at().line(), 0);
       EXPECT_TRUE(cluster.created_by().file().ends_with(kSourceFile))
           << cluster.created_by().file();
+      if (!debug2) {
+        // The agent knows when its oldest fiber was made: before the first capture, as the
+        // population was there already (a second's slack: the profile stamps its own time).
+        const auto& oldest = cluster.oldest();
+        EXPECT_NE(oldest.goroutine_id(), 0u);
+        EXPECT_TRUE(oldest.created_at().ends_with("Z")) << oldest.DebugString();
+        EXPECT_GE(
+            oldest.age_seconds() + 1,
+            std::chrono::duration<double>(capture_times_.back() - capture_times_.front()).count());
+        EXPECT_LT(oldest.age_seconds(), 600);
+      }
       if (!debug2 && !p.label_key.empty()) {
         EXPECT_TRUE(has_label_anchor(cluster, p.label_key + "=" + p.label_value));
       } else {
@@ -586,6 +597,14 @@ TEST_F(CppOrderService, GoToolPprofTracesShowsTheFibersWithTheirLabels) {
       ++found;
       EXPECT_EQ(trace.labels.count("goid"), 1u);
       EXPECT_EQ(trace.labels.at("runtime"), "boost.fiber") << "only non-Go runtimes say so";
+      // A time pprof shows as one ("2026-12-01T22:31:05.123456789Z"), not "498929.30hrs".
+      auto created_at_label = trace.labels.find("created_at");
+      ASSERT_NE(created_at_label, trace.labels.end());
+      const std::string& created_at = created_at_label->second;
+      EXPECT_EQ(created_at.size(), 30u) << created_at;
+      EXPECT_EQ(created_at.substr(10, 1), "T") << created_at;
+      EXPECT_EQ(created_at.substr(19, 1), ".") << created_at;
+      EXPECT_TRUE(created_at.ends_with("Z")) << created_at;
       if (!p.created_by.empty()) {
         EXPECT_TRUE(creator.find(std::string(kSourceFile) + ":") != std::string::npos) << creator;
       }

@@ -245,6 +245,21 @@ TEST_P(TraceVariants, CreationStacksNameTheGoStatement) {
   }
   EXPECT_EQ(seen_recv, 3);
   EXPECT_EQ(seen_lock, 2);
+
+  // The report shows them: under each leak, its oldest goroutine's creation and creation stack.
+  auto files = trace.snapshots();
+  ASSERT_GE(files.size(), 2u);
+  auto report = testing::run_command(
+      {testing::cli_path(), files.front(), files.back(), "--min-wait", "1ms"}, 60s);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  size_t leak = report.out.find("created by main.handleLeak (");
+  ASSERT_NE(leak, std::string::npos) << report.out;
+  size_t oldest = report.out.find("oldest, goroutine ", leak);
+  ASSERT_NE(oldest, std::string::npos) << report.out;
+  EXPECT_NE(report.out.find(" by goroutine ", oldest), std::string::npos) << report.out;
+  size_t stack = report.out.find("creation stack:\n", oldest);
+  ASSERT_NE(stack, std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("net/http.(*conn).serve (", stack), std::string::npos) << report.out;
 }
 
 // Without probes, a goroutine's creation time is bounded by the snapshots before and after it

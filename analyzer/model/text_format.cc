@@ -68,6 +68,10 @@ std::string format_duration(std::chrono::nanoseconds duration) {
   return fmt::format("{:.3g}ms", seconds * 1e3);
 }
 
+std::string format_seconds(double seconds) {
+  return format_duration(std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9)));
+}
+
 std::string with_thousands(int64_t value) {
   std::string digits = std::to_string(value < 0 ? -value : value);
   std::string out;

@@ -17,6 +17,8 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
 // "250ms", "1.5s", "4m30s", "2h", the shortest of these that is exact to the second.
 std::string format_duration(std::chrono::nanoseconds duration);
+// The same for a report's seconds.
+std::string format_seconds(double seconds);
 
 // 1234567 as "1,234,567".
 std::string with_thousands(int64_t value);

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "analyzer/model/text_format.h"
+#include "analyzer/model/thread_labels.h"
 #include "leakscan/version.h"
 
 namespace leakscan {
@@ -61,17 +62,43 @@ void fill_age_deciles(const AnalysisInput& input, const Cluster& cluster, IdRang
   for (int64_t count : deciles) out.add_age_deciles(count);
 }
 
-// Where the dump has ancestors (tracebackancestors), the first creator's stack found.
-void fill_creation_stack(const AnalysisInput& input, const Cluster& cluster, report::Cluster& out) {
-  if (!input.has_ancestors) return;
+// Creation time first, then goroutine id: both are clocks, the id a coarser one.
+bool older(const GreenThread& a, const GreenThread& b) {
+  if (a.created_at.has_value() != b.created_at.has_value()) return a.created_at.has_value();
+  if (a.created_at && *a.created_at != *b.created_at) return *a.created_at < *b.created_at;
+  return a.id < b.id;
+}
+
+// The oldest goroutine of the cluster in the last snapshot, and the stack that created the
+// oldest that has one: goroutines the tracer saw born while its probes were off have none.
+void fill_creation(const AnalysisInput& input, const Cluster& cluster, report::Cluster& out) {
+  const auto last = static_cast<uint32_t>(input.snapshots.size() - 1);
+  const GreenThread* oldest = nullptr;
+  const GoroutineRecord* with_stack = nullptr;
   for (uint32_t index : cluster.records) {
     const GoroutineRecord& record = input.records[index];
-    if (record.thread == nullptr || record.thread->ancestors.empty()) continue;
-    const Snapshot& snapshot = input.snapshots[record.snapshot];
-    for (FrameId id : record.thread->ancestors.front().stack) {
+    if (record.snapshot != last || record.thread == nullptr) continue;
+    if (oldest == nullptr || older(*record.thread, *oldest)) oldest = record.thread;
+    if (input.has_ancestors && !record.thread->ancestors.empty() &&
+        (with_stack == nullptr || older(*record.thread, *with_stack->thread))) {
+      with_stack = &record;
+    }
+  }
+  if (with_stack != nullptr) {
+    const Snapshot& snapshot = input.snapshots[with_stack->snapshot];
+    for (FrameId id : with_stack->thread->ancestors.front().stack) {
       fill_frame(snapshot.frame(id), *out.add_creation_stack());
     }
-    return;
+  }
+  if (oldest == nullptr || (!oldest->created_at && oldest->creator_id == 0)) return;
+  auto& facts = *out.mutable_oldest();
+  facts.set_goroutine_id(oldest->id);
+  facts.set_creator_id(oldest->creator_id);
+  if (!oldest->created_at) return;
+  facts.set_created_at(thread_labels::created_at_text(*oldest->created_at));
+  if (const auto& captured = input.snapshots.back().captured_at) {
+    facts.set_age_seconds(
+        std::max(0.0, std::chrono::duration<double>(*captured - *oldest->created_at).count()));
   }
 }
 
@@ -112,7 +139,7 @@ void fill_cluster(const AnalysisInput& input, const Cluster& cluster, int64_t to
   out.set_threshold_seconds(cluster.threshold_seconds);
   if (cluster.wait_object != 0) out.set_wait_object(fmt::format("0x{:x}", cluster.wait_object));
   out.set_wait_objects(cluster.wait_objects);
-  fill_creation_stack(input, cluster, out);
+  fill_creation(input, cluster, out);
   fill_age_deciles(input, cluster, ids, out);
 }
 

@@ -37,6 +37,20 @@ std::string why(const report::Cluster& cluster) {
   return out;
 }
 
+// When and by whom the oldest goroutine was made, where the input says.
+std::string oldest_text(const report::Cluster& cluster) {
+  const report::Oldest& oldest = cluster.oldest();
+  std::string out;
+  if (!oldest.created_at().empty()) out = oldest.created_at();
+  if (oldest.creator_id() != 0) {
+    out += fmt::format("{}by goroutine {}", out.empty() ? "" : " ", oldest.creator_id());
+  }
+  if (oldest.age_seconds() > 0) {
+    out += fmt::format(" (age {})", format_seconds(oldest.age_seconds()));
+  }
+  return out;
+}
+
 }  // namespace
 
 void write_markdown_report(const Analysis& analysis, std::FILE* out) {
@@ -53,17 +67,18 @@ void write_markdown_report(const Analysis& analysis, std::FILE* out) {
     fmt::print(out, "**The process ended: `{}`**. {}\n\n", cell(end.reason()),
                cell(end.explanation()));
   }
-  fmt::print(out, "| verdict | goroutines | blocked on | in | created by | why |\n");
-  fmt::print(out, "|---|---:|---|---|---|---|\n");
+  fmt::print(out,
+             "| verdict | goroutines | blocked on | in | created by | oldest created | why |\n");
+  fmt::print(out, "|---|---:|---|---|---|---|---|\n");
   for (const auto& cluster : report.clusters()) {
     if (cluster.verdict() == report::EXPECTED) continue;
-    fmt::print(out, "| {} | {} | {} | {} | {} | {} |\n",
+    fmt::print(out, "| {} | {} | {} | {} | {} | {} | {} |\n",
                !cluster.baseline_reason().empty()
                    ? "accepted: " + cell(cluster.baseline_reason())
                    : std::string(cluster.verdict() == report::LEAK ? "**leak**" : "suspect"),
                with_thousands(cluster.count()), cell(cluster.blocking_operation()),
                cell(frame_text(cluster.blocked_at())), cell(frame_text(cluster.created_by())),
-               cell(why(cluster)));
+               cell(oldest_text(cluster)), cell(why(cluster)));
   }
   fmt::print(out, "\n");
 }

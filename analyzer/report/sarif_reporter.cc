@@ -2,6 +2,8 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+
 #include "analyzer/report/reporters.h"
 
 namespace leakscan {
@@ -59,6 +61,25 @@ Value physical_location(const report::Frame& frame, const SourceMap& sources) {
         object({{"startLine", number(static_cast<double>(std::max<int64_t>(frame.line(), 1)))}})}});
 }
 
+// The creation stack as one thread's flow (SARIF 3.36): the outermost caller first, ending at
+// the go statement, as a reader steps through it.
+Value creation_flow(const report::Cluster& cluster, const SourceMap& sources) {
+  std::vector<Value> steps;
+  for (int i = cluster.creation_stack_size() - 1; i >= 0; --i) {
+    const report::Frame& frame = cluster.creation_stack(i);
+    if (frame.file().empty()) continue;  // a location needs an artifact
+    steps.push_back(
+        object({{"location", object({{"physicalLocation", physical_location(frame, sources)},
+                                     {"message", object({{"text", text(frame.function())}})}})}}));
+  }
+  std::string message = "the stack that created the oldest goroutine";
+  if (cluster.oldest().creator_id() != 0) {
+    message += fmt::format(", goroutine {}", cluster.oldest().creator_id());
+  }
+  return object({{"message", object({{"text", text(message)}})},
+                 {"threadFlows", list({object({{"locations", list(std::move(steps))}})})}});
+}
+
 Value result(const report::Cluster& cluster, const SourceMap& sources) {
   // A fix goes where the goroutine is created; the blocking site when the creator is unknown.
   const report::Frame& site =
@@ -75,7 +96,7 @@ Value result(const report::Cluster& cluster, const SourceMap& sources) {
                 {"message", object({{"text", text("blocked here")}})},
                 {"physicalLocation", physical_location(cluster.blocked_at(), sources)}}));
   }
-  return object(
+  Value out = object(
       {{"ruleId",
         text(cluster.verdict() == report::LEAK ? "goroutine-leak" : "goroutine-leak-suspect")},
        {"level", text(cluster.verdict() == report::LEAK ? "error" : "warning")},
@@ -83,6 +104,14 @@ Value result(const report::Cluster& cluster, const SourceMap& sources) {
        {"locations", list({object({{"physicalLocation", physical_location(site, sources)}})})},
        {"relatedLocations", list(std::move(related))},
        {"partialFingerprints", object({{"leakscanCluster/v1", text(cluster.id())}})}});
+  // A threadFlow holds at least one location (SARIF 3.37.2).
+  bool has_step = std::any_of(cluster.creation_stack().begin(), cluster.creation_stack().end(),
+                              [](const report::Frame& frame) { return !frame.file().empty(); });
+  if (has_step) {
+    (*out.mutable_struct_value()->mutable_fields())["codeFlows"] =
+        list({creation_flow(cluster, sources)});
+  }
+  return out;
 }
 
 // The repository root's location on this machine when known; else only its name, which code

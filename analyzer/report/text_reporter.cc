@@ -37,6 +37,38 @@ std::string location(const report::Frame& frame) {
   return fmt::format("{} ({}:{})", frame.function(), file, frame.line());
 }
 
+// A stack from its `skip`th frame on, at most options.max_frames of them.
+void write_frames(const google::protobuf::RepeatedPtrField<report::Frame>& frames, int skip,
+                  std::string_view indent, const TextOptions& options, std::FILE* out) {
+  int shown = 0;
+  for (int i = skip; i < frames.size(); ++i) {
+    if (static_cast<size_t>(shown++) >= options.max_frames) {
+      fmt::print(out, "{}  ... {} more\n", indent, frames.size() - i);
+      break;
+    }
+    fmt::print(out, "{}  {}\n", indent, location(frames[i]));
+  }
+}
+
+// What only the agent, the tracer and tracebackancestors know: when and by whom the cluster's
+// oldest goroutine was made, and the stack that made it.
+void write_creation(const report::Cluster& cluster, std::string_view indent,
+                    const TextOptions& options, std::FILE* out) {
+  const report::Oldest& oldest = cluster.oldest();
+  if (!oldest.created_at().empty() || oldest.creator_id() != 0) {
+    std::string line = fmt::format("oldest, goroutine {}: created", oldest.goroutine_id());
+    if (!oldest.created_at().empty()) line += fmt::format(" at {}", oldest.created_at());
+    if (oldest.creator_id() != 0) line += fmt::format(" by goroutine {}", oldest.creator_id());
+    if (oldest.age_seconds() > 0) {
+      line += fmt::format(" (age {})", format_seconds(oldest.age_seconds()));
+    }
+    fmt::print(out, "{}{}\n", indent, line);
+  }
+  if (cluster.creation_stack_size() == 0) return;
+  fmt::print(out, "{}creation stack:\n", indent);
+  write_frames(cluster.creation_stack(), 0, indent, options, out);
+}
+
 void write_cluster(const report::Cluster& cluster, const Style& style, const TextOptions& options,
                    std::FILE* out) {
   std::string word(verdict_word(cluster.verdict()));
@@ -61,12 +93,10 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
                                              : fmt::format("{} {}", anchor.kind(), anchor.name()));
   }
   if (cluster.has_wait()) {
-    auto as_duration = [](double seconds) {
-      return format_duration(std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9)));
-    };
-    facts.push_back(fmt::format(
-        "waited up to {}{} (median {})", cluster.wait().lower_bound() ? "≥ " : "",
-        as_duration(cluster.wait().max_seconds()), as_duration(cluster.wait().median_seconds())));
+    facts.push_back(fmt::format("waited up to {}{} (median {})",
+                                cluster.wait().lower_bound() ? "≥ " : "",
+                                format_seconds(cluster.wait().max_seconds()),
+                                format_seconds(cluster.wait().median_seconds())));
   }
   if (cluster.count_per_snapshot_size() >= 2) {
     std::vector<std::string> counts;
@@ -100,24 +130,14 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
   }
   if (cluster.verdict() != report::EXPECTED || options.verbose) {
     fmt::print(out, "{}stack:\n", indent);
-    int shown = 0;
     // The runtime's own frames above the blocking call say nothing the line above does not.
     int skip = 0;
     while (skip + 1 < cluster.stack_size() &&
            cluster.stack(skip).function().starts_with("runtime.")) {
       ++skip;
     }
-    for (const auto& frame : cluster.stack()) {
-      if (skip > 0) {
-        --skip;
-        continue;
-      }
-      if (static_cast<size_t>(shown++) >= options.max_frames) {
-        fmt::print(out, "{}  ... {} more\n", indent, cluster.stack_size() - shown + 1);
-        break;
-      }
-      fmt::print(out, "{}  {}\n", indent, location(frame));
-    }
+    write_frames(cluster.stack(), skip, indent, options, out);
+    write_creation(cluster, indent, options, out);
   }
   fmt::print(out, "\n");
 }
@@ -139,14 +159,7 @@ void write_process_end(const report::ProcessEnd& end, const Style& style,
   fmt::print(out, "{}{}\n", indent, end.explanation());
   if (end.goroutine_id() != 0) {
     fmt::print(out, "{}goroutine {} [{}] stack:\n", indent, end.goroutine_id(), end.state());
-    int shown = 0;
-    for (const auto& frame : end.stack()) {
-      if (static_cast<size_t>(shown++) >= options.max_frames) {
-        fmt::print(out, "{}  ... {} more\n", indent, end.stack_size() - shown + 1);
-        break;
-      }
-      fmt::print(out, "{}  {}\n", indent, location(frame));
-    }
+    write_frames(end.stack(), 0, indent, options, out);
   }
   if (end.waiting_size() > 0) fmt::print(out, "{}blocked, and nothing will wake them:\n", indent);
   for (const auto& group : end.waiting()) {

@@ -79,7 +79,11 @@ class ProfileEncoder {
         }
         created_by = text;
       }
-      thread_labels::append_labels(thread, snapshot.runtime, created_by, labels_);
+      std::string_view created_at;
+      if (thread.created_at) {
+        created_at = text_.store(thread_labels::created_at_text(*thread.created_at));
+      }
+      thread_labels::append_labels(thread, snapshot.runtime, created_by, created_at, labels_);
       write_sample(snapshot, thread.stack, 1, labels_);
     }
     for (const auto& sample : snapshot.samples) {

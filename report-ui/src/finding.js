@@ -37,6 +37,15 @@ function facts(cluster) {
   if (owners.length > 0) add('owner', ...owners.map((owner) => h('span', { class: 'chip owner' }, owner.name)));
   if (cluster.threshold_seconds) add('wait threshold', duration(cluster.threshold_seconds));
   if (cluster.baseline_reason) add('accepted', cluster.baseline_reason);
+  const oldest = cluster.oldest;
+  if (oldest) {
+    // What the agent and the tracer know: when and by whom the oldest goroutine was made.
+    const parts = [`goroutine ${num(oldest.goroutine_id)}`];
+    if (oldest.created_at) parts.push(`created at ${oldest.created_at}`);
+    if (num(oldest.creator_id) > 0) parts.push(`by goroutine ${num(oldest.creator_id)}`);
+    if (oldest.age_seconds) parts.push(`(age ${duration(oldest.age_seconds)})`);
+    add('oldest', parts.join(' '));
+  }
   return rows.length > 0 ? h('dl', { class: 'facts' }, rows) : null;
 }
 
@@ -48,7 +57,7 @@ function evidence(cluster, snapshots) {
   ];
   if ((cluster.creation_stack ?? []).length > 0) {
     parts.push(h('section', { class: 'evidence-creation' },
-      h('h4', {}, 'Creation stack (the creating goroutine, from tracebackancestors)'),
+      h('h4', {}, 'Creation stack (the creating goroutine at the go statement)'),
       stackList(cluster.creation_stack)));
   }
   const counts = cluster.count_per_snapshot ?? [];

@@ -11,6 +11,9 @@ import json
 import os
 import pathlib
 import subprocess
+import time
+import urllib.error
+import urllib.request
 
 import jsonschema
 
@@ -94,3 +97,60 @@ def test_absolute_paths_are_file_uris():
     for artifact, _ in places:
         assert artifact["uri"].startswith("file:///"), artifact
         assert "uriBaseId" not in artifact
+
+
+def test_creation_stack_is_a_code_flow(tmp_path):
+    # leakyservice live, with GODEBUG=tracebackancestors: its debug=2 dumps carry each
+    # goroutine's creation stack, which SARIF gives as a code flow ending at the go statement.
+    binary = pathlib.Path(os.environ["LEAKSCAN_GO_BIN_ROOT"]) / "go1.19" / "leakyservice"
+    assert binary.is_file(), f"{binary}: missing; the go_programs target builds it"
+    env = dict(os.environ, GODEBUG="tracebackancestors=3")
+    service = subprocess.Popen([binary, "-addr", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                               text=True, env=env)
+    try:
+        address = None
+        for _ in range(200):  # the manifest, then LISTENING
+            line = service.stdout.readline()
+            if line.startswith("LISTENING "):
+                address = line.split()[1]
+                break
+        assert address, "leakyservice did not say where it listens"
+        loopback = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        dumps = []
+        for round_ in range(3):
+            for _ in range(5):
+                try:
+                    loopback.open(f"http://{address}/api/orders", timeout=10).read()
+                except urllib.error.HTTPError as error:
+                    assert error.code == 504, error  # the handler gave up on its fetch: the leak
+
+            time.sleep(0.1)  # the abandoned fetches finish their 20 ms and block on send
+            dump = tmp_path / f"dump-{round_}.txt"
+            with loopback.open(f"http://{address}/debug/pprof/goroutine?debug=2",
+                               timeout=10) as response:
+                dump.write_bytes(response.read())
+            dumps.append(dump)
+    finally:
+        service.kill()
+        service.wait(timeout=10)
+    run = sarif(*dumps, "--source-root", GO_MODULE)
+    flows = [result["codeFlows"] for result in run["results"] if "codeFlows" in result]
+    assert flows, json.dumps(run["results"])[:2000]
+    creators = set()
+    for result in run["results"]:
+        if "codeFlows" not in result:
+            continue
+        (flow,) = result["codeFlows"]
+        (thread_flow,) = flow["threadFlows"]
+        steps = [step["location"] for step in thread_flow["locations"]]
+        assert steps
+        # Outermost caller first: the last step is in the function with the go statement. Go
+        # records the creator's pc after its call into the runtime, past the go statement (and
+        # a closure's body): at or below the creation site, not on it.
+        last = steps[-1]["physicalLocation"]
+        site = result["locations"][0]["physicalLocation"]
+        assert last["artifactLocation"] == site["artifactLocation"]
+        assert site["region"]["startLine"] <= last["region"]["startLine"], (last, site)
+        creators.add(steps[-1]["message"]["text"])
+    # The timeout race of /api/orders: fetchOrder starts the fetch that blocks on its send.
+    assert "main.(*OrderService).fetchOrder" in creators, creators
