@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace leakscan {
@@ -71,6 +72,26 @@ Status write_file_atomically(const std::filesystem::path& path, std::string_view
   return Ok{};
 }
 
+size_t remove_interrupted_writes(const std::filesystem::path& directory, std::string_view prefix,
+                                 std::string_view suffix) {
+  constexpr std::string_view kTemporary = ".tmp";
+  constexpr auto kIdle = std::chrono::minutes(1);
+  auto now = std::filesystem::file_time_type::clock::now();
+  size_t removed = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    std::string name = entry.path().filename().string();
+    if (!name.starts_with(prefix) || !name.ends_with(kTemporary)) continue;
+    std::string_view written(name.data(), name.size() - kTemporary.size());
+    if (!written.ends_with(suffix) || written.size() < prefix.size() + suffix.size()) continue;
+    std::error_code ignored;  // a file gone meanwhile is as good as removed
+    auto modified = entry.last_write_time(ignored);
+    if (ignored || now - modified < kIdle) continue;
+    removed += std::filesystem::remove(entry.path(), ignored) ? 1 : 0;
+  }
+  return removed;
+}
+
 Result<SnapshotDirectory> SnapshotDirectory::open(Options options) {
   std::error_code error;
   std::filesystem::create_directories(options.path, error);
@@ -79,6 +100,7 @@ Result<SnapshotDirectory> SnapshotDirectory::open(Options options) {
   }
   SnapshotDirectory directory(std::move(options));
   const Options& adopted = directory.options_;
+  remove_interrupted_writes(adopted.path, adopted.prefix, adopted.suffix);
   for (const auto& entry : std::filesystem::directory_iterator(adopted.path, error)) {
     std::string name = entry.path().filename().string();
     if (name.starts_with(adopted.prefix) && name.ends_with(adopted.suffix)) {

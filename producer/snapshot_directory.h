@@ -28,7 +28,8 @@ class SnapshotDirectory {
   };
 
   // Creates the directory if needed. Snapshots already there count as the oldest, in name
-  // order: names that sort by time (zero-padded) are retained across restarts.
+  // order: names that sort by time (zero-padded) are retained across restarts. Temporaries of
+  // writes a crash or kill cut short are removed (remove_interrupted_writes).
   static Result<SnapshotDirectory> open(Options options);
 
   // Writes `bytes` as PREFIX + `stem` + SUFFIX, then removes the oldest past retention.
@@ -49,8 +50,14 @@ class SnapshotDirectory {
   uint64_t total_bytes_ = 0;
 };
 
-// Writes `bytes` to `path` through a temporary file beside it, flushed to disk before it is
-// renamed into place.
+// Writes `bytes` to `path` through a temporary file beside it (PATH.tmp), flushed to disk
+// before it is renamed into place.
 Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
+
+// Removes PREFIX...SUFFIX.tmp files in `directory` that no write has touched for a minute:
+// what write_file_atomically leaves when its process dies between create and rename. A younger
+// one may belong to a writer still running. Returns how many were removed.
+size_t remove_interrupted_writes(const std::filesystem::path& directory, std::string_view prefix,
+                                 std::string_view suffix);
 
 }  // namespace leakscan

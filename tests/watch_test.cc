@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -190,6 +191,47 @@ TEST(WatchUnits, RetentionByBytesKeepsTheNewestThatFit) {
   ASSERT_TRUE(directory->write("5", std::string(300, 'y')).has_value());
   ASSERT_EQ(directory->files().size(), 1U);
   EXPECT_EQ(snapshot_files(dir).size(), 1U);
+}
+
+// A temporary file as a write killed between create and rename leaves it, `age` old.
+fs::path interrupted_write(const fs::path& directory, const std::string& name,
+                           std::chrono::seconds age) {
+  fs::create_directories(directory);
+  fs::path file = directory / name;
+  std::ofstream(file) << "half a snapshot";
+  fs::last_write_time(file, fs::file_time_type::clock::now() - age);
+  return file;
+}
+
+TEST(WatchUnits, InterruptedWritesAreRemovedOnceNoWriterCanFinishThem) {
+  fs::path dir = testing::temp_dir();
+  fs::path stale = interrupted_write(dir, "goroutine-7.txt.tmp", std::chrono::hours(1));
+  fs::path fresh = interrupted_write(dir, "goroutine-8.txt.tmp", std::chrono::seconds(0));
+  fs::path foreign = interrupted_write(dir, "notes.txt.tmp", std::chrono::hours(1));
+  fs::path other_suffix = interrupted_write(dir, "goroutine-9.pb.gz.tmp", std::chrono::hours(1));
+  auto directory = SnapshotDirectory::open({.path = dir, .prefix = "goroutine-", .suffix = ".txt"});
+  ASSERT_TRUE(directory.has_value()) << directory.error().message;
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(fresh));  // its writer may still be running
+  EXPECT_TRUE(fs::exists(foreign));
+  EXPECT_TRUE(fs::exists(other_suffix));
+  EXPECT_TRUE(directory->files().empty());
+}
+
+TEST(WatchStore, ANewRunRemovesWhatAKilledRunLeftHalfWritten) {
+  ScriptedHttpServer server({{ScriptedHttpServer::Reply::kBody, real_dump()}});
+  ASSERT_NE(server.port(), 0);
+  std::string out = testing::temp_dir();
+  fs::path target = fs::path(out) / target_directory(fmt::format("127.0.0.1:{}", server.port()));
+  fs::path left = interrupted_write(target / "series-0001", "goroutine-000004.txt.tmp",
+                                    std::chrono::minutes(5));
+  auto run =
+      testing::run_command(watch_command({server.url()}, out, {"--polls", "1"}), kRunTimeout);
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_FALSE(fs::exists(left));
+  auto series = series_directories(target);
+  ASSERT_EQ(series.size(), 2U);  // the killed run's series is kept; this run starts the next
+  EXPECT_EQ(snapshot_files(series[1]).size(), 1U);
 }
 
 TEST(WatchLeakyService, LeakIsReportedWithinTheExpectedPolls) {

@@ -15,10 +15,12 @@ namespace leakscan {
 namespace {
 
 constexpr std::string_view kSeriesPrefix = "series-";
+constexpr std::string_view kSnapshotPrefix = "goroutine-";
 
-// The number of the newest series-NNNN directory under `directory`, 0 when there is none.
-size_t newest_series(const std::filesystem::path& directory) {
-  size_t newest = 0;
+// The series-NNNN directories under `directory`, by number.
+std::vector<std::pair<size_t, std::filesystem::path>> series_under(
+    const std::filesystem::path& directory) {
+  std::vector<std::pair<size_t, std::filesystem::path>> series;
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
     std::string name = entry.path().filename().string();
@@ -26,9 +28,11 @@ size_t newest_series(const std::filesystem::path& directory) {
     size_t number = 0;
     const char* digits = name.data() + kSeriesPrefix.size();
     auto [end, ec] = std::from_chars(digits, name.data() + name.size(), number);
-    if (ec == std::errc() && end == name.data() + name.size()) newest = std::max(newest, number);
+    if (ec == std::errc() && end == name.data() + name.size()) {
+      series.emplace_back(number, entry.path());
+    }
   }
-  return newest;
+  return series;
 }
 
 // What makes a cluster the same leak from one poll to the next. The cluster id is not: it takes
@@ -81,10 +85,17 @@ Result<Snapshot> TargetWatch::fetch() {
 }
 
 Status TargetWatch::start_series(std::vector<WatchEvent>& events, std::string why) {
-  size_t number = newest_series(directory_) + 1;
+  auto earlier = series_under(directory_);
+  size_t number = 0;
+  for (const auto& [seen, path] : earlier) {
+    number = std::max(number, seen);
+    // A watch killed mid-write left its temporary behind; nothing will ever finish it.
+    if (series_in_run_ == 0) remove_interrupted_writes(path, kSnapshotPrefix, suffix_);
+  }
+  ++number;
   auto directory =
       SnapshotDirectory::open({.path = directory_ / fmt::format("{}{:04}", kSeriesPrefix, number),
-                               .prefix = "goroutine-",
+                               .prefix = std::string(kSnapshotPrefix),
                                .suffix = suffix_,
                                .retain = options_.retain,
                                .retain_bytes = options_.retain_bytes});
