@@ -39,5 +39,5 @@ run fuzz_readers 65536 "${captures[@]}"
 run fuzz_pprof 65536 samples/profiles/*.pb.gz tests/data/corpus/*.gz
 # The debug=1 and debug=2-family readers alone.
 run fuzz_text_readers 65536 tests/data/corpus/*.txt tests/data/handwritten/*.txt samples/profiles/*.txt
-# Rules, baseline and CODEOWNERS files.
-run fuzz_config 4096 analyzer/analysis/default_rules.toml
+# Rules (shared and each runtime's), baseline and CODEOWNERS files.
+run fuzz_config 4096 analyzer/analysis/default_rules.toml analyzer/runtimes/*/rules.toml

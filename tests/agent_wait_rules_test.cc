@@ -2,7 +2,7 @@
 // futures, barrier and joins, with only the tracking scheduler added. Each classic leak grows
 // over three rounds; the agent's profiles (pprof, as a service serves them) go through the
 // analysis, which must name each leak's operation in Go's words from Boost's frames
-// (analyzer/analysis/default_rules.toml) and call none of the benign fibers a leak.
+// (analyzer/runtimes/boost_fiber/rules.toml) and call none of the benign fibers a leak.
 #include <gtest/gtest.h>
 
 #include <boost/fiber/all.hpp>

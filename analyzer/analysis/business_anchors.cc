@@ -54,7 +54,10 @@ void BusinessAnchors::run(const AnalysisInput& input, std::vector<Cluster>& clus
       for (size_t depth = 0; depth < stack.size() && !entry_kind; ++depth) {
         std::string_view function = snapshot.frame(stack[depth]).function;
         for (const auto& rule : rules_.entries) {
-          if (!function_matches(rule.under, function)) continue;
+          if (!applies_to(rule.runtime, rules_runtime(snapshot)) ||
+              !function_matches(rule.under, function)) {
+            continue;
+          }
           for (size_t above = depth; above-- > 0;) {
             std::string_view candidate = snapshot.frame(stack[above]).function;
             if (is_user_function(candidate)) {

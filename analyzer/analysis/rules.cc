@@ -50,13 +50,46 @@ Result<toml::table> parse_toml(std::string_view text, const std::string& name) {
   }
 }
 
-Status merge_table(const toml::table& root, const std::string& name, Rules& rules) {
+// What a runtime's rules.toml may hold: what is the runtime's own.
+constexpr std::array<std::string_view, 5> kRuntimeKeys{"blocking", "system", "anchors.entry",
+                                                       "verdict.timed_operations",
+                                                       "verdict.network_operations"};
+
+Status check_runtime_keys(const toml::table& root, const std::string& name) {
+  auto check = [&](const std::string& key, const toml::node& node) -> Status {
+    if (std::find(kRuntimeKeys.begin(), kRuntimeKeys.end(), key) != kRuntimeKeys.end()) {
+      return Ok{};
+    }
+    return error_at(name, node.source(),
+                    fmt::format("{} is the same for every runtime: set it in default_rules.toml "
+                                "or a config file",
+                                key));
+  };
+  for (const auto& [key, node] : root) {
+    const auto* table = node.as_table();
+    // [anchors] and [verdict] mix a runtime's keys with every runtime's: check each.
+    if (table == nullptr) {
+      if (auto status = check(std::string(key.str()), node); !status) return status;
+      continue;
+    }
+    for (const auto& [inner, inner_node] : *table) {
+      if (auto status = check(fmt::format("{}.{}", key.str(), inner.str()), inner_node); !status) {
+        return status;
+      }
+    }
+  }
+  return Ok{};
+}
+
+Status merge_table(const toml::table& root, const std::string& name, RuleRuntime runtime,
+                   Rules& rules) {
   if (auto version = root["rules_version"].value<std::string>()) rules.version = *version;
   if (const auto* blocking = root["blocking"].as_array()) {
     for (const auto& node : *blocking) {
       const auto* table = node.as_table();
       if (table == nullptr) return error_at(name, node.source(), "expected a [[blocking]] table");
-      BlockingRule rule{strings_of(table->get("functions")), string_or(*table, "operation")};
+      BlockingRule rule{strings_of(table->get("functions")), string_or(*table, "operation"),
+                        runtime};
       if (rule.functions.empty() || rule.operation.empty()) {
         return error_at(name, node.source(), "[[blocking]] needs functions and operation");
       }
@@ -74,6 +107,7 @@ Status merge_table(const toml::table& root, const std::string& name, Rules& rule
       rule.no_user_frame = (*table)["no_user_frame"].value_or(false);
       rule.created_by_runtime = (*table)["created_by_runtime"].value_or(false);
       rule.why = string_or(*table, "why");
+      rule.runtime = runtime;
       if (rule.any_function.empty() && rule.top_function.empty() && rule.created_by.empty() &&
           !rule.no_user_frame) {
         return error_at(name, node.source(), "a [[system]] rule must match on something");
@@ -115,7 +149,7 @@ Status merge_table(const toml::table& root, const std::string& name, Rules& rule
                                       "grpc_method, grpc_stream, job or label",
                                       kind_text));
         }
-        rules.entries.push_back(EntryRule{std::move(under), *kind});
+        rules.entries.push_back(EntryRule{std::move(under), *kind, runtime});
       }
     }
   }
@@ -163,20 +197,52 @@ std::chrono::nanoseconds Rules::threshold_for(AnchorKind anchor_kind) const {
   return std::chrono::minutes(5);
 }
 
+bool applies_to(RuleRuntime rule_runtime, RuntimeKind snapshot_runtime) {
+  return !rule_runtime || snapshot_runtime == RuntimeKind::kUnknown ||
+         *rule_runtime == snapshot_runtime;
+}
+
+RuntimeKind rules_runtime(const Snapshot& snapshot) {
+  return snapshot.format == SourceFormat::kPprofProto ? snapshot.runtime : RuntimeKind::kUnknown;
+}
+
 Result<Rules> parse_rules(std::string_view text, const std::string& name) {
   Rules rules;
   auto parsed = parse_toml(text, name);
   if (!parsed) return parsed.error();
-  auto status = merge_table(*parsed, name, rules);
+  auto status = merge_table(*parsed, name, std::nullopt, rules);
   if (!status) return status.error();
+  return rules;
+}
+
+Status add_runtime_rules(const RuntimeRulesText& runtime, Rules& rules) {
+  const std::string name(runtime.name);
+  auto parsed = parse_toml(runtime.toml, name);
+  if (!parsed) return parsed.error();
+  auto keys = check_runtime_keys(*parsed, name);
+  if (!keys) return keys;
+  return merge_table(*parsed, name, runtime.runtime, rules);
+}
+
+Result<Rules> rules_for_runtimes(std::span<const RuntimeRulesText> runtimes) {
+  Rules rules;
+  for (const auto& runtime : runtimes) {
+    if (auto added = add_runtime_rules(runtime, rules); !added) return added.error();
+  }
+  auto shared = parse_toml(leakscan_default_rules_toml, "default_rules.toml");
+  if (!shared) return shared.error();
+  if (auto merged = merge_table(*shared, "default_rules.toml", std::nullopt, rules); !merged) {
+    return merged.error();
+  }
   return rules;
 }
 
 const Rules& default_rules() {
   static const Rules rules = [] {
-    auto parsed = parse_rules(leakscan_default_rules_toml, "default_rules.toml");
-    // The build checks this file (rules_test); a broken one is a build defect, not input.
-    return parsed ? std::move(*parsed) : Rules{};
+    auto built_in = rules_for_runtimes(registered_runtime_rules());
+    // The build checks these files (rules_test, runtime_registry_test); a broken one is a build
+    // defect, not input.
+    return built_in ? std::move(*built_in) : Rules{};
   }();
   return rules;
 }
@@ -195,7 +261,7 @@ Result<Rules> load_config(const Rules& base, const std::string& path) {
   auto parsed = parse_toml(*text, path);
   if (!parsed) return parsed.error();
   Rules rules = base;
-  auto status = merge_table(*parsed, path, rules);
+  auto status = merge_table(*parsed, path, std::nullopt, rules);
   if (!status) return status.error();
   return rules;
 }

@@ -48,6 +48,7 @@ void SystemFrameFilter::run(AnalysisInput& input) const {
 
 void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& record) const {
   const Stack stack = record.stack();
+  const RuntimeKind runtime = rules_runtime(snapshot);
   // The outermost frame a blocking rule names, below the program's own code, says what the
   // goroutine waits for: sync.(*WaitGroup).Wait rather than the sync.runtime_Semacquire it
   // calls, runtime.chanrecv1 rather than runtime.gopark.
@@ -55,6 +56,7 @@ void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& reco
     std::string_view function = snapshot.frame(id).function;
     if (is_user_function(function)) break;
     for (const auto& rule : rules_.blocking) {
+      if (!applies_to(rule.runtime, runtime)) continue;
       for (const auto& name : rule.functions) {
         if (function_matches(name, function)) record.blocking_operation = rule.operation;
       }
@@ -80,7 +82,7 @@ void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& reco
   if (record.blocked_at == kNoFrame && !stack.empty()) record.blocked_at = stack.front();
 
   for (const auto& rule : rules_.system) {
-    if (matches(rule, snapshot, record)) {
+    if (applies_to(rule.runtime, runtime) && matches(rule, snapshot, record)) {
       record.disposition = Disposition::kSystem;
       record.why = rule.why;
       return;

@@ -6,12 +6,12 @@
 namespace leakscan {
 namespace {
 
-constexpr std::array<std::pair<RuntimeKind, std::string_view>, 4> kRuntimeNames{{
+constexpr auto kRuntimeNames = std::to_array<std::pair<RuntimeKind, std::string_view>>({
     {RuntimeKind::kUnknown, "unknown"},
-    {RuntimeKind::kGo, "go"},
-    {RuntimeKind::kBoostFiber, "boost.fiber"},
-    {RuntimeKind::kCppCoroutine, "cpp.coroutine"},
-}};
+#define LEAKSCAN_RUNTIME(enumerator, name, value) {RuntimeKind::enumerator, name},
+#include "analyzer/runtimes/runtimes.inc"
+#undef LEAKSCAN_RUNTIME
+});
 
 constexpr std::array<std::pair<ThreadState, std::string_view>, 9> kStateNames{{
     {ThreadState::kUnknown, "unknown"},

@@ -1,7 +1,7 @@
 // Drop-in wrappers of Boost.Fiber's synchronisation that tell the registry what a fiber waits
 // for and on which object, in Go's words where Go has the same operation: a fiber blocked in
 // leakscan::fibers::mutex::lock shows as "sync.Mutex.Lock" on that mutex. The analysis names
-// the operation from Boost's own frames too (analyzer/analysis/default_rules.toml); what the
+// the operation from Boost's own frames too (analyzer/runtimes/boost_fiber/rules.toml); what the
 // wrappers add is the object waited on, and the reason without a stack. The fast paths (an
 // uncontended lock, a channel with room, a ready future) record nothing; a timed wait records
 // on every call.
