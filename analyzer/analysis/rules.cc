@@ -203,7 +203,9 @@ bool applies_to(RuleRuntime rule_runtime, RuntimeKind snapshot_runtime) {
 }
 
 RuntimeKind rules_runtime(const Snapshot& snapshot) {
-  return snapshot.format == SourceFormat::kPprofProto ? snapshot.runtime : RuntimeKind::kUnknown;
+  const bool said =
+      snapshot.format == SourceFormat::kPprofProto && snapshot.runtime != RuntimeKind::kGo;
+  return said ? snapshot.runtime : RuntimeKind::kUnknown;
 }
 
 Result<Rules> parse_rules(std::string_view text, const std::string& name) {

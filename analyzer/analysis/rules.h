@@ -82,9 +82,11 @@ struct Rules {
 // whose runtime is unknown gets every rule, as it would have before rules had a runtime.
 bool applies_to(RuleRuntime rule_runtime, RuntimeKind snapshot_runtime);
 
-// The runtime whose rules apply to `snapshot`: unknown for Go's text formats, which do not say
-// which runtime wrote them (the agent writes debug=1 and debug=2 for fibers too); a profile says
-// (its `runtime` label), as do the agent's and the tracer's own snapshots.
+// The runtime whose rules apply to `snapshot`: the one a profile names in its `runtime` label,
+// which producers other than Go's write (the agent's snapshots). Otherwise unknown, so every
+// rule applies: Go's text formats do not say which runtime wrote them (the agent writes debug=1
+// and debug=2 for fibers too), nor does a profile without the label (Go's own, or a text dump
+// converted by `leakscan convert`, which must keep the verdicts of the text).
 RuntimeKind rules_runtime(const Snapshot& snapshot);
 
 // One runtime's rules.toml, as the build embeds it from the runtime's folder.

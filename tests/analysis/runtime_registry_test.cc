@@ -1,6 +1,8 @@
 // Green-thread runtimes as folders (analyzer/runtimes/): every registered runtime's rules load
 // tagged with it, and a toy runtime registered the way a contributor would
 // (tests/data/runtimes/toy, tests/CMakeLists.txt) gets its rules and no other runtime's.
+#include "analyzer/readers/read_snapshots.h"
+#include "analyzer/writers/pprof_writer.h"
 #include "tests/analysis/layer_fixtures.h"
 
 namespace leakscan {
@@ -204,7 +206,7 @@ TEST_F(ToyRuntime, ItsSnapshotsGetItsBlockingWordsSystemThreadsAndAnchors) {
 }
 
 TEST_F(ToyRuntime, OtherRuntimesSnapshotsDoNotGetItsRules) {
-  for (auto runtime : {RuntimeKind::kGo, RuntimeKind::kBoostFiber}) {
+  for (auto runtime : {RuntimeKind::kBoostFiber, RuntimeKind::kCppCoroutine}) {
     SCOPED_TRACE(to_string(runtime));
     Layers other = layers_of(toyco_snapshot(runtime));
     // Only the status is left to say what they wait for.
@@ -223,6 +225,21 @@ TEST_F(ToyRuntime, GoTextDumpsGetEveryRuntimesRules) {
   EXPECT_EQ(text.input.snapshots[0].runtime, RuntimeKind::kGo);
   EXPECT_EQ(rules_runtime(text.input.snapshots[0]), RuntimeKind::kUnknown);
   EXPECT_EQ(record_of(text.input, 7).blocking_operation, "chan receive");
+}
+
+TEST_F(ToyRuntime, AProfileWithoutARuntimeLabelKeepsTheVerdictsOfItsText) {
+  // `leakscan convert` of the agent's text dump: the profile names no runtime, like Go's own.
+  auto text = read_snapshots_from_memory(kToycoDump, "toyco.txt");
+  ASSERT_TRUE(text) << text.error().message;
+  auto profile = encode_pprof(*text);
+  ASSERT_TRUE(profile) << profile.error().message;
+  auto converted = read_snapshots_from_memory(*profile, "toyco.pb.gz");
+  ASSERT_TRUE(converted) << converted.error().message;
+  ASSERT_EQ(converted->size(), 1u);
+  EXPECT_EQ((*converted)[0].format, SourceFormat::kPprofProto);
+  EXPECT_EQ(rules_runtime((*converted)[0]), RuntimeKind::kUnknown);
+  Layers layers = layers_of(std::move((*converted)[0]));
+  EXPECT_EQ(record_of(layers.input, 7).blocking_operation, "chan receive");
 }
 
 }  // namespace
