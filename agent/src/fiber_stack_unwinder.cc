@@ -5,15 +5,9 @@
 #include <boost/context/fiber.hpp>
 #include <utility>
 
-namespace leakscan::fibers::detail {
-namespace {
+#include "agent/src/private_member.h"
 
-// Boost keeps a fiber's continuation private. An explicit instantiation may name private
-// members (C++ [temp.spec]/6), which is how this reads them without patching Boost.
-template <typename Tag, typename Tag::type Member>
-struct PrivateMember {
-  friend typename Tag::type member_pointer(Tag /*unused*/) { return Member; }
-};
+namespace leakscan::fibers::detail {
 
 struct ContextContinuation {
   using type = boost::context::fiber boost::fibers::context::*;
@@ -27,11 +21,7 @@ struct ContinuationStackPointer {
 };
 template struct PrivateMember<ContinuationStackPointer, &boost::context::fiber::fctx_>;
 
-struct ContextTerminated {
-  using type = bool boost::fibers::context::*;
-  friend type member_pointer(ContextTerminated);
-};
-template struct PrivateMember<ContextTerminated, &boost::fibers::context::terminated_>;
+namespace {
 
 struct UnwindState {
   uintptr_t saved_sp = 0;
@@ -63,10 +53,6 @@ _Unwind_Reason_Code collect_frame(_Unwind_Context* context, void* argument) {
 }
 
 }  // namespace
-
-bool fiber_terminated(const boost::fibers::context& fiber) {
-  return fiber.*member_pointer(ContextTerminated{});
-}
 
 size_t unwind_suspended_fiber(boost::fibers::context& fiber, std::span<uintptr_t> out) {
   boost::context::fiber& continuation = fiber.*member_pointer(ContextContinuation{});
