@@ -107,10 +107,11 @@ class SlotWrite {
 
 // The green thread running on this OS thread, if a runtime integration said so. Initial-exec:
 // read on every switch, and the general model's __tls_get_addr call costs more than the rest
-// of a hook (the library is linked into the service, not dlopen'ed).
-extern thread_local Slot* tls_current __attribute__((tls_model("initial-exec")));
+// of a hook (the library is linked into the service, not dlopen'ed). constinit: no TLS wrapper
+// call checking for dynamic initialisation.
+extern thread_local constinit Slot* tls_current __attribute__((tls_model("initial-exec")));
 // The scheduler (Registry::add_scheduler's id) running on this OS thread; 0: none.
-extern thread_local uint32_t tls_scheduler __attribute__((tls_model("initial-exec")));
+extern thread_local constinit uint32_t tls_scheduler __attribute__((tls_model("initial-exec")));
 
 }  // namespace detail
 
@@ -186,16 +187,17 @@ class Registry {
   void on_park(ThreadHandle thread, const char* reason, const void* object = nullptr,
                FiberState state = FiberState::kWaiting) {
     detail::Slot& slot = *thread.slot();
+    int64_t now = detail::monotonic_coarse_ns();  // outside the write: readers wait less
     detail::SlotWrite write(slot);
     slot.wait_reason.store(reason, std::memory_order_relaxed);
     slot.wait_object.store(object, std::memory_order_relaxed);
-    slot.parked_mono_ns.store(detail::monotonic_coarse_ns(), std::memory_order_relaxed);
+    slot.parked_mono_ns.store(now, std::memory_order_relaxed);
     slot.state.store(state, std::memory_order_relaxed);
   }
   void on_ready(ThreadHandle thread) {
-    detail::Slot& slot = *thread.slot();
-    detail::SlotWrite write(slot);
-    slot.state.store(FiberState::kRunnable, std::memory_order_relaxed);
+    // One field changes: a reader sees the state before or after, with the same rest, both
+    // consistent, so the sequence lock would only cost the switch path.
+    thread.slot()->state.store(FiberState::kRunnable, std::memory_order_release);
   }
   // Also makes `thread` this OS thread's current green thread, run by its current scheduler.
   void on_run(ThreadHandle thread) {
