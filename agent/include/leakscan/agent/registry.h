@@ -52,18 +52,19 @@ namespace detail {
 // One green thread. Every field is atomic so that snapshots may read while the owner writes;
 // the sequence number tells a reader whether what it read is one consistent state.
 struct alignas(64) Slot {
+  // What every switch writes, in the slot's first cache line.
   std::atomic<uint32_t> seq{0};
   std::atomic<FiberState> state{FiberState::kFree};
   std::atomic<Runtime> runtime{Runtime::kOther};
   std::atomic<uint32_t> owner{0};  // scheduler that last ran it; 0: none
-  std::atomic<uint64_t> id{0};
-  std::atomic<uint64_t> creator_id{0};
-  std::atomic<int64_t> created_unix_ns{0};
   std::atomic<int64_t> parked_mono_ns{0};
   std::atomic<const char*> wait_reason{nullptr};
   std::atomic<const void*> wait_object{nullptr};
-  std::atomic<const LabelSet*> labels{nullptr};
   std::atomic<uint64_t> run_count{0};
+  std::atomic<uint64_t> id{0};
+  std::atomic<uint64_t> creator_id{0};
+  std::atomic<int64_t> created_unix_ns{0};
+  std::atomic<const LabelSet*> labels{nullptr};
   std::atomic<void*> runtime_handle{nullptr};  // boost::fibers::context*, a coroutine frame...
   // Coroutines: where this one is suspended, and the coroutine awaiting it (a chain shows as
   // one stack); `awaiting_child` marks a coroutine whose own stack is its child's.
@@ -80,6 +81,8 @@ struct alignas(64) Slot {
   std::atomic<uint32_t> next_free{0};
   uint32_t index = 0;  // in the registry, set before the slot is first published
 };
+static_assert(offsetof(Slot, run_count) + sizeof(Slot::run_count) <= 64,
+              "a switch writes one cache line of its slot");
 
 inline int64_t monotonic_coarse_ns() {
   // The coarse clock is a plain memory read (vDSO), ~4 ms resolution: enough for waits that
