@@ -9,17 +9,9 @@ namespace leakscan::fibers {
 namespace detail {
 
 // Read on every switch: plain loads here, where Boost's *_is_linked() are calls into its library.
-struct ContextTerminated {
-  using type = bool boost::fibers::context::*;
-  friend type member_pointer(ContextTerminated);
-};
-template struct PrivateMember<ContextTerminated, &boost::fibers::context::terminated_>;
-
-struct ContextSleepHook {
-  using type = boost::fibers::detail::sleep_hook boost::fibers::context::*;
-  friend type member_pointer(ContextSleepHook);
-};
-template struct PrivateMember<ContextSleepHook, &boost::fibers::context::sleep_hook_>;
+LEAKSCAN_PRIVATE_MEMBER(ContextTerminated, boost::fibers::context, bool, terminated_);
+LEAKSCAN_PRIVATE_MEMBER(ContextSleepHook, boost::fibers::context, boost::fibers::detail::sleep_hook,
+                        sleep_hook_);
 
 }  // namespace detail
 

@@ -9,17 +9,9 @@
 
 namespace leakscan::fibers::detail {
 
-struct ContextContinuation {
-  using type = boost::context::fiber boost::fibers::context::*;
-  friend type member_pointer(ContextContinuation);
-};
-template struct PrivateMember<ContextContinuation, &boost::fibers::context::c_>;
-
-struct ContinuationStackPointer {
-  using type = boost::context::detail::fcontext_t boost::context::fiber::*;
-  friend type member_pointer(ContinuationStackPointer);
-};
-template struct PrivateMember<ContinuationStackPointer, &boost::context::fiber::fctx_>;
+LEAKSCAN_PRIVATE_MEMBER(ContextContinuation, boost::fibers::context, boost::context::fiber, c_);
+LEAKSCAN_PRIVATE_MEMBER(ContinuationStackPointer, boost::context::fiber,
+                        boost::context::detail::fcontext_t, fctx_);
 
 namespace {
 

@@ -2,15 +2,11 @@
 // terminated flag, its sleep link). An explicit instantiation may name private members (C++
 // [temp.spec]/6), which is how the agent reads them without patching Boost:
 //
-//   struct ContextTerminated {
-//     using type = bool boost::fibers::context::*;
-//     friend type member_pointer(ContextTerminated);
-//   };
-//   template struct PrivateMember<ContextTerminated, &boost::fibers::context::terminated_>;
+//   LEAKSCAN_PRIVATE_MEMBER(ContextTerminated, boost::fibers::context, bool, terminated_);
 //   ... fiber.*member_pointer(ContextTerminated{}) ...
 //
-// Declare each tag in namespace leakscan::fibers::detail, where the friend is defined, and
-// instantiate it once in the library.
+// Use it in namespace leakscan::fibers::detail, where the friend is defined, once per tag in
+// the library.
 #pragma once
 
 namespace leakscan::fibers::detail {
@@ -21,3 +17,13 @@ struct PrivateMember {
 };
 
 }  // namespace leakscan::fibers::detail
+
+// A macro: the tag's friend declaration and the explicit instantiation must name the class and
+// the member literally, at namespace scope.
+// NOLINTNEXTLINE(cppcoreguidelines-macro-usage)
+#define LEAKSCAN_PRIVATE_MEMBER(Tag, Class, Type, member) \
+  struct Tag {                                            \
+    using type = Type Class::*;                           \
+    friend type member_pointer(Tag);                      \
+  };                                                      \
+  template struct PrivateMember<Tag, &Class::member>
