@@ -2,7 +2,8 @@
 //  - BM_PingPong: two fibers ping-ponging over a channel, each round trip two switches, with
 //    Boost's own round_robin (plain) and with leakscan's tracking_algorithm around it
 //    (tracked), over Boost's channel and over leakscan's wrapper (tracked_wrapper). The
-//    difference per switch is what the agent adds (goal: <= 30 ns). allocs_per_switch counts
+//    difference per switch is what the agent adds (goal: <= 30 ns; bench/switch_cost.sh takes
+//    it over several interleaved rounds, for a shared machine). allocs_per_switch counts
 //    every heap allocation on the switching thread over a separate run of round trips after
 //    the timed loop (goal: 0).
 //  - BM_Snapshot100k: 100,000 fibers parked on one condition variable, snapshotted from

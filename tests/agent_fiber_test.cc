@@ -166,6 +166,37 @@ TEST_F(AgentFibers, AYieldingFiberIsRunnable) {
   spinner.join();
 }
 
+std::string state_of(uint64_t id, const std::vector<GreenThreadSummary>& threads) {
+  for (const auto& thread : threads) {
+    if (thread.id == id) return thread.state;
+  }
+  return "absent";
+}
+
+// A fiber launched with launch::dispatch runs at once, through no switch the scheduler picks:
+// when it parks, it is the one seen parking, and its creator runs on.
+TEST_F(AgentFibers, ADispatchedFiberIsSeenParkingAndItsCreatorRunsOn) {
+  uint64_t this_main = Registry::current().id();
+  boost::fibers::unbuffered_channel<int> never;
+  boost::fibers::fiber dispatched(boost::fibers::launch::dispatch, [&] {
+    int value = 0;
+    never.pop(value);
+  });
+  // Back here only once it parked, with no switch since.
+  auto threads = describe_green_threads(first_id_);
+  ASSERT_EQ(threads.size(), 1U) << "registered at its first switch";
+  EXPECT_EQ(threads[0].state, "waiting");
+  EXPECT_EQ(state_of(this_main, describe_green_threads(this_main)), "running");
+
+  // Parked and woken again, each of them is still told apart.
+  boost::this_fiber::yield();
+  EXPECT_EQ(state_of(threads[0].id, describe_green_threads(first_id_)), "waiting");
+  EXPECT_EQ(state_of(this_main, describe_green_threads(this_main)), "running");
+  never.close();
+  dispatched.join();
+  EXPECT_EQ(live_green_threads_since(first_id_), 0U);
+}
+
 leakscan::fibers::unbuffered_channel<int> g_first_stop;
 leakscan::fibers::unbuffered_channel<int> g_second_stop;
 [[gnu::noinline]] void waits_at_the_first_stop() { g_first_stop.value_pop(); }

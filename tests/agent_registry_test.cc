@@ -142,7 +142,8 @@ TEST(AgentRegistry, LabelSetsAreInterned) {
 }
 
 // Writers switch their green threads constantly, each park naming the thread itself as the
-// object; a reader checks every record it gets is one state, never half of two.
+// object, some woken again; a reader checks every record it gets is one state, never half of
+// two.
 TEST(AgentRegistry, ReadsAreConsistentUnderConcurrentChurn) {
   Registry registry;
   constexpr int kWriters = 3;
@@ -160,6 +161,8 @@ TEST(AgentRegistry, ReadsAreConsistentUnderConcurrentChurn) {
         registry.on_park(
             thread, (round & 1) ? "chan send" : "chan receive",
             reinterpret_cast<const void*>(thread.id()));  // NOLINT: the id as the object
+        // Woken (a store without the sequence lock): runnable, keeping the park's object.
+        if (round % 3 == 0) registry.on_ready(thread);
         if (round % 97 == 0) {
           registry.on_release(thread);
           mine.erase(mine.begin() + (round % static_cast<int>(mine.size())));
@@ -175,6 +178,11 @@ TEST(AgentRegistry, ReadsAreConsistentUnderConcurrentChurn) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
   while ((checked < 20000 || snapshots < 100) && std::chrono::steady_clock::now() < deadline) {
     for (const auto& record : registry.records()) {
+      if (record.state == FiberState::kRunnable) {
+        // Never parked yet (no object), or woken from a park on itself.
+        ASSERT_TRUE(record.wait_object == nullptr ||
+                    record.wait_object == reinterpret_cast<const void*>(record.id));  // NOLINT
+      }
       if (record.state != FiberState::kWaiting) continue;
       ASSERT_EQ(record.wait_object, reinterpret_cast<const void*>(record.id));  // NOLINT: see above
       ASSERT_TRUE(std::string_view(record.wait_reason) == "chan send" ||

@@ -3,8 +3,17 @@
 #include <array>
 
 #include "agent/src/fiber_stack_unwinder.h"
+#include "agent/src/private_member.h"
 
 namespace leakscan::fibers {
+namespace detail {
+
+// Read on every switch: plain loads here, where Boost's *_is_linked() are calls into its library.
+LEAKSCAN_PRIVATE_MEMBER(ContextTerminated, boost::fibers::context, bool, terminated_);
+LEAKSCAN_PRIVATE_MEMBER(ContextSleepHook, boost::fibers::context, boost::fibers::detail::sleep_hook,
+                        sleep_hook_);
+
+}  // namespace detail
 
 tracked_properties::tracked_properties(boost::fibers::context* context)
     : boost::fibers::fiber_properties(context) {
@@ -73,26 +82,24 @@ void SchedulerStacks::serve(uint64_t request) {
   registry.stacks_done(id_, request);
 }
 
-void note_switch_out(agent::Registry& registry, boost::fibers::context* context,
-                     agent::ThreadHandle handle) {
-  if (!handle) return;
-  agent::FiberState state = handle.slot()->state.load(std::memory_order_relaxed);
+void note_switch_out(agent::Registry& registry, const boost::fibers::context& fiber,
+                     agent::ThreadHandle thread) {
+  agent::FiberState state = thread.slot()->state.load(std::memory_order_relaxed);
   // A wrapper (sync.h) already said precisely what the fiber waits for.
   if (state != agent::FiberState::kRunning) return;
-  // Most likely first: each test is a call into libboost_fiber.
-  agent::FiberState parked = agent::FiberState::kWaiting;
-  if (!context->wait_is_linked()) {
-    if (fiber_terminated(*context)) {
-      registry.on_exit(handle);
-      return;
-    }
-    if (context->ready_is_linked() || context->remote_ready_is_linked()) {
-      registry.on_ready(handle);  // yield
-      return;
-    }
-    if (context->sleep_is_linked()) parked = agent::FiberState::kSleeping;
+  // Boost marks a fiber terminated before its last switch (the terminated queue link comes
+  // only for some fibers).
+  if (fiber.*member_pointer(ContextTerminated{})) {
+    registry.on_exit(thread);
+    return;
   }
-  registry.on_park(handle, nullptr, nullptr, parked);
+  // A yield is parked here too, and made runnable by awakened() right after the switch. A wait
+  // with a deadline (a timed lock, pop_wait_for) is on a wait queue and a sleep link at once:
+  // a wait.
+  bool sleeps =
+      !fiber.wait_hook_.is_linked() && (fiber.*member_pointer(ContextSleepHook{})).is_linked();
+  registry.on_park(thread, nullptr, nullptr,
+                   sleeps ? agent::FiberState::kSleeping : agent::FiberState::kWaiting);
 }
 
 }  // namespace detail

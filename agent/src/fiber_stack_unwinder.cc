@@ -5,33 +5,15 @@
 #include <boost/context/fiber.hpp>
 #include <utility>
 
+#include "agent/src/private_member.h"
+
 namespace leakscan::fibers::detail {
+
+LEAKSCAN_PRIVATE_MEMBER(ContextContinuation, boost::fibers::context, boost::context::fiber, c_);
+LEAKSCAN_PRIVATE_MEMBER(ContinuationStackPointer, boost::context::fiber,
+                        boost::context::detail::fcontext_t, fctx_);
+
 namespace {
-
-// Boost keeps a fiber's continuation private. An explicit instantiation may name private
-// members (C++ [temp.spec]/6), which is how this reads them without patching Boost.
-template <typename Tag, typename Tag::type Member>
-struct PrivateMember {
-  friend typename Tag::type member_pointer(Tag /*unused*/) { return Member; }
-};
-
-struct ContextContinuation {
-  using type = boost::context::fiber boost::fibers::context::*;
-  friend type member_pointer(ContextContinuation);
-};
-template struct PrivateMember<ContextContinuation, &boost::fibers::context::c_>;
-
-struct ContinuationStackPointer {
-  using type = boost::context::detail::fcontext_t boost::context::fiber::*;
-  friend type member_pointer(ContinuationStackPointer);
-};
-template struct PrivateMember<ContinuationStackPointer, &boost::context::fiber::fctx_>;
-
-struct ContextTerminated {
-  using type = bool boost::fibers::context::*;
-  friend type member_pointer(ContextTerminated);
-};
-template struct PrivateMember<ContextTerminated, &boost::fibers::context::terminated_>;
 
 struct UnwindState {
   uintptr_t saved_sp = 0;
@@ -63,10 +45,6 @@ _Unwind_Reason_Code collect_frame(_Unwind_Context* context, void* argument) {
 }
 
 }  // namespace
-
-bool fiber_terminated(const boost::fibers::context& fiber) {
-  return fiber.*member_pointer(ContextTerminated{});
-}
 
 size_t unwind_suspended_fiber(boost::fibers::context& fiber, std::span<uintptr_t> out) {
   boost::context::fiber& continuation = fiber.*member_pointer(ContextContinuation{});

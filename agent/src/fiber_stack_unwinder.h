@@ -1,7 +1,6 @@
-// Reads what Boost.Fiber keeps private about a fiber. Unwinds a suspended Boost.Fiber fiber: runs
-// libunwind on top of the fiber's own stack (Boost.Context's resume_with) and switches straight
-// back, leaving the fiber suspended where it was. Only the thread that owns the fiber, between
-// fibers, may call it.
+// Unwinds a suspended Boost.Fiber fiber: runs libunwind on top of the fiber's own stack
+// (Boost.Context's resume_with) and switches straight back, leaving the fiber suspended where it
+// was. Only the thread that owns the fiber, between fibers, may call it.
 #pragma once
 
 #include <boost/fiber/context.hpp>
@@ -14,9 +13,5 @@ namespace leakscan::fibers::detail {
 // Return addresses, innermost first, starting with the frame that suspended the fiber. Returns
 // how many were written; 0 when the fiber is not suspended (running, or not yet started).
 size_t unwind_suspended_fiber(boost::fibers::context& fiber, std::span<uintptr_t> out);
-
-// Whether the fiber's function returned (Boost marks it before its last switch; the terminated
-// queue link comes later, and only for some fibers).
-bool fiber_terminated(const boost::fibers::context& fiber);
 
 }  // namespace leakscan::fibers::detail

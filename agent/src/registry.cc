@@ -10,8 +10,8 @@
 namespace leakscan::agent {
 namespace detail {
 
-thread_local Slot* tls_current __attribute__((tls_model("initial-exec"))) = nullptr;
-thread_local uint32_t tls_scheduler __attribute__((tls_model("initial-exec"))) = 0;
+constinit thread_local Slot* tls_current __attribute__((tls_model("initial-exec"))) = nullptr;
+constinit thread_local uint32_t tls_scheduler __attribute__((tls_model("initial-exec"))) = 0;
 
 }  // namespace detail
 

@@ -7,10 +7,10 @@
 //   boost::fibers::use_scheduling_algorithm<
 //       leakscan::fibers::tracking_algorithm<boost::fibers::algo::work_stealing>>(threads);
 //
-// It sees creation in new_properties() (on the creator's stack for launch::post, the default),
-// and each switch in pick_next(), which runs on the stack of the fiber switching out; the
-// fiber's wait/sleep/terminated links give the coarse cause of the switch. The wrappers in
-// sync.h give the precise one. Stacks are unwound only when a snapshot asks
+// It sees creation where a fiber is first awakened (on the creator's stack for launch::post, the
+// default), and each switch in pick_next(), which runs on the stack of the fiber switching out;
+// the fiber's wait/sleep links and terminated flag give the coarse cause of the switch. The
+// wrappers in sync.h give the precise one. Stacks are unwound only when a snapshot asks
 // (agent/src/fiber_stack_unwinder.h).
 #pragma once
 
@@ -74,8 +74,9 @@ class SchedulerStacks : public agent::StackProvider {
   uint64_t handled_ = 0;
 };
 
-// Records why the fiber now switching out stopped running, unless a wrapper said it already.
-void note_switch_out(agent::Registry& registry, boost::fibers::context* context,
+// Records why the fiber now switching out stopped running (ended, asleep, or waiting: a yield
+// is made runnable by awakened() after the switch), unless a wrapper said it already.
+void note_switch_out(agent::Registry& registry, const boost::fibers::context& fiber,
                      agent::ThreadHandle thread);
 
 // The thread's main fiber (the context it ran before any fiber), as a green thread of the
@@ -99,9 +100,11 @@ class MainFiber {
 
 }  // namespace detail
 
+// Derives from algorithm_with_properties_base, not algorithm_with_properties: the latter's final
+// awakened() makes two calls into libboost_fiber on every switch to find the properties, which
+// are one load away (context::get_properties is inline).
 template <typename Inner>
-class tracking_algorithm
-    : public boost::fibers::algo::algorithm_with_properties<tracked_properties> {
+class tracking_algorithm : public boost::fibers::algo::algorithm_with_properties_base {
  public:
   using context = boost::fibers::context;
 
@@ -113,20 +116,32 @@ class tracking_algorithm
   tracking_algorithm(const tracking_algorithm&) = delete;
   tracking_algorithm& operator=(const tracking_algorithm&) = delete;
 
-  void awakened(context* ctx, tracked_properties& properties) noexcept override {
-    agent::ThreadHandle thread = ctx == main_.context() ? main_.handle() : properties.handle();
+  void awakened(context* ctx) noexcept override {
+    agent::ThreadHandle thread = handle_of(ctx);
     if (thread) registry_.on_ready(thread);
+    // launch::dispatch: the creator is made ready on the stack of the fiber it started, which
+    // runs without passing pick_next. Who runs is unknown until the next switch asks Boost.
+    if (ctx == running_) running_ = nullptr;
     inner_.awakened(ctx);
   }
 
   context* pick_next() noexcept override {
-    context* leaving = context::active();
-    if (leaving != nullptr) detail::note_switch_out(registry_, leaving, handle_of(leaving));
+    // Boost's context::active() is a call and a __tls_get_addr: known here but after a dispatch.
+    if (running_ == nullptr) {
+      running_ = context::active();
+      running_thread_ = handle_of(running_);
+      // It ran unseen (a dispatched fiber, perhaps registered just now): running, until here.
+      if (running_thread_) registry_.on_run(running_thread_);
+    }
+    if (running_thread_) detail::note_switch_out(registry_, *running_, running_thread_);
     stacks_.service();
     context* next = inner_.pick_next();
-    agent::ThreadHandle thread = next != nullptr ? handle_of(next) : agent::ThreadHandle();
-    if (thread) {
-      registry_.on_run(thread);
+    // None: the dispatcher, which asked, goes on running and waits for work.
+    if (next == nullptr) return nullptr;
+    running_ = next;
+    running_thread_ = handle_of(next);
+    if (running_thread_) {
+      registry_.on_run(running_thread_);
     } else {
       agent::Registry::clear_current();
     }
@@ -143,10 +158,9 @@ class tracking_algorithm
 
   void notify() noexcept override { inner_.notify(); }
 
-  boost::fibers::fiber_properties* new_properties(context* ctx) override {
-    // Boost takes ownership and deletes the properties with the context.
-    return std::make_unique<tracked_properties>(ctx).release();
-  }
+  // Nobody changes tracked_properties after creation: nothing for the inner algorithm to hear.
+  void property_change_(context* /*ctx*/,
+                        boost::fibers::fiber_properties* /*properties*/) noexcept override {}
 
  private:
   // Work stealing moves ready fibers between threads: only parked ones stay put while unwound.
@@ -156,11 +170,12 @@ class tracking_algorithm
   // The main fiber's, a worker fiber's, or none (the dispatcher is the scheduler's own).
   agent::ThreadHandle handle_of(context* ctx) {
     if (ctx == main_.context()) return main_.handle();
-    if (!ctx->is_context(boost::fibers::type::worker_context)) return {};
-    auto* properties = static_cast<tracked_properties*>(get_properties(ctx));
+    auto* properties = static_cast<tracked_properties*>(ctx->get_properties());
     if (properties == nullptr) {
-      // A fiber launched with launch::dispatch runs before it is ever awakened.
-      properties = static_cast<tracked_properties*>(new_properties(ctx));
+      // Made where the fiber is first awakened: on its creator's stack for launch::post. One
+      // launched with launch::dispatch runs first, and is seen at its first switch.
+      // Boost takes ownership and deletes the properties with the context.
+      properties = std::make_unique<tracked_properties>(ctx).release();
       set_properties(ctx, properties);
     }
     return properties->handle();
@@ -171,6 +186,10 @@ class tracking_algorithm
   Inner inner_;
   detail::SchedulerStacks stacks_;
   detail::MainFiber main_;
+  // The context this thread runs, as the last switch left it; nullptr: unknown.
+  context* running_ = context::active();
+  agent::ThreadHandle running_thread_ =
+      running_ != nullptr ? handle_of(running_) : agent::ThreadHandle();
 };
 
 }  // namespace leakscan::fibers

@@ -52,18 +52,19 @@ namespace detail {
 // One green thread. Every field is atomic so that snapshots may read while the owner writes;
 // the sequence number tells a reader whether what it read is one consistent state.
 struct alignas(64) Slot {
+  // What every switch writes, in the slot's first cache line.
   std::atomic<uint32_t> seq{0};
   std::atomic<FiberState> state{FiberState::kFree};
   std::atomic<Runtime> runtime{Runtime::kOther};
   std::atomic<uint32_t> owner{0};  // scheduler that last ran it; 0: none
-  std::atomic<uint64_t> id{0};
-  std::atomic<uint64_t> creator_id{0};
-  std::atomic<int64_t> created_unix_ns{0};
   std::atomic<int64_t> parked_mono_ns{0};
   std::atomic<const char*> wait_reason{nullptr};
   std::atomic<const void*> wait_object{nullptr};
-  std::atomic<const LabelSet*> labels{nullptr};
   std::atomic<uint64_t> run_count{0};
+  std::atomic<uint64_t> id{0};
+  std::atomic<uint64_t> creator_id{0};
+  std::atomic<int64_t> created_unix_ns{0};
+  std::atomic<const LabelSet*> labels{nullptr};
   std::atomic<void*> runtime_handle{nullptr};  // boost::fibers::context*, a coroutine frame...
   // Coroutines: where this one is suspended, and the coroutine awaiting it (a chain shows as
   // one stack); `awaiting_child` marks a coroutine whose own stack is its child's.
@@ -80,6 +81,8 @@ struct alignas(64) Slot {
   std::atomic<uint32_t> next_free{0};
   uint32_t index = 0;  // in the registry, set before the slot is first published
 };
+static_assert(offsetof(Slot, run_count) + sizeof(Slot::run_count) <= 64,
+              "a switch writes one cache line of its slot");
 
 inline int64_t monotonic_coarse_ns() {
   // The coarse clock is a plain memory read (vDSO), ~4 ms resolution: enough for waits that
@@ -107,10 +110,11 @@ class SlotWrite {
 
 // The green thread running on this OS thread, if a runtime integration said so. Initial-exec:
 // read on every switch, and the general model's __tls_get_addr call costs more than the rest
-// of a hook (the library is linked into the service, not dlopen'ed).
-extern thread_local Slot* tls_current __attribute__((tls_model("initial-exec")));
+// of a hook (the library is linked into the service, not dlopen'ed). constinit: no TLS wrapper
+// call checking for dynamic initialisation.
+extern thread_local constinit Slot* tls_current __attribute__((tls_model("initial-exec")));
 // The scheduler (Registry::add_scheduler's id) running on this OS thread; 0: none.
-extern thread_local uint32_t tls_scheduler __attribute__((tls_model("initial-exec")));
+extern thread_local constinit uint32_t tls_scheduler __attribute__((tls_model("initial-exec")));
 
 }  // namespace detail
 
@@ -186,16 +190,17 @@ class Registry {
   void on_park(ThreadHandle thread, const char* reason, const void* object = nullptr,
                FiberState state = FiberState::kWaiting) {
     detail::Slot& slot = *thread.slot();
+    int64_t now = detail::monotonic_coarse_ns();  // outside the write: readers wait less
     detail::SlotWrite write(slot);
     slot.wait_reason.store(reason, std::memory_order_relaxed);
     slot.wait_object.store(object, std::memory_order_relaxed);
-    slot.parked_mono_ns.store(detail::monotonic_coarse_ns(), std::memory_order_relaxed);
+    slot.parked_mono_ns.store(now, std::memory_order_relaxed);
     slot.state.store(state, std::memory_order_relaxed);
   }
   void on_ready(ThreadHandle thread) {
-    detail::Slot& slot = *thread.slot();
-    detail::SlotWrite write(slot);
-    slot.state.store(FiberState::kRunnable, std::memory_order_relaxed);
+    // One field changes: a reader sees the state before or after, with the same rest, both
+    // consistent, so the sequence lock would only cost the switch path.
+    thread.slot()->state.store(FiberState::kRunnable, std::memory_order_release);
   }
   // Also makes `thread` this OS thread's current green thread, run by its current scheduler.
   void on_run(ThreadHandle thread) {
