@@ -12,7 +12,7 @@ constexpr uint32_t kScanBit = 0x1000;  // _Gscan: a GC is looking at the stack
 constexpr uint64_t kMaxGoroutines = 50'000'000;
 constexpr size_t kMaxFrames = 100;
 constexpr uint64_t kStackChunk = 8192;  // stack bytes read per goroutine in one batch
-constexpr size_t kMergeGap = 512;       // g's and stack tops this close are read as one range
+constexpr size_t kMergeGap = 512;       // g's this close are read as one range
 
 template <typename T>
 T load(const uint8_t* p) {
@@ -61,12 +61,12 @@ Result<GoroutineTableReader::TableHeader> GoroutineTableReader::table_at(uint64_
   return TableHeader{slice[0], slice[1]};
 }
 
-Result<std::vector<uint64_t>> GoroutineTableReader::g_pointers(const TableHeader& header) const {
-  std::vector<uint64_t> pointers(header.length);
-  auto status = memory_.read(header.array, std::span(reinterpret_cast<uint8_t*>(pointers.data()),
-                                                     pointers.size() * sizeof(uint64_t)));
+Result<std::span<const uint64_t>> GoroutineTableReader::g_pointers(const TableHeader& header) {
+  pointers_.resize(header.length);
+  auto status = memory_.read(header.array, std::span(reinterpret_cast<uint8_t*>(pointers_.data()),
+                                                     pointers_.size() * sizeof(uint64_t)));
   if (!status) return status.error();
-  return pointers;
+  return std::span<const uint64_t>(pointers_);
 }
 
 Status GoroutineTableReader::verify() {
@@ -142,14 +142,17 @@ Result<std::span<const LiveGoroutine>> GoroutineTableReader::read() {
   memory_.read_many(pieces, kMergeGap);
 
   auto& goroutines = goroutines_;
-  auto &resume = resume_, &sp = sp_, &bp = bp_, &hi = hi_;
+  auto &resume = resume_, &fp = fp_;
   goroutines.clear();
   goroutines.reserve(pointers->size());
-  for (auto* column : {&resume, &sp, &bp, &hi}) {
+  for (auto* column : {&resume, &fp}) {
     column->clear();
     column->reserve(pointers->size());
   }
-  for (auto& piece : pieces) {
+  slot_.clear();
+  keys_.clear();
+  for (size_t slot = 0; slot < pieces.size(); ++slot) {
+    const ProcessMemory::Piece& piece = pieces[slot];
     if (!piece.ok) continue;
     const uint8_t* g = piece.data;
     LiveGoroutine goroutine;
@@ -179,25 +182,37 @@ Result<std::span<const LiveGoroutine>> GoroutineTableReader::read() {
     // only a frame pointer that lies in this goroutine's stack above sp.
     bool walkable = !goroutine.stack_unavailable && g_sp >= stack_lo && g_sp < stack_hi &&
                     g_bp >= g_sp && g_bp < stack_hi;
-    sp.push_back(walkable ? g_sp : 0);
-    bp.push_back(g_bp);
-    hi.push_back(stack_hi);
+    fp.push_back(walkable ? g_bp : 0);
+    slot_.push_back(slot);
+    keys_.push_back({goroutine.goid, g_sp, g_bp, pc, stack_hi, goroutine.park_count});
     goroutines.push_back(std::move(goroutine));
   }
-  walk_stacks(goroutines, resume, sp, bp, hi);
+  walk_stacks(goroutines, resume, fp);
   return std::span<const LiveGoroutine>(goroutines);
 }
 
 void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
                                        const std::vector<uint64_t>& resume,
-                                       const std::vector<uint64_t>& sp,
-                                       const std::vector<uint64_t>& bp,
-                                       const std::vector<uint64_t>& stack_hi) {
-  // One batch reads the top of every stack; frames beyond it are read one by one.
+                                       const std::vector<uint64_t>& first_fp) {
+  // A goroutine that has not run since the last read (its park count, saved registers and
+  // stack as they were; Go 1.20+, whose g counts parks) has the frames read then: a leak's
+  // goroutines stay parked, and reading 640,000 stacks is most of a snapshot.
+  std::swap(pc_storage_, previous_pcs_);
+  auto& reuse = reuse_;
+  reuse.assign(goroutines.size(), 0);
+  for (size_t i = 0; i < goroutines.size(); ++i) {
+    if (first_fp[i] == 0 || !goroutines[i].has_park_count || slot_[i] >= known_.size()) continue;
+    const KnownStack& known = known_[slot_[i]];
+    reuse[i] = known.valid && known.key == keys_[i];
+  }
+  // One batch reads the top of every other stack from its first frame pointer (the walk reads
+  // nothing below it: the leaf's locals stay unread); frames beyond it are read one by one.
   auto& offsets = stack_offsets_;
   offsets.assign(goroutines.size() + 1, 0);
   for (size_t i = 0; i < goroutines.size(); ++i) {
-    uint64_t size = sp[i] == 0 ? 0 : std::min(stack_hi[i] - sp[i], kStackChunk);
+    uint64_t size = first_fp[i] == 0 || reuse[i] != 0
+                        ? 0
+                        : std::min(keys_[i].stack_hi - first_fp[i], kStackChunk);
     offsets[i + 1] = offsets[i] + size;
   }
   uint8_t* stacks = stack_buffer_.at_least(offsets.back());
@@ -207,10 +222,10 @@ void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
   owner.clear();
   for (size_t i = 0; i < goroutines.size(); ++i) {
     if (offsets[i + 1] == offsets[i]) continue;
-    pieces.push_back({sp[i], stacks + offsets[i], offsets[i + 1] - offsets[i]});
+    pieces.push_back({first_fp[i], stacks + offsets[i], offsets[i + 1] - offsets[i]});
     owner.push_back(i);
   }
-  memory_.read_many(pieces, kMergeGap);
+  memory_.read_many(pieces);  // stack tops are kilobytes apart: merging would copy the gaps
   pc_storage_.clear();
   pc_storage_.reserve(goroutines.size() * 4);
   auto& begin = pc_begin_;
@@ -218,11 +233,17 @@ void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
   size_t p = 0;  // pieces are in goroutine order
   for (size_t i = 0; i < goroutines.size(); ++i) {
     begin[i] = pc_storage_.size();
+    if (reuse[i] != 0) {
+      const KnownStack& known = known_[slot_[i]];
+      pc_storage_.insert(pc_storage_.end(), previous_pcs_.begin() + known.begin,
+                         previous_pcs_.begin() + known.end);
+      continue;
+    }
     if (resume[i] != 0) pc_storage_.push_back(resume[i]);
     if (p == pieces.size() || owner[p] != i) continue;
     const ProcessMemory::Piece& piece = pieces[p++];
     if (!piece.ok) continue;
-    uint64_t base = sp[i], end = sp[i] + piece.size;
+    uint64_t base = first_fp[i], end = first_fp[i] + piece.size;
     auto word = [&](uint64_t address, uint64_t& value) {
       if (address >= base && address + 8 <= end) {
         value = load<uint64_t>(piece.data + (address - base));
@@ -233,8 +254,8 @@ void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
       value = *read;
       return true;
     };
-    uint64_t fp = bp[i];
-    while (fp != 0 && fp >= base && fp + 16 <= stack_hi[i] &&
+    uint64_t fp = first_fp[i];
+    while (fp != 0 && fp >= base && fp + 16 <= keys_[i].stack_hi &&
            pc_storage_.size() - begin[i] < kMaxFrames) {
       uint64_t next = 0, ret = 0;
       if (!word(fp, next) || !word(fp + 8, ret) || ret == 0) break;
@@ -244,6 +265,11 @@ void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
     }
   }
   begin[goroutines.size()] = pc_storage_.size();
+  for (auto& known : known_) known.valid = false;
+  known_.resize(pointers_.size());
+  for (size_t i = 0; i < goroutines.size(); ++i) {
+    known_[slot_[i]] = {keys_[i], begin[i], begin[i + 1], true};
+  }
   for (size_t i = 0; i < goroutines.size(); ++i) {
     goroutines[i].pcs = std::span(pc_storage_).subspan(begin[i], begin[i + 1] - begin[i]);
   }

@@ -71,11 +71,12 @@ class GoroutineTableReader {
     uint64_t length = 0;
   };
   Result<TableHeader> table_at(uint64_t address) const;
-  Result<std::vector<uint64_t>> g_pointers(const TableHeader& header) const;
-  // Fills every goroutine's pcs: its resumption pc, then the frames walked from sp and bp.
+  // The table's g pointers, in pointers_ (valid until the next call).
+  Result<std::span<const uint64_t>> g_pointers(const TableHeader& header);
+  // Fills every goroutine's pcs: its resumption pc, then the frames walked from its saved
+  // frame pointer (0 where the stack is not walkable).
   void walk_stacks(std::vector<LiveGoroutine>& goroutines, const std::vector<uint64_t>& resume,
-                   const std::vector<uint64_t>& sp, const std::vector<uint64_t>& bp,
-                   const std::vector<uint64_t>& stack_hi);
+                   const std::vector<uint64_t>& first_fp);
   void read_labels(uint64_t labels, LiveGoroutine& goroutine) const;
   std::string read_go_string(uint64_t pointer, uint64_t length) const;
   // No goroutine: _Gdead, or Go 1.26's _Gdeadextra (a g kept for cgo callbacks), told by the
@@ -92,10 +93,27 @@ class GoroutineTableReader {
   // Reused by every snapshot (see ProcessMemory::merged_).
   ScratchBuffer g_buffer_;
   ScratchBuffer stack_buffer_;
+  std::vector<uint64_t> pointers_;
   std::vector<uint64_t> pc_storage_;  // every goroutine's pcs, one after another
   std::vector<LiveGoroutine> goroutines_;
   std::vector<ProcessMemory::Piece> pieces_;
-  std::vector<uint64_t> resume_, sp_, bp_, hi_;  // per goroutine, for the stack walk
+  std::vector<uint64_t> resume_, fp_;  // per goroutine, for the stack walk
+  // What a goroutine's frames depend on: equal in two reads, it has not run in between.
+  struct StackKey {
+    uint64_t goid = 0, sp = 0, fp = 0, pc = 0, stack_hi = 0;
+    uint8_t park_count = 0;
+    bool operator==(const StackKey&) const = default;
+  };
+  struct KnownStack {
+    StackKey key;
+    size_t begin = 0, end = 0;  // its pcs in previous_pcs_
+    bool valid = false;
+  };
+  std::vector<size_t> slot_;            // per goroutine: its index in allgs (which only grows)
+  std::vector<StackKey> keys_;          // per goroutine
+  std::vector<uint8_t> reuse_;          // per goroutine: its frames are the last read's
+  std::vector<KnownStack> known_;       // by index in allgs, as of the last read
+  std::vector<uint64_t> previous_pcs_;  // the last read's pc_storage_
   std::vector<ProcessMemory::Piece> stack_pieces_;
   std::vector<size_t> stack_offsets_, stack_owner_, pc_begin_;
 };

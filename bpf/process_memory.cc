@@ -5,13 +5,16 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <numeric>
+#include <optional>
+#include <system_error>
+#include <thread>
 
 namespace leakscan::trace {
 namespace {
 
-constexpr size_t kMaxPieces = 1024;          // IOV_MAX
-constexpr uint64_t kMaxRange = 4 << 20;      // bytes read as one merged range
+constexpr size_t kMaxPieces = 1024;                 // IOV_MAX
+constexpr uint64_t kMaxRange = 4 << 20;             // bytes read as one merged range
+constexpr size_t kParallelPieces = 4 * kMaxPieces;  // fewer are read by one thread
 
 }  // namespace
 
@@ -29,20 +32,20 @@ void ProcessMemory::read_many(std::span<Piece> pieces, size_t merge_gap) const {
     read_batched(pieces);
     return;
   }
-  std::vector<size_t> order(pieces.size());
-  std::iota(order.begin(), order.end(), 0);
-  auto by_address = [&](size_t a, size_t b) { return pieces[a].address < pieces[b].address; };
+  // Addresses beside their piece: sorting these is sequential, where sorting piece indices by
+  // pieces[i].address jumps around memory on every comparison.
+  auto& order = order_;
+  order.resize(pieces.size());
+  for (size_t i = 0; i < pieces.size(); ++i) order[i] = {pieces[i].address, i};
+  auto by_address = [](const Ordered& a, const Ordered& b) { return a.address < b.address; };
   // Often in order already (stacks and g's allocated one after another): skip the sort then.
   if (!std::is_sorted(order.begin(), order.end(), by_address)) {
     std::sort(order.begin(), order.end(), by_address);
   }
-  struct Range {
-    uint64_t start = 0, end = 0;
-    size_t first = 0, count = 0;  // members: order[first, first + count)
-  };
-  std::vector<Range> ranges;
+  auto& ranges = ranges_;
+  ranges.clear();
   for (size_t k = 0; k < order.size(); ++k) {
-    const Piece& piece = pieces[order[k]];
+    const Piece& piece = pieces[order[k].piece];
     uint64_t end = piece.address + piece.size;
     if (!ranges.empty() && piece.address <= ranges.back().end + merge_gap &&
         end - ranges.back().start <= kMaxRange) {
@@ -55,8 +58,8 @@ void ProcessMemory::read_many(std::span<Piece> pieces, size_t merge_gap) const {
   size_t total = 0;
   for (const auto& range : ranges) total += range.end - range.start;
   uint8_t* buffer = merged_.at_least(total);
-  std::vector<Piece> range_pieces;
-  range_pieces.reserve(ranges.size());
+  auto& range_pieces = range_pieces_;
+  range_pieces.clear();
   size_t offset = 0;
   for (const auto& range : ranges) {
     range_pieces.push_back({range.start, buffer + offset, range.end - range.start});
@@ -66,7 +69,7 @@ void ProcessMemory::read_many(std::span<Piece> pieces, size_t merge_gap) const {
   for (size_t r = 0; r < ranges.size(); ++r) {
     const Range& range = ranges[r];
     for (size_t k = range.first; k < range.first + range.count; ++k) {
-      Piece& piece = pieces[order[k]];
+      Piece& piece = pieces[order[k].piece];
       if (range_pieces[r].ok) {
         piece.data = range_pieces[r].out + (piece.address - range.start);
         piece.ok = true;
@@ -79,7 +82,25 @@ void ProcessMemory::read_many(std::span<Piece> pieces, size_t merge_gap) const {
 }
 
 void ProcessMemory::read_batched(std::span<Piece> pieces) const {
-  std::vector<iovec> local, remote;
+  if (pieces.size() < kParallelPieces) {
+    read_serially(pieces, iovecs_[0]);
+    return;
+  }
+  // The kernel's page pinning and copying are most of a large snapshot: a second thread reads
+  // the second half on the other core meanwhile.
+  const size_t half = pieces.size() / 2;
+  std::optional<std::jthread> helper;
+  try {
+    helper.emplace([this, rest = pieces.subspan(half)] { read_serially(rest, iovecs_[1]); });
+  } catch (const std::system_error&) {  // no thread to be had: read it all here
+    read_serially(pieces, iovecs_[0]);
+    return;
+  }
+  read_serially(pieces.first(half), iovecs_[0]);
+}
+
+void ProcessMemory::read_serially(std::span<Piece> pieces, Iovecs& iovecs) const {
+  auto &local = iovecs.local, &remote = iovecs.remote;
   size_t next = 0;
   while (next < pieces.size()) {
     size_t count = std::min(kMaxPieces, pieces.size() - next);

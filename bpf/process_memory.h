@@ -3,7 +3,9 @@
 #pragma once
 
 #include <sys/types.h>
+#include <sys/uio.h>
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -57,16 +59,33 @@ class ProcessMemory {
   // Reads every piece, batched; a piece that cannot be read is left with ok = false. Pieces
   // closer than `merge_gap` bytes are read as one range: 100,000 g's packed in the heap's
   // spans cost a few large copies instead of 100,000 small ones. A piece's bytes are at
-  // `data`, valid until the next read_many.
+  // `data`, valid until the next read_many. Thousands of pieces are read by two threads.
   void read_many(std::span<Piece> pieces, size_t merge_gap = 0) const;
 
  private:
+  struct Iovecs {
+    std::vector<iovec> local, remote;
+  };
   void read_batched(std::span<Piece> pieces) const;
+  void read_serially(std::span<Piece> pieces, Iovecs& iovecs) const;
 
- public:
- private:
+  struct Ordered {
+    uint64_t address = 0;
+    size_t piece = 0;
+  };
+  struct Range {
+    uint64_t start = 0, end = 0;
+    size_t first = 0, count = 0;  // members: order_[first, first + count)
+  };
+
   pid_t pid_;
+  // Kept between calls: 640,000 pieces a snapshot in fresh vectors cost more in page faults
+  // than the system calls.
   mutable ScratchBuffer merged_;
+  mutable std::vector<Ordered> order_;
+  mutable std::vector<Range> ranges_;
+  mutable std::vector<Piece> range_pieces_;
+  mutable std::array<Iovecs, 2> iovecs_;  // one per reading thread
 };
 
 }  // namespace leakscan::trace

@@ -110,6 +110,7 @@ class Session {
   size_t snapshot_index_ = 0;
   size_t reads_ = 0;  // goroutine tables read, failed writes included
   std::optional<SnapshotDirectory> directory_;
+  std::vector<GreenThread> recycled_threads_;  // the last snapshot's, for its capacity
 };
 
 Status Session::prepare() {
@@ -225,7 +226,8 @@ Status Session::snapshot() {
   }
   if (snapshot_index_ == 0) live_first_ = live_last_;
   TracedCapture capture{captured_at, nanotime, fmt::format("pid {}", options_.pid)};
-  Snapshot snapshot = build_traced_snapshot(*binary_, *reader_, *goroutines, history_, capture);
+  Snapshot snapshot = build_traced_snapshot(*binary_, *reader_, *goroutines, history_, capture,
+                                            std::move(recycled_threads_));
   // Forget goroutines that ended: gone from memory and not created after this capture.
   std::erase_if(history_, [&](const auto& entry) {
     return entry.second.seen_in != index &&
@@ -234,6 +236,7 @@ Status Session::snapshot() {
   previous_capture_ = captured_at;
 
   auto encoded = encode_gzipped_pprof(std::span<const Snapshot>(&snapshot, 1));
+  recycled_threads_ = std::move(snapshot.threads);
   if (!encoded) return encoded.error();
   auto path = directory_->write(fmt::format("{:04}", ++snapshot_index_), *encoded);
   if (!path) return path.error();

@@ -99,8 +99,10 @@ void track_wait(const LiveGoroutine& goroutine, std::chrono::system_clock::time_
 Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const GoroutineTableReader& names,
                                std::span<const LiveGoroutine> goroutines,
                                const std::unordered_map<uint64_t, GoroutineHistory>& history,
-                               const TracedCapture& capture) {
+                               const TracedCapture& capture, std::vector<GreenThread> recycled) {
   Snapshot snapshot;
+  recycled.clear();
+  snapshot.threads = std::move(recycled);
   snapshot.source = capture.source;
   snapshot.format = SourceFormat::kPprofProto;
   snapshot.runtime = RuntimeKind::kGo;
@@ -119,10 +121,28 @@ Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const Goroutine
     }
   };
 
+  // A status is one of a few dozen (state, wait reason, flags): named and classified once each.
+  struct Status {
+    std::string_view text;
+    ThreadState state = ThreadState::kUnknown;
+  };
+  std::unordered_map<uint64_t, Status> status_of;
+  auto status = [&](const LiveGoroutine& goroutine) {
+    uint64_t key = uint64_t{goroutine.status} << 16 | uint64_t{goroutine.wait_reason} << 8 |
+                   uint64_t{goroutine.leaked} << 1 | uint64_t{goroutine.in_bubble};
+    auto [it, inserted] = status_of.try_emplace(key);
+    if (inserted) {
+      it->second.text = snapshot.intern(status_text(names, goroutine));
+      it->second.state = classify_status(it->second.text);
+    }
+    return it->second;
+  };
+
   for (const auto& goroutine : goroutines) {
     GreenThread thread;
     thread.id = goroutine.goid;
-    set_status(thread, snapshot.intern(status_text(names, goroutine)));
+    const Status named = status(goroutine);
+    set_status(thread, named.text, named.state);
     thread.locked_to_thread = goroutine.locked_to_thread;
     thread.stack_unavailable = goroutine.stack_unavailable;
 

@@ -65,7 +65,7 @@ TEST_P(EveryBuild, PclntabResolvesAKnownFunction) {
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0].function, "main.blockOnReceive");
   EXPECT_EQ(frames[0].file, "leakscan.dev/samples/leaktrace/main.go");
-  EXPECT_EQ(frames[0].line, 39);  // func blockOnReceive() { <-never }
+  EXPECT_EQ(frames[0].line, 41);  // func blockOnReceive() { <-never }
   EXPECT_FALSE(binary->function("main.noSuchFunction").has_value());
 }
 

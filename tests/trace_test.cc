@@ -381,6 +381,48 @@ TEST_P(TraceWaits, AWaitEndsWhenTheGoroutineWakesAndNeverOutlivesIt) {
 INSTANTIATE_TEST_SUITE_P(EveryGo, TraceWaits, ::testing::ValuesIn(testing::go_versions()),
                          version_name);
 
+// The tracer keeps a goroutine's frames from one snapshot to the next while its g says it has
+// not run (same park count, saved registers and stack): goroutines that were parked in one
+// place for several snapshots and then moved on show where they block now.
+class TraceStacks : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TraceStacks, AGoroutineThatRanIsReadAgain) {
+  Target target(GetParam() + "/leaktrace");
+  ASSERT_FALSE(target.base.empty()) << target.process->stderr_text();
+  Trace trace(target.pid(), {"--probe-duty=0", "--every", "200ms"});
+  ASSERT_TRUE(trace.wait_for("snapshot 1:")) << trace.process->stderr_text();
+  target.create("/move?n=4");
+  ASSERT_TRUE(trace.wait_for("snapshot 5:")) << trace.process->stderr_text();
+  Snapshot parked = trace.last_snapshot();
+  target.create("/moveon");
+  ASSERT_TRUE(trace.wait_for("snapshot 9:")) << trace.process->stderr_text();
+  ASSERT_EQ(trace.stop(), 0) << trace.process->stderr_text();
+  Snapshot moved = trace.last_snapshot();
+
+  // The innermost function of the program's own for each goroutine the movers' site made.
+  const auto site = site_text("main.handleMove", "site:move");
+  auto blocked_in = [&](const Snapshot& snapshot) {
+    std::map<std::string, int> functions;
+    for (const auto& thread : snapshot.threads) {
+      if (created_by(snapshot, thread) != site) continue;
+      std::string innermost = "(none)";
+      for (FrameId id : thread.stack) {
+        if (snapshot.frame(id).function.starts_with("main.")) {
+          innermost = snapshot.frame(id).function;
+          break;
+        }
+      }
+      ++functions[innermost];
+    }
+    return functions;
+  };
+  EXPECT_EQ(blocked_in(parked), (std::map<std::string, int>{{"main.moveLater", 4}}));
+  EXPECT_EQ(blocked_in(moved), (std::map<std::string, int>{{"main.blockOnReceive", 4}}));
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryGo, TraceStacks, ::testing::ValuesIn(testing::go_versions()),
+                         version_name);
+
 // Go 1.26's leak detection (GOEXPERIMENT=goroutineleakprofile) moves the goroutines the GC
 // proves leaked to _Gleaked: read from memory, they are named as Go's traceback names them.
 class TraceLeaked : public ::testing::TestWithParam<std::string> {};

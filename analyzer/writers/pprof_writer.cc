@@ -81,7 +81,12 @@ class ProfileEncoder {
       }
       std::string_view created_at;
       if (thread.created_at) {
-        created_at = text_.store(thread_labels::created_at_text(*thread.created_at));
+        // Traced goroutines first seen in one snapshot share one creation time.
+        if (thread.created_at != last_created_at_) {
+          last_created_at_ = thread.created_at;
+          last_created_at_text_ = text_.store(thread_labels::created_at_text(*thread.created_at));
+        }
+        created_at = last_created_at_text_;
       }
       thread_labels::append_labels(thread, snapshot.runtime, created_by, created_at, labels_);
       write_sample(snapshot, thread.stack, 1, labels_);
@@ -246,6 +251,8 @@ class ProfileEncoder {
   std::array<RecentString, 256> recent_strings_{};
   std::vector<uint32_t> location_of_frame_;
   std::vector<std::string_view> created_by_of_frame_;
+  std::optional<std::chrono::system_clock::time_point> last_created_at_;
+  std::string_view last_created_at_text_;
   std::vector<Location> locations_;
   IdIndex location_index_;
   std::vector<Function> functions_;

@@ -8,6 +8,8 @@
 //	GET /hello       one short-lived goroutine per request ("site:hello"): the benchmark
 //	GET /pulse?n=N   N goroutines that wake every 100 ms and block again at the same receive
 //	                 ("site:pulse"): each of their waits is short however long they live
+//	GET /move?n=N    N goroutines blocked receiving in moveLater ("site:move") until the next
+//	GET /moveon, which sends them on to block forever in blockOnReceive: a stack that changes
 //
 // Each request answers "created N at UNIXNANO-UNIXNANO" (before and after the go statements).
 // SIGUSR1 prints "GOROUTINES n" with runtime.NumGoroutine(). Built three ways by
@@ -44,6 +46,16 @@ func blockOnLock() {
 }
 
 func shortLived(done *sync.WaitGroup) { done.Done() }
+
+var (
+	movers sync.Mutex
+	moveOn = make(chan struct{}) // closed (and replaced) by /moveon
+)
+
+func moveLater(release <-chan struct{}) {
+	<-release
+	blockOnReceive()
+}
 
 func answer(results chan<- int, x int) { results <- x * 2 }
 
@@ -111,6 +123,26 @@ func handlePulse(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "created %d at %d-%d\n", n, start, time.Now().UnixNano())
 }
 
+func handleMove(w http.ResponseWriter, r *http.Request) {
+	n := count(r)
+	movers.Lock()
+	release := moveOn
+	movers.Unlock()
+	start := time.Now().UnixNano()
+	for i := 0; i < n; i++ {
+		go moveLater(release) // site:move
+	}
+	fmt.Fprintf(w, "created %d at %d-%d\n", n, start, time.Now().UnixNano())
+}
+
+func handleMoveOn(w http.ResponseWriter, r *http.Request) {
+	movers.Lock()
+	close(moveOn)
+	moveOn = make(chan struct{})
+	movers.Unlock()
+	fmt.Fprintf(w, "created 0 at %d-%d\n", time.Now().UnixNano(), time.Now().UnixNano())
+}
+
 func handleHello(w http.ResponseWriter, r *http.Request) {
 	results := make(chan int, 1)
 	go answer(results, len(r.URL.Path)) // site:hello
@@ -135,6 +167,8 @@ func main() {
 	mux.HandleFunc("/churn", handleChurn)
 	mux.HandleFunc("/hello", handleHello)
 	mux.HandleFunc("/pulse", handlePulse)
+	mux.HandleFunc("/move", handleMove)
+	mux.HandleFunc("/moveon", handleMoveOn)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
