@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +30,9 @@ struct Cluster {
   std::string_view status;  // the runtime's word for the state, from the first goroutine seen
   Frame blocked_at;
   Frame created_by;
-  std::vector<int64_t> count_per_snapshot;
-  std::vector<uint32_t> records;  // indices into AnalysisInput::records, all snapshots
+  // Both in AnalysisInput's arrays (records_by_cluster, counts_by_cluster).
+  std::span<const int64_t> count_per_snapshot;
+  std::span<const uint32_t> records;  // indices into AnalysisInput::records, all snapshots
 
   // Of the last snapshot.
   uint64_t min_id = UINT64_MAX;
