@@ -140,6 +140,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   IdIndex by_key;                // cluster numbers by their key's hash
   std::vector<uint64_t> site_hashes;
   std::vector<uint64_t> operation_hashes;
+  std::vector<uint64_t> key_hashes;         // the whole fingerprint's, creator included
   std::unordered_set<std::string> spelled;  // names without type arguments, where they differ
   const AgeBound age_bound(input.snapshots);
   std::unordered_set<std::pair<uint32_t, uint64_t>, WaitObjectHash> wait_objects;
@@ -194,7 +195,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
         slot = {static_cast<uint32_t>(clusters.size()), fold_hash(key_hash)};
         keys.push_back(key);
         Cluster& cluster = clusters.emplace_back();
-        cluster.key_hash = key_hash;
+        key_hashes.push_back(key_hash);
         site_hashes.push_back(key.site_hash());
         operation_hashes.push_back(key.operation_hash());
         cluster.blocking_operation = record.blocking_operation;
@@ -265,7 +266,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   for (size_t i = 0; i < clusters.size(); ++i) {
     clusters[i].id = at_site[i] == 1        ? site_hashes[i]
                      : at_operation[i] == 1 ? operation_hashes[i]
-                                            : clusters[i].key_hash;
+                                            : key_hashes[i];
   }
   attach_records_and_counts(input, clusters);
   // Clusters absent from the last snapshot keep a representative from where they were seen.
