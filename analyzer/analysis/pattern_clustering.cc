@@ -130,17 +130,23 @@ void attach_records_and_counts(AnalysisInput& input, std::vector<Cluster>& clust
 std::string Cluster::id_text() const { return fmt::format("{:016x}", id); }
 
 std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
-  std::vector<Cluster> clusters;
-  // Pages never written are never resident: room for one cluster a record costs address space
-  // only, and a million clusters are never moved to a table twice as large.
-  clusters.reserve(static_cast<size_t>(
+  // At most one cluster a kept record. Pages never written are never resident: room for that
+  // many costs address space only, and a million clusters (and their keys and hashes) are never
+  // copied into tables twice as large.
+  const auto most = static_cast<size_t>(
       std::count_if(input.records.begin(), input.records.end(),
-                    [](const GoroutineRecord& r) { return r.disposition == Disposition::kKept; })));
+                    [](const GoroutineRecord& r) { return r.disposition == Disposition::kKept; }));
+  std::vector<Cluster> clusters;
   std::vector<ClusterKey> keys;  // by cluster
   IdIndex by_key;                // cluster numbers by their key's hash
   std::vector<uint64_t> site_hashes;
   std::vector<uint64_t> operation_hashes;
-  std::vector<uint64_t> key_hashes;         // the whole fingerprint's, creator included
+  std::vector<uint64_t> key_hashes;  // the whole fingerprint's, creator included
+  clusters.reserve(most);
+  keys.reserve(most);
+  site_hashes.reserve(most);
+  operation_hashes.reserve(most);
+  key_hashes.reserve(most);
   std::unordered_set<std::string> spelled;  // names without type arguments, where they differ
   const AgeBound age_bound(input.snapshots);
   std::unordered_set<std::pair<uint32_t, uint64_t>, WaitObjectHash> wait_objects;
