@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include "analyzer/analysis/business_anchors.h"
 #include "analyzer/analysis/lifetime_thresholds.h"
@@ -101,7 +102,10 @@ void order_clusters(Analysis& analysis) {
     int64_t count;      // negated: larger first
     uint64_t id;
     uint32_t index;
-    auto operator<=>(const SortKey&) const = default;
+    bool operator<(const SortKey& other) const {
+      return std::tie(verdict, attention, count, id, index) <
+             std::tie(other.verdict, other.attention, other.count, other.id, other.index);
+    }
   };
   const auto& clusters = analysis.clusters;
   std::vector<SortKey> keys(clusters.size());
