@@ -94,7 +94,7 @@ int attention(const Cluster& cluster) {
 
 void order_clusters(Analysis& analysis) {
   // Sorted by a compact key of what the order reads, not by a comparator that visits two
-  // clusters each time: a million clusters are 24 MB of keys instead of cache misses. The
+  // clusters each time: a million clusters are 32 MB of keys instead of cache misses. The
   // index last keeps equal clusters in their order.
   struct SortKey {
     uint8_t verdict;
