@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "analyzer/analysis/age_bound.h"
+#include "analyzer/analysis/shape_index.h"
 #include "analyzer/model/id_index.h"
 
 namespace leakscan {

@@ -1,5 +1,7 @@
 #include "analyzer/analysis/system_frame_filter.h"
 
+#include "analyzer/analysis/shape_index.h"
+
 namespace leakscan {
 namespace {
 
