@@ -80,7 +80,7 @@ std::vector<std::string> apply_baseline(const std::vector<BaselineEntry>& entrie
           !function_matches(entry.created_by, cluster.created_by.function)) {
         continue;
       }
-      cluster.baseline_reason = entry.reason;
+      cluster.notes().baseline_reason = entry.reason;
     }
   }
   return warnings;

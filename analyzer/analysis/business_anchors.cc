@@ -15,10 +15,9 @@ constexpr size_t kMaxLabelValues = 5;
 
 void add_anchor(Cluster& cluster, AnchorKind kind, std::string name) {
   Anchor anchor{kind, std::move(name)};
-  if (std::find(cluster.anchors.begin(), cluster.anchors.end(), anchor) != cluster.anchors.end()) {
-    return;
-  }
-  cluster.anchors.push_back(std::move(anchor));
+  auto anchors = cluster.anchors();
+  if (std::find(anchors.begin(), anchors.end(), anchor) != anchors.end()) return;
+  cluster.notes().anchors.push_back(std::move(anchor));
 }
 
 // An RPC is known by its full method name; any other entry by its handler's function.

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,20 +19,29 @@ struct Anchor {
   friend bool operator==(const Anchor&, const Anchor&) = default;
 };
 
+// What few clusters carry: most of a million distinct clusters have no anchor and no baseline
+// entry, and only those a report lists get reasons. Kept out of line, so that the others pay
+// for a pointer.
+struct ClusterNotes {
+  std::vector<Anchor> anchors;
+  std::vector<std::string> reasons;
+  std::string baseline_reason;
+};
+
 // Goroutines of one shape across all snapshots: same blocking operation, same first frame of
 // the program's own code, same creator. Layers 3 to 5 fill it in turn. It holds the model's
 // views (frames and text interned in the snapshots, which outlive it) and no report types:
 // a dump of a million distinct stacks makes a million clusters, and only the listed ones
 // become report messages.
 struct Cluster {
-  uint64_t id = 0;        // stable hash of the blocking site (report::Cluster.id in hex)
-  uint64_t key_hash = 0;  // the whole fingerprint's hash, creator included
+  uint64_t id = 0;  // stable hash of the blocking site (report::Cluster.id in hex)
   std::string_view blocking_operation;
   std::string_view status;  // the runtime's word for the state, from the first goroutine seen
   Frame blocked_at;
   Frame created_by;
-  std::vector<int64_t> count_per_snapshot;
-  std::vector<uint32_t> records;  // indices into AnalysisInput::records, all snapshots
+  // Both in AnalysisInput's arrays (records_by_cluster, counts_by_cluster).
+  std::span<const int64_t> count_per_snapshot;
+  std::span<const uint32_t> records;  // indices into AnalysisInput::records, all snapshots
 
   // Of the last snapshot.
   uint64_t min_id = UINT64_MAX;
@@ -50,19 +61,36 @@ struct Cluster {
   Stack representative_stack;
 
   // Layer 4.
-  std::vector<Anchor> anchors;  // creation site and owners are added when reported
   AnchorKind anchor_kind = AnchorKind::kDefault;  // picks the wait threshold
 
   // Layer 5.
   Verdict verdict = Verdict::kExpected;
-  std::vector<std::string> reasons;  // filled for the clusters a report lists
   double threshold_seconds = 0;
   double growth_per_minute = 0;
   bool monotonic_growth = false;
-  std::string baseline_reason;
 
   int64_t last_count() const { return count_per_snapshot.empty() ? 0 : count_per_snapshot.back(); }
   std::string id_text() const;
+
+  // Layer 4's anchors (the creation site and owners are added when reported).
+  std::span<const Anchor> anchors() const {
+    return notes_ ? std::span<const Anchor>(notes_->anchors) : std::span<const Anchor>();
+  }
+  // Layer 5's words, filled for the clusters a report lists.
+  std::span<const std::string> reasons() const {
+    return notes_ ? std::span<const std::string>(notes_->reasons) : std::span<const std::string>();
+  }
+  // Why the baseline accepts it; empty when it does not.
+  std::string_view baseline_reason() const {
+    return notes_ ? std::string_view(notes_->baseline_reason) : std::string_view();
+  }
+  ClusterNotes& notes() {
+    if (!notes_) notes_ = std::make_unique<ClusterNotes>();
+    return *notes_;
+  }
+
+ private:
+  std::unique_ptr<ClusterNotes> notes_;
 };
 
 }  // namespace leakscan

@@ -63,13 +63,6 @@ struct ShapeKey {
            text.size() == other.text.size();
   }
 };
-struct ShapeKeyHash {
-  size_t operator()(const ShapeKey& key) const {
-    return std::hash<const void*>{}(key.stack) ^ (key.stack_size * 0x9e3779b97f4a7c15ULL) ^
-           (static_cast<size_t>(key.created_by) << 21) ^ std::hash<const void*>{}(key.text.data());
-  }
-};
-
 // The goroutine ids of one snapshot, lowest to highest: ids grow with creation, so they are a
 // clock. Empty (low > high) where the snapshot has no ids (pprof profiles).
 struct IdRange {
@@ -84,6 +77,17 @@ struct AnalysisInput {
   std::vector<GoroutineRecord> records;
   std::vector<IdRange> id_ranges;  // per snapshot
   bool has_ancestors = false;      // a goroutine carries its creators' stacks
+  // What layer 3 found, in one array each rather than two small vectors per cluster (a million
+  // clusters would make two million allocations): records grouped by cluster, and each
+  // cluster's count per snapshot. Clusters hold spans into them, which a move keeps valid.
+  std::vector<uint32_t> records_by_cluster;
+  std::vector<int64_t> counts_by_cluster;
+
+  AnalysisInput() = default;
+  AnalysisInput(AnalysisInput&&) = default;
+  AnalysisInput& operator=(AnalysisInput&&) = default;
+  AnalysisInput(const AnalysisInput&) = delete;
+  AnalysisInput& operator=(const AnalysisInput&) = delete;
 };
 
 // One record per thread and per sample, snapshot by snapshot: what layer 1 starts from.

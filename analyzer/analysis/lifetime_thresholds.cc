@@ -22,7 +22,7 @@ bool started_at_startup(const Cluster& cluster) {
 }
 
 std::string anchor_phrase(const Cluster& cluster) {
-  for (const auto& anchor : cluster.anchors) {
+  for (const auto& anchor : cluster.anchors()) {
     switch (anchor.kind) {
       case AnchorKind::kLabel: {
         auto eq = anchor.name.find('=');
@@ -120,7 +120,7 @@ void LifetimeThresholds::run(const AnalysisInput& input, std::vector<Cluster>& c
 void LifetimeThresholds::explain(const AnalysisInput& input, Cluster& cluster) const {
   const Judgement judgement = judge(input, cluster);
   cluster.verdict = judgement.verdict;
-  cluster.reasons = reasons_for(input, cluster, judgement);
+  cluster.notes().reasons = reasons_for(input, cluster, judgement);
 }
 
 std::optional<double> LifetimeThresholds::minutes_between_first_and_last() const {

@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "analyzer/analysis/age_bound.h"
+#include "analyzer/analysis/shape_index.h"
+#include "analyzer/model/id_index.h"
 
 namespace leakscan {
 namespace {
@@ -89,20 +91,70 @@ Frame frame_or_none(const Snapshot& snapshot, FrameId id) {
   return id == kNoFrame ? Frame{} : snapshot.frame(id);
 }
 
+// How many of `hashes` equal each of them: sorted once, instead of a map with a node per value.
+std::vector<uint32_t> multiplicities(const std::vector<uint64_t>& hashes) {
+  std::vector<uint64_t> sorted = hashes;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<uint32_t> out(hashes.size());
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    auto [low, high] = std::equal_range(sorted.begin(), sorted.end(), hashes[i]);
+    out[i] = static_cast<uint32_t>(high - low);
+  }
+  return out;
+}
+
+// Records grouped by cluster (in record order within each) and each cluster's counts, into
+// `input`'s arrays, which the clusters then view.
+void attach_records_and_counts(AnalysisInput& input, std::vector<Cluster>& clusters) {
+  std::vector<uint32_t> offsets(clusters.size() + 1, 0);
+  for (const GoroutineRecord& record : input.records) {
+    if (record.cluster != UINT32_MAX) ++offsets[record.cluster + 1];
+  }
+  for (size_t i = 1; i < offsets.size(); ++i) offsets[i] += offsets[i - 1];
+  input.records_by_cluster.assign(offsets.back(), 0);
+  std::vector<uint32_t> next(offsets.begin(), offsets.end() - 1);
+  for (size_t index = 0; index < input.records.size(); ++index) {
+    uint32_t cluster = input.records[index].cluster;
+    if (cluster != UINT32_MAX) input.records_by_cluster[next[cluster]++] = index;
+  }
+  const size_t snapshots = input.snapshots.size();
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    clusters[i].records = std::span<const uint32_t>(input.records_by_cluster)
+                              .subspan(offsets[i], offsets[i + 1] - offsets[i]);
+    clusters[i].count_per_snapshot =
+        std::span<const int64_t>(input.counts_by_cluster).subspan(i * snapshots, snapshots);
+  }
+}
+
 }  // namespace
 
 std::string Cluster::id_text() const { return fmt::format("{:016x}", id); }
 
 std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
+  // At most one cluster a kept record. Pages never written are never resident: room for that
+  // many costs address space only, and a million clusters (and their keys and hashes) are never
+  // copied into tables twice as large.
+  const auto most = static_cast<size_t>(
+      std::count_if(input.records.begin(), input.records.end(),
+                    [](const GoroutineRecord& r) { return r.disposition == Disposition::kKept; }));
   std::vector<Cluster> clusters;
-  std::unordered_map<ClusterKey, uint32_t, ClusterKeyHash> by_key;
+  std::vector<ClusterKey> keys;  // by cluster
+  IdIndex by_key;                // cluster numbers by their key's hash
   std::vector<uint64_t> site_hashes;
   std::vector<uint64_t> operation_hashes;
+  std::vector<uint64_t> key_hashes;  // the whole fingerprint's, creator included
+  clusters.reserve(most);
+  keys.reserve(most);
+  site_hashes.reserve(most);
+  operation_hashes.reserve(most);
+  key_hashes.reserve(most);
   std::unordered_set<std::string> spelled;  // names without type arguments, where they differ
   const AgeBound age_bound(input.snapshots);
   std::unordered_set<std::pair<uint32_t, uint64_t>, WaitObjectHash> wait_objects;
   const size_t snapshots = input.snapshots.size();
   const auto last = static_cast<uint32_t>(snapshots - 1);
+  std::vector<int64_t>& counts = input.counts_by_cluster;
+  counts.clear();
   // The representative is the most common stack of the last snapshot. Most clusters have one
   // stack; only the others pay for a map of the counts of their other stacks.
   std::vector<int64_t> representative_count;
@@ -113,7 +165,8 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   bool key_on_creator = std::none_of(input.snapshots.begin(), input.snapshots.end(),
                                      [](const Snapshot& s) { return s.aggregated(); });
   uint32_t current_snapshot = UINT32_MAX;
-  std::unordered_map<ShapeKey, uint32_t, ShapeKeyHash> groups;
+  ShapeIndex groups;
+  const auto operation_of = [](const GoroutineRecord& r) { return r.blocking_operation; };
   for (size_t index = 0; index < input.records.size(); ++index) {
     GoroutineRecord& record = input.records[index];
     if (record.disposition != Disposition::kKept) continue;
@@ -122,11 +175,11 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       current_snapshot = record.snapshot;
     }
     const Snapshot& snapshot = input.snapshots[record.snapshot];
-    ShapeKey group(record, record.blocking_operation);
-    auto found = groups.find(group);
+    const auto record_index = static_cast<uint32_t>(index);
+    uint32_t first = groups.first_of_shape(input.records, record_index, operation_of);
     uint32_t cluster_index = 0;
-    if (found != groups.end()) {
-      cluster_index = found->second;
+    if (first != record_index) {
+      cluster_index = input.records[first].cluster;
     } else {
       std::string_view blocked =
           record.blocked_at != kNoFrame
@@ -141,26 +194,29 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       std::string_view operation = record.blocking_operation;
       operation = operation.substr(0, operation.find(" ("));
       ClusterKey key{operation, blocked, creator};
-      auto [it, added] = by_key.try_emplace(key, static_cast<uint32_t>(clusters.size()));
-      if (added) {
+      const uint64_t key_hash = key.key_hash();
+      by_key.prepare(clusters.size());
+      IdIndex::Slot& slot =
+          by_key.find(fold_hash(key_hash), [&](uint32_t other) { return keys[other] == key; });
+      if (slot.id == IdIndex::kEmpty) {
+        slot = {static_cast<uint32_t>(clusters.size()), fold_hash(key_hash)};
+        keys.push_back(key);
         Cluster& cluster = clusters.emplace_back();
-        cluster.key_hash = key.key_hash();
+        key_hashes.push_back(key_hash);
         site_hashes.push_back(key.site_hash());
         operation_hashes.push_back(key.operation_hash());
         cluster.blocking_operation = record.blocking_operation;
         if (record.thread != nullptr) cluster.status = record.thread->status;
         cluster.blocked_at = frame_or_none(snapshot, record.blocked_at);
         cluster.created_by = frame_or_none(snapshot, record.created_by());
-        cluster.count_per_snapshot.assign(snapshots, 0);
+        counts.resize(counts.size() + snapshots, 0);
         representative_count.push_back(0);
       }
-      cluster_index = it->second;
-      groups.emplace(group, cluster_index);
+      cluster_index = slot.id;
     }
     record.cluster = cluster_index;
     Cluster& cluster = clusters[cluster_index];
-    cluster.records.push_back(static_cast<uint32_t>(index));
-    cluster.count_per_snapshot[record.snapshot] += record.count();
+    counts[cluster_index * snapshots + record.snapshot] += record.count();
     if (record.snapshot != last) continue;
     if (snapshot.proven_leaked ||
         (record.thread != nullptr && record.thread->status.ends_with(" (leaked)"))) {
@@ -210,17 +266,16 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   // creator, join it only where clusters share a site, so that a dump (which names creators), a
   // profile (which does not) and debug=1 (which names no operation) give one leak one id, in a
   // report, a baseline or a fleet.
-  std::unordered_map<uint64_t, int> clusters_at_site;
-  std::unordered_map<uint64_t, int> clusters_at_operation;
+  keys = {};
+  by_key.clear();
+  const std::vector<uint32_t> at_site = multiplicities(site_hashes);
+  const std::vector<uint32_t> at_operation = multiplicities(operation_hashes);
   for (size_t i = 0; i < clusters.size(); ++i) {
-    ++clusters_at_site[site_hashes[i]];
-    ++clusters_at_operation[operation_hashes[i]];
+    clusters[i].id = at_site[i] == 1        ? site_hashes[i]
+                     : at_operation[i] == 1 ? operation_hashes[i]
+                                            : key_hashes[i];
   }
-  for (size_t i = 0; i < clusters.size(); ++i) {
-    clusters[i].id = clusters_at_site[site_hashes[i]] == 1             ? site_hashes[i]
-                     : clusters_at_operation[operation_hashes[i]] == 1 ? operation_hashes[i]
-                                                                       : clusters[i].key_hash;
-  }
+  attach_records_and_counts(input, clusters);
   // Clusters absent from the last snapshot keep a representative from where they were seen.
   for (auto& cluster : clusters) {
     if (!cluster.representative_stack.empty() || cluster.records.empty()) continue;

@@ -1,6 +1,6 @@
 #include "analyzer/analysis/system_frame_filter.h"
 
-#include <unordered_map>
+#include "analyzer/analysis/shape_index.h"
 
 namespace leakscan {
 namespace {
@@ -22,7 +22,7 @@ bool refines(std::string_view status, std::string_view operation) {
 }  // namespace
 
 void SystemFrameFilter::run(AnalysisInput& input) const {
-  std::unordered_map<ShapeKey, size_t, ShapeKeyHash> classified;  // -> a record classified
+  ShapeIndex classified;
   uint32_t snapshot = UINT32_MAX;
   for (auto& record : input.records) {
     if (record.disposition != Disposition::kKept) continue;
@@ -30,11 +30,10 @@ void SystemFrameFilter::run(AnalysisInput& input) const {
       classified.clear();  // stacks and frame ids are per snapshot
       snapshot = record.snapshot;
     }
-    ShapeKey key(record, blocking_status(record));
-    auto index = static_cast<size_t>(&record - input.records.data());
-    auto [it, added] = classified.try_emplace(key, index);
-    if (!added) {
-      const GoroutineRecord& same = input.records[it->second];
+    auto index = static_cast<uint32_t>(&record - input.records.data());
+    uint32_t first = classified.first_of_shape(input.records, index, blocking_status);
+    if (first != index) {
+      const GoroutineRecord& same = input.records[first];
       record.blocking_operation = same.blocking_operation;
       record.blocked_at = same.blocked_at;
       record.blocked_depth = same.blocked_depth;

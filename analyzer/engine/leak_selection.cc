@@ -13,7 +13,7 @@ Snapshot select_leaks(const Findings& findings, int64_t& goroutines) {
   std::vector<size_t> samples;
   goroutines = 0;
   for (const auto& cluster : analysis.clusters) {
-    if (cluster.verdict != Verdict::kLeak || !cluster.baseline_reason.empty()) continue;
+    if (cluster.verdict != Verdict::kLeak || !cluster.baseline_reason().empty()) continue;
     for (uint32_t index : cluster.records) {
       const GoroutineRecord& record = analysis.input.records[index];
       if (record.snapshot != last_index) continue;

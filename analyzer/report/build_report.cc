@@ -106,19 +106,19 @@ void fill_cluster(const AnalysisInput& input, const Cluster& cluster, int64_t to
                   report::Cluster& out) {
   out.set_id(cluster.id_text());
   out.set_verdict(to_report(cluster.verdict));
-  for (const auto& reason : cluster.reasons) out.add_reasons(reason);
+  for (const auto& reason : cluster.reasons()) out.add_reasons(reason);
   out.set_state(std::string(cluster.status.empty() ? cluster.blocking_operation : cluster.status));
   out.set_blocking_operation(std::string(cluster.blocking_operation));
   fill_frame(cluster.blocked_at, *out.mutable_blocked_at());
   fill_frame(cluster.created_by, *out.mutable_created_by());
   // Layer 4's anchors, with the creation site and the owners where reports have placed them.
-  for (const auto& anchor : cluster.anchors) {
+  for (const auto& anchor : cluster.anchors()) {
     if (anchor.kind != AnchorKind::kOwner) add_anchor(anchor.kind, anchor.name, out);
   }
   if (!cluster.created_by.function.empty()) {
     add_anchor(AnchorKind::kCreatedBy, format_site(cluster.created_by), out);
   }
-  for (const auto& anchor : cluster.anchors) {
+  for (const auto& anchor : cluster.anchors()) {
     if (anchor.kind == AnchorKind::kOwner) add_anchor(anchor.kind, anchor.name, out);
   }
   out.set_count(cluster.last_count());
@@ -135,7 +135,7 @@ void fill_cluster(const AnalysisInput& input, const Cluster& cluster, int64_t to
   out.set_monotonic_growth(cluster.monotonic_growth);
   const Snapshot& snapshot = input.snapshots[cluster.representative_snapshot];
   for (FrameId id : cluster.representative_stack) fill_frame(snapshot.frame(id), *out.add_stack());
-  out.set_baseline_reason(cluster.baseline_reason);
+  out.set_baseline_reason(std::string(cluster.baseline_reason()));
   out.set_threshold_seconds(cluster.threshold_seconds);
   if (cluster.wait_object != 0) out.set_wait_object(fmt::format("0x{:x}", cluster.wait_object));
   out.set_wait_objects(cluster.wait_objects);
@@ -222,7 +222,7 @@ report::Report build_report(const Analysis& analysis, const AnalysisOptions& opt
       summary->set_goroutines_not_listed(summary->goroutines_not_listed() + cluster.last_count());
     }
     summary->set_clusters(summary->clusters() + 1);
-    if (!cluster.baseline_reason.empty()) {
+    if (!cluster.baseline_reason().empty()) {
       summary->set_baselined(summary->baselined() + 1);
       continue;
     }

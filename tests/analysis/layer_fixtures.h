@@ -113,7 +113,7 @@ inline const Cluster* cluster_at(const std::vector<Cluster>& clusters, std::stri
 // The creation site is an anchor by construction (reports add it from created_by).
 inline bool has_anchor(const Cluster& cluster, AnchorKind kind, std::string_view name) {
   if (kind == AnchorKind::kCreatedBy) return format_site(cluster.created_by) == name;
-  return std::any_of(cluster.anchors.begin(), cluster.anchors.end(), [&](const auto& anchor) {
+  return std::any_of(cluster.anchors().begin(), cluster.anchors().end(), [&](const auto& anchor) {
     return anchor.kind == kind && anchor.name == name;
   });
 }
@@ -430,7 +430,7 @@ inline const Cluster& verdict_of(const std::vector<Cluster>& clusters,
 
 inline std::string all_reasons(const Cluster& cluster) {
   std::string out;
-  for (const auto& reason : cluster.reasons) out += reason + "\n";
+  for (const auto& reason : cluster.reasons()) out += reason + "\n";
   return out;
 }
 

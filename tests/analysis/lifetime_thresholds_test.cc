@@ -67,7 +67,8 @@ TEST(LifetimeThresholds, GrowingInEverySnapshotIsALeak) {
   const Cluster& leak = verdict_of(layers.clusters, "main.(*OrderService).fetchOrder.func1");
   EXPECT_EQ(leak.verdict, Verdict::kLeak) << all_reasons(leak);
   EXPECT_TRUE(leak.monotonic_growth);
-  EXPECT_EQ(leak.count_per_snapshot, (std::vector<int64_t>{2, 5, 8}));
+  EXPECT_EQ(std::vector<int64_t>(leak.count_per_snapshot.begin(), leak.count_per_snapshot.end()),
+            (std::vector<int64_t>{2, 5, 8}));
   EXPECT_DOUBLE_EQ(leak.growth_per_minute, 3.0);  // 2 → 8 over two minutes
   EXPECT_NE(all_reasons(leak).find("2 → 8 over 3 snapshots (+3.0/min)"), std::string::npos)
       << all_reasons(leak);

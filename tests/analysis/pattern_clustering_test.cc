@@ -95,7 +95,9 @@ TEST(PatternClustering, CountsEverySnapshot) {
   const Cluster* start =
       cluster_at(layers.clusters, "main.(*Pipeline).consume", "main.(*Pipeline).Start");
   ASSERT_NE(start, nullptr);
-  EXPECT_EQ(start->count_per_snapshot, (std::vector<int64_t>{1, 4, 0}));
+  EXPECT_EQ(
+      std::vector<int64_t>(start->count_per_snapshot.begin(), start->count_per_snapshot.end()),
+      (std::vector<int64_t>{1, 4, 0}));
   // Gone by the last snapshot: its representative comes from where it was seen.
   EXPECT_FALSE(start->representative_stack.empty());
   EXPECT_EQ(start->min_id, UINT64_MAX);  // ids and waits are the last snapshot's

@@ -248,10 +248,10 @@ TEST(Baseline, ExpiredEntriesWarnAndMatchNothing) {
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_TRUE(warnings[0].starts_with(path + ":6: accepted leak expired on 2024-06-01"))
       << warnings[0];
-  EXPECT_EQ(clusters[0].baseline_reason, "refresh loop, fixed in v2.3");
-  EXPECT_EQ(clusters[1].baseline_reason, "");  // expired: counts again
-  EXPECT_EQ(clusters[2].baseline_reason, "by id, no expiry");
-  EXPECT_EQ(clusters[3].baseline_reason, "");
+  EXPECT_EQ(clusters[0].baseline_reason(), "refresh loop, fixed in v2.3");
+  EXPECT_EQ(clusters[1].baseline_reason(), "");  // expired: counts again
+  EXPECT_EQ(clusters[2].baseline_reason(), "by id, no expiry");
+  EXPECT_EQ(clusters[3].baseline_reason(), "");
 }
 
 TEST(CodeOwners, ManyStarsDoNotBacktrackExponentially) {
