@@ -1,6 +1,7 @@
 // The `_leakscan` extension: the engine's reader, analysis and JSON reporter for Python.
 // leakscan/__init__.py re-exports it and adds what is easier written in Python (URLs, pandas).
-#include "analyzer/analysis/rules.h"
+#include "analyzer/model/result.h"
+#include "analyzer/model/text_format.h"
 #include "python/bindings.h"
 
 namespace py = pybind11;

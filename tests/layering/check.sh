@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# docs/layering.md as a check: each folder includes only from the folders below it.
+# Usage: check.sh SOURCE_DIR. Prints every include that crosses a layer upwards; fails if any.
+set -euo pipefail
+cd "$1"
+
+failed=0
+# forbid FOLDERS... -- PATTERN: no file under FOLDERS includes a path matching PATTERN.
+forbid() {
+  local folders=() pattern
+  while [[ $1 != -- ]]; do folders+=("$1"); shift; done
+  pattern=$2
+  local hits
+  hits=$(grep -rnE "^[[:space:]]*#[[:space:]]*include[[:space:]]+\"($pattern)/" "${folders[@]}" \
+    --include='*.h' --include='*.cc' --include='*.inc' --include='*.cpp' | grep -v '/build/' || true)
+  if [[ -n $hits ]]; then
+    echo "includes across layers (${folders[*]} must not include $pattern):"
+    echo "$hits"
+    failed=1
+  fi
+}
+
+forbid analyzer -- 'cli|bpf|agent|watch|python|producer|gobinary'
+forbid analyzer/model -- 'analyzer/(readers|writers|analysis|report|engine)'
+forbid analyzer/readers analyzer/writers -- 'analyzer/(analysis|report|engine)'
+forbid analyzer/analysis -- 'analyzer/(readers|writers|report|engine)'
+forbid analyzer/report -- 'analyzer/engine'
+forbid agent python -- 'analyzer/analysis'
+forbid producer -- 'analyzer/(analysis|report|engine)|bpf|agent|cli|watch|python'
+forbid bpf -- 'agent|cli|watch|python'
+forbid agent -- 'bpf|cli|watch|python|analyzer/(report|engine)'
+
+if [[ $failed == 0 ]]; then echo "layering: no include crosses a layer upwards"; fi
+exit "$failed"
