@@ -135,6 +135,19 @@ LifecycleTracer::~LifecycleTracer() {
   unroute_libbpf_log(&log_);
 }
 
+std::vector<uint32_t> LifecycleTracer::program_ids() const {
+  std::vector<uint32_t> ids;
+  for (const bpf_program* program :
+       {skeleton_->progs.goroutine_created, skeleton_->progs.goroutine_exited}) {
+    bpf_prog_info info{};
+    uint32_t length = sizeof(info);
+    if (bpf_obj_get_info_by_fd(bpf_program__fd(program), &info, &length) == 0) {
+      ids.push_back(info.id);
+    }
+  }
+  return ids;
+}
+
 Status LifecycleTracer::attach() {
   if (attached()) return Ok{};
   LIBBPF_OPTS(bpf_uprobe_opts, options);

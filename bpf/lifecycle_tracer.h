@@ -68,6 +68,9 @@ class LifecycleTracer {
   void detach();
   bool attached() const { return !links_.empty(); }
   const ProbeSites& sites() const { return sites_; }
+  // The kernel's ids of the loaded programs: what `bpftool prog show id N` names, and what a
+  // test checks is gone after a run without looking at anybody else's programs.
+  std::vector<uint32_t> program_ids() const;
 
   // Delivers pending events to the handler, waiting up to `timeout` for the first.
   Status poll(std::chrono::milliseconds timeout);

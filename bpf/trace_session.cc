@@ -150,6 +150,8 @@ Status Session::prepare() {
     if (!tracer) return Error{fmt::format("pid {}: {}", pid, tracer.error().message)};
     tracer_ = std::move(*tracer);
     summary_.probe_addresses = tracer_->sites().all();
+    log(fmt::format("pid {}: BPF programs loaded, ids {}", pid,
+                    fmt::join(tracer_->program_ids(), ", ")));
   }
   auto directory = SnapshotDirectory::open({.path = options_.out_dir,
                                             .prefix = "goroutines-",
