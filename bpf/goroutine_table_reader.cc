@@ -142,8 +142,6 @@ Result<std::span<const LiveGoroutine>> GoroutineTableReader::read() {
     column->clear();
     column->reserve(pointers->size());
   }
-  slot_.clear();
-  slot_.reserve(pointers->size());
   keys_.clear();
   keys_.reserve(pointers->size());
   for (size_t first = 0; first < pointers->size(); first += windows_.gs) {
@@ -165,6 +163,7 @@ void GoroutineTableReader::add_goroutine(const uint8_t* g, size_t slot) {
   LiveGoroutine goroutine;
   goroutine.status = load<uint32_t>(g + layout_.g_atomicstatus) & ~kScanBit;
   if (is_dead(goroutine.status)) return;
+  goroutine.slot = static_cast<uint32_t>(slot);  // allglen is at most kMaxGoroutines
   goroutine.leaked = goroutine.status == leaked_status_;
   goroutine.in_bubble = layout_.g_bubble != 0 && load<uint64_t>(g + layout_.g_bubble) != 0;
   goroutine.goid = load<uint64_t>(g + layout_.g_goid);
@@ -190,7 +189,6 @@ void GoroutineTableReader::add_goroutine(const uint8_t* g, size_t slot) {
   bool walkable = !goroutine.stack_unavailable && g_sp >= stack_lo && g_sp < stack_hi &&
                   g_bp >= g_sp && g_bp < stack_hi;
   fp_.push_back(walkable ? g_bp : 0);
-  slot_.push_back(slot);
   keys_.push_back({goroutine.goid, g_sp, g_bp, pc, stack_hi, goroutine.park_count});
   goroutines_.push_back(std::move(goroutine));
 }
@@ -205,8 +203,9 @@ void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
   auto& reuse = reuse_;
   reuse.assign(goroutines.size(), 0);
   for (size_t i = 0; i < goroutines.size(); ++i) {
-    if (first_fp[i] == 0 || !goroutines[i].has_park_count || slot_[i] >= known_.size()) continue;
-    const KnownStack& known = known_[slot_[i]];
+    if (first_fp[i] == 0 || !goroutines[i].has_park_count || goroutines[i].slot >= known_.size())
+      continue;
+    const KnownStack& known = known_[goroutines[i].slot];
     reuse[i] = known.valid && known.key == keys_[i];
   }
   // Batches read the top of every other stack from its first frame pointer (the walk reads
@@ -237,7 +236,7 @@ void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
     for (size_t i = first; i < last; ++i) {
       begin[i] = pc_storage_.size();
       if (reuse[i] != 0) {
-        const KnownStack& known = known_[slot_[i]];
+        const KnownStack& known = known_[goroutines[i].slot];
         pc_storage_.insert(pc_storage_.end(), previous_pcs_.begin() + known.begin,
                            previous_pcs_.begin() + known.end);
         continue;
@@ -252,7 +251,7 @@ void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
   for (auto& known : known_) known.valid = false;
   known_.resize(pointers_.size());
   for (size_t i = 0; i < goroutines.size(); ++i) {
-    known_[slot_[i]] = {keys_[i], begin[i], begin[i + 1], true};
+    known_[goroutines[i].slot] = {keys_[i], begin[i], begin[i + 1], true};
   }
   for (size_t i = 0; i < goroutines.size(); ++i) {
     goroutines[i].pcs = std::span(pc_storage_).subspan(begin[i], begin[i + 1] - begin[i]);

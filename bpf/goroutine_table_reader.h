@@ -21,16 +21,18 @@ namespace leakscan::trace {
 struct LiveGoroutine {
   uint64_t goid = 0;
   uint32_t status = 0;  // without the _Gscan bit
-  uint8_t wait_reason = 0;
+  // Its index in runtime.allgs, which only grows: a g keeps its slot, and a goroutine its g.
+  uint32_t slot = 0;
   // The start of the first GC that found it blocked (the target's nanotime, CLOCK_MONOTONIC):
   // reset when it runs, so a wait began before it. 0 when no GC has seen this wait.
   int64_t waitsince = 0;
+  uint64_t gopc = 0;
+  uint64_t startpc = 0;
+  uint8_t wait_reason = 0;
   // g.trackingSeq: one more each time the goroutine stops running (mod 256); a change between
   // two snapshots means it woke and blocked again. Meaningful when has_park_count.
   uint8_t park_count = 0;
   bool has_park_count = false;
-  uint64_t gopc = 0;
-  uint64_t startpc = 0;
   bool locked_to_thread = false;
   bool leaked = false;             // _Gleaked (Go 1.26 GOEXPERIMENT=goroutineleakprofile)
   bool in_bubble = false;          // in a synctest bubble (g.bubble set)
@@ -124,7 +126,6 @@ class GoroutineTableReader {
     size_t begin = 0, end = 0;  // its pcs in previous_pcs_
     bool valid = false;
   };
-  std::vector<size_t> slot_;            // per goroutine: its index in allgs (which only grows)
   std::vector<StackKey> keys_;          // per goroutine
   std::vector<uint8_t> reuse_;          // per goroutine: its frames are the last read's
   std::vector<KnownStack> known_;       // by index in allgs, as of the last read
