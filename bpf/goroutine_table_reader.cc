@@ -142,8 +142,10 @@ Result<std::span<const LiveGoroutine>> GoroutineTableReader::read() {
     column->clear();
     column->reserve(pointers->size());
   }
-  keys_.clear();
-  keys_.reserve(pointers->size());
+  reuse_.clear();
+  reuse_.reserve(pointers->size());
+  known_.resize(pointers->size());  // allgs only grows
+  ++reads_;
   for (size_t first = 0; first < pointers->size(); first += windows_.gs) {
     const size_t count = std::min(windows_.gs, pointers->size() - first);
     pieces_.resize(count);
@@ -189,7 +191,13 @@ void GoroutineTableReader::add_goroutine(const uint8_t* g, size_t slot) {
   bool walkable = !goroutine.stack_unavailable && g_sp >= stack_lo && g_sp < stack_hi &&
                   g_bp >= g_sp && g_bp < stack_hi;
   fp_.push_back(walkable ? g_bp : 0);
-  keys_.push_back({goroutine.goid, g_sp, g_bp, pc, stack_hi, goroutine.park_count});
+  // Unchanged since the last read (Go 1.20+, whose g counts parks): its frames are as read then.
+  KnownStack& known = known_[slot];
+  const StackKey key{goroutine.goid, g_sp, g_bp, pc, stack_hi, goroutine.park_count};
+  reuse_.push_back(walkable && goroutine.has_park_count && known.read != 0 &&
+                   known.read + 1 == reads_ && known.key == key);
+  known.key = key;
+  known.read = reads_;
   goroutines_.push_back(std::move(goroutine));
 }
 
@@ -200,14 +208,7 @@ void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
   // stack as they were; Go 1.20+, whose g counts parks) has the frames read then: a leak's
   // goroutines stay parked, and reading 640,000 stacks is most of a snapshot.
   std::swap(pc_storage_, previous_pcs_);
-  auto& reuse = reuse_;
-  reuse.assign(goroutines.size(), 0);
-  for (size_t i = 0; i < goroutines.size(); ++i) {
-    if (first_fp[i] == 0 || !goroutines[i].has_park_count || goroutines[i].slot >= known_.size())
-      continue;
-    const KnownStack& known = known_[goroutines[i].slot];
-    reuse[i] = known.valid && known.key == keys_[i];
-  }
+  const auto& reuse = reuse_;
   // Batches read the top of every other stack from its first frame pointer (the walk reads
   // nothing below it: the leaf's locals stay unread); frames beyond it are read one by one.
   // A batch fills the stack window and is walked before the next is read into it.
@@ -225,7 +226,8 @@ void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
     size_t bytes = 0, last = first;
     for (; last < goroutines.size(); ++last) {
       if (first_fp[last] == 0 || reuse[last] != 0) continue;
-      const uint64_t size = std::min(keys_[last].stack_hi - first_fp[last], kStackChunk);
+      const uint64_t stack_hi = known_[goroutines[last].slot].key.stack_hi;
+      const uint64_t size = std::min(stack_hi - first_fp[last], kStackChunk);
       if (bytes + size > windows_.stack_bytes) break;
       pieces.push_back({first_fp[last], stacks + bytes, size});
       owner.push_back(last);
@@ -237,24 +239,22 @@ void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
       begin[i] = pc_storage_.size();
       if (reuse[i] != 0) {
         const KnownStack& known = known_[goroutines[i].slot];
-        pc_storage_.insert(pc_storage_.end(), previous_pcs_.begin() + known.begin,
-                           previous_pcs_.begin() + known.end);
+        auto from = previous_pcs_.begin() + known.begin;
+        pc_storage_.insert(pc_storage_.end(), from, from + known.count);
         continue;
       }
       if (resume[i] != 0) pc_storage_.push_back(resume[i]);
       if (p == pieces.size() || owner[p] != i) continue;
-      walk_frames(pieces[p++], keys_[i].stack_hi, begin[i]);
+      walk_frames(pieces[p++], known_[goroutines[i].slot].key.stack_hi, begin[i]);
     }
     first = last;
   }
   begin[goroutines.size()] = pc_storage_.size();
-  for (auto& known : known_) known.valid = false;
-  known_.resize(pointers_.size());
   for (size_t i = 0; i < goroutines.size(); ++i) {
-    known_[goroutines[i].slot] = {keys_[i], begin[i], begin[i + 1], true};
-  }
-  for (size_t i = 0; i < goroutines.size(); ++i) {
-    goroutines[i].pcs = std::span(pc_storage_).subspan(begin[i], begin[i + 1] - begin[i]);
+    KnownStack& known = known_[goroutines[i].slot];
+    known.begin = static_cast<uint32_t>(begin[i]);  // 2^32 pcs would be 32 GB
+    known.count = static_cast<uint32_t>(begin[i + 1] - begin[i]);
+    goroutines[i].pcs = std::span(pc_storage_).subspan(begin[i], known.count);
   }
 }
 

@@ -121,14 +121,16 @@ class GoroutineTableReader {
     uint8_t park_count = 0;
     bool operator==(const StackKey&) const = default;
   };
+  // A slot's goroutine as the last read that held it saw it, kept across reads: the key as of
+  // the latest read, the frames (in previous_pcs_ during a read) as of the read before.
   struct KnownStack {
     StackKey key;
-    size_t begin = 0, end = 0;  // its pcs in previous_pcs_
-    bool valid = false;
+    uint32_t begin = 0, count = 0;  // its pcs
+    uint32_t read = 0;              // the read that last held it (reads_ then); 0: none
   };
-  std::vector<StackKey> keys_;          // per goroutine
-  std::vector<uint8_t> reuse_;          // per goroutine: its frames are the last read's
-  std::vector<KnownStack> known_;       // by index in allgs, as of the last read
+  std::vector<KnownStack> known_;  // by index in allgs
+  std::vector<uint8_t> reuse_;     // per goroutine: its frames are the last read's
+  uint32_t reads_ = 0;
   std::vector<uint64_t> previous_pcs_;  // the last read's pc_storage_
   std::vector<ProcessMemory::Piece> stack_pieces_;
   std::vector<size_t> stack_owner_, pc_begin_;
