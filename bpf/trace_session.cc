@@ -220,7 +220,7 @@ Status Session::snapshot() {
                                             std::move(recycled_threads_));
   previous_capture_ = captured_at;
 
-  auto encoded = encode_gzipped_pprof(std::span<const Snapshot>(&snapshot, 1));
+  auto encoded = encode_gzipped_pprof(std::span<const Snapshot>(&snapshot, 1), GzipThread::kSecond);
   recycled_threads_ = std::move(snapshot.threads);
   if (!encoded) return encoded.error();
   auto path = directory_->write(fmt::format("{:04}", ++snapshot_index_), *encoded);
