@@ -25,8 +25,10 @@ T load(const uint8_t* p) {
 
 GoroutineTableReader::GoroutineTableReader(const gobinary::GoBinary& binary,
                                            const gobinary::GoRuntimeLayout& layout, pid_t pid,
-                                           uint64_t load_bias)
-    : binary_(binary), layout_(layout), memory_(pid), load_bias_(load_bias) {
+                                           uint64_t load_bias, ReadWindows windows)
+    : binary_(binary), layout_(layout), memory_(pid), load_bias_(load_bias), windows_(windows) {
+  windows_.gs = std::max<size_t>(windows_.gs, 1);
+  windows_.stack_bytes = std::max(windows_.stack_bytes, kStackChunk);  // one stack top fits
   for (uint32_t status = 0; status < layout_.status_names.size() && status < 32; ++status) {
     const auto& name = layout_.status_names[status];
     if (name == "dead" || name == "waiting for cgo callback") dead_statuses_ |= 1U << status;
@@ -133,62 +135,70 @@ Result<std::span<const LiveGoroutine>> GoroutineTableReader::read() {
   if (!pointers) return pointers.error();
 
   const size_t g_size = layout_.g_read_size();
-  uint8_t* gs = g_buffer_.at_least(pointers->size() * g_size);
-  auto& pieces = pieces_;
-  pieces.resize(pointers->size());
-  for (size_t i = 0; i < pointers->size(); ++i) {
-    pieces[i] = {(*pointers)[i], gs + i * g_size, g_size};
-  }
-  memory_.read_many(pieces, kMergeGap);
-
-  auto& goroutines = goroutines_;
-  auto &resume = resume_, &fp = fp_;
-  goroutines.clear();
-  goroutines.reserve(pointers->size());
-  for (auto* column : {&resume, &fp}) {
+  uint8_t* gs = g_buffer_.at_least(std::min(pointers->size(), windows_.gs) * g_size);
+  goroutines_.clear();
+  goroutines_.reserve(pointers->size());
+  for (auto* column : {&resume_, &fp_}) {
     column->clear();
     column->reserve(pointers->size());
   }
-  slot_.clear();
-  keys_.clear();
-  for (size_t slot = 0; slot < pieces.size(); ++slot) {
-    const ProcessMemory::Piece& piece = pieces[slot];
-    if (!piece.ok) continue;
-    const uint8_t* g = piece.data;
-    LiveGoroutine goroutine;
-    goroutine.status = load<uint32_t>(g + layout_.g_atomicstatus) & ~kScanBit;
-    if (is_dead(goroutine.status)) continue;
-    goroutine.leaked = goroutine.status == leaked_status_;
-    goroutine.in_bubble = layout_.g_bubble != 0 && load<uint64_t>(g + layout_.g_bubble) != 0;
-    goroutine.goid = load<uint64_t>(g + layout_.g_goid);
-    goroutine.wait_reason = g[layout_.g_waitreason];
-    goroutine.waitsince = load<int64_t>(g + layout_.g_waitsince);
-    goroutine.has_park_count = layout_.g_tracking_seq != 0;
-    if (goroutine.has_park_count) goroutine.park_count = g[layout_.g_tracking_seq];
-    goroutine.gopc = load<uint64_t>(g + layout_.g_gopc) - load_bias_;
-    goroutine.startpc = load<uint64_t>(g + layout_.g_startpc) - load_bias_;
-    goroutine.locked_to_thread = load<uint64_t>(g + layout_.g_lockedm) != 0;
-    goroutine.stack_unavailable = goroutine.status == kGoStatusRunning;
-    auto pc = load<uint64_t>(g + layout_.g_sched_pc);
-    resume.push_back(goroutine.stack_unavailable || pc == 0 ? 0 : pc - load_bias_);
-    if (auto labels = load<uint64_t>(g + layout_.g_labels); labels != 0) {
-      read_labels(labels, goroutine);
+  reuse_.clear();
+  reuse_.reserve(pointers->size());
+  known_.resize(pointers->size());  // allgs only grows
+  ++reads_;
+  for (size_t first = 0; first < pointers->size(); first += windows_.gs) {
+    const size_t count = std::min(windows_.gs, pointers->size() - first);
+    pieces_.resize(count);
+    for (size_t i = 0; i < count; ++i) {
+      pieces_[i] = {(*pointers)[first + i], gs + i * g_size, g_size};
     }
-    auto stack_lo = load<uint64_t>(g + layout_.g_stack_lo);
-    auto stack_hi = load<uint64_t>(g + layout_.g_stack_lo + 8);
-    auto g_sp = load<uint64_t>(g + layout_.g_sched_sp);
-    auto g_bp = load<uint64_t>(g + layout_.g_sched_bp);
-    // In a system call g.sched.bp is not saved (Go 1.19's save() keeps only pc and sp): walk
-    // only a frame pointer that lies in this goroutine's stack above sp.
-    bool walkable = !goroutine.stack_unavailable && g_sp >= stack_lo && g_sp < stack_hi &&
-                    g_bp >= g_sp && g_bp < stack_hi;
-    fp.push_back(walkable ? g_bp : 0);
-    slot_.push_back(slot);
-    keys_.push_back({goroutine.goid, g_sp, g_bp, pc, stack_hi, goroutine.park_count});
-    goroutines.push_back(std::move(goroutine));
+    memory_.read_many(pieces_, kMergeGap);
+    for (size_t i = 0; i < count; ++i) {
+      if (pieces_[i].ok) add_goroutine(pieces_[i].data, first + i);
+    }
   }
-  walk_stacks(goroutines, resume, fp);
-  return std::span<const LiveGoroutine>(goroutines);
+  walk_stacks(goroutines_, resume_, fp_);
+  return std::span<const LiveGoroutine>(goroutines_);
+}
+
+void GoroutineTableReader::add_goroutine(const uint8_t* g, size_t slot) {
+  LiveGoroutine goroutine;
+  goroutine.status = load<uint32_t>(g + layout_.g_atomicstatus) & ~kScanBit;
+  if (is_dead(goroutine.status)) return;
+  goroutine.slot = static_cast<uint32_t>(slot);  // allglen is at most kMaxGoroutines
+  goroutine.leaked = goroutine.status == leaked_status_;
+  goroutine.in_bubble = layout_.g_bubble != 0 && load<uint64_t>(g + layout_.g_bubble) != 0;
+  goroutine.goid = load<uint64_t>(g + layout_.g_goid);
+  goroutine.wait_reason = g[layout_.g_waitreason];
+  goroutine.waitsince = load<int64_t>(g + layout_.g_waitsince);
+  goroutine.has_park_count = layout_.g_tracking_seq != 0;
+  if (goroutine.has_park_count) goroutine.park_count = g[layout_.g_tracking_seq];
+  goroutine.gopc = load<uint64_t>(g + layout_.g_gopc) - load_bias_;
+  goroutine.startpc = load<uint64_t>(g + layout_.g_startpc) - load_bias_;
+  goroutine.locked_to_thread = load<uint64_t>(g + layout_.g_lockedm) != 0;
+  goroutine.stack_unavailable = goroutine.status == kGoStatusRunning;
+  auto pc = load<uint64_t>(g + layout_.g_sched_pc);
+  resume_.push_back(goroutine.stack_unavailable || pc == 0 ? 0 : pc - load_bias_);
+  if (auto labels = load<uint64_t>(g + layout_.g_labels); labels != 0) {
+    read_labels(labels, goroutine);
+  }
+  auto stack_lo = load<uint64_t>(g + layout_.g_stack_lo);
+  auto stack_hi = load<uint64_t>(g + layout_.g_stack_lo + 8);
+  auto g_sp = load<uint64_t>(g + layout_.g_sched_sp);
+  auto g_bp = load<uint64_t>(g + layout_.g_sched_bp);
+  // In a system call g.sched.bp is not saved (Go 1.19's save() keeps only pc and sp): walk
+  // only a frame pointer that lies in this goroutine's stack above sp.
+  bool walkable = !goroutine.stack_unavailable && g_sp >= stack_lo && g_sp < stack_hi &&
+                  g_bp >= g_sp && g_bp < stack_hi;
+  fp_.push_back(walkable ? g_bp : 0);
+  // Unchanged since the last read (Go 1.20+, whose g counts parks): its frames are as read then.
+  KnownStack& known = known_[slot];
+  const StackKey key{goroutine.goid, g_sp, g_bp, pc, stack_hi, goroutine.park_count};
+  reuse_.push_back(walkable && goroutine.has_park_count && known.read != 0 &&
+                   known.read + 1 == reads_ && known.key == key);
+  known.key = key;
+  known.read = reads_;
+  goroutines_.push_back(std::move(goroutine));
 }
 
 void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
@@ -198,80 +208,77 @@ void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,
   // stack as they were; Go 1.20+, whose g counts parks) has the frames read then: a leak's
   // goroutines stay parked, and reading 640,000 stacks is most of a snapshot.
   std::swap(pc_storage_, previous_pcs_);
-  auto& reuse = reuse_;
-  reuse.assign(goroutines.size(), 0);
-  for (size_t i = 0; i < goroutines.size(); ++i) {
-    if (first_fp[i] == 0 || !goroutines[i].has_park_count || slot_[i] >= known_.size()) continue;
-    const KnownStack& known = known_[slot_[i]];
-    reuse[i] = known.valid && known.key == keys_[i];
-  }
-  // One batch reads the top of every other stack from its first frame pointer (the walk reads
+  const auto& reuse = reuse_;
+  // Batches read the top of every other stack from its first frame pointer (the walk reads
   // nothing below it: the leaf's locals stay unread); frames beyond it are read one by one.
-  auto& offsets = stack_offsets_;
-  offsets.assign(goroutines.size() + 1, 0);
-  for (size_t i = 0; i < goroutines.size(); ++i) {
-    uint64_t size = first_fp[i] == 0 || reuse[i] != 0
-                        ? 0
-                        : std::min(keys_[i].stack_hi - first_fp[i], kStackChunk);
-    offsets[i + 1] = offsets[i] + size;
-  }
-  uint8_t* stacks = stack_buffer_.at_least(offsets.back());
+  // A batch fills the stack window and is walked before the next is read into it.
+  uint8_t* stacks = stack_buffer_.at_least(windows_.stack_bytes);
   auto& pieces = stack_pieces_;
   auto& owner = stack_owner_;
-  pieces.clear();
-  owner.clear();
-  for (size_t i = 0; i < goroutines.size(); ++i) {
-    if (offsets[i + 1] == offsets[i]) continue;
-    pieces.push_back({first_fp[i], stacks + offsets[i], offsets[i + 1] - offsets[i]});
-    owner.push_back(i);
-  }
-  memory_.read_many(pieces);  // stack tops are kilobytes apart: merging would copy the gaps
   pc_storage_.clear();
-  pc_storage_.reserve(goroutines.size() * 4);
+  // Reserved generously: pages never written cost nothing, a reallocation copies them all.
+  pc_storage_.reserve(std::max(previous_pcs_.size(), goroutines.size() * 8));
   auto& begin = pc_begin_;
-  begin.assign(goroutines.size() + 1, 0);
-  size_t p = 0;  // pieces are in goroutine order
-  for (size_t i = 0; i < goroutines.size(); ++i) {
-    begin[i] = pc_storage_.size();
-    if (reuse[i] != 0) {
-      const KnownStack& known = known_[slot_[i]];
-      pc_storage_.insert(pc_storage_.end(), previous_pcs_.begin() + known.begin,
-                         previous_pcs_.begin() + known.end);
-      continue;
+  begin.resize(goroutines.size() + 1);
+  for (size_t first = 0; first < goroutines.size();) {
+    pieces.clear();
+    owner.clear();
+    size_t bytes = 0, last = first;
+    for (; last < goroutines.size(); ++last) {
+      if (first_fp[last] == 0 || reuse[last] != 0) continue;
+      const uint64_t stack_hi = known_[goroutines[last].slot].key.stack_hi;
+      const uint64_t size = std::min(stack_hi - first_fp[last], kStackChunk);
+      if (bytes + size > windows_.stack_bytes) break;
+      pieces.push_back({first_fp[last], stacks + bytes, size});
+      owner.push_back(last);
+      bytes += size;
     }
-    if (resume[i] != 0) pc_storage_.push_back(resume[i]);
-    if (p == pieces.size() || owner[p] != i) continue;
-    const ProcessMemory::Piece& piece = pieces[p++];
-    if (!piece.ok) continue;
-    uint64_t base = first_fp[i], end = first_fp[i] + piece.size;
-    auto word = [&](uint64_t address, uint64_t& value) {
-      if (address >= base && address + 8 <= end) {
-        value = load<uint64_t>(piece.data + (address - base));
-        return true;
+    memory_.read_many(pieces);  // stack tops are kilobytes apart: merging would copy the gaps
+    size_t p = 0;               // pieces are in goroutine order
+    for (size_t i = first; i < last; ++i) {
+      begin[i] = pc_storage_.size();
+      if (reuse[i] != 0) {
+        const KnownStack& known = known_[goroutines[i].slot];
+        auto from = previous_pcs_.begin() + known.begin;
+        pc_storage_.insert(pc_storage_.end(), from, from + known.count);
+        continue;
       }
-      auto read = memory_.read_value<uint64_t>(address);
-      if (!read) return false;
-      value = *read;
-      return true;
-    };
-    uint64_t fp = first_fp[i];
-    while (fp != 0 && fp >= base && fp + 16 <= keys_[i].stack_hi &&
-           pc_storage_.size() - begin[i] < kMaxFrames) {
-      uint64_t next = 0, ret = 0;
-      if (!word(fp, next) || !word(fp + 8, ret) || ret == 0) break;
-      pc_storage_.push_back(ret - load_bias_);
-      if (next <= fp) break;  // frames only go up the stack
-      fp = next;
+      if (resume[i] != 0) pc_storage_.push_back(resume[i]);
+      if (p == pieces.size() || owner[p] != i) continue;
+      walk_frames(pieces[p++], known_[goroutines[i].slot].key.stack_hi, begin[i]);
     }
+    first = last;
   }
   begin[goroutines.size()] = pc_storage_.size();
-  for (auto& known : known_) known.valid = false;
-  known_.resize(pointers_.size());
   for (size_t i = 0; i < goroutines.size(); ++i) {
-    known_[slot_[i]] = {keys_[i], begin[i], begin[i + 1], true};
+    KnownStack& known = known_[goroutines[i].slot];
+    known.begin = static_cast<uint32_t>(begin[i]);  // 2^32 pcs would be 32 GB
+    known.count = static_cast<uint32_t>(begin[i + 1] - begin[i]);
+    goroutines[i].pcs = std::span(pc_storage_).subspan(begin[i], known.count);
   }
-  for (size_t i = 0; i < goroutines.size(); ++i) {
-    goroutines[i].pcs = std::span(pc_storage_).subspan(begin[i], begin[i + 1] - begin[i]);
+}
+
+void GoroutineTableReader::walk_frames(const ProcessMemory::Piece& top, uint64_t stack_hi,
+                                       size_t begin) {
+  if (!top.ok) return;
+  const uint64_t base = top.address, end = top.address + top.size;
+  auto word = [&](uint64_t address, uint64_t& value) {
+    if (address >= base && address + 8 <= end) {
+      value = load<uint64_t>(top.data + (address - base));
+      return true;
+    }
+    auto read = memory_.read_value<uint64_t>(address);
+    if (!read) return false;
+    value = *read;
+    return true;
+  };
+  uint64_t fp = base;
+  while (fp != 0 && fp >= base && fp + 16 <= stack_hi && pc_storage_.size() - begin < kMaxFrames) {
+    uint64_t next = 0, ret = 0;
+    if (!word(fp, next) || !word(fp + 8, ret) || ret == 0) break;
+    pc_storage_.push_back(ret - load_bias_);
+    if (next <= fp) break;  // frames only go up the stack
+    fp = next;
   }
 }
 

@@ -21,16 +21,18 @@ namespace leakscan::trace {
 struct LiveGoroutine {
   uint64_t goid = 0;
   uint32_t status = 0;  // without the _Gscan bit
-  uint8_t wait_reason = 0;
+  // Its index in runtime.allgs, which only grows: a g keeps its slot, and a goroutine its g.
+  uint32_t slot = 0;
   // The start of the first GC that found it blocked (the target's nanotime, CLOCK_MONOTONIC):
   // reset when it runs, so a wait began before it. 0 when no GC has seen this wait.
   int64_t waitsince = 0;
+  uint64_t gopc = 0;
+  uint64_t startpc = 0;
+  uint8_t wait_reason = 0;
   // g.trackingSeq: one more each time the goroutine stops running (mod 256); a change between
   // two snapshots means it woke and blocked again. Meaningful when has_park_count.
   uint8_t park_count = 0;
   bool has_park_count = false;
-  uint64_t gopc = 0;
-  uint64_t startpc = 0;
   bool locked_to_thread = false;
   bool leaked = false;             // _Gleaked (Go 1.26 GOEXPERIMENT=goroutineleakprofile)
   bool in_bubble = false;          // in a synctest bubble (g.bubble set)
@@ -44,12 +46,20 @@ struct LiveGoroutine {
   bool blocked() const;
 };
 
+// How much a read copies at a time: each window's buffer is reused by the next, where copying
+// 640,000 g's and stack tops at once took 430 MB of fresh pages (the kernel zeroing them was
+// most of a first snapshot).
+struct ReadWindows {
+  size_t gs = 16384;               // g's (7 MB of Go 1.27's)
+  uint64_t stack_bytes = 8 << 20;  // stack tops
+};
+
 class GoroutineTableReader {
  public:
   // `load_bias` is what the target added to the binary's addresses (PIE; see load_bias.h):
   // addresses read from memory are given back at the binary's link addresses.
   GoroutineTableReader(const gobinary::GoBinary& binary, const gobinary::GoRuntimeLayout& layout,
-                       pid_t pid, uint64_t load_bias = 0);
+                       pid_t pid, uint64_t load_bias = 0, ReadWindows windows = {});
 
   // Finds runtime.allgs among the layout's candidates and checks the layout against live
   // goroutines: the first is goroutine 1, statuses are known words, gopc and startpc point into
@@ -75,8 +85,14 @@ class GoroutineTableReader {
   Result<std::span<const uint64_t>> g_pointers(const TableHeader& header);
   // Fills every goroutine's pcs: its resumption pc, then the frames walked from its saved
   // frame pointer (0 where the stack is not walkable).
+  // Decodes the g at allgs[slot] (its bytes at `g`) into goroutines_ and the columns beside
+  // it, unless it is dead.
+  void add_goroutine(const uint8_t* g, size_t slot);
   void walk_stacks(std::vector<LiveGoroutine>& goroutines, const std::vector<uint64_t>& resume,
                    const std::vector<uint64_t>& first_fp);
+  // Appends the return addresses walked from a stack's top (read from its first frame pointer)
+  // to pc_storage_, where this goroutine's pcs start at `begin`.
+  void walk_frames(const ProcessMemory::Piece& top, uint64_t stack_hi, size_t begin);
   void read_labels(uint64_t labels, LiveGoroutine& goroutine) const;
   std::string read_go_string(uint64_t pointer, uint64_t length) const;
   // No goroutine: _Gdead, or Go 1.26's _Gdeadextra (a g kept for cgo callbacks), told by the
@@ -87,6 +103,7 @@ class GoroutineTableReader {
   const gobinary::GoRuntimeLayout& layout_;
   ProcessMemory memory_;
   uint64_t load_bias_ = 0;
+  ReadWindows windows_;
   uint32_t dead_statuses_ = 0;     // bit per status word
   uint32_t leaked_status_ = 0xff;  // "leaked", where the runtime has it
   uint64_t allgs_ = 0;
@@ -104,18 +121,19 @@ class GoroutineTableReader {
     uint8_t park_count = 0;
     bool operator==(const StackKey&) const = default;
   };
+  // A slot's goroutine as the last read that held it saw it, kept across reads: the key as of
+  // the latest read, the frames (in previous_pcs_ during a read) as of the read before.
   struct KnownStack {
     StackKey key;
-    size_t begin = 0, end = 0;  // its pcs in previous_pcs_
-    bool valid = false;
+    uint32_t begin = 0, count = 0;  // its pcs
+    uint32_t read = 0;              // the read that last held it (reads_ then); 0: none
   };
-  std::vector<size_t> slot_;            // per goroutine: its index in allgs (which only grows)
-  std::vector<StackKey> keys_;          // per goroutine
-  std::vector<uint8_t> reuse_;          // per goroutine: its frames are the last read's
-  std::vector<KnownStack> known_;       // by index in allgs, as of the last read
+  std::vector<KnownStack> known_;  // by index in allgs
+  std::vector<uint8_t> reuse_;     // per goroutine: its frames are the last read's
+  uint32_t reads_ = 0;
   std::vector<uint64_t> previous_pcs_;  // the last read's pc_storage_
   std::vector<ProcessMemory::Piece> stack_pieces_;
-  std::vector<size_t> stack_offsets_, stack_owner_, pc_begin_;
+  std::vector<size_t> stack_owner_, pc_begin_;
 };
 
 inline constexpr uint32_t kGoStatusRunning = 2;

@@ -99,7 +99,7 @@ class Session {
   gobinary::GoRuntimeLayout layout_;
   std::unique_ptr<GoroutineTableReader> reader_;
   std::unique_ptr<LifecycleTracer> tracer_;
-  std::unordered_map<uint64_t, GoroutineHistory> history_;
+  GoroutineHistories histories_;
   std::optional<std::chrono::system_clock::time_point> previous_capture_;
   std::unordered_map<uint64_t, int64_t> live_first_, live_last_;
   TraceSummary summary_;
@@ -108,7 +108,6 @@ class Session {
   uint64_t window_creations_ = 0;
   milliseconds attached_total_{0};
   size_t snapshot_index_ = 0;
-  size_t reads_ = 0;  // goroutine tables read, failed writes included
   std::optional<SnapshotDirectory> directory_;
   std::vector<GreenThread> recycled_threads_;  // the last snapshot's, for its capacity
 };
@@ -166,14 +165,10 @@ void Session::on_event(const GoroutineEvent& event) {
   if (event.kind == GoroutineEvent::Kind::kCreated) {
     ++summary_.created_events;
     ++window_creations_;
-    GoroutineHistory& known = history_[event.goid];
-    known.created_at = event.at;
-    known.created_at_exact = true;
-    known.creator_goid = event.creator_goid;
-    known.creator_stack = event.creator_stack;
+    histories_.created(event.goid, event.at, event.creator_goid, event.creator_stack);
   } else {
     ++summary_.exited_events;
-    history_.erase(event.goid);
+    histories_.exited(event.goid);
   }
 }
 
@@ -216,28 +211,18 @@ Status Session::snapshot() {
   if (!goroutines) return goroutines.error();
   const auto read_time = Clock::now() - read_start;
   live_last_.clear();
-  history_.reserve(goroutines->size());
-  const size_t index = ++reads_;
+  auto histories = histories_.line_up(*goroutines, captured_at, previous_capture_);
   for (const auto& goroutine : *goroutines) {
     ++live_last_[goroutine.gopc];
-    auto [it, inserted] = history_.try_emplace(goroutine.goid);
-    GoroutineHistory& known = it->second;
-    known.seen_in = index;
-    if (inserted && previous_capture_) known.created_at = *previous_capture_;
-    track_wait(goroutine, captured_at, previous_capture_, known);
+    track_wait(goroutine, captured_at, previous_capture_, histories[goroutine.slot]);
   }
   if (snapshot_index_ == 0) live_first_ = live_last_;
   TracedCapture capture{captured_at, nanotime, fmt::format("pid {}", options_.pid)};
-  Snapshot snapshot = build_traced_snapshot(*binary_, *reader_, *goroutines, history_, capture,
+  Snapshot snapshot = build_traced_snapshot(*binary_, *reader_, *goroutines, histories, capture,
                                             std::move(recycled_threads_));
-  // Forget goroutines that ended: gone from memory and not created after this capture.
-  std::erase_if(history_, [&](const auto& entry) {
-    return entry.second.seen_in != index &&
-           !(entry.second.created_at && *entry.second.created_at > captured_at);
-  });
   previous_capture_ = captured_at;
 
-  auto encoded = encode_gzipped_pprof(std::span<const Snapshot>(&snapshot, 1));
+  auto encoded = encode_gzipped_pprof(std::span<const Snapshot>(&snapshot, 1), GzipThread::kSecond);
   recycled_threads_ = std::move(snapshot.threads);
   if (!encoded) return encoded.error();
   auto path = directory_->write(fmt::format("{:04}", ++snapshot_index_), *encoded);

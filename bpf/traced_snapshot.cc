@@ -98,7 +98,7 @@ void track_wait(const LiveGoroutine& goroutine, std::chrono::system_clock::time_
 
 Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const GoroutineTableReader& names,
                                std::span<const LiveGoroutine> goroutines,
-                               const std::unordered_map<uint64_t, GoroutineHistory>& history,
+                               std::span<const GoroutineHistory> history,
                                const TracedCapture& capture, std::vector<GreenThread> recycled) {
   Snapshot snapshot;
   recycled.clear();
@@ -174,8 +174,8 @@ Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const Goroutine
           std::chrono::nanoseconds(0),
           std::chrono::duration_cast<std::chrono::nanoseconds>(capture.captured_at - at));
     };
-    if (auto it = history.find(goroutine.goid); it != history.end()) {
-      const GoroutineHistory& known = it->second;
+    if (goroutine.slot < history.size()) {
+      const GoroutineHistory& known = history[goroutine.slot];
       thread.created_at = known.created_at;
       thread.creator_id = known.creator_goid;
       if (blocked && known.blocked_since && known.blocked_key == blocked_key(goroutine)) {

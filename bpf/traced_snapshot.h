@@ -7,35 +7,15 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "analyzer/model/snapshot.h"
+#include "bpf/goroutine_histories.h"
 #include "bpf/goroutine_table_reader.h"
 #include "gobinary/go_binary.h"
 #include "producer/source_frame.h"
 
 namespace leakscan::trace {
-
-// What the tracer knows about one goroutine beyond its g.
-struct GoroutineHistory {
-  // Exact from a creation event; else the capture time of the snapshot before the one that
-  // first showed it (so its age is exact to within one snapshot interval); else unknown.
-  std::optional<std::chrono::system_clock::time_point> created_at;
-  bool created_at_exact = false;
-  uint64_t creator_goid = 0;
-  std::vector<uint64_t> creator_stack;  // from the creation event, leaf first
-  // Since when it has been seen in its current wait: blocked at the same place in the same
-  // state, without having run in between (its park count and waitsince unchanged).
-  std::optional<std::chrono::system_clock::time_point> blocked_since;
-  uint64_t blocked_key = 0;
-  uint8_t park_count = 0;
-  int64_t waitsince = 0;
-  // A capture at which it was not yet in its current wait (seen running, elsewhere, or not yet
-  // created): the wait began after it, so it is at most captured_at minus this.
-  std::optional<std::chrono::system_clock::time_point> awake_at;
-  size_t seen_in = 0;  // the last table read (1, 2, ...) that held it
-};
 
 struct TracedCapture {
   std::chrono::system_clock::time_point captured_at;
@@ -43,11 +23,12 @@ struct TracedCapture {
   std::string source;           // "pid 1234"
 };
 
-// `recycled` lends its capacity to the snapshot's threads: the previous snapshot's vector, so
-// that 640,000 threads a snapshot do not cost a fresh 100 MB allocation and its page faults.
+// `history` is by allgs slot (GoroutineHistories::line_up). `recycled` lends its capacity to
+// the snapshot's threads: the previous snapshot's vector, so that 640,000 threads a snapshot do not
+// cost a fresh 100 MB allocation and its page faults.
 Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const GoroutineTableReader& names,
                                std::span<const LiveGoroutine> goroutines,
-                               const std::unordered_map<uint64_t, GoroutineHistory>& history,
+                               std::span<const GoroutineHistory> history,
                                const TracedCapture& capture,
                                std::vector<GreenThread> recycled = {});
 

@@ -743,5 +743,55 @@ TEST_P(TraceBinary, SanityCheckRefusesAWrongLayout) {
 INSTANTIATE_TEST_SUITE_P(EveryGo, TraceBinary, ::testing::ValuesIn(testing::go_versions()),
                          version_name);
 
+// The reader copies g's and stack tops a window at a time into buffers it reuses: windows of a
+// few g's and one stack top's bytes read the same goroutines and frames as the default ones.
+class TraceWindows : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TraceWindows, SmallWindowsReadWhatOneWindowReads) {
+  constexpr int kLeaks = 2000;  // bigleak adds 10,000 waiters and 16 workers, all parked
+  Target target(GetParam() + "/bigleak", {"-n", std::to_string(kLeaks)});
+  ASSERT_FALSE(target.base.empty()) << target.process->stderr_text();
+  auto binary = gobinary::GoBinary::open(testing::go_bin(GetParam(), "bigleak"));
+  ASSERT_TRUE(binary.has_value());
+  auto layout = gobinary::read_runtime_layout(**binary);
+  ASSERT_TRUE(layout.has_value());
+  trace::GoroutineTableReader whole(**binary, *layout, target.pid());
+  trace::GoroutineTableReader windowed(**binary, *layout, target.pid(), 0,
+                                       {.gs = 7, .stack_bytes = 8192});
+  using Seen = std::tuple<uint32_t, uint8_t, std::vector<uint64_t>>;  // status, reason, pcs
+  auto read = [](trace::GoroutineTableReader& reader) {
+    std::map<uint64_t, Seen> by_goid;
+    auto goroutines = reader.read();
+    EXPECT_TRUE(goroutines.has_value()) << goroutines.error().message;
+    if (!goroutines) return by_goid;
+    for (const auto& goroutine : *goroutines) {
+      by_goid[goroutine.goid] = {goroutine.status, goroutine.wait_reason,
+                                 std::vector<uint64_t>(goroutine.pcs.begin(), goroutine.pcs.end())};
+    }
+    return by_goid;
+  };
+  auto expected = read(whole);
+  // Twice: the second read keeps the frames of goroutines that did not run.
+  for (int pass = 0; pass < 2; ++pass) {
+    auto got = read(windowed);
+    size_t parked_alike = 0, walked = 0;
+    for (const auto& [goid, seen] : got) {
+      auto it = expected.find(goid);
+      if (it == expected.end() || std::get<0>(it->second) != trace::kGoStatusWaiting ||
+          std::get<0>(seen) != trace::kGoStatusWaiting) {
+        continue;  // a runtime goroutine that ran in between
+      }
+      EXPECT_EQ(std::get<2>(seen), std::get<2>(it->second)) << "goroutine " << goid;
+      parked_alike += std::get<2>(seen) == std::get<2>(it->second);
+      walked += std::get<2>(seen).size() >= 3;  // resumption pc and its callers
+    }
+    EXPECT_GE(parked_alike, kLeaks + 10000) << "pass " << pass;
+    EXPECT_GE(walked, kLeaks + 10000) << "pass " << pass;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryGo, TraceWindows, ::testing::ValuesIn(testing::go_versions()),
+                         version_name);
+
 }  // namespace
 }  // namespace leakscan

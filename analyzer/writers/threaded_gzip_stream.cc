@@ -12,6 +12,9 @@ namespace leakscan {
 ThreadedGzipStream::ThreadedGzipStream(int fd, int level)
     : fd_(fd), level_(level), current_(kBlockSize), worker_([this] { compress_loop(); }) {}
 
+ThreadedGzipStream::ThreadedGzipStream(std::string& out, int level)
+    : out_(&out), level_(level), current_(kBlockSize), worker_([this] { compress_loop(); }) {}
+
 ThreadedGzipStream::~ThreadedGzipStream() { (void)close(); }
 
 bool ThreadedGzipStream::Next(void** data, int* size) {
@@ -65,6 +68,24 @@ Status ThreadedGzipStream::close() {
   return Ok{};
 }
 
+bool ThreadedGzipStream::emit(const char* data, size_t size) {
+  if (out_ != nullptr) {
+    out_->append(data, size);
+    return true;
+  }
+  for (size_t written = 0; written < size;) {
+    ssize_t n = ::write(fd_, data + written, size - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      std::lock_guard lock(mutex_);
+      error_ = fmt::format("write failed: {}", std::strerror(n < 0 ? errno : ENOSPC));
+      return false;
+    }
+    written += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 void ThreadedGzipStream::compress_loop() {
   z_stream stream{};
   // 15 + 16: a gzip header and trailer around the deflate data.
@@ -102,18 +123,7 @@ void ThreadedGzipStream::compress_loop() {
       stream.next_out = reinterpret_cast<Bytef*>(out.data());
       stream.avail_out = static_cast<uInt>(out.size());
       rc = deflate(&stream, flush);
-      size_t produced = out.size() - stream.avail_out;
-      for (size_t written = 0; written < produced;) {
-        ssize_t n = ::write(fd_, out.data() + written, produced - written);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-          std::lock_guard lock(mutex_);
-          error_ = fmt::format("write failed: {}", std::strerror(n < 0 ? errno : ENOSPC));
-          ok = false;
-          break;
-        }
-        written += static_cast<size_t>(n);
-      }
+      ok = emit(out.data(), out.size() - stream.avail_out);
     } while (ok && (stream.avail_out == 0 || (last && rc != Z_STREAM_END)));
     if (!last) {
       std::lock_guard lock(mutex_);

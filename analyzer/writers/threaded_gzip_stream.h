@@ -21,6 +21,8 @@ class ThreadedGzipStream final : public google::protobuf::io::ZeroCopyOutputStre
  public:
   // Writes to `fd`, which the caller keeps open until close() has returned.
   ThreadedGzipStream(int fd, int level);
+  // Appends to `out`, which the caller keeps until close() has returned.
+  ThreadedGzipStream(std::string& out, int level);
   ThreadedGzipStream(const ThreadedGzipStream&) = delete;
   ThreadedGzipStream& operator=(const ThreadedGzipStream&) = delete;
   ~ThreadedGzipStream() override;
@@ -38,8 +40,11 @@ class ThreadedGzipStream final : public google::protobuf::io::ZeroCopyOutputStre
 
   void submit_current();
   void compress_loop();
+  // Hands compressed bytes to the file or the string; false (and error_ set) if a write failed.
+  bool emit(const char* data, size_t size);
 
-  int fd_;
+  int fd_ = -1;
+  std::string* out_ = nullptr;
   int level_;
   std::vector<char> current_;
   size_t current_used_ = 0;
