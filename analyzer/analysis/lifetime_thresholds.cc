@@ -16,7 +16,7 @@ std::string describe_wait(double seconds, bool lower_bound) {
 }
 
 bool started_at_startup(const Cluster& cluster) {
-  std::string_view creator = cluster.created_by.function;
+  std::string_view creator = cluster.created_by().function;
   return creator == "main.main" || creator.starts_with("main.init") ||
          creator.find(".init.") != std::string_view::npos || creator.ends_with(".init");
 }
@@ -259,10 +259,10 @@ std::vector<std::string> LifetimeThresholds::reasons_for(const AnalysisInput& in
   // What, where, created by whom, for whom.
   std::string headline =
       fmt::format("{} goroutine{} blocked on {} in {}", with_thousands(last), last == 1 ? "" : "s",
-                  cluster.blocking_operation, cluster.blocked_at.function);
+                  cluster.blocking_operation, cluster.blocked_at().function);
   if (facts.max_wait) headline += " for " + describe_wait(*facts.max_wait, facts.lower_bound);
-  if (!cluster.created_by.function.empty()) {
-    headline += ", created by " + format_site(cluster.created_by);
+  if (!cluster.created_by().function.empty()) {
+    headline += ", created by " + format_site(cluster.created_by());
   }
   if (auto anchor = anchor_phrase(cluster); !anchor.empty()) headline += ", " + anchor;
   std::string growth;

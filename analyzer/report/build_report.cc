@@ -109,14 +109,14 @@ void fill_cluster(const AnalysisInput& input, const Cluster& cluster, int64_t to
   for (const auto& reason : cluster.reasons()) out.add_reasons(reason);
   out.set_state(std::string(cluster.status.empty() ? cluster.blocking_operation : cluster.status));
   out.set_blocking_operation(std::string(cluster.blocking_operation));
-  fill_frame(cluster.blocked_at, *out.mutable_blocked_at());
-  fill_frame(cluster.created_by, *out.mutable_created_by());
+  fill_frame(cluster.blocked_at(), *out.mutable_blocked_at());
+  fill_frame(cluster.created_by(), *out.mutable_created_by());
   // Layer 4's anchors, with the creation site and the owners where reports have placed them.
   for (const auto& anchor : cluster.anchors()) {
     if (anchor.kind != AnchorKind::kOwner) add_anchor(anchor.kind, anchor.name, out);
   }
-  if (!cluster.created_by.function.empty()) {
-    add_anchor(AnchorKind::kCreatedBy, format_site(cluster.created_by), out);
+  if (!cluster.created_by().function.empty()) {
+    add_anchor(AnchorKind::kCreatedBy, format_site(cluster.created_by()), out);
   }
   for (const auto& anchor : cluster.anchors()) {
     if (anchor.kind == AnchorKind::kOwner) add_anchor(anchor.kind, anchor.name, out);
