@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,7 +45,9 @@ struct Cluster {
   // Of the last snapshot.
   uint64_t min_id = UINT64_MAX;
   uint64_t max_id = 0;
-  std::vector<double> waits_seconds;
+  // The longest wait, capped at the age bound; the report collects the others for the clusters
+  // it lists only (AgeBound::wait_of), so a million clusters keep no vector of them.
+  std::optional<double> max_wait_seconds;
   // Go's GC proved some of them leaked (Go 1.26+'s goroutineleak profile, "(leaked)" status):
   // blocked on objects that no running goroutine can reach.
   int64_t proven_leaked = 0;

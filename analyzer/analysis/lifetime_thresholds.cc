@@ -229,8 +229,8 @@ LifetimeThresholds::Facts LifetimeThresholds::facts_of(const AnalysisInput& inpu
     facts.strictly_increasing = facts.strictly_increasing && counts[i] > counts[i - 1];
   }
   facts.minutes = minutes_between_first_and_last();
-  if (!cluster.waits_seconds.empty()) {
-    facts.max_wait = *std::max_element(cluster.waits_seconds.begin(), cluster.waits_seconds.end());
+  if (cluster.max_wait_seconds) {
+    facts.max_wait = cluster.max_wait_seconds;
     facts.lower_bound = cluster.wait_lower_bound;
   }
   facts.waited_too_long = facts.max_wait && *facts.max_wait >= facts.threshold_seconds;

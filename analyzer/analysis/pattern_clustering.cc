@@ -239,13 +239,10 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
           cluster.wait_object = cluster.wait_objects == 1 ? object : 0;
         }
       }
-      if (record.thread->wait) {
-        double wait = std::chrono::duration<double>(*record.thread->wait).count();
-        if (auto age = age_bound.max_age_seconds(*record.thread); age && wait > *age) {
-          wait = std::max(*age, 0.0);
-          cluster.wait_capped = true;
-        }
-        cluster.waits_seconds.push_back(wait);
+      if (auto wait = age_bound.wait_of(*record.thread)) {
+        cluster.wait_capped = cluster.wait_capped || wait->capped;
+        cluster.max_wait_seconds =
+            std::max(cluster.max_wait_seconds.value_or(wait->seconds), wait->seconds);
         cluster.wait_lower_bound =
             cluster.wait_lower_bound || record.thread->wait_precision == WaitPrecision::kLowerBound;
         cluster.wait_capped =

@@ -216,8 +216,8 @@ TEST(PatternClustering, AWaitLongerThanTheGoroutineCanBeOldIsCapped) {
   ASSERT_EQ(layers.clusters.size(), 1u);
   const Cluster& cluster = layers.clusters[0];
   EXPECT_TRUE(cluster.wait_capped);
-  ASSERT_EQ(cluster.waits_seconds.size(), 1u);
-  EXPECT_DOUBLE_EQ(cluster.waits_seconds[0], 60);
+  ASSERT_TRUE(cluster.max_wait_seconds.has_value());
+  EXPECT_DOUBLE_EQ(*cluster.max_wait_seconds, 60);
 }
 
 }  // namespace
