@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -83,7 +84,7 @@ class StrCache {
   std::unordered_map<const char*, Entry> cache_;
 };
 
-std::string format_labels(const std::vector<Label>& labels) {
+std::string format_labels(std::span<const Label> labels) {
   std::string out;
   for (const auto& label : labels) {
     if (!out.empty()) out += ',';

@@ -40,7 +40,10 @@ void aggregate(Snapshot& snapshot) {
     std::string labels;
     for (const auto& label : thread.labels) labels += fmt::format("{}={};", label.key, label.str);
     auto [it, added] = index.try_emplace({thread.stack.data(), labels}, snapshot.samples.size());
-    if (added) snapshot.samples.push_back(Sample{0, thread.stack, thread.labels});
+    if (added) {
+      snapshot.samples.push_back(
+          Sample{0, thread.stack, {thread.labels.begin(), thread.labels.end()}});
+    }
     ++snapshot.samples[it->second].count;
   }
   snapshot.threads.clear();

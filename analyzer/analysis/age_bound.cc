@@ -45,4 +45,13 @@ std::optional<double> AgeBound::max_age_seconds(const GreenThread& thread) const
   return std::nullopt;
 }
 
+std::optional<AgeBound::Wait> AgeBound::wait_of(const GreenThread& thread) const {
+  if (!thread.wait) return std::nullopt;
+  double wait = std::chrono::duration<double>(*thread.wait).count();
+  if (auto age = max_age_seconds(thread); age && wait > *age) {
+    return Wait{.seconds = std::max(*age, 0.0), .capped = true};
+  }
+  return Wait{.seconds = wait};
+}
+
 }  // namespace leakscan

@@ -28,6 +28,13 @@ class AgeBound {
   // The most `thread`, of the last snapshot, can have waited, in seconds; nothing if unknown.
   std::optional<double> max_age_seconds(const GreenThread& thread) const;
 
+  struct Wait {
+    double seconds = 0;
+    bool capped = false;  // it exceeded the age bound and is the bound instead
+  };
+  // `thread`'s wait, of the last snapshot, capped at its age; nothing if it has none.
+  std::optional<Wait> wait_of(const GreenThread& thread) const;
+
  private:
   std::optional<double> last_capture_;
   struct Earlier {

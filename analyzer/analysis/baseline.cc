@@ -73,11 +73,11 @@ std::vector<std::string> apply_baseline(const std::vector<BaselineEntry>& entrie
     for (auto& cluster : clusters) {
       if (!entry.cluster.empty() && entry.cluster != cluster.id_text()) continue;
       if (!entry.blocked_at.empty() &&
-          !function_matches(entry.blocked_at, cluster.blocked_at.function)) {
+          !function_matches(entry.blocked_at, cluster.blocked_at().function)) {
         continue;
       }
       if (!entry.created_by.empty() &&
-          !function_matches(entry.created_by, cluster.created_by.function)) {
+          !function_matches(entry.created_by, cluster.created_by().function)) {
         continue;
       }
       cluster.notes().baseline_reason = entry.reason;

@@ -75,8 +75,8 @@ void BusinessAnchors::run(const AnalysisInput& input, std::vector<Cluster>& clus
     // distinct clusters do not each hold its text.
     if (owners_ != nullptr) {
       // The creation site is where a fix goes; the blocking site when there is none.
-      std::string_view file =
-          !cluster.created_by.file.empty() ? cluster.created_by.file : cluster.blocked_at.file;
+      std::string_view file = !cluster.created_by().file.empty() ? cluster.created_by().file
+                                                                 : cluster.blocked_at().file;
       for (const auto& owner : owners_->owners_of(file)) {
         add_anchor(cluster, AnchorKind::kOwner, owner);
       }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,8 +38,6 @@ struct Cluster {
   uint64_t id = 0;  // stable hash of the blocking site (report::Cluster.id in hex)
   std::string_view blocking_operation;
   std::string_view status;  // the runtime's word for the state, from the first goroutine seen
-  Frame blocked_at;
-  Frame created_by;
   // Both in AnalysisInput's arrays (records_by_cluster, counts_by_cluster).
   std::span<const int64_t> count_per_snapshot;
   std::span<const uint32_t> records;  // indices into AnalysisInput::records, all snapshots
@@ -46,9 +45,9 @@ struct Cluster {
   // Of the last snapshot.
   uint64_t min_id = UINT64_MAX;
   uint64_t max_id = 0;
-  std::vector<double> waits_seconds;
-  bool wait_lower_bound = false;  // some wait is only a lower bound (Go's whole minutes)
-  bool wait_capped = false;       // some wait exceeded the goroutine's age and was capped
+  // The longest wait, capped at the age bound; the report collects the others for the clusters
+  // it lists only (AgeBound::wait_of), so a million clusters keep no vector of them.
+  std::optional<double> max_wait_seconds;
   // Go's GC proved some of them leaked (Go 1.26+'s goroutineleak profile, "(leaked)" status):
   // blocked on objects that no running goroutine can reach.
   int64_t proven_leaked = 0;
@@ -57,17 +56,29 @@ struct Cluster {
   int64_t with_wait_object = 0;
   int64_t wait_objects = 0;
   uint64_t wait_object = 0;
-  uint32_t representative_snapshot = 0;
   Stack representative_stack;
+  uint32_t representative_snapshot = 0;
+  bool wait_lower_bound = false;  // some wait is only a lower bound (Go's whole minutes)
+  bool wait_capped = false;       // some wait exceeded the goroutine's age and was capped
 
   // Layer 4.
   AnchorKind anchor_kind = AnchorKind::kDefault;  // picks the wait threshold
 
-  // Layer 5.
+  // Layer 5 (its flags beside the others above: a million clusters pay for no padding).
   Verdict verdict = Verdict::kExpected;
+  bool monotonic_growth = false;
   double threshold_seconds = 0;
   double growth_per_minute = 0;
-  bool monotonic_growth = false;
+
+  // Where they wait and the `go` statement that started them; an empty frame when unknown.
+  const Frame& blocked_at() const { return *blocked_at_; }
+  const Frame& created_by() const { return *created_by_; }
+  // Frames in a snapshot's FrameTable, which never moves them and outlives the analysis: a
+  // million clusters hold two pointers each instead of two copies. Null where unknown.
+  void set_sites(const Frame* blocked_at, const Frame* created_by) {
+    blocked_at_ = blocked_at != nullptr ? blocked_at : &kUnknownSite;
+    created_by_ = created_by != nullptr ? created_by : &kUnknownSite;
+  }
 
   int64_t last_count() const { return count_per_snapshot.empty() ? 0 : count_per_snapshot.back(); }
   std::string id_text() const;
@@ -90,6 +101,9 @@ struct Cluster {
   }
 
  private:
+  static constexpr Frame kUnknownSite{};
+  const Frame* blocked_at_ = &kUnknownSite;
+  const Frame* created_by_ = &kUnknownSite;
   std::unique_ptr<ClusterNotes> notes_;
 };
 

@@ -16,7 +16,7 @@ std::string describe_wait(double seconds, bool lower_bound) {
 }
 
 bool started_at_startup(const Cluster& cluster) {
-  std::string_view creator = cluster.created_by.function;
+  std::string_view creator = cluster.created_by().function;
   return creator == "main.main" || creator.starts_with("main.init") ||
          creator.find(".init.") != std::string_view::npos || creator.ends_with(".init");
 }
@@ -229,8 +229,8 @@ LifetimeThresholds::Facts LifetimeThresholds::facts_of(const AnalysisInput& inpu
     facts.strictly_increasing = facts.strictly_increasing && counts[i] > counts[i - 1];
   }
   facts.minutes = minutes_between_first_and_last();
-  if (!cluster.waits_seconds.empty()) {
-    facts.max_wait = *std::max_element(cluster.waits_seconds.begin(), cluster.waits_seconds.end());
+  if (cluster.max_wait_seconds) {
+    facts.max_wait = cluster.max_wait_seconds;
     facts.lower_bound = cluster.wait_lower_bound;
   }
   facts.waited_too_long = facts.max_wait && *facts.max_wait >= facts.threshold_seconds;
@@ -259,10 +259,10 @@ std::vector<std::string> LifetimeThresholds::reasons_for(const AnalysisInput& in
   // What, where, created by whom, for whom.
   std::string headline =
       fmt::format("{} goroutine{} blocked on {} in {}", with_thousands(last), last == 1 ? "" : "s",
-                  cluster.blocking_operation, cluster.blocked_at.function);
+                  cluster.blocking_operation, cluster.blocked_at().function);
   if (facts.max_wait) headline += " for " + describe_wait(*facts.max_wait, facts.lower_bound);
-  if (!cluster.created_by.function.empty()) {
-    headline += ", created by " + format_site(cluster.created_by);
+  if (!cluster.created_by().function.empty()) {
+    headline += ", created by " + format_site(cluster.created_by());
   }
   if (auto anchor = anchor_phrase(cluster); !anchor.empty()) headline += ", " + anchor;
   std::string growth;

@@ -87,8 +87,8 @@ std::string_view without_type_arguments(std::string_view function,
   return *spelled.insert(std::move(out)).first;
 }
 
-Frame frame_or_none(const Snapshot& snapshot, FrameId id) {
-  return id == kNoFrame ? Frame{} : snapshot.frame(id);
+const Frame* frame_or_null(const Snapshot& snapshot, FrameId id) {
+  return id == kNoFrame ? nullptr : &snapshot.frame(id);
 }
 
 // How many of `hashes` equal each of them: sorted once, instead of a map with a node per value.
@@ -138,13 +138,15 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       std::count_if(input.records.begin(), input.records.end(),
                     [](const GoroutineRecord& r) { return r.disposition == Disposition::kKept; }));
   std::vector<Cluster> clusters;
-  std::vector<ClusterKey> keys;  // by cluster
-  IdIndex by_key;                // cluster numbers by their key's hash
+  // By cluster, the record that made it: its key is computed again on a hash match rather
+  // than stored, 4 bytes a cluster instead of 48.
+  std::vector<uint32_t> first_records;
+  IdIndex by_key;  // cluster numbers by their key's hash
   std::vector<uint64_t> site_hashes;
   std::vector<uint64_t> operation_hashes;
   std::vector<uint64_t> key_hashes;  // the whole fingerprint's, creator included
   clusters.reserve(most);
-  keys.reserve(most);
+  first_records.reserve(most);
   site_hashes.reserve(most);
   operation_hashes.reserve(most);
   key_hashes.reserve(most);
@@ -164,6 +166,22 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   // stays out of the fingerprint so that one shape matches across all the snapshots.
   bool key_on_creator = std::none_of(input.snapshots.begin(), input.snapshots.end(),
                                      [](const Snapshot& s) { return s.aggregated(); });
+  const auto key_of = [&](const GoroutineRecord& record) {
+    const Snapshot& snapshot = input.snapshots[record.snapshot];
+    std::string_view blocked =
+        record.blocked_at != kNoFrame
+            ? without_type_arguments(snapshot.frame(record.blocked_at).function, spelled)
+            : std::string_view("(no frames)");
+    std::string_view creator =
+        record.created_by() != kNoFrame && key_on_creator
+            ? without_type_arguments(snapshot.frame(record.created_by()).function, spelled)
+            : "";
+    // "chan receive (nil chan)" (a debug=2 status) and "chan receive" (debug=0's frames) are
+    // one operation at one site.
+    std::string_view operation = record.blocking_operation;
+    operation = operation.substr(0, operation.find(" ("));
+    return ClusterKey{operation, blocked, creator};
+  };
   uint32_t current_snapshot = UINT32_MAX;
   ShapeIndex groups;
   const auto operation_of = [](const GoroutineRecord& r) { return r.blocking_operation; };
@@ -181,34 +199,23 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
     if (first != record_index) {
       cluster_index = input.records[first].cluster;
     } else {
-      std::string_view blocked =
-          record.blocked_at != kNoFrame
-              ? without_type_arguments(snapshot.frame(record.blocked_at).function, spelled)
-              : std::string_view("(no frames)");
-      std::string_view creator =
-          record.created_by() != kNoFrame && key_on_creator
-              ? without_type_arguments(snapshot.frame(record.created_by()).function, spelled)
-              : "";
-      // "chan receive (nil chan)" (a debug=2 status) and "chan receive" (debug=0's frames) are
-      // one operation at one site.
-      std::string_view operation = record.blocking_operation;
-      operation = operation.substr(0, operation.find(" ("));
-      ClusterKey key{operation, blocked, creator};
+      ClusterKey key = key_of(record);
       const uint64_t key_hash = key.key_hash();
       by_key.prepare(clusters.size());
-      IdIndex::Slot& slot =
-          by_key.find(fold_hash(key_hash), [&](uint32_t other) { return keys[other] == key; });
+      IdIndex::Slot& slot = by_key.find(fold_hash(key_hash), [&](uint32_t other) {
+        return key_of(input.records[first_records[other]]) == key;
+      });
       if (slot.id == IdIndex::kEmpty) {
         slot = {static_cast<uint32_t>(clusters.size()), fold_hash(key_hash)};
-        keys.push_back(key);
+        first_records.push_back(record_index);
         Cluster& cluster = clusters.emplace_back();
         key_hashes.push_back(key_hash);
         site_hashes.push_back(key.site_hash());
         operation_hashes.push_back(key.operation_hash());
         cluster.blocking_operation = record.blocking_operation;
         if (record.thread != nullptr) cluster.status = record.thread->status;
-        cluster.blocked_at = frame_or_none(snapshot, record.blocked_at);
-        cluster.created_by = frame_or_none(snapshot, record.created_by());
+        cluster.set_sites(frame_or_null(snapshot, record.blocked_at),
+                          frame_or_null(snapshot, record.created_by()));
         counts.resize(counts.size() + snapshots, 0);
         representative_count.push_back(0);
       }
@@ -232,13 +239,10 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
           cluster.wait_object = cluster.wait_objects == 1 ? object : 0;
         }
       }
-      if (record.thread->wait) {
-        double wait = std::chrono::duration<double>(*record.thread->wait).count();
-        if (auto age = age_bound.max_age_seconds(*record.thread); age && wait > *age) {
-          wait = std::max(*age, 0.0);
-          cluster.wait_capped = true;
-        }
-        cluster.waits_seconds.push_back(wait);
+      if (auto wait = age_bound.wait_of(*record.thread)) {
+        cluster.wait_capped = cluster.wait_capped || wait->capped;
+        cluster.max_wait_seconds =
+            std::max(cluster.max_wait_seconds.value_or(wait->seconds), wait->seconds);
         cluster.wait_lower_bound =
             cluster.wait_lower_bound || record.thread->wait_precision == WaitPrecision::kLowerBound;
         cluster.wait_capped =
@@ -266,7 +270,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   // creator, join it only where clusters share a site, so that a dump (which names creators), a
   // profile (which does not) and debug=1 (which names no operation) give one leak one id, in a
   // report, a baseline or a fleet.
-  keys = {};
+  first_records = {};
   by_key.clear();
   const std::vector<uint32_t> at_site = multiplicities(site_hashes);
   const std::vector<uint32_t> at_operation = multiplicities(operation_hashes);

@@ -1,5 +1,6 @@
 #include "analyzer/model/merge.h"
 
+#include <span>
 #include <unordered_map>
 
 namespace leakscan {
@@ -40,7 +41,7 @@ class Remapper {
     return it->second;
   }
 
-  void labels(std::vector<Label>& labels) {
+  void labels(std::span<Label> labels) {
     for (auto& label : labels) {
       label.key = text(label.key);
       label.str = text(label.str);

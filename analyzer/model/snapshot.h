@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analyzer/model/frame_table.h"
+#include "analyzer/model/rare_list.h"
 
 namespace leakscan {
 
@@ -101,8 +102,9 @@ struct GreenThread {
   bool locked_to_thread = false;
   bool frames_elided = false;      // "...additional frames elided..."
   bool stack_unavailable = false;  // "goroutine running on other thread; stack unavailable"
-  std::vector<Label> labels;       // pprof.Do labels and the like, without leakscan's own
-  std::vector<Ancestor> ancestors;
+  // Empty for nearly every thread: a pointer each rather than two vectors.
+  RareList<Label> labels;  // pprof.Do labels and the like, without leakscan's own
+  RareList<Ancestor> ancestors;
 };
 
 // Sets a thread's status as its runtime names it (already interned in the thread's snapshot),

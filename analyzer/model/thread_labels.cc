@@ -131,8 +131,7 @@ void add_creation_stack(std::string_view text, GreenThread& thread, Snapshot& sn
     frames.push_back(snapshot.frames().intern(parse_site(text.substr(start, end - start))));
     start = end + 4;
   }
-  thread.ancestors.insert(
-      thread.ancestors.begin(),
+  thread.ancestors.prepend(
       Ancestor{.id = thread.creator_id, .stack = snapshot.intern_stack(frames)});
   thread.labels.push_back(Label{.key = kCreationStack, .str = text});
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "analyzer/analysis/age_bound.h"
 #include "analyzer/model/text_format.h"
 #include "analyzer/model/thread_labels.h"
 #include "leakscan/version.h"
@@ -28,7 +29,15 @@ void add_anchor(AnchorKind kind, std::string name, report::Cluster& out) {
 // from minutes (HTTP handlers) to a day (jobs).
 constexpr std::array<double, 7> kWaitBucketSeconds = {0, 60, 300, 900, 3600, 6 * 3600, 86400};
 
-void fill_wait(std::vector<double> waits, const Cluster& cluster, report::WaitStats& out) {
+void fill_wait(const AnalysisInput& input, const AgeBound& age_bound, const Cluster& cluster,
+               report::WaitStats& out) {
+  const auto last = static_cast<uint32_t>(input.snapshots.size() - 1);
+  std::vector<double> waits;
+  for (uint32_t index : cluster.records) {
+    const GoroutineRecord& record = input.records[index];
+    if (record.snapshot != last || record.thread == nullptr) continue;
+    if (auto wait = age_bound.wait_of(*record.thread)) waits.push_back(wait->seconds);
+  }
   std::sort(waits.begin(), waits.end());
   out.set_min_seconds(waits.front());
   out.set_median_seconds(waits[waits.size() / 2]);
@@ -102,21 +111,21 @@ void fill_creation(const AnalysisInput& input, const Cluster& cluster, report::C
   }
 }
 
-void fill_cluster(const AnalysisInput& input, const Cluster& cluster, int64_t total, IdRange ids,
-                  report::Cluster& out) {
+void fill_cluster(const AnalysisInput& input, const AgeBound& age_bound, const Cluster& cluster,
+                  int64_t total, IdRange ids, report::Cluster& out) {
   out.set_id(cluster.id_text());
   out.set_verdict(to_report(cluster.verdict));
   for (const auto& reason : cluster.reasons()) out.add_reasons(reason);
   out.set_state(std::string(cluster.status.empty() ? cluster.blocking_operation : cluster.status));
   out.set_blocking_operation(std::string(cluster.blocking_operation));
-  fill_frame(cluster.blocked_at, *out.mutable_blocked_at());
-  fill_frame(cluster.created_by, *out.mutable_created_by());
+  fill_frame(cluster.blocked_at(), *out.mutable_blocked_at());
+  fill_frame(cluster.created_by(), *out.mutable_created_by());
   // Layer 4's anchors, with the creation site and the owners where reports have placed them.
   for (const auto& anchor : cluster.anchors()) {
     if (anchor.kind != AnchorKind::kOwner) add_anchor(anchor.kind, anchor.name, out);
   }
-  if (!cluster.created_by.function.empty()) {
-    add_anchor(AnchorKind::kCreatedBy, format_site(cluster.created_by), out);
+  if (!cluster.created_by().function.empty()) {
+    add_anchor(AnchorKind::kCreatedBy, format_site(cluster.created_by()), out);
   }
   for (const auto& anchor : cluster.anchors()) {
     if (anchor.kind == AnchorKind::kOwner) add_anchor(anchor.kind, anchor.name, out);
@@ -128,8 +137,7 @@ void fill_cluster(const AnalysisInput& input, const Cluster& cluster, int64_t to
     out.set_min_goroutine_id(cluster.min_id);
     out.set_max_goroutine_id(cluster.max_id);
   }
-  if (!cluster.waits_seconds.empty())
-    fill_wait(cluster.waits_seconds, cluster, *out.mutable_wait());
+  if (cluster.max_wait_seconds) fill_wait(input, age_bound, cluster, *out.mutable_wait());
   for (int64_t count : cluster.count_per_snapshot) out.add_count_per_snapshot(count);
   out.set_growth_per_minute(cluster.growth_per_minute);
   out.set_monotonic_growth(cluster.monotonic_growth);
@@ -213,10 +221,11 @@ report::Report build_report(const Analysis& analysis, const AnalysisOptions& opt
       summary->set_finishing(summary->finishing() + record.count());
     }
   }
+  const AgeBound age_bound(snapshots);
   for (const auto& cluster : analysis.clusters) {
     if (options.max_clusters == 0 ||
         static_cast<size_t>(report.clusters_size()) < options.max_clusters) {
-      fill_cluster(analysis.input, cluster, total, ids, *report.add_clusters());
+      fill_cluster(analysis.input, age_bound, cluster, total, ids, *report.add_clusters());
     } else {
       summary->set_clusters_not_listed(summary->clusters_not_listed() + 1);
       summary->set_goroutines_not_listed(summary->goroutines_not_listed() + cluster.last_count());

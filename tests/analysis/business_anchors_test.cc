@@ -15,7 +15,7 @@ TEST(BusinessAnchors, LabelsFromAProfileNameTheRoute) {
   const Cluster& cluster = layers.clusters[0];
   EXPECT_EQ(cluster.last_count(), 5);
   EXPECT_EQ(cluster.blocking_operation, "chan receive");
-  EXPECT_EQ(cluster.blocked_at.function, "main.(*OrderService).consume");
+  EXPECT_EQ(cluster.blocked_at().function, "main.(*OrderService).consume");
   EXPECT_TRUE(has_anchor(cluster, AnchorKind::kLabel, "http.route=/api/orders"));
   EXPECT_TRUE(has_anchor(cluster, AnchorKind::kLabel, "http.route=/api/audit"));
   EXPECT_FALSE(has_anchor(cluster, AnchorKind::kLabel, "tenant=acme"));

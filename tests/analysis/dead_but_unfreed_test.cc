@@ -27,7 +27,7 @@ created by main.startWorkers
   EXPECT_EQ(record_of(layers.input, 21).disposition, Disposition::kFinishing);
   EXPECT_EQ(record_of(layers.input, 22).disposition, Disposition::kKept);
   ASSERT_EQ(layers.clusters.size(), 1u);
-  EXPECT_EQ(layers.clusters[0].blocked_at.function, "main.worker");
+  EXPECT_EQ(layers.clusters[0].blocked_at().function, "main.worker");
   EXPECT_EQ(layers.clusters[0].last_count(), 1);
 
   auto findings = DeadButUnfreed().findings(layers.input);

@@ -102,8 +102,8 @@ inline std::string_view function_at(const AnalysisInput& input, const GoroutineR
 inline const Cluster* cluster_at(const std::vector<Cluster>& clusters, std::string_view blocked_at,
                                  std::string_view created_by = "*") {
   for (const auto& cluster : clusters) {
-    if (cluster.blocked_at.function == blocked_at &&
-        (created_by == "*" || cluster.created_by.function == created_by)) {
+    if (cluster.blocked_at().function == blocked_at &&
+        (created_by == "*" || cluster.created_by().function == created_by)) {
       return &cluster;
     }
   }
@@ -112,7 +112,7 @@ inline const Cluster* cluster_at(const std::vector<Cluster>& clusters, std::stri
 
 // The creation site is an anchor by construction (reports add it from created_by).
 inline bool has_anchor(const Cluster& cluster, AnchorKind kind, std::string_view name) {
-  if (kind == AnchorKind::kCreatedBy) return format_site(cluster.created_by) == name;
+  if (kind == AnchorKind::kCreatedBy) return format_site(cluster.created_by()) == name;
   return std::any_of(cluster.anchors().begin(), cluster.anchors().end(), [&](const auto& anchor) {
     return anchor.kind == kind && anchor.name == name;
   });

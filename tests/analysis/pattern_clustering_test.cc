@@ -15,10 +15,10 @@ TEST(PatternClustering, SameOperationFrameAndCreatorMergeWhateverIsBelow) {
   const Cluster& cluster = layers.clusters[0];
   EXPECT_EQ(cluster.last_count(), 4);
   EXPECT_EQ(cluster.blocking_operation, "chan receive");
-  EXPECT_EQ(cluster.blocked_at.function, "main.(*Pipeline).consume");
-  EXPECT_EQ(cluster.blocked_at.file, "/app/pipeline.go");
-  EXPECT_EQ(cluster.blocked_at.line, 40);
-  EXPECT_EQ(cluster.created_by.function, "main.(*Pipeline).Start");
+  EXPECT_EQ(cluster.blocked_at().function, "main.(*Pipeline).consume");
+  EXPECT_EQ(cluster.blocked_at().file, "/app/pipeline.go");
+  EXPECT_EQ(cluster.blocked_at().line, 40);
+  EXPECT_EQ(cluster.created_by().function, "main.(*Pipeline).Start");
   EXPECT_EQ(cluster.min_id, 10u);
   EXPECT_EQ(cluster.max_id, 22u);
   EXPECT_EQ(cluster.records.size(), 4u);
@@ -38,9 +38,9 @@ TEST(PatternClustering, DifferentCreatorOrOperationSplits) {
   for (const auto& cluster : layers.clusters) {
     if (cluster.blocking_operation == "chan send")
       send = &cluster;
-    else if (cluster.created_by.function == "main.(*Pipeline).Start")
+    else if (cluster.created_by().function == "main.(*Pipeline).Start")
       start = &cluster;
-    else if (cluster.created_by.function == "main.(*Pipeline).Restart")
+    else if (cluster.created_by().function == "main.(*Pipeline).Restart")
       restart = &cluster;
   }
   ASSERT_TRUE(start && restart && send);
@@ -172,8 +172,8 @@ TEST(PatternClustering, MillionSyntheticGoroutinesClusterExactly) {
   // Thread i (goroutine i + 1) has shape i % 1000; main.wait0 by main.spawn0 are shapes 0, 50,
   // ... 450: goroutines 1 to 999,451.
   for (const auto& cluster : analysis->clusters) {
-    if (cluster.blocked_at.function == "main.wait0" &&
-        cluster.created_by.function == "main.spawn0") {
+    if (cluster.blocked_at().function == "main.wait0" &&
+        cluster.created_by().function == "main.spawn0") {
       EXPECT_EQ(cluster.min_id, 1u);
       EXPECT_EQ(cluster.max_id, 999'451u);
     }
@@ -216,8 +216,8 @@ TEST(PatternClustering, AWaitLongerThanTheGoroutineCanBeOldIsCapped) {
   ASSERT_EQ(layers.clusters.size(), 1u);
   const Cluster& cluster = layers.clusters[0];
   EXPECT_TRUE(cluster.wait_capped);
-  ASSERT_EQ(cluster.waits_seconds.size(), 1u);
-  EXPECT_DOUBLE_EQ(cluster.waits_seconds[0], 60);
+  ASSERT_TRUE(cluster.max_wait_seconds.has_value());
+  EXPECT_DOUBLE_EQ(*cluster.max_wait_seconds, 60);
 }
 
 }  // namespace

@@ -236,12 +236,16 @@ TEST(Baseline, ExpiredEntriesWarnAndMatchNothing) {
   EXPECT_FALSE((*entries)[2].has_expiry);
 
   std::vector<Cluster> clusters(4);
-  clusters[0].blocked_at.function = "main.(*Cache).refreshLoop";
-  clusters[1].blocked_at.function = "main.poll";
-  clusters[1].created_by.function = "main.startPoller";
+  const Frame refresh_loop{.function = "main.(*Cache).refreshLoop"};
+  const Frame poll{.function = "main.poll"};
+  const Frame start_poller{.function = "main.startPoller"};
+  const Frame other{.function = "main.other"};
+  const Frame get{.function = "main.(*Cache).get"};
+  clusters[0].set_sites(&refresh_loop, nullptr);
+  clusters[1].set_sites(&poll, &start_poller);
   clusters[2].id = 0xaa;
-  clusters[2].blocked_at.function = "main.other";
-  clusters[3].blocked_at.function = "main.(*Cache).get";
+  clusters[2].set_sites(&other, nullptr);
+  clusters[3].set_sites(&get, nullptr);
   auto today = std::chrono::sys_days(std::chrono::year_month_day(
       std::chrono::year(2025), std::chrono::month(3), std::chrono::day(1)));
   auto warnings = apply_baseline(*entries, today, clusters);
