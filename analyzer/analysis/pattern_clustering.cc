@@ -270,7 +270,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   // creator, join it only where clusters share a site, so that a dump (which names creators), a
   // profile (which does not) and debug=1 (which names no operation) give one leak one id, in a
   // report, a baseline or a fleet.
-  first_records = {};
+  first_records = std::vector<uint32_t>();
   by_key.clear();
   const std::vector<uint32_t> at_site = multiplicities(site_hashes);
   const std::vector<uint32_t> at_operation = multiplicities(operation_hashes);

@@ -124,7 +124,7 @@ void order_clusters(Analysis& analysis) {
   std::vector<uint32_t> order(keys.size());
   for (size_t position = 0; position < keys.size(); ++position)
     order[position] = keys[position].index;
-  keys = {};
+  keys = std::vector<SortKey>();
   std::vector<uint32_t> new_index(order.size());
   for (uint32_t position = 0; position < order.size(); ++position) {
     new_index[order[position]] = position;

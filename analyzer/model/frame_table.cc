@@ -107,8 +107,9 @@ Stack FrameTable::intern_stack(std::span<const FrameId> frames) {
 
 void FrameTable::drop_indexes() {
   frame_index_.clear();
-  stack_slots_ = {};
+  stack_slots_ = std::vector<StackSlot>();
   stack_count_ = 0;
+  strings_->drop_index();
 }
 
 }  // namespace leakscan

@@ -30,8 +30,8 @@ class FrameTable {
   std::string_view intern_string(std::string_view text) { return strings_->intern(text); }
   StringPool& strings() { return *strings_; }
 
-  // Frees the indexes: what is stored stays readable, but nothing more can be interned. For a
-  // table about to be merged into another and dropped.
+  // Frees the indexes (its strings' too): what is stored stays readable, but nothing more can
+  // be interned. For a table about to be merged into another, or read by analysis only.
   void drop_indexes();
 
  private:

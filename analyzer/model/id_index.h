@@ -36,7 +36,7 @@ class IdIndex {
     }
   }
 
-  void clear() { slots_ = {}; }
+  void clear() { slots_ = std::vector<Slot>(); }
 
  private:
   void grow() {

@@ -160,6 +160,8 @@ void StringPool::absorb(StringPool&& other) {
   other = StringPool();
 }
 
+void StringPool::drop_index() { slots_ = std::vector<Slot>(); }
+
 std::string_view StringPool::copy(std::string_view text) {
   if (text.size() > kBlockSize / 4) {
     // Large strings get a block of their own, placed before the one being filled.

@@ -30,6 +30,10 @@ class StringPool {
   // pool's lifetime, and interning their text here returns the first copy either pool held.
   void absorb(StringPool&& other);
 
+  // Frees the index: stored text stays readable, but interning afterwards stores copies that
+  // earlier text does not share. For a pool nobody interns into again.
+  void drop_index();
+
  private:
   struct Slot {
     const char* data = nullptr;
