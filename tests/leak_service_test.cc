@@ -427,7 +427,7 @@ TEST_F(LeakyService, EmitPprofHoldsExactlyTheLeakingGoroutinesOfTheLastSnapshot)
   std::multiset<uint64_t> leaking;
   for (const auto& cluster : run->analysis.clusters) {
     if (cluster.verdict != Verdict::kLeak) continue;
-    for (size_t index : cluster.records) {
+    for (size_t index : cluster.records()) {
       const auto& record = input.records[index];
       if (record.snapshot == last) leaking.insert(record.thread->id);
     }

@@ -37,7 +37,7 @@ void BusinessAnchors::run(const AnalysisInput& input, std::vector<Cluster>& clus
     std::optional<AnchorKind> entry_kind;
     std::string_view entry_function;
     const FrameId* scanned = nullptr;  // neighbours share stacks: scan each once
-    for (uint32_t index : cluster.records) {
+    for (uint32_t index : cluster.records()) {
       const GoroutineRecord& record = input.records[index];
       for (const auto& label : record.labels()) {
         if (label.numeric || label_values.size() >= kMaxLabelValues) continue;

@@ -83,9 +83,9 @@ std::optional<LifetimeThresholds::Stuck> LifetimeThresholds::stuck_goroutines(
   bool request = cluster.anchor_kind == AnchorKind::kHttpHandler ||
                  cluster.anchor_kind == AnchorKind::kGrpcMethod ||
                  cluster.anchor_kind == AnchorKind::kLabel;
-  bool lock = cluster.blocking_operation.starts_with("sync.Mutex.") ||
-              cluster.blocking_operation.starts_with("sync.RWMutex.") ||
-              cluster.blocking_operation == "semacquire";
+  bool lock = cluster.blocking_operation().starts_with("sync.Mutex.") ||
+              cluster.blocking_operation().starts_with("sync.RWMutex.") ||
+              cluster.blocking_operation() == "semacquire";
   if (!request && !lock) return std::nullopt;
   // Past the threshold: by the waits the last snapshot shows, or by the time between the
   // first and the last snapshot, which the same goroutines spent here.
@@ -94,7 +94,7 @@ std::optional<LifetimeThresholds::Stuck> LifetimeThresholds::stuck_goroutines(
   if (!long_enough) return std::nullopt;
   std::vector<uint64_t> first_ids;
   std::vector<uint64_t> last_ids;
-  for (uint32_t index : cluster.records) {
+  for (uint32_t index : cluster.records()) {
     const GoroutineRecord& record = input.records[index];
     if (record.thread == nullptr || record.thread->id == 0) continue;
     if (record.snapshot == 0) first_ids.push_back(record.thread->id);
@@ -118,9 +118,16 @@ void LifetimeThresholds::run(const AnalysisInput& input, std::vector<Cluster>& c
 }
 
 void LifetimeThresholds::explain(const AnalysisInput& input, Cluster& cluster) const {
+  const Facts facts = facts_of(input, cluster);
+  ClusterNotes& notes = cluster.notes();
+  notes.threshold_seconds = facts.threshold_seconds;
+  notes.monotonic_growth = facts.strictly_increasing;
+  if (facts.n >= 2 && facts.minutes) {
+    notes.growth_per_minute = static_cast<double>(facts.last - facts.first) / *facts.minutes;
+  }
   const Judgement judgement = judge(input, cluster);
   cluster.verdict = judgement.verdict;
-  cluster.notes().reasons = reasons_for(input, cluster, judgement);
+  notes.reasons = reasons_for(input, cluster, judgement);
 }
 
 std::optional<double> LifetimeThresholds::minutes_between_first_and_last() const {
@@ -146,13 +153,8 @@ std::optional<double> LifetimeThresholds::age_by_id_seconds(const AnalysisInput&
 // The decision: which rule the cluster's facts meet first, strongest evidence first. No words
 // here; reasons_for() says them, for the clusters a report lists.
 LifetimeThresholds::Judgement LifetimeThresholds::judge(const AnalysisInput& input,
-                                                        Cluster& cluster) const {
+                                                        const Cluster& cluster) const {
   const Facts facts = facts_of(input, cluster);
-  cluster.threshold_seconds = facts.threshold_seconds;
-  cluster.monotonic_growth = facts.strictly_increasing;
-  if (facts.n >= 2 && facts.minutes) {
-    cluster.growth_per_minute = static_cast<double>(facts.last - facts.first) / *facts.minutes;
-  }
   const size_t n = facts.n;
   const int64_t last = facts.last;
   const int64_t first = facts.first;
@@ -217,8 +219,8 @@ LifetimeThresholds::Judgement LifetimeThresholds::judge(const AnalysisInput& inp
 LifetimeThresholds::Facts LifetimeThresholds::facts_of(const AnalysisInput& input,
                                                        const Cluster& cluster) const {
   Facts facts;
-  facts.operation = cluster.blocking_operation;
-  const auto& counts = cluster.count_per_snapshot;
+  facts.operation = cluster.blocking_operation();
+  const auto counts = cluster.count_per_snapshot();
   facts.n = counts.size();
   facts.last = cluster.last_count();
   facts.first = counts.front();
@@ -229,13 +231,13 @@ LifetimeThresholds::Facts LifetimeThresholds::facts_of(const AnalysisInput& inpu
     facts.strictly_increasing = facts.strictly_increasing && counts[i] > counts[i - 1];
   }
   facts.minutes = minutes_between_first_and_last();
-  if (cluster.max_wait_seconds) {
-    facts.max_wait = cluster.max_wait_seconds;
+  if (cluster.max_wait_seconds()) {
+    facts.max_wait = cluster.max_wait_seconds();
     facts.lower_bound = cluster.wait_lower_bound;
   }
   facts.waited_too_long = facts.max_wait && *facts.max_wait >= facts.threshold_seconds;
   facts.sleeping = facts.listed(rules_.timed_operations);
-  facts.not_blocked = cluster.status == "running" || cluster.status == "runnable";
+  facts.not_blocked = cluster.status() == "running" || cluster.status() == "runnable";
   // A crash, a panic or SIGQUIT ended the process: there is no "later" to capture.
   facts.exited = !input.snapshots.back().reason.empty();
   facts.place = id_place(cluster, input.snapshots.size() - 1);
@@ -259,7 +261,7 @@ std::vector<std::string> LifetimeThresholds::reasons_for(const AnalysisInput& in
   // What, where, created by whom, for whom.
   std::string headline =
       fmt::format("{} goroutine{} blocked on {} in {}", with_thousands(last), last == 1 ? "" : "s",
-                  cluster.blocking_operation, cluster.blocked_at().function);
+                  cluster.blocking_operation(), cluster.blocked_at().function);
   if (facts.max_wait) headline += " for " + describe_wait(*facts.max_wait, facts.lower_bound);
   if (!cluster.created_by().function.empty()) {
     headline += ", created by " + format_site(cluster.created_by());
@@ -270,7 +272,7 @@ std::vector<std::string> LifetimeThresholds::reasons_for(const AnalysisInput& in
     growth =
         fmt::format("{} → {} over {} snapshots", with_thousands(first), with_thousands(last), n);
     if (facts.minutes && last != first) {
-      growth += fmt::format(" ({:+.1f}/min)", cluster.growth_per_minute);
+      growth += fmt::format(" ({:+.1f}/min)", cluster.growth_per_minute());
     }
   }
   const std::string threshold_text = format_duration(facts.threshold);
@@ -299,10 +301,10 @@ std::vector<std::string> LifetimeThresholds::reasons_for(const AnalysisInput& in
       reasons.push_back(fmt::format(
           "a backlog of {} goroutines grows: the machine runs them slower than they come (CPU "
           "saturation), not a leak",
-          cluster.status));
+          cluster.status()));
       break;
     case Rule::kNotBlocked:
-      reasons.push_back(fmt::format("{}, not blocked", cluster.status));
+      reasons.push_back(fmt::format("{}, not blocked", cluster.status()));
       break;
     case Rule::kGrowsEverySnapshot:
       reasons.push_back(headline + ", " + growth);
@@ -401,7 +403,7 @@ std::vector<std::string> LifetimeThresholds::reasons_for(const AnalysisInput& in
         "Go's wait clock can date from a reused goroutine's earlier life");
   }
   if (cluster.with_wait_object >= 2) {
-    std::string_view object = waited_object_kind(cluster.blocking_operation);
+    std::string_view object = waited_object_kind(cluster.blocking_operation());
     if (cluster.wait_objects == 1) {
       reasons.push_back(fmt::format(
           "{} goroutines wait for the same {} 0x{:x}: contention on one object, or a deadlock",

@@ -67,8 +67,8 @@ class LifetimeThresholds {
     bool network = false;        // kWaitedPastThreshold: an idle connection's operation
     bool accumulated = false;    // kWaitedPastThreshold: created across the process's life
   };
-  // Decides; also sets the cluster's threshold and growth figures.
-  Judgement judge(const AnalysisInput& input, Cluster& cluster) const;
+  // Decides; explain() also keeps the threshold and growth figures of a listed cluster.
+  Judgement judge(const AnalysisInput& input, const Cluster& cluster) const;
   std::vector<std::string> reasons_for(const AnalysisInput& input, const Cluster& cluster,
                                        const Judgement& judgement) const;
   std::optional<double> minutes_between_first_and_last() const;

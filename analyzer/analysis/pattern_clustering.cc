@@ -119,10 +119,10 @@ void attach_records_and_counts(AnalysisInput& input, std::vector<Cluster>& clust
   }
   const size_t snapshots = input.snapshots.size();
   for (size_t i = 0; i < clusters.size(); ++i) {
-    clusters[i].records = std::span<const uint32_t>(input.records_by_cluster)
-                              .subspan(offsets[i], offsets[i + 1] - offsets[i]);
-    clusters[i].count_per_snapshot =
-        std::span<const int64_t>(input.counts_by_cluster).subspan(i * snapshots, snapshots);
+    clusters[i].set_records(std::span<const uint32_t>(input.records_by_cluster)
+                                .subspan(offsets[i], offsets[i + 1] - offsets[i]));
+    clusters[i].set_count_per_snapshot(
+        std::span<const int64_t>(input.counts_by_cluster).subspan(i * snapshots, snapshots));
   }
 }
 
@@ -212,8 +212,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
         key_hashes.push_back(key_hash);
         site_hashes.push_back(key.site_hash());
         operation_hashes.push_back(key.operation_hash());
-        cluster.blocking_operation = record.blocking_operation;
-        if (record.thread != nullptr) cluster.status = record.thread->status;
+        cluster.set_first(record);
         cluster.set_sites(frame_or_null(snapshot, record.blocked_at),
                           frame_or_null(snapshot, record.created_by()));
         counts.resize(counts.size() + snapshots, 0);
@@ -241,8 +240,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       }
       if (auto wait = age_bound.wait_of(*record.thread)) {
         cluster.wait_capped = cluster.wait_capped || wait->capped;
-        cluster.max_wait_seconds =
-            std::max(cluster.max_wait_seconds.value_or(wait->seconds), wait->seconds);
+        cluster.add_wait(wait->seconds);
         cluster.wait_lower_bound =
             cluster.wait_lower_bound || record.thread->wait_precision == WaitPrecision::kLowerBound;
         cluster.wait_capped =
@@ -251,19 +249,18 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
     }
     if (record.stack().empty()) continue;
     int64_t& current = representative_count[cluster_index];
-    if (cluster.representative_stack.empty() ||
-        cluster.representative_stack.data() == record.stack().data()) {
-      cluster.representative_snapshot = record.snapshot;
-      cluster.representative_stack = record.stack();
+    if (cluster.representative_stack().empty() ||
+        cluster.representative_stack().data() == record.stack().data()) {
+      cluster.set_representative(record.snapshot, record.stack());
       current += record.count();
       continue;
     }
     int64_t& seen = other_stacks[StackKey{cluster_index, record.stack().data()}];
     seen += record.count();
     if (seen > current) {
-      other_stacks[StackKey{cluster_index, cluster.representative_stack.data()}] = current;
+      other_stacks[StackKey{cluster_index, cluster.representative_stack().data()}] = current;
       current = std::exchange(other_stacks[StackKey{cluster_index, record.stack().data()}], 0);
-      cluster.representative_stack = record.stack();
+      cluster.set_representative(record.snapshot, record.stack());
     }
   }
   // A cluster's id names its blocking site: the first user frame. The operation, then the
@@ -282,10 +279,9 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   attach_records_and_counts(input, clusters);
   // Clusters absent from the last snapshot keep a representative from where they were seen.
   for (auto& cluster : clusters) {
-    if (!cluster.representative_stack.empty() || cluster.records.empty()) continue;
-    const GoroutineRecord& record = input.records[cluster.records.front()];
-    cluster.representative_snapshot = record.snapshot;
-    cluster.representative_stack = record.stack();
+    if (!cluster.representative_stack().empty() || cluster.records().empty()) continue;
+    const GoroutineRecord& record = input.records[cluster.records().front()];
+    cluster.set_representative(record.snapshot, record.stack());
   }
   return clusters;
 }

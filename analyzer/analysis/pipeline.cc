@@ -78,7 +78,7 @@ namespace {
 // lock is never idle, one waiting to send rarely is; receiving, selecting, sleeping and I/O are
 // how idle goroutines wait.
 int attention(const Cluster& cluster) {
-  std::string_view operation = cluster.blocking_operation;
+  std::string_view operation = cluster.blocking_operation();
   if (operation.starts_with("sync.Mutex") || operation.starts_with("sync.RWMutex") ||
       operation == "semacquire") {
     return 0;

@@ -14,7 +14,7 @@ Snapshot select_leaks(const Findings& findings, int64_t& goroutines) {
   goroutines = 0;
   for (const auto& cluster : analysis.clusters) {
     if (cluster.verdict != Verdict::kLeak || !cluster.baseline_reason().empty()) continue;
-    for (uint32_t index : cluster.records) {
+    for (uint32_t index : cluster.records()) {
       const GoroutineRecord& record = analysis.input.records[index];
       if (record.snapshot != last_index) continue;
       goroutines += record.count();

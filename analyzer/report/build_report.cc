@@ -33,7 +33,7 @@ void fill_wait(const AnalysisInput& input, const AgeBound& age_bound, const Clus
                report::WaitStats& out) {
   const auto last = static_cast<uint32_t>(input.snapshots.size() - 1);
   std::vector<double> waits;
-  for (uint32_t index : cluster.records) {
+  for (uint32_t index : cluster.records()) {
     const GoroutineRecord& record = input.records[index];
     if (record.snapshot != last || record.thread == nullptr) continue;
     if (auto wait = age_bound.wait_of(*record.thread)) waits.push_back(wait->seconds);
@@ -61,7 +61,7 @@ void fill_age_deciles(const AnalysisInput& input, const Cluster& cluster, IdRang
   const auto last = static_cast<uint32_t>(input.snapshots.size() - 1);
   std::array<int64_t, 10> deciles{};
   const double span = static_cast<double>(range.high - range.low) + 1;
-  for (uint32_t index : cluster.records) {
+  for (uint32_t index : cluster.records()) {
     const GoroutineRecord& record = input.records[index];
     if (record.snapshot != last || record.thread == nullptr || record.thread->id == 0) continue;
     auto decile =
@@ -84,7 +84,7 @@ void fill_creation(const AnalysisInput& input, const Cluster& cluster, report::C
   const auto last = static_cast<uint32_t>(input.snapshots.size() - 1);
   const GreenThread* oldest = nullptr;
   const GoroutineRecord* with_stack = nullptr;
-  for (uint32_t index : cluster.records) {
+  for (uint32_t index : cluster.records()) {
     const GoroutineRecord& record = input.records[index];
     if (record.snapshot != last || record.thread == nullptr) continue;
     if (oldest == nullptr || older(*record.thread, *oldest)) oldest = record.thread;
@@ -116,8 +116,9 @@ void fill_cluster(const AnalysisInput& input, const AgeBound& age_bound, const C
   out.set_id(cluster.id_text());
   out.set_verdict(to_report(cluster.verdict));
   for (const auto& reason : cluster.reasons()) out.add_reasons(reason);
-  out.set_state(std::string(cluster.status.empty() ? cluster.blocking_operation : cluster.status));
-  out.set_blocking_operation(std::string(cluster.blocking_operation));
+  out.set_state(
+      std::string(cluster.status().empty() ? cluster.blocking_operation() : cluster.status()));
+  out.set_blocking_operation(std::string(cluster.blocking_operation()));
   fill_frame(cluster.blocked_at(), *out.mutable_blocked_at());
   fill_frame(cluster.created_by(), *out.mutable_created_by());
   // Layer 4's anchors, with the creation site and the owners where reports have placed them.
@@ -137,14 +138,15 @@ void fill_cluster(const AnalysisInput& input, const AgeBound& age_bound, const C
     out.set_min_goroutine_id(cluster.min_id);
     out.set_max_goroutine_id(cluster.max_id);
   }
-  if (cluster.max_wait_seconds) fill_wait(input, age_bound, cluster, *out.mutable_wait());
-  for (int64_t count : cluster.count_per_snapshot) out.add_count_per_snapshot(count);
-  out.set_growth_per_minute(cluster.growth_per_minute);
-  out.set_monotonic_growth(cluster.monotonic_growth);
-  const Snapshot& snapshot = input.snapshots[cluster.representative_snapshot];
-  for (FrameId id : cluster.representative_stack) fill_frame(snapshot.frame(id), *out.add_stack());
+  if (cluster.max_wait_seconds()) fill_wait(input, age_bound, cluster, *out.mutable_wait());
+  for (int64_t count : cluster.count_per_snapshot()) out.add_count_per_snapshot(count);
+  out.set_growth_per_minute(cluster.growth_per_minute());
+  out.set_monotonic_growth(cluster.monotonic_growth());
+  const Snapshot& snapshot = input.snapshots[cluster.representative_snapshot()];
+  for (FrameId id : cluster.representative_stack())
+    fill_frame(snapshot.frame(id), *out.add_stack());
   out.set_baseline_reason(std::string(cluster.baseline_reason()));
-  out.set_threshold_seconds(cluster.threshold_seconds);
+  out.set_threshold_seconds(cluster.threshold_seconds());
   if (cluster.wait_object != 0) out.set_wait_object(fmt::format("0x{:x}", cluster.wait_object));
   out.set_wait_objects(cluster.wait_objects);
   fill_creation(input, cluster, out);

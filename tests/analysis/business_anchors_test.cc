@@ -14,13 +14,13 @@ TEST(BusinessAnchors, LabelsFromAProfileNameTheRoute) {
   ASSERT_EQ(layers.clusters.size(), 1u);
   const Cluster& cluster = layers.clusters[0];
   EXPECT_EQ(cluster.last_count(), 5);
-  EXPECT_EQ(cluster.blocking_operation, "chan receive");
+  EXPECT_EQ(cluster.blocking_operation(), "chan receive");
   EXPECT_EQ(cluster.blocked_at().function, "main.(*OrderService).consume");
   EXPECT_TRUE(has_anchor(cluster, AnchorKind::kLabel, "http.route=/api/orders"));
   EXPECT_TRUE(has_anchor(cluster, AnchorKind::kLabel, "http.route=/api/audit"));
   EXPECT_FALSE(has_anchor(cluster, AnchorKind::kLabel, "tenant=acme"));
   EXPECT_EQ(cluster.anchor_kind, AnchorKind::kHttpHandler);
-  EXPECT_EQ(cluster.threshold_seconds, 30);
+  EXPECT_EQ(cluster.threshold_seconds(), 30);
 }
 
 // The generated handler names the method; the Go package's path, laid out as buf and protoc
@@ -49,7 +49,7 @@ TEST(BusinessAnchors, EntryUnderConnServeIsAnHttpHandlerWithItsThreshold) {
   ASSERT_NE(report, nullptr);
   EXPECT_TRUE(has_anchor(*report, AnchorKind::kHttpHandler, "main.(*OrderService).handleReport"));
   EXPECT_EQ(report->anchor_kind, AnchorKind::kHttpHandler);
-  EXPECT_EQ(report->threshold_seconds, 30);
+  EXPECT_EQ(report->threshold_seconds(), 30);
   EXPECT_TRUE(
       has_anchor(*report, AnchorKind::kCreatedBy,
                  "net/http.(*Server).Serve at /usr/lib/go-1.19/src/net/http/server.go:3102"));
@@ -58,7 +58,7 @@ TEST(BusinessAnchors, EntryUnderConnServeIsAnHttpHandlerWithItsThreshold) {
   const Cluster* spawned = cluster_at(layers.clusters, "main.(*OrderService).syncInventory");
   ASSERT_NE(spawned, nullptr);
   EXPECT_EQ(spawned->anchor_kind, AnchorKind::kDefault);
-  EXPECT_EQ(spawned->threshold_seconds, 300);
+  EXPECT_EQ(spawned->threshold_seconds(), 300);
   EXPECT_TRUE(has_anchor(*spawned, AnchorKind::kCreatedBy,
                          "main.(*OrderService).handleLock at /app/main.go:198"));
 }

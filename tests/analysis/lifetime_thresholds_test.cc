@@ -17,7 +17,7 @@ TEST(LifetimeThresholds, OneSnapshotJudgesTheWaitAgainstTheThreshold) {
 
   const Cluster& leak = verdict_of(layers.clusters, "main.(*OrderService).fetchOrder.func1");
   EXPECT_EQ(leak.verdict, Verdict::kLeak) << all_reasons(leak);
-  EXPECT_EQ(leak.threshold_seconds, 300);
+  EXPECT_EQ(leak.threshold_seconds(), 300);
   EXPECT_NE(all_reasons(leak).find("past the 5m threshold"), std::string::npos)
       << all_reasons(leak);
   EXPECT_NE(all_reasons(leak).find("they accumulated: created across the process's life (ids "
@@ -32,11 +32,11 @@ TEST(LifetimeThresholds, OneSnapshotJudgesTheWaitAgainstTheThreshold) {
       << all_reasons(startup);
 
   const Cluster& network = verdict_of(layers.clusters, "main.(*upstream).readLoop");
-  EXPECT_EQ(network.blocking_operation, "IO wait");
+  EXPECT_EQ(network.blocking_operation(), "IO wait");
   EXPECT_EQ(network.verdict, Verdict::kSuspect) << all_reasons(network);
 
   const Cluster& sleeper = verdict_of(layers.clusters, "main.(*OrderService).janitor");
-  EXPECT_EQ(sleeper.blocking_operation, "sleep");
+  EXPECT_EQ(sleeper.blocking_operation(), "sleep");
   EXPECT_EQ(sleeper.verdict, Verdict::kExpected) << all_reasons(sleeper);
 }
 
@@ -66,10 +66,11 @@ TEST(LifetimeThresholds, GrowingInEverySnapshotIsALeak) {
   Layers layers = run_layers_by_hand(snapshots, 5, capture_seconds(snapshots));
   const Cluster& leak = verdict_of(layers.clusters, "main.(*OrderService).fetchOrder.func1");
   EXPECT_EQ(leak.verdict, Verdict::kLeak) << all_reasons(leak);
-  EXPECT_TRUE(leak.monotonic_growth);
-  EXPECT_EQ(std::vector<int64_t>(leak.count_per_snapshot.begin(), leak.count_per_snapshot.end()),
-            (std::vector<int64_t>{2, 5, 8}));
-  EXPECT_DOUBLE_EQ(leak.growth_per_minute, 3.0);  // 2 → 8 over two minutes
+  EXPECT_TRUE(leak.monotonic_growth());
+  EXPECT_EQ(
+      std::vector<int64_t>(leak.count_per_snapshot().begin(), leak.count_per_snapshot().end()),
+      (std::vector<int64_t>{2, 5, 8}));
+  EXPECT_DOUBLE_EQ(leak.growth_per_minute(), 3.0);  // 2 → 8 over two minutes
   EXPECT_NE(all_reasons(leak).find("2 → 8 over 3 snapshots (+3.0/min)"), std::string::npos)
       << all_reasons(leak);
   // The oldest leaked goroutine (id 1000) was already there in the first snapshot, two minutes
@@ -79,8 +80,8 @@ TEST(LifetimeThresholds, GrowingInEverySnapshotIsALeak) {
 
   const Cluster& pool = verdict_of(layers.clusters, "main.(*OrderService).reconcile");
   EXPECT_EQ(pool.verdict, Verdict::kExpected) << all_reasons(pool);
-  EXPECT_FALSE(pool.monotonic_growth);
-  EXPECT_EQ(pool.growth_per_minute, 0);
+  EXPECT_FALSE(pool.monotonic_growth());
+  EXPECT_EQ(pool.growth_per_minute(), 0);
 }
 
 TEST(LifetimeThresholds, SteadyIsExpectedHoweverLongItWaits) {
@@ -96,8 +97,8 @@ TEST(LifetimeThresholds, GrewThenShrankIsSuspect) {
   Layers layers = run_layers_by_hand(snapshots, 5, capture_seconds(snapshots));
   const Cluster& cluster = verdict_of(layers.clusters, "main.(*OrderService).fetchOrder.func1");
   EXPECT_EQ(cluster.verdict, Verdict::kSuspect) << all_reasons(cluster);
-  EXPECT_FALSE(cluster.monotonic_growth);
-  EXPECT_DOUBLE_EQ(cluster.growth_per_minute, 1.0);
+  EXPECT_FALSE(cluster.monotonic_growth());
+  EXPECT_DOUBLE_EQ(cluster.growth_per_minute(), 1.0);
 }
 
 TEST(LifetimeThresholds, GoneByTheLastSnapshotIsExpected) {
@@ -137,7 +138,7 @@ TEST(LifetimeThresholds, RunnableIsNeverALeakEvenWhenItGrows) {
   }
   Layers layers = run_layers_by_hand(snapshots, 5, capture_seconds(snapshots));
   for (const auto& cluster : layers.clusters) {
-    if (cluster.status != "runnable") continue;
+    if (cluster.status() != "runnable") continue;
     EXPECT_EQ(cluster.verdict, Verdict::kExpected) << all_reasons(cluster);
     EXPECT_NE(all_reasons(cluster).find("CPU saturation"), std::string::npos)
         << all_reasons(cluster);

@@ -14,14 +14,14 @@ TEST(PatternClustering, SameOperationFrameAndCreatorMergeWhateverIsBelow) {
   ASSERT_EQ(layers.clusters.size(), 1u);
   const Cluster& cluster = layers.clusters[0];
   EXPECT_EQ(cluster.last_count(), 4);
-  EXPECT_EQ(cluster.blocking_operation, "chan receive");
+  EXPECT_EQ(cluster.blocking_operation(), "chan receive");
   EXPECT_EQ(cluster.blocked_at().function, "main.(*Pipeline).consume");
   EXPECT_EQ(cluster.blocked_at().file, "/app/pipeline.go");
   EXPECT_EQ(cluster.blocked_at().line, 40);
   EXPECT_EQ(cluster.created_by().function, "main.(*Pipeline).Start");
   EXPECT_EQ(cluster.min_id, 10u);
   EXPECT_EQ(cluster.max_id, 22u);
-  EXPECT_EQ(cluster.records.size(), 4u);
+  EXPECT_EQ(cluster.records().size(), 4u);
   for (const auto& record : layers.input.records) EXPECT_EQ(record.cluster, 0u);
 }
 
@@ -36,7 +36,7 @@ TEST(PatternClustering, DifferentCreatorOrOperationSplits) {
   const Cluster* restart = nullptr;
   const Cluster* send = nullptr;
   for (const auto& cluster : layers.clusters) {
-    if (cluster.blocking_operation == "chan send")
+    if (cluster.blocking_operation() == "chan send")
       send = &cluster;
     else if (cluster.created_by().function == "main.(*Pipeline).Start")
       start = &cluster;
@@ -80,7 +80,7 @@ TEST(PatternClustering, RepresentativeStackIsTheMostCommon) {
                             goroutines(1, 30, "chan receive", kConsumeShallow)));
   Layers layers = run_layers_by_hand(snapshots, 3);
   ASSERT_EQ(layers.clusters.size(), 1u);
-  auto names = testing::functions(snapshots[0], layers.clusters[0].representative_stack);
+  auto names = testing::functions(snapshots[0], layers.clusters[0].representative_stack());
   ASSERT_EQ(names.size(), 5u);
   EXPECT_EQ(names[4], "main.(*Pipeline).runNested");
 }
@@ -96,10 +96,10 @@ TEST(PatternClustering, CountsEverySnapshot) {
       cluster_at(layers.clusters, "main.(*Pipeline).consume", "main.(*Pipeline).Start");
   ASSERT_NE(start, nullptr);
   EXPECT_EQ(
-      std::vector<int64_t>(start->count_per_snapshot.begin(), start->count_per_snapshot.end()),
+      std::vector<int64_t>(start->count_per_snapshot().begin(), start->count_per_snapshot().end()),
       (std::vector<int64_t>{1, 4, 0}));
   // Gone by the last snapshot: its representative comes from where it was seen.
-  EXPECT_FALSE(start->representative_stack.empty());
+  EXPECT_FALSE(start->representative_stack().empty());
   EXPECT_EQ(start->min_id, UINT64_MAX);  // ids and waits are the last snapshot's
 }
 
@@ -216,8 +216,8 @@ TEST(PatternClustering, AWaitLongerThanTheGoroutineCanBeOldIsCapped) {
   ASSERT_EQ(layers.clusters.size(), 1u);
   const Cluster& cluster = layers.clusters[0];
   EXPECT_TRUE(cluster.wait_capped);
-  ASSERT_TRUE(cluster.max_wait_seconds.has_value());
-  EXPECT_DOUBLE_EQ(*cluster.max_wait_seconds, 60);
+  ASSERT_TRUE(cluster.max_wait_seconds().has_value());
+  EXPECT_DOUBLE_EQ(*cluster.max_wait_seconds(), 60);
 }
 
 }  // namespace
