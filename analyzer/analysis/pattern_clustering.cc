@@ -39,7 +39,10 @@ struct ClusterKey {
   uint64_t operation_hash() const {
     return stable_hash(blocked, stable_hash("\x1f", stable_hash(operation)));
   }
-  uint64_t key_hash() const { return stable_hash(creator, stable_hash("\x1f", operation_hash())); }
+  // Of operation_hash() (computed once by a caller that needs both).
+  uint64_t key_hash(uint64_t operation_hash) const {
+    return stable_hash(creator, stable_hash("\x1f", operation_hash));
+  }
 };
 struct ClusterKeyHash {
   size_t operator()(const ClusterKey& key) const {
@@ -91,14 +94,18 @@ const Frame* frame_or_null(const Snapshot& snapshot, FrameId id) {
   return id == kNoFrame ? nullptr : &snapshot.frame(id);
 }
 
-// How many of `hashes` equal each of them: sorted once, instead of a map with a node per value.
+// How many of `hashes` equal each of them: sorted once with their positions, and counted run by
+// run, instead of a map with a node per value or a binary search per hash.
 std::vector<uint32_t> multiplicities(const std::vector<uint64_t>& hashes) {
-  std::vector<uint64_t> sorted = hashes;
+  std::vector<std::pair<uint64_t, uint32_t>> sorted(hashes.size());
+  for (size_t i = 0; i < hashes.size(); ++i) sorted[i] = {hashes[i], static_cast<uint32_t>(i)};
   std::sort(sorted.begin(), sorted.end());
   std::vector<uint32_t> out(hashes.size());
-  for (size_t i = 0; i < hashes.size(); ++i) {
-    auto [low, high] = std::equal_range(sorted.begin(), sorted.end(), hashes[i]);
-    out[i] = static_cast<uint32_t>(high - low);
+  for (size_t run = 0; run < sorted.size();) {
+    size_t end = run + 1;
+    while (end < sorted.size() && sorted[end].first == sorted[run].first) ++end;
+    for (size_t i = run; i < end; ++i) out[sorted[i].second] = static_cast<uint32_t>(end - run);
+    run = end;
   }
   return out;
 }
@@ -200,7 +207,8 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       cluster_index = input.records[first].cluster;
     } else {
       ClusterKey key = key_of(record);
-      const uint64_t key_hash = key.key_hash();
+      const uint64_t operation_hash = key.operation_hash();
+      const uint64_t key_hash = key.key_hash(operation_hash);
       by_key.prepare(clusters.size());
       IdIndex::Slot& slot = by_key.find(fold_hash(key_hash), [&](uint32_t other) {
         return key_of(input.records[first_records[other]]) == key;
@@ -211,7 +219,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
         Cluster& cluster = clusters.emplace_back();
         key_hashes.push_back(key_hash);
         site_hashes.push_back(key.site_hash());
-        operation_hashes.push_back(key.operation_hash());
+        operation_hashes.push_back(operation_hash);
         cluster.set_first(record);
         cluster.set_sites(frame_or_null(snapshot, record.blocked_at),
                           frame_or_null(snapshot, record.created_by()));

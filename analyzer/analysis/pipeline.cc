@@ -129,13 +129,18 @@ void order_clusters(Analysis& analysis) {
   for (uint32_t position = 0; position < order.size(); ++position) {
     new_index[order[position]] = position;
   }
-  // Permuted in place, cycle by cycle: a million clusters are not copied into a second vector.
-  std::vector<uint32_t> target = new_index;
-  for (uint32_t i = 0; i < target.size(); ++i) {
-    while (target[i] != i) {
-      std::swap(analysis.clusters[i], analysis.clusters[target[i]]);
-      std::swap(target[i], target[target[i]]);
+  // Permuted in place, cycle by cycle, each cluster moved once: a million clusters are not
+  // copied into a second vector. `order` marks the positions filled.
+  for (uint32_t start = 0; start < order.size(); ++start) {
+    if (order[start] == start || order[start] == UINT32_MAX) continue;
+    Cluster held = std::move(analysis.clusters[start]);
+    uint32_t at = start;
+    for (uint32_t from = order[at]; from != start; at = from, from = order[at]) {
+      analysis.clusters[at] = std::move(analysis.clusters[from]);
+      order[at] = UINT32_MAX;
     }
+    analysis.clusters[at] = std::move(held);
+    order[at] = UINT32_MAX;
   }
   for (auto& record : analysis.input.records) {
     if (record.cluster != UINT32_MAX) record.cluster = new_index[record.cluster];

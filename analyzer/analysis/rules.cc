@@ -300,14 +300,19 @@ std::string without_template_arguments(std::string_view function) {
 }
 
 bool function_matches(std::string_view pattern, std::string_view function) {
+  const bool prefix = pattern.ends_with('*');
+  if (prefix ? function.starts_with(pattern.substr(0, pattern.size() - 1)) : pattern == function) {
+    return true;
+  }
   // A C++ pattern without template arguments stands for every instantiation:
   // "boost::fibers::unbuffered_channel::push" matches boost::fibers::unbuffered_channel<int>::push.
-  if (function.find('<') != std::string_view::npos && pattern.find('<') == std::string_view::npos &&
-      pattern.find("::") != std::string_view::npos) {
+  // Checked after the plain comparison (which it never contradicts: the pattern has no '<'), and
+  // pattern first, since layer 1 compares every function of a wide dump with every rule.
+  if (pattern.find("::") != std::string_view::npos && pattern.find('<') == std::string_view::npos &&
+      function.find('<') != std::string_view::npos) {
     return function_matches(pattern, without_template_arguments(function));
   }
-  if (pattern.ends_with('*')) return function.starts_with(pattern.substr(0, pattern.size() - 1));
-  return pattern == function;
+  return false;
 }
 
 }  // namespace leakscan

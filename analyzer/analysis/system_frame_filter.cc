@@ -71,17 +71,25 @@ void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& reco
   // debug=1 profiles print no runtime frame and no status: the operation is not in the input.
   if (record.blocking_operation.empty()) record.blocking_operation = "an unknown operation";
 
+  bool has_user_frame = false;
   for (size_t depth = 0; depth < stack.size(); ++depth) {
     if (is_user_function(snapshot.frame(stack[depth]).function)) {
       record.blocked_at = stack[depth];
       record.blocked_depth = static_cast<uint32_t>(depth);
+      has_user_frame = true;
       break;
     }
   }
   if (record.blocked_at == kNoFrame && !stack.empty()) record.blocked_at = stack.front();
 
+  Candidate candidate{.stack = stack,
+                      .creator = record.created_by() != kNoFrame
+                                     ? snapshot.frame(record.created_by()).function
+                                     : std::string_view(),
+                      .has_user_frame = has_user_frame};
+  candidate.creator_is_user = is_user_function(candidate.creator);
   for (const auto& rule : rules_.system) {
-    if (applies_to(rule.runtime, runtime) && matches(rule, snapshot, record)) {
+    if (applies_to(rule.runtime, runtime) && matches(rule, snapshot, candidate)) {
       record.disposition = Disposition::kSystem;
       record.why = rule.why;
       return;
@@ -90,8 +98,8 @@ void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& reco
 }
 
 bool SystemFrameFilter::matches(const SystemRule& rule, const Snapshot& snapshot,
-                                const GoroutineRecord& record) const {
-  const Stack stack = record.stack();
+                                const Candidate& candidate) {
+  const Stack stack = candidate.stack;
   if (!rule.top_function.empty()) {
     if (stack.empty() || !function_matches(rule.top_function, snapshot.frame(stack[0]).function)) {
       return false;
@@ -107,16 +115,11 @@ bool SystemFrameFilter::matches(const SystemRule& rule, const Snapshot& snapshot
     }
     if (!found) return false;
   }
-  std::string_view creator =
-      record.created_by() != kNoFrame ? snapshot.frame(record.created_by()).function : "";
-  if (!rule.created_by.empty() && !function_matches(rule.created_by, creator)) return false;
-  if (rule.created_by_runtime && is_user_function(creator)) return false;
-  if (rule.no_user_frame) {
-    for (FrameId id : stack) {
-      if (is_user_function(snapshot.frame(id).function)) return false;
-    }
+  if (!rule.created_by.empty() && !function_matches(rule.created_by, candidate.creator)) {
+    return false;
   }
-  return true;
+  if (rule.created_by_runtime && candidate.creator_is_user) return false;
+  return !rule.no_user_frame || !candidate.has_user_frame;
 }
 
 }  // namespace leakscan

@@ -14,9 +14,15 @@ class SystemFrameFilter {
   void run(AnalysisInput& input) const;
 
  private:
+  // What every system rule reads of one goroutine, found once rather than once a rule.
+  struct Candidate {
+    Stack stack;
+    std::string_view creator;  // the function of its `go` statement, empty when unknown
+    bool creator_is_user = false;
+    bool has_user_frame = false;
+  };
   void classify(const Snapshot& snapshot, GoroutineRecord& record) const;
-  bool matches(const SystemRule& rule, const Snapshot& snapshot,
-               const GoroutineRecord& record) const;
+  static bool matches(const SystemRule& rule, const Snapshot& snapshot, const Candidate& candidate);
 
   const Rules& rules_;
 };

@@ -86,6 +86,14 @@ FrameId FrameTable::intern(const Frame& frame) {
   return add(stored, repaired, repaired_hash);
 }
 
+FrameId FrameTable::intern_pooled(const Frame& frame) {
+  frame_index_.prepare(size_);
+  uint32_t hash = hash_of(frame);
+  IdIndex::Slot& slot = find(frame, hash);
+  if (slot.id != IdIndex::kEmpty) return slot.id;
+  return add(frame, slot, hash);
+}
+
 Stack FrameTable::intern_stack(std::span<const FrameId> frames) {
   if (frames.empty()) return {};
   if ((stack_count_ + 1) * 4 > stack_slots_.size() * 3) grow_stacks();

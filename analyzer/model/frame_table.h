@@ -21,6 +21,9 @@ class FrameTable {
   FrameTable();
 
   FrameId intern(const Frame& frame);
+  // Like intern(), for a frame whose text is already in strings(): merging tables re-interns
+  // a million frames, and looks up no text again.
+  FrameId intern_pooled(const Frame& frame);
   const Frame& at(FrameId id) const { return chunks_[id >> kChunkBits][id & kChunkMask]; }
   size_t size() const { return size_; }
 

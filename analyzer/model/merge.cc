@@ -2,19 +2,34 @@
 
 #include <span>
 #include <unordered_map>
+#include <utility>
 
 namespace leakscan {
 namespace {
 
 class Remapper {
  public:
+  // `from`'s text is copied into `into`'s pool as needed.
   Remapper(Snapshot& into, const Snapshot& from)
       : into_(into), from_(from), frames_(from.frames().size(), kNoFrame) {}
+  // `from`'s text is in `into`'s pool already (StringPool::absorb); `copies` is the text both
+  // held, with the copy `into` keeps.
+  Remapper(Snapshot& into, const Snapshot& from,
+           std::unordered_map<const char*, std::string_view> copies)
+      : into_(into),
+        from_(from),
+        frames_(from.frames().size(), kNoFrame),
+        copies_(std::move(copies)),
+        pooled_(true) {}
 
   FrameId frame(FrameId id) {
     if (id == kNoFrame) return kNoFrame;
     FrameId& mapped = frames_[id];
-    if (mapped == kNoFrame) mapped = into_.frames().intern(from_.frame(id));
+    if (mapped != kNoFrame) return mapped;
+    const Frame& frame = from_.frame(id);
+    mapped = pooled_ ? into_.frames().intern_pooled(
+                           Frame{pooled(frame.function), pooled(frame.file), frame.line})
+                     : into_.frames().intern(frame);
     return mapped;
   }
 
@@ -50,9 +65,17 @@ class Remapper {
   }
 
  private:
+  // `from`'s text as `into` keeps it: the same view unless both pools held it.
+  std::string_view pooled(std::string_view text) const {
+    auto it = copies_.find(text.data());
+    return it == copies_.end() ? text : it->second;
+  }
+
   Snapshot& into_;
   const Snapshot& from_;
   std::vector<FrameId> frames_;
+  std::unordered_map<const char*, std::string_view> copies_;
+  bool pooled_ = false;
   std::unordered_map<const FrameId*, Stack> stacks_;
   std::unordered_map<const char*, std::string_view> strings_;
   std::vector<FrameId> scratch_;
@@ -93,9 +116,9 @@ void remap_into(Remapper& remap, Snapshot& into, Snapshot&& records) {
 void append_snapshot(Snapshot& into, Snapshot&& from) {
   // `from` is consumed: its text joins `into` uncopied, and its indexes go before `into`'s
   // grow, so that a wide dump's two halves do not hold three tables at once.
-  into.frames().strings().absorb(std::move(from.frames().strings()));
+  auto copies = into.frames().strings().absorb(std::move(from.frames().strings()));
   from.frames().drop_indexes();
-  Remapper remap(into, from);
+  Remapper remap(into, from, std::move(copies));
   remap_into(remap, into, std::move(from));
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analyzer/model/compact_optional.h"
 #include "analyzer/model/frame_table.h"
 #include "analyzer/model/rare_list.h"
 
@@ -89,8 +90,10 @@ struct GreenThread {
   std::string_view status;       // as the runtime printed it: "chan receive (nil chan)"
   std::string_view wait_reason;  // empty unless waiting or sleeping
   // Go prints whole minutes, only after the first minute; agents and eBPF give exact values.
-  std::optional<std::chrono::nanoseconds> wait;
-  std::optional<std::chrono::system_clock::time_point> created_at;
+  CompactOptional<std::chrono::nanoseconds, LeastOf<std::chrono::nanoseconds>> wait;
+  CompactOptional<std::chrono::system_clock::time_point,
+                  LeastOf<std::chrono::system_clock::time_point>>
+      created_at;
   Stack stack;              // leaf first, interned in the snapshot's FrameTable
   uint64_t creator_id = 0;  // "created by X in goroutine N" (Go 1.21+), 0 if unknown
   // The address of what it waits on (a mutex, a channel), where the dump or the agent says:

@@ -136,7 +136,8 @@ std::string_view StringPool::intern(std::string_view text) {
   return intern(replaced);
 }
 
-void StringPool::absorb(StringPool&& other) {
+std::unordered_map<const char*, std::string_view> StringPool::absorb(StringPool&& other) {
+  std::unordered_map<const char*, std::string_view> copies;
   if (other.has_empty_ && !has_empty_) {
     has_empty_ = true;
     ++count_;
@@ -150,6 +151,8 @@ void StringPool::absorb(StringPool&& other) {
     if (slot.data == nullptr) {
       slot = theirs;
       ++count_;
+    } else {
+      copies.emplace(theirs.data, std::string_view(slot.data, slot.size));
     }
   }
   // This pool's current block stays last, so that copy() keeps filling it.
@@ -158,6 +161,7 @@ void StringPool::absorb(StringPool&& other) {
   for (auto& block : other.blocks_) blocks_.push_back(std::move(block));
   if (current) blocks_.push_back(std::move(current));
   other = StringPool();
+  return copies;
 }
 
 void StringPool::drop_index() { slots_ = std::vector<Slot>(); }

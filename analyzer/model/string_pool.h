@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace leakscan {
@@ -28,7 +29,9 @@ class StringPool {
 
   // Takes over `other`'s text without copying it: views into `other` stay valid, now for this
   // pool's lifetime, and interning their text here returns the first copy either pool held.
-  void absorb(StringPool&& other);
+  // Returns, for the strings both pools held, `other`'s copy and the one kept: every other view
+  // into `other` is already this pool's own.
+  std::unordered_map<const char*, std::string_view> absorb(StringPool&& other);
 
   // Frees the index: stored text stays readable, but interning afterwards stores copies that
   // earlier text does not share. For a pool nobody interns into again.

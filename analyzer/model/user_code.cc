@@ -27,16 +27,23 @@ bool is_user_function(std::string_view function) {
              function.starts_with("__") || function.starts_with("leakscan::"));
   }
   if (function.starts_with("_cgo_") || function.starts_with("type..")) return false;
-  // No package at all: the C functions of Go 1.2-1.4's runtime (timerproc, runfinq, bgsweep,
-  // netpollblock, selectgo) and cgo's C code.
-  if (function.find('.') == std::string_view::npos) return false;
   // The first element of the package path: "github.com" of github.com/x/y, "net" of net/http,
   // "main" of main.f. With a '/' in the path it ends there, not at the first dot: go.uber.org
-  // and go.etcd.io are modules, not the standard library's go/... (nor go.buildid).
-  size_t slash = function.find('/');
-  std::string_view root = slash < function.find_first_of("([")
-                              ? function.substr(0, slash)
-                              : function.substr(0, function.find('.'));
+  // and go.etcd.io are modules, not the standard library's go/... (nor go.buildid). One pass up
+  // to the first '/', '(' or '[', since layer 1 asks this of every frame of a wide dump.
+  size_t dot = std::string_view::npos;
+  size_t end = 0;
+  for (; end < function.size(); ++end) {
+    const char c = function[end];
+    if (c == '/' || c == '(' || c == '[') break;
+    if (c == '.' && dot == std::string_view::npos) dot = end;
+  }
+  if (dot == std::string_view::npos) dot = function.find('.', end);
+  // No package at all: the C functions of Go 1.2-1.4's runtime (timerproc, runfinq, bgsweep,
+  // netpollblock, selectgo) and cgo's C code.
+  if (dot == std::string_view::npos) return false;
+  std::string_view root = end < function.size() && function[end] == '/' ? function.substr(0, end)
+                                                                        : function.substr(0, dot);
   return std::find(kStandardRoots.begin(), kStandardRoots.end(), root) == kStandardRoots.end();
 }
 
