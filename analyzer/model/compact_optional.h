@@ -5,6 +5,22 @@
 #include <utility>
 
 namespace leakscan {
+namespace compact_optional {
+
+// What converts to the value, other than the optional itself and std::nullopt.
+template <typename U, typename T, typename Optional>
+concept ValueOf =
+    std::is_convertible_v<U&&, T> && !std::is_same_v<std::remove_cvref_t<U>, Optional> &&
+    !std::is_same_v<std::remove_cvref_t<U>, std::nullopt_t>;
+
+// What compares with the value (std::chrono::minutes with nanoseconds), other than optionals.
+template <typename U, typename T, typename Optional>
+concept ComparableWith = !std::is_same_v<U, Optional> && !std::is_same_v<U, std::nullopt_t> &&
+                         !std::is_same_v<U, std::optional<T>> && requires(const T& t, const U& u) {
+  t == u;
+};
+
+}  // namespace compact_optional
 
 // An optional that spends no byte on "is set": one value of T, which `None::value()` names and
 // no reader means, stands for "not set". A million green threads carry two optional times each,
@@ -17,12 +33,9 @@ class CompactOptional {
 
   constexpr CompactOptional() noexcept : value_(None::value()) {}
   constexpr CompactOptional(std::nullopt_t) noexcept : value_(None::value()) {}  // NOLINT
-  template <typename U = T>
-    requires std::is_convertible_v<U&&, T> &&
-             (!std::is_same_v<std::remove_cvref_t<U>, CompactOptional>) &&
-             (!std::is_same_v<std::remove_cvref_t<U>, std::nullopt_t>)
+  template <compact_optional::ValueOf<T, CompactOptional> U = T>
   constexpr CompactOptional(U&& value) : value_(std::forward<U>(value)) {}  // NOLINT
-  constexpr CompactOptional(const std::optional<T>& value)  // NOLINT
+  constexpr CompactOptional(const std::optional<T>& value)                  // NOLINT
       : value_(value ? *value : None::value()) {}
 
   constexpr operator std::optional<T>() const {  // NOLINT
@@ -57,11 +70,7 @@ class CompactOptional {
   friend constexpr bool operator==(const CompactOptional& a, const std::optional<T>& b) {
     return a == CompactOptional(b);
   }
-  // A value of T, or of what compares with T (std::chrono::minutes for nanoseconds).
-  template <typename U>
-    requires(!std::is_same_v<U, CompactOptional> && !std::is_same_v<U, std::nullopt_t> &&
-             !std::is_same_v<U, std::optional<T>> &&
-             requires(const T& t, const U& u) { t == u; })
+  template <compact_optional::ComparableWith<T, CompactOptional> U>
   friend constexpr bool operator==(const CompactOptional& a, const U& b) {
     return a.has_value() && a.value_ == b;
   }
