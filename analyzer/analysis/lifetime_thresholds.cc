@@ -368,9 +368,9 @@ std::vector<std::string> LifetimeThresholds::reasons_for(const AnalysisInput& in
             fmt::format("they accumulated: created across the process's life ({}), not all at once",
                         ids_text()));
       } else if (judgement.verdict == Verdict::kSuspect) {
-        reasons.push_back(exited ? "one dump cannot tell whether more would have piled up"
-                                 : "one dump cannot tell whether more pile up; a second "
-                                   "snapshot would show it");
+        reasons.emplace_back(exited ? "one dump cannot tell whether more would have piled up"
+                                    : "one dump cannot tell whether more pile up; a second "
+                                      "snapshot would show it");
       }
       break;
     case Rule::kPileUp:

@@ -76,8 +76,7 @@ std::string_view without_type_arguments(std::string_view function,
   if (open == std::string_view::npos) return function;
   std::string out;
   size_t depth = 0;
-  for (size_t i = 0; i < function.size(); ++i) {
-    char c = function[i];
+  for (char c : function) {
     if (c == '[') {
       if (depth++ == 0) out += "[...]";
     } else if (c == ']') {
