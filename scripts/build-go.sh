@@ -37,6 +37,7 @@ echo "build-go.sh: $VERSION -> $OUT" >&2
 	"$GO" build -o "$OUT/zoo" ./zoo &&
 	"$GO" build -o "$OUT/bigleak" ./bigleak &&
 	"$GO" build -o "$OUT/leakyservice" ./leakyservice &&
+	"$GO" build -o "$OUT/deadlocks" ./deadlocks &&
 	"$GO" build -o "$OUT/leaktrace" ./leaktrace &&
 	"$GO" build -ldflags='-s -w' -o "$OUT/leaktrace-stripped" ./leaktrace &&
 	"$GO" build -buildmode=pie -o "$OUT/leaktrace-pie" ./leaktrace &&
@@ -58,6 +59,8 @@ if [ "$MINOR" -ge 26 ]; then
 	[ "$MINOR" -ge 27 ] && EXPERIMENT=
 	(cd "$ROOT/samples/go" && GOEXPERIMENT=$EXPERIMENT "$GO" build -o "$OUT/zoo-leakprofile" ./zoo) ||
 		die "building zoo-leakprofile ($VERSION) failed"
+	(cd "$ROOT/samples/go" && GOEXPERIMENT=$EXPERIMENT "$GO" build -o "$OUT/deadlocks-leakprofile" ./deadlocks) ||
+		die "building deadlocks-leakprofile ($VERSION) failed"
 	(cd "$ROOT/samples/go/bugs" && GOEXPERIMENT=$EXPERIMENT "$GO" build -o "$OUT/bugs-leakprofile" .) ||
 		die "building bugs-leakprofile ($VERSION) failed"
 	# A gRPC service on grpc-go of today (v1.85 needs Go 1.26).

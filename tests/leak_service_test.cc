@@ -466,7 +466,7 @@ TEST_F(LeakyService, FailOnLeakExitsOneHereAndZeroWithoutLeaks) {
   auto suspects = leakscan(with(debug0_, {"--config", config_, "--fail-on", "suspect"}));
   EXPECT_EQ(suspects.exit_code, 1) << suspects.err;
   auto quiet =
-      leakscan({std::string(LEAKSCAN_SAMPLE_PROFILES) + "/zoo-debug2.txt", "--fail-on", "leak"});
+      leakscan({std::string(LEAKSCAN_SAMPLE_PROFILES) + "/zoo-debug1.txt", "--fail-on", "leak"});
   EXPECT_EQ(quiet.exit_code, 0) << quiet.out << quiet.err;
   auto plain = leakscan(with(debug2_, {"--config", config_}));
   EXPECT_EQ(plain.exit_code, 0) << "no --fail-on, no failure";

@@ -57,6 +57,9 @@ struct Cluster {
   bool wait_capped = false;       // some wait exceeded the goroutine's age and was capped
   AnchorKind anchor_kind = AnchorKind::kDefault;  // layer 4: picks the wait threshold
   Verdict verdict = Verdict::kExpected;           // layer 5
+  // Layer 5: how strong the evidence behind the verdict is, 0 the strongest (Go's proof, a
+  // deadlock, no possible waker); reports list stronger evidence first within a verdict.
+  uint8_t evidence_rank = UINT8_MAX;
 
   // The record that made the cluster: its blocking operation and status text are the cluster's.
   void set_first(const GoroutineRecord& record) { first_ = &record; }

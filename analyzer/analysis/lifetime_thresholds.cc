@@ -112,9 +112,41 @@ std::optional<LifetimeThresholds::Stuck> LifetimeThresholds::stuck_goroutines(
   return stuck;
 }
 
+namespace {
+
+// Evidence first (proof, cycle, no possible waker), then the plain operation before a select,
+// whose cases may hold a timer.
+uint8_t evidence_rank(LifetimeThresholds::Rule rule, const Cluster& cluster) {
+  using Rule = LifetimeThresholds::Rule;
+  uint8_t rank = 0;
+  switch (rule) {
+    case Rule::kProvenByRuntime:
+      rank = 0;
+      break;
+    case Rule::kDeadlock:
+      rank = 1;
+      break;
+    case Rule::kNeverWakes:
+      rank = 2;
+      break;
+    case Rule::kNoPossibleWaker:
+      rank = 3;
+      break;
+    default:
+      return UINT8_MAX;
+  }
+  return static_cast<uint8_t>(rank * 2 + (cluster.blocking_operation() == "select" ? 1 : 0));
+}
+
+}  // namespace
+
 void LifetimeThresholds::run(const AnalysisInput& input, std::vector<Cluster>& clusters) {
   prepare(input);
-  for (auto& cluster : clusters) cluster.verdict = judge(input, cluster).verdict;
+  for (auto& cluster : clusters) {
+    const Judgement judgement = judge(input, cluster);
+    cluster.verdict = judgement.verdict;
+    cluster.evidence_rank = evidence_rank(judgement.rule, cluster);
+  }
 }
 
 void LifetimeThresholds::explain(const AnalysisInput& input, Cluster& cluster) const {
@@ -155,6 +187,29 @@ std::optional<double> LifetimeThresholds::age_by_id_seconds(const AnalysisInput&
 LifetimeThresholds::Judgement LifetimeThresholds::judge(const AnalysisInput& input,
                                                         const Cluster& cluster) const {
   const Facts facts = facts_of(input, cluster);
+  auto judged = [](Rule rule, Verdict verdict = Verdict::kExpected) {
+    Judgement judgement;
+    judgement.rule = rule;
+    judgement.verdict = verdict;
+    return judgement;
+  };
+  if (facts.last == 0) return judged(Rule::kGone);
+  // The strongest evidence there is, whatever the wait or the count.
+  if (cluster.proven_leaked > 0) return judged(Rule::kProvenByRuntime, Verdict::kLeak);
+  const bool startup = started_at_startup(cluster) || facts.place.oldest;
+  // Who can still wake them decides without a clock, from one dump as from many: a leak the
+  // graph proves stands; a suspicion it raises stands where the clock finds nothing.
+  const auto by_graph = judge_by_graph(input, cluster, startup);
+  if (by_graph && by_graph->verdict == Verdict::kLeak) return *by_graph;
+  Judgement by_clock = judge_by_clock(input, cluster, facts, startup);
+  if (by_graph && by_clock.verdict == Verdict::kExpected) return *by_graph;
+  return by_clock;
+}
+
+LifetimeThresholds::Judgement LifetimeThresholds::judge_by_clock(const AnalysisInput& input,
+                                                                 const Cluster& cluster,
+                                                                 const Facts& facts,
+                                                                 bool startup) const {
   const size_t n = facts.n;
   const int64_t last = facts.last;
   const int64_t first = facts.first;
@@ -164,9 +219,6 @@ LifetimeThresholds::Judgement LifetimeThresholds::judge(const AnalysisInput& inp
     judgement.verdict = verdict;
     return judgement;
   };
-  if (last == 0) return judged(Rule::kGone);
-  // The strongest evidence there is, whatever the wait or the count.
-  if (cluster.proven_leaked > 0) return judged(Rule::kProvenByRuntime, Verdict::kLeak);
   // A runnable goroutine waits for a CPU, not for another goroutine: never a leak.
   if (facts.not_blocked) {
     return judged(n >= 2 && last > first ? Rule::kRunnableBacklog : Rule::kNotBlocked);
@@ -196,17 +248,25 @@ LifetimeThresholds::Judgement LifetimeThresholds::judge(const AnalysisInput& inp
   }
   // One dump: goroutines of the program's start (by creator, or by ids among the oldest) are
   // long-lived loops and workers, which wait for as long as there is nothing to do.
-  if (started_at_startup(cluster) || facts.place.oldest) return judged(Rule::kStartedAtStartup);
+  // ...unless they pile up: a thousand goroutines from main.main are no worker pool.
+  if (startup && last < rules_.pile_up) return judged(Rule::kStartedAtStartup);
   if (facts.waited_too_long) {
     // Idle connections wait on the network for as long as their clients stay quiet.
     Judgement judgement = judged(Rule::kWaitedPastThreshold);
     judgement.network = facts.listed(rules_.network_operations);
     judgement.accumulated = facts.place.spread && last >= 2;
+    // A wait past the threshold alone is no proof: Go's minute counter can be stale, and a
+    // select may hold a timer the dump does not show (a long-poll handler waits like this).
+    // Goroutines created across the process's life and all still here are.
+    // Measured waits (the agent's, the tracer's) of requests on a lock or a channel are not
+    // Go's minute counter.
     bool request = cluster.anchor_kind == AnchorKind::kHttpHandler ||
                    cluster.anchor_kind == AnchorKind::kGrpcMethod;
-    judgement.verdict = !judgement.network && (judgement.accumulated || (request && last >= 2))
-                            ? Verdict::kLeak
-                            : Verdict::kSuspect;
+    bool measured = !facts.lower_bound && facts.operation != "select";
+    judgement.verdict =
+        !judgement.network && (judgement.accumulated || (request && measured && last >= 2))
+            ? Verdict::kLeak
+            : Verdict::kSuspect;
     return judgement;
   }
   if (last >= rules_.pile_up) return judged(Rule::kPileUp, Verdict::kSuspect);
@@ -214,6 +274,107 @@ LifetimeThresholds::Judgement LifetimeThresholds::judge(const AnalysisInput& inp
   // across the process's life and all still wait at one site, they accumulate.
   if (facts.place.spread && last >= 3) return judged(Rule::kAccumulated, Verdict::kSuspect);
   return judged(facts.max_wait ? Rule::kWithinThreshold : Rule::kNoWaitTimes);
+}
+
+LifetimeThresholds::WakeFacts LifetimeThresholds::wake_facts(const AnalysisInput& input,
+                                                             const Cluster& cluster) const {
+  WakeFacts wake;
+  const size_t last = input.snapshots.size() - 1;
+  const Snapshot& snapshot = input.snapshots[last];
+  for (uint32_t index : cluster.records()) {
+    const GoroutineRecord& record = input.records[index];
+    if (record.snapshot != last || record.thread == nullptr) continue;
+    const auto thread = static_cast<uint32_t>(record.thread - snapshot.threads.data());
+    const WakeVerdict verdict = graph_->verdict(thread);
+    if (verdict == WakeVerdict::kUnjudged) continue;
+    ++wake.judged;
+    wake.kind = graph_->kind(thread);
+    if (graph_->creator_ended(thread)) ++wake.creator_ended;
+    if (graph_->creator_gone_or_idle(thread)) ++wake.creator_gone;
+    switch (verdict) {
+      case WakeVerdict::kDeadlocked:
+        ++wake.deadlocked;
+        if (wake.deadlocked_thread == UINT32_MAX) wake.deadlocked_thread = thread;
+        break;
+      case WakeVerdict::kNeverWakes:
+        ++wake.never_wake;
+        if (wake.never_wake_thread == UINT32_MAX) wake.never_wake_thread = thread;
+        break;
+      case WakeVerdict::kHolderStuck:
+      case WakeVerdict::kNoWaker:
+        ++wake.stuck;
+        if (wake.stuck_thread == UINT32_MAX || verdict == WakeVerdict::kHolderStuck) {
+          wake.stuck_thread = thread;
+        }
+        break;
+      case WakeVerdict::kNoWakerSeen:
+        ++wake.stuck_seen;
+        if (wake.stuck_thread == UINT32_MAX) wake.stuck_thread = thread;
+        break;
+      case WakeVerdict::kMayWake:
+      case WakeVerdict::kUnjudged:
+        break;
+    }
+  }
+  return wake;
+}
+
+std::optional<LifetimeThresholds::Judgement> LifetimeThresholds::judge_by_graph(
+    const AnalysisInput& input, const Cluster& cluster, bool startup) const {
+  if (graph_ == nullptr || !graph_->built()) return std::nullopt;
+  const WakeFacts wake = wake_facts(input, cluster);
+  if (wake.judged == 0) return std::nullopt;
+  auto judged = [](Rule rule, Verdict verdict, uint32_t thread) {
+    Judgement judgement;
+    judgement.rule = rule;
+    judgement.verdict = verdict;
+    judgement.evidence_thread = thread;
+    return judgement;
+  };
+  if (wake.deadlocked > 0) return judged(Rule::kDeadlock, Verdict::kLeak, wake.deadlocked_thread);
+  if (wake.never_wake == wake.judged) {
+    return judged(Rule::kNeverWakes, Verdict::kLeak, wake.never_wake_thread);
+  }
+  const bool all_created_by_ended = wake.creator_ended == wake.judged;
+  // Goroutines parked to receive, at start-up, are how workers and loops idle: they wait for
+  // work that a global or a long-lived struct will bring, which the dump cannot show.
+  const bool idles_like_a_worker =
+      startup && cluster.last_count() < rules_.pile_up &&
+      (wake.kind == WaitKind::kChannelReceive || wake.kind == WaitKind::kSelect);
+  const bool creator_gone = wake.creator_gone == wake.judged;
+  if (wake.stuck == wake.judged && !idles_like_a_worker) {
+    switch (wake.kind) {
+      case WaitKind::kChannelSend:
+      case WaitKind::kLock:
+      case WaitKind::kWaitGroup:
+      case WaitKind::kCond:
+        return judged(Rule::kNoPossibleWaker, Verdict::kLeak, wake.stuck_thread);
+      case WaitKind::kChannelReceive:
+        // A timer's channel is written by the runtime, not by a goroutine: a receive left by a
+        // creator that will not act is a leak, one from a long-lived component may be a timer.
+        return judged(Rule::kNoPossibleWaker, creator_gone ? Verdict::kLeak : Verdict::kSuspect,
+                      wake.stuck_thread);
+      case WaitKind::kSelect:
+        // A select may hold a timer; several from a `go` statement whose caller returned are
+        // no singleton loop.
+        return judged(Rule::kNoPossibleWaker,
+                      all_created_by_ended && wake.judged >= 2 ? Verdict::kLeak : Verdict::kSuspect,
+                      wake.stuck_thread);
+      default:
+        break;
+    }
+  }
+  // The program has goroutines that can run, and none of them holds what these wait on, as
+  // far as the dump shows. A sender, a WaitGroup or a Cond waiter is then left behind; a
+  // lock's holder, or a select's timer, may be what the dump does not show.
+  if (wake.stuck + wake.stuck_seen == wake.judged && !idles_like_a_worker && creator_gone) {
+    // Only a goroutine sends, calls Done or signals; a receive may wait for a timer.
+    const bool plain = wake.kind == WaitKind::kChannelSend || wake.kind == WaitKind::kWaitGroup ||
+                       wake.kind == WaitKind::kCond;
+    return judged(Rule::kNoWakerSeen, plain ? Verdict::kLeak : Verdict::kSuspect,
+                  wake.stuck_thread);
+  }
+  return std::nullopt;
 }
 
 LifetimeThresholds::Facts LifetimeThresholds::facts_of(const AnalysisInput& input,
@@ -296,6 +457,29 @@ std::vector<std::string> LifetimeThresholds::reasons_for(const AnalysisInput& in
           "goroutine can reach (goroutineleak profile)",
           with_thousands(cluster.proven_leaked)));
       break;
+    case Rule::kDeadlock:
+    case Rule::kNeverWakes:
+    case Rule::kNoPossibleWaker:
+    case Rule::kNoWakerSeen: {
+      reasons.push_back(headline);
+      const Snapshot& snapshot = input.snapshots.back();
+      reasons.push_back(graph_->explain(snapshot, judgement.evidence_thread));
+      if (graph_->creator_ended(judgement.evidence_thread)) {
+        const GreenThread& thread = snapshot.threads[judgement.evidence_thread];
+        reasons.push_back(
+            thread.creator_id != 0
+                ? fmt::format("the goroutine that started it (goroutine {}) has returned",
+                              thread.creator_id)
+                : fmt::format("the function that started it ({}) has returned: no goroutine "
+                              "is inside it",
+                              cluster.created_by().function));
+      }
+      if (judgement.rule == Rule::kNoPossibleWaker && judgement.verdict == Verdict::kSuspect) {
+        reasons.emplace_back(
+            "a select may also wait on a timer or a done channel the dump does not show");
+      }
+      break;
+    }
     case Rule::kRunnableBacklog:
       reasons.push_back(headline + ", " + growth);
       reasons.push_back(fmt::format(

@@ -8,6 +8,7 @@
 
 #include "analyzer/analysis/cluster.h"
 #include "analyzer/analysis/rules.h"
+#include "analyzer/analysis/wait_for_graph.h"
 
 namespace leakscan {
 
@@ -23,6 +24,10 @@ class LifetimeThresholds {
                      std::optional<std::chrono::nanoseconds> min_wait)
       : rules_(rules), capture_seconds_(std::move(capture_seconds)), min_wait_(min_wait) {}
 
+  // Who can still wake whom in the last snapshot: evidence that needs no clock. Kept by the
+  // caller for as long as this object.
+  void use_wait_for_graph(const WaitForGraph* graph) { graph_ = graph; }
+
   // Decides every cluster's verdict.
   void run(const AnalysisInput& input, std::vector<Cluster>& clusters);
   // Learns what the snapshots say beyond the clusters (the largest id in each); run() does it.
@@ -35,6 +40,9 @@ class LifetimeThresholds {
   enum class Rule : uint8_t {
     kGone,                 // none left in the last snapshot
     kProvenByRuntime,      // Go's GC proved them leaked (goroutineleak)
+    kDeadlock,             // members of a wait cycle (the wait-for graph)
+    kNeverWakes,           // a nil channel or an empty select
+    kNoPossibleWaker,      // nothing that can run can wake them (the wait-for graph)
     kRunnableBacklog,      // runnable and growing: CPU saturation, not a leak
     kNotBlocked,           // running or runnable
     kGrowsEverySnapshot,   // three or more snapshots, growing in each
@@ -51,6 +59,7 @@ class LifetimeThresholds {
     kAccumulated,          // one dump: ids spread over the process's life
     kWithinThreshold,      // one dump: waited, within the threshold
     kNoWaitTimes,          // one dump, nothing to judge by
+    kNoWakerSeen,          // one dump: no goroutine that can run holds what they wait on
   };
 
  private:
@@ -66,7 +75,31 @@ class LifetimeThresholds {
     std::optional<Stuck> stuck;  // kStuck
     bool network = false;        // kWaitedPastThreshold: an idle connection's operation
     bool accumulated = false;    // kWaitedPastThreshold: created across the process's life
+    // The wait-for graph's rules: the goroutine of the last snapshot whose evidence is shown.
+    uint32_t evidence_thread = UINT32_MAX;
   };
+  // What the wait-for graph says of a cluster's goroutines in the last snapshot.
+  struct WakeFacts {
+    int64_t judged = 0;  // goroutines the graph judged (parked, the program's)
+    int64_t deadlocked = 0;
+    int64_t never_wake = 0;
+    int64_t stuck = 0;       // kHolderStuck or kNoWaker: nothing that can run wakes them
+    int64_t stuck_seen = 0;  // kNoWakerSeen
+    int64_t creator_ended = 0;
+    int64_t creator_gone = 0;  // ended, or the idle main goroutine
+    uint32_t deadlocked_thread = UINT32_MAX;
+    uint32_t never_wake_thread = UINT32_MAX;
+    uint32_t stuck_thread = UINT32_MAX;
+    WaitKind kind = WaitKind::kNotWaiting;
+  };
+  WakeFacts wake_facts(const AnalysisInput& input, const Cluster& cluster) const;
+  // The graph's verdict for a cluster, if its evidence decides one.
+  std::optional<Judgement> judge_by_graph(const AnalysisInput& input, const Cluster& cluster,
+                                          bool startup) const;
+  // The clock's verdict: waits, growth, ids, counts.
+  struct Facts;
+  Judgement judge_by_clock(const AnalysisInput& input, const Cluster& cluster, const Facts& facts,
+                           bool startup) const;
   // Decides; explain() also keeps the threshold and growth figures of a listed cluster.
   Judgement judge(const AnalysisInput& input, const Cluster& cluster) const;
   std::vector<std::string> reasons_for(const AnalysisInput& input, const Cluster& cluster,
@@ -109,6 +142,7 @@ class LifetimeThresholds {
                                         double threshold_seconds, bool waited_too_long) const;
 
   const Rules& rules_;
+  const WaitForGraph* graph_ = nullptr;
   std::vector<std::optional<double>> capture_seconds_;
   std::optional<std::chrono::nanoseconds> min_wait_;
   std::vector<uint64_t> max_id_per_snapshot_;  // 0: no thread ids

@@ -238,7 +238,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
     if (record.thread != nullptr) {
       cluster.min_id = std::min(cluster.min_id, record.thread->id);
       cluster.max_id = std::max(cluster.max_id, record.thread->id);
-      if (uint64_t object = record.thread->wait_object; object != 0) {
+      if (uint64_t object = certain_wait_object(*record.thread); object != 0) {
         ++cluster.with_wait_object;
         if (wait_objects.emplace(cluster_index, object).second) {
           ++cluster.wait_objects;

@@ -64,8 +64,10 @@ Result<Analysis> run_layers(std::span<const Snapshot> snapshots, const AnalysisO
   dead.run(analysis.input);
   analysis.clusters = PatternClustering().run(analysis.input);
   BusinessAnchors(*analysis.rules, options.owners).run(analysis.input, analysis.clusters);
-  LifetimeThresholds(*analysis.rules, exact_capture_seconds(snapshots), options.min_wait)
-      .run(analysis.input, analysis.clusters);
+  analysis.wait_for.build(analysis.input);
+  LifetimeThresholds judge(*analysis.rules, exact_capture_seconds(snapshots), options.min_wait);
+  judge.use_wait_for_graph(&analysis.wait_for);
+  judge.run(analysis.input, analysis.clusters);
   analysis.warnings = apply_baseline(options.baseline, options.today, analysis.clusters);
   analysis.dead_but_unfreed = dead.findings(analysis.input);
   analysis.process_end = explain_process_end(analysis.input);
@@ -98,13 +100,15 @@ void order_clusters(Analysis& analysis) {
   // index last keeps equal clusters in their order.
   struct SortKey {
     uint8_t verdict;
+    uint8_t evidence;   // among leaks and suspects only
     uint8_t attention;  // among expected clusters only
     int64_t count;      // negated: larger first
     uint64_t id;
     uint32_t index;
     bool operator<(const SortKey& other) const {
-      return std::tie(verdict, attention, count, id, index) <
-             std::tie(other.verdict, other.attention, other.count, other.id, other.index);
+      return std::tie(verdict, evidence, attention, count, id, index) <
+             std::tie(other.verdict, other.evidence, other.attention, other.count, other.id,
+                      other.index);
     }
   };
   const auto& clusters = analysis.clusters;
@@ -113,6 +117,7 @@ void order_clusters(Analysis& analysis) {
     const Cluster& cluster = clusters[i];
     keys[i] = SortKey{
         .verdict = static_cast<uint8_t>(cluster.verdict),
+        .evidence = cluster.verdict == Verdict::kExpected ? uint8_t{0} : cluster.evidence_rank,
         .attention =
             static_cast<uint8_t>(cluster.verdict == Verdict::kExpected ? attention(cluster) : 0),
         .count = -cluster.last_count(),
@@ -150,6 +155,7 @@ void order_clusters(Analysis& analysis) {
 void explain_clusters(Analysis& analysis, const AnalysisOptions& options) {
   LifetimeThresholds judge(*analysis.rules, exact_capture_seconds(analysis.input.snapshots),
                            options.min_wait);
+  judge.use_wait_for_graph(&analysis.wait_for);
   judge.prepare(analysis.input);
   size_t listed = options.max_clusters == 0
                       ? analysis.clusters.size()

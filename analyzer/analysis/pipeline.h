@@ -17,6 +17,7 @@
 #include "analyzer/analysis/dead_but_unfreed.h"
 #include "analyzer/analysis/process_end.h"
 #include "analyzer/analysis/rules.h"
+#include "analyzer/analysis/wait_for_graph.h"
 #include "analyzer/model/result.h"
 #include "proto/leakscan_report.pb.h"
 
@@ -41,6 +42,7 @@ struct Analysis {
   AnalysisInput input;            // every goroutine with what the layers decided, for -v
   std::vector<Cluster> clusters;  // in report order once ordered
   std::vector<DeadButUnfreedFinding> dead_but_unfreed;
+  WaitForGraph wait_for;                  // the last snapshot's: who can still wake whom
   std::optional<ProcessEnd> process_end;  // a panic, crash, deadlock or SIGQUIT dump
   std::vector<std::string> warnings;
   // The rules applied, owned here: records' blocking_operation and why point into them, and

@@ -135,14 +135,13 @@ std::optional<ProcessEnd> explain_process_end(const AnalysisInput& input) {
     std::map<std::tuple<uint64_t, std::string_view, std::string_view>, size_t> groups;
     for (const auto* record : stuck) {
       Frame site = frame_of(*record);
-      auto key = std::make_tuple(
-          record->thread->wait_object,
-          record->thread->wait_object != 0 ? std::string_view() : record->blocking_operation,
-          record->thread->wait_object != 0 ? std::string_view() : site.function);
+      const uint64_t object = certain_wait_object(*record->thread);
+      auto key =
+          std::make_tuple(object, object != 0 ? std::string_view() : record->blocking_operation,
+                          object != 0 ? std::string_view() : site.function);
       auto [it, added] = groups.try_emplace(key, end.waiting.size());
       if (added) {
-        end.waiting.push_back(
-            WaitingOn{record->thread->wait_object, record->blocking_operation, site, {}});
+        end.waiting.push_back(WaitingOn{object, record->blocking_operation, site, {}});
       }
       end.waiting[it->second].goroutine_ids.push_back(record->thread->id);
     }

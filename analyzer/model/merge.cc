@@ -1,5 +1,6 @@
 #include "analyzer/model/merge.h"
 
+#include <algorithm>
 #include <span>
 #include <unordered_map>
 #include <utility>
@@ -88,6 +89,12 @@ class Remapper {
 // into `into`.
 void remap_into(Remapper& remap, Snapshot& into, Snapshot&& records) {
   Snapshot& from = records;
+  const auto offset = static_cast<uint32_t>(into.threads.size());
+  for (ArgumentValue argument : from.arguments) {
+    argument.thread += offset;
+    into.arguments.push_back(argument);
+  }
+  from.arguments.clear();
   into.threads.reserve(into.threads.size() + from.threads.size());
   for (auto& thread : from.threads) {
     thread.status = remap.text(thread.status);
@@ -132,7 +139,19 @@ Snapshot subset_snapshot(const Snapshot& from, std::span<const size_t> threads,
   chosen.capture_time_origin = from.capture_time_origin;
   chosen.reason = from.reason;
   Snapshot copy;  // the chosen records, still in `from`'s tables, then moved across
-  for (size_t index : threads) copy.threads.push_back(from.threads.at(index));
+  for (size_t index : threads) {
+    const auto thread = static_cast<uint32_t>(copy.threads.size());
+    copy.threads.push_back(from.threads.at(index));
+    // Arguments are in thread order: those of thread `index` are one run.
+    auto run = std::equal_range(
+        from.arguments.begin(), from.arguments.end(), ArgumentValue{.thread = uint32_t(index)},
+        [](const ArgumentValue& a, const ArgumentValue& b) { return a.thread < b.thread; });
+    for (auto it = run.first; it != run.second; ++it) {
+      ArgumentValue argument = *it;
+      argument.thread = thread;
+      copy.arguments.push_back(argument);
+    }
+  }
   for (size_t index : samples) copy.samples.push_back(from.samples.at(index));
   Remapper remap(chosen, from);
   remap_into(remap, chosen, std::move(copy));

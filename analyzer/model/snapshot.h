@@ -103,12 +103,20 @@ struct GreenThread {
   ThreadState state = ThreadState::kUnknown;
   WaitPrecision wait_precision = WaitPrecision::kUnknown;  // kUnknown exactly when !wait
   bool locked_to_thread = false;
+  // wait_object came from a value Go printed with '?' (register ABI: the spill slot may be
+  // stale): a hint, never a fact to group goroutines or convict one by.
+  bool wait_object_hint = false;
   bool frames_elided = false;      // "...additional frames elided..."
   bool stack_unavailable = false;  // "goroutine running on other thread; stack unavailable"
   // Empty for nearly every thread: a pointer each rather than two vectors.
   RareList<Label> labels;  // pprof.Do labels and the like, without leakscan's own
   RareList<Ancestor> ancestors;
 };
+
+// The object a thread waits on where its source vouches for it; 0 where unknown or a hint.
+inline uint64_t certain_wait_object(const GreenThread& thread) {
+  return thread.wait_object_hint ? 0 : thread.wait_object;
+}
 
 // Sets a thread's status as its runtime names it (already interned in the thread's snapshot),
 // the state that status means and, for a parked thread, the wait reason it names. Readers that
@@ -118,6 +126,17 @@ void set_status(GreenThread& thread, std::string_view status);
 
 // A parked thread without a wait reason of its own is waiting for what its status says.
 void default_wait_reason(GreenThread& thread);
+
+// A pointer-like value among a frame's printed arguments (receivers, channels, structs): what
+// a goroutine holds, so that the wait-for graph can tell who may still wake whom. Kept beside
+// the threads, not in them: most dumps print few, and a wide dump of `(...)` frames none.
+struct ArgumentValue {
+  uint64_t value = 0;
+  uint32_t thread = 0;  // index into Snapshot::threads
+  uint16_t depth = 0;   // the frame's index in the thread's stack, leaf first
+  bool hint = false;    // printed with '?': possibly stale
+  bool first = false;   // the call's first argument: a method's receiver
+};
 
 // An aggregated record (debug=0/1): `count` goroutines share this stack and labels.
 struct Sample {
@@ -145,6 +164,8 @@ class Snapshot {
 
   std::vector<GreenThread> threads;
   std::vector<Sample> samples;
+  // By thread, in thread order; at most a few per frame (readers cap them).
+  std::vector<ArgumentValue> arguments;
   std::vector<std::string> warnings;
 
   bool aggregated() const { return threads.empty() && !samples.empty(); }

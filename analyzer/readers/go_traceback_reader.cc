@@ -182,9 +182,7 @@ class TracebackParser {
     }
     if (auto function = text::strip_call_arguments(line)) {
       pending_function_.assign(*function);
-      if (thread_ != nullptr && target_ == Target::kStack && thread_->wait_object == 0) {
-        thread_->wait_object = text::wait_object_argument(*function, line);
-      }
+      if (thread_ != nullptr && target_ == Target::kStack) read_arguments(*function, line);
       expect_ = Expect::kFile;
       if (target_ == Target::kCreatedBy || target_ == Target::kAncestorCreatedBy ||
           target_ == Target::kDone) {
@@ -197,6 +195,28 @@ class TracebackParser {
     // the log line that follows a dump ("exit status 2") or output interleaved with it.
     finish_thread();
     handle_outside(line);
+  }
+
+  // What the frame's printed arguments say: the object the goroutine waits on (the first
+  // blocking call's, a value Go vouches for over a guess) and the addresses it holds.
+  void read_arguments(std::string_view function, std::string_view call) {
+    if (thread_->wait_object == 0 || thread_->wait_object_hint) {
+      if (auto object = text::wait_object_argument(function, call);
+          object && (thread_->wait_object == 0 || !object->hint)) {
+        thread_->wait_object = object->value;
+        thread_->wait_object_hint = object->hint;
+      }
+    }
+    if (stack_.size() > UINT16_MAX) return;
+    const auto thread = static_cast<uint32_t>(thread_ - current().threads.data());
+    const auto depth = static_cast<uint16_t>(stack_.size());
+    text::for_each_printed_address(function, call, [&](text::PrintedValue printed) {
+      current().arguments.push_back(ArgumentValue{.value = printed.value,
+                                                  .thread = thread,
+                                                  .depth = depth,
+                                                  .hint = printed.hint,
+                                                  .first = printed.first});
+    });
   }
 
   void start_thread(const Header& header) {
@@ -324,6 +344,9 @@ class TracebackParser {
     }
     commit_pending_stack();
     if (std::exchange(repeated_in_crash_section_, false)) {
+      const auto dropped = static_cast<uint32_t>(current().threads.size() - 1);
+      auto& arguments = current().arguments;
+      while (!arguments.empty() && arguments.back().thread == dropped) arguments.pop_back();
       current().threads.pop_back();
     } else if (thread_->stack.empty() && !thread_->stack_unavailable) {
       warn(fmt::format("goroutine {} has no frames", thread_->id));

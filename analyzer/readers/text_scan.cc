@@ -31,10 +31,11 @@ std::optional<std::string_view> strip_call_arguments(std::string_view text) {
   return name;
 }
 
-uint64_t wait_object_argument(std::string_view function, std::string_view call) {
+std::optional<PrintedValue> wait_object_argument(std::string_view function, std::string_view call) {
   // Receivers and channels that name what a goroutine waits for; the runtime's semaphores
-  // point inside these objects and are left out.
-  static constexpr std::array<std::string_view, 11> kWaitingOn{
+  // point inside these objects and are left out, but for a sync.Cond's notify list, whose
+  // address Go prints reliably where it marks the Cond's own as a guess.
+  static constexpr std::array<std::string_view, 16> kWaitingOn{
       "sync.(*Mutex).Lock",
       "sync.(*Mutex).lockSlow",
       "internal/sync.(*Mutex).Lock",
@@ -43,17 +44,24 @@ uint64_t wait_object_argument(std::string_view function, std::string_view call) 
       "sync.(*RWMutex).RLock",
       "sync.(*WaitGroup).Wait",
       "sync.(*Cond).Wait",
+      "sync.(*RWMutex).rUnlockSlow",
+      "sync.(*Once).doSlow",
+      "sync.runtime_notifyListWait",
+      "runtime.chanrecv",
+      "runtime.chansend",
       "runtime.chanrecv1",
       "runtime.chanrecv2",
       "runtime.chansend1"};
-  if (std::find(kWaitingOn.begin(), kWaitingOn.end(), function) == kWaitingOn.end()) return 0;
+  if (std::find(kWaitingOn.begin(), kWaitingOn.end(), function) == kWaitingOn.end()) {
+    return std::nullopt;
+  }
   std::string_view args = call.substr(function.size());
-  if (!args.starts_with("(0x")) return 0;
+  if (!args.starts_with("(0x")) return std::nullopt;
   args.remove_prefix(3);
   uint64_t address = 0;
   auto [end, ec] = std::from_chars(args.data(), args.data() + args.size(), address, 16);
-  if (ec != std::errc() || end == args.data()) return 0;
-  return address;
+  if (ec != std::errc() || end == args.data() || address == 0) return std::nullopt;
+  return PrintedValue{address, end != args.data() + args.size() && *end == '?'};
 }
 
 }  // namespace leakscan::text

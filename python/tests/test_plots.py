@@ -125,7 +125,7 @@ def test_plot_growth_into_given_axes(tmp_path):
 
 
 def test_plot_growth_without_leaks(tmp_path):
-    report = leakscan.analyze(leakscan.load(PROFILES / "zoo-debug2.txt"))
+    report = leakscan.analyze(leakscan.load(PROFILES / "zoo-debug1.txt"))
     ax = report.plot_growth()
     assert len(ax.get_lines()) == report.leaks + report.suspects
     save(ax, tmp_path / "zoo.png")

@@ -27,10 +27,12 @@ std::unique_ptr<LibraryRun> analyze_files(
     }
   }
   AnalysisOptions options;
-  auto rules = load_config(options.rules, config);
-  EXPECT_TRUE(rules.has_value()) << (rules ? "" : rules.error().message);
-  if (!rules) return nullptr;
-  options.rules = std::move(*rules);
+  if (!config.empty()) {
+    auto rules = load_config(options.rules, config);
+    EXPECT_TRUE(rules.has_value()) << (rules ? "" : rules.error().message);
+    if (!rules) return nullptr;
+    options.rules = std::move(*rules);
+  }
   auto analysis = analyze(run->snapshots, options);
   EXPECT_TRUE(analysis.has_value()) << (analysis ? "" : analysis.error().message);
   if (!analysis) return nullptr;

@@ -18,7 +18,7 @@ struct LibraryRun {
 };
 
 // Reads each file (one snapshot each), gives those without a capture time the matching one of
-// `fetched_at`, and analyzes them with the rules of `config` added; nothing (and a test
+// `fetched_at`, and analyzes them with the rules of `config` added (none: ""); nothing (and a test
 // failure) when a step fails.
 std::unique_ptr<LibraryRun> analyze_files(
     const std::vector<std::string>& paths,
