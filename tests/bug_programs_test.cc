@@ -146,14 +146,7 @@ void run_bug(BugRun& run, const std::string& dir) {
 
 // Runs every bug, two at a time.
 void run_bugs(std::vector<BugRun>& runs, const std::string& dir) {
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> workers;
-  for (int w = 0; w < kParallel; ++w) {
-    workers.emplace_back([&] {
-      for (size_t i = next++; i < runs.size(); i = next++) run_bug(runs[i], dir);
-    });
-  }
-  for (auto& worker : workers) worker.join();
+  testing::run_in_parallel(runs.size(), kParallel, [&](size_t i) { run_bug(runs[i], dir); });
 }
 
 // Goroutines per leaf-most function of the program's own code, from one capture.

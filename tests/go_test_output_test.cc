@@ -71,6 +71,14 @@ TEST_P(GoTestOutput, GoleakReportOfALeakingTest) {
     EXPECT_NE(thread.creator_id, 0u);
     EXPECT_EQ(label(thread, "test"), "TestLeaks");
   }
+  // Read as goleak's verdict: a leak of TestLeaks, no crash, and --fail-on leak fails.
+  const std::string path = testing::temp_dir() + "/goleak.txt";
+  testing::write_file(path, run.out);
+  auto report = testing::run_command({testing::cli_path(), path, "--fail-on", "leak"}, 60s);
+  EXPECT_EQ(report.exit_code, 1) << report.out << report.err;
+  EXPECT_NE(report.out.find("1 leak, 0 suspects"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("goleak reported them"), std::string::npos) << report.out;
+  EXPECT_EQ(report.out.find("CRASH"), std::string::npos) << report.out;
 }
 
 // -test.timeout ends a hung test with a dump headed by "running tests:": the test's own

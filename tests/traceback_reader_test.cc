@@ -448,3 +448,43 @@ TEST(TracebackInlineTest, TextWithoutGoroutinesIsAnError) {
 
 }  // namespace
 }  // namespace leakscan
+
+namespace leakscan {
+namespace {
+
+// A real dump (the zoo's debug=2, every kind of wait) as logs carry it: each line behind
+// journald's, docker's or a logger's prefix. It reads as the dump itself, and says so.
+TEST(LogPrefixes, ADumpReadOutOfALogReadsAsTheDump) {
+  const std::string plain =
+      testing::read_file(std::string(LEAKSCAN_SAMPLE_PROFILES) + "/zoo-debug2.txt");
+  auto expected = read_snapshots_from_memory(plain, "zoo");
+  ASSERT_TRUE(expected.has_value());
+  for (const std::string prefix : {"Oct 01 22:57:16 host orders[812]: ",
+                                   "2026-10-01T22:57:16.123456789Z ", "2026/10/01 22:57:16 "}) {
+    SCOPED_TRACE(prefix);
+    std::string logged;
+    for (size_t at = 0; at < plain.size();) {
+      size_t end = plain.find('\n', at);
+      if (end == std::string::npos) end = plain.size();
+      logged += prefix + plain.substr(at, end - at) + "\n";
+      at = end + 1;
+    }
+    const std::string path = testing::temp_dir() + "/zoo.log";
+    testing::write_file(path, logged);
+    for (bool from_file : {false, true}) {
+      auto read = from_file ? read_snapshots(path) : read_snapshots_from_memory(logged, "zoo.log");
+      ASSERT_TRUE(read.has_value()) << read.error().message;
+      ASSERT_EQ(read->size(), 1u);
+      EXPECT_EQ(testing::stack_multiset(read->front()), testing::stack_multiset(expected->front()));
+      ASSERT_FALSE(read->front().warnings.empty());
+      EXPECT_NE(read->front().warnings.front().find("read as a log"), std::string::npos)
+          << read->front().warnings.front();
+    }
+  }
+  // A dump as Go writes it is not a log, whatever its lines hold.
+  EXPECT_TRUE(expected->front().warnings.empty() ||
+              expected->front().warnings.front().find("read as a log") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace leakscan

@@ -77,6 +77,7 @@ struct AnalysisInput {
   std::vector<GoroutineRecord> records;
   std::vector<IdRange> id_ranges;  // per snapshot
   bool has_ancestors = false;      // a goroutine carries its creators' stacks
+  bool leak_proof_given = false;   // Go's goroutineleak profile came beside the snapshots
   // What layer 3 found, in one array each rather than two small vectors per cluster (a million
   // clusters would make two million allocations): records grouped by cluster, and each
   // cluster's count per snapshot. Clusters hold spans into them, which a move keeps valid.

@@ -121,6 +121,7 @@ uint8_t evidence_rank(LifetimeThresholds::Rule rule, const Cluster& cluster) {
   uint8_t rank = 0;
   switch (rule) {
     case Rule::kProvenByRuntime:
+    case Rule::kReportedByGoleak:
       rank = 0;
       break;
     case Rule::kDeadlock:
@@ -196,6 +197,10 @@ LifetimeThresholds::Judgement LifetimeThresholds::judge(const AnalysisInput& inp
   if (facts.last == 0) return judged(Rule::kGone);
   // The strongest evidence there is, whatever the wait or the count.
   if (cluster.proven_leaked > 0) return judged(Rule::kProvenByRuntime, Verdict::kLeak);
+  // goleak's verdict: its test ended and left them running.
+  if (input.snapshots.back().reason == kGoleakReason) {
+    return judged(Rule::kReportedByGoleak, Verdict::kLeak);
+  }
   const bool startup = started_at_startup(cluster) || facts.place.oldest;
   // Who can still wake them decides without a clock, from one dump as from many: a leak the
   // graph proves stands; a suspicion it raises stands where the clock finds nothing.
@@ -319,6 +324,13 @@ LifetimeThresholds::WakeFacts LifetimeThresholds::wake_facts(const AnalysisInput
   return wake;
 }
 
+std::string LifetimeThresholds::graph_words(const AnalysisInput& input,
+                                            const Cluster& cluster) const {
+  auto by_graph = judge_by_graph(input, cluster, false);
+  if (!by_graph) return {};
+  return graph_->explain(input.snapshots.back(), by_graph->evidence_thread);
+}
+
 std::optional<LifetimeThresholds::Judgement> LifetimeThresholds::judge_by_graph(
     const AnalysisInput& input, const Cluster& cluster, bool startup) const {
   if (graph_ == nullptr || !graph_->built()) return std::nullopt;
@@ -368,11 +380,18 @@ std::optional<LifetimeThresholds::Judgement> LifetimeThresholds::judge_by_graph(
   // far as the dump shows. A sender, a WaitGroup or a Cond waiter is then left behind; a
   // lock's holder, or a select's timer, may be what the dump does not show.
   if (wake.stuck + wake.stuck_seen == wake.judged && !idles_like_a_worker && creator_gone) {
-    // Only a goroutine sends, calls Done or signals; a receive may wait for a timer.
-    const bool plain = wake.kind == WaitKind::kChannelSend || wake.kind == WaitKind::kWaitGroup ||
-                       wake.kind == WaitKind::kCond;
-    return judged(Rule::kNoWakerSeen, plain ? Verdict::kLeak : Verdict::kSuspect,
-                  wake.stuck_thread);
+    // Only a goroutine takes a value sent, calls Done or signals; a lock's holder may be what
+    // the dump does not show; a receive or a select may wait for a timer, or for a client.
+    switch (wake.kind) {
+      case WaitKind::kChannelSend:
+      case WaitKind::kWaitGroup:
+      case WaitKind::kCond:
+        return judged(Rule::kNoWakerSeen, Verdict::kLeak, wake.stuck_thread);
+      case WaitKind::kLock:
+        return judged(Rule::kNoWakerSeen, Verdict::kSuspect, wake.stuck_thread);
+      default:
+        break;
+    }
   }
   return std::nullopt;
 }
@@ -450,13 +469,18 @@ std::vector<std::string> LifetimeThresholds::reasons_for(const AnalysisInput& in
     case Rule::kGone:
       reasons.push_back(fmt::format("gone by the last snapshot ({})", growth));
       break;
-    case Rule::kProvenByRuntime:
+    case Rule::kProvenByRuntime: {
       reasons.push_back(headline);
       reasons.push_back(fmt::format(
           "proven by the Go runtime: its GC found {} of them blocked on objects no running "
           "goroutine can reach (goroutineleak profile)",
           with_thousands(cluster.proven_leaked)));
+      // And what leakscan sees itself: who could wake them.
+      if (auto words = graph_words(input, cluster); !words.empty()) {
+        reasons.push_back(std::move(words));
+      }
       break;
+    }
     case Rule::kDeadlock:
     case Rule::kNeverWakes:
     case Rule::kNoPossibleWaker:
@@ -480,6 +504,15 @@ std::vector<std::string> LifetimeThresholds::reasons_for(const AnalysisInput& in
       }
       break;
     }
+    case Rule::kReportedByGoleak:
+      reasons.push_back(headline);
+      reasons.emplace_back(
+          "goleak reported them: still running when their test ended (goleak.VerifyNone), so "
+          "the test leaks them");
+      if (auto words = graph_words(input, cluster); !words.empty()) {
+        reasons.push_back(std::move(words));
+      }
+      break;
     case Rule::kRunnableBacklog:
       reasons.push_back(headline + ", " + growth);
       reasons.push_back(fmt::format(
@@ -598,6 +631,12 @@ std::vector<std::string> LifetimeThresholds::reasons_for(const AnalysisInput& in
                       "was left behind by the work that made it",
                       object, with_thousands(cluster.wait_objects)));
     }
+  }
+  if (judgement.verdict == Verdict::kLeak && input.leak_proof_given && cluster.proven_leaked == 0) {
+    reasons.emplace_back(
+        "Go's goroutineleak profile does not list them: what they wait on is still reachable "
+        "(from a global or a long-lived struct, say), so the GC cannot prove what the evidence "
+        "above shows");
   }
   if (judgement.verdict != Verdict::kExpected) {
     if (auto age = age_by_id_seconds(input, cluster)) {

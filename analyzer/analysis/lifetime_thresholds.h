@@ -40,6 +40,7 @@ class LifetimeThresholds {
   enum class Rule : uint8_t {
     kGone,                 // none left in the last snapshot
     kProvenByRuntime,      // Go's GC proved them leaked (goroutineleak)
+    kReportedByGoleak,     // goleak found them running when their test ended
     kDeadlock,             // members of a wait cycle (the wait-for graph)
     kNeverWakes,           // a nil channel or an empty select
     kNoPossibleWaker,      // nothing that can run can wake them (the wait-for graph)
@@ -96,6 +97,9 @@ class LifetimeThresholds {
   // The graph's verdict for a cluster, if its evidence decides one.
   std::optional<Judgement> judge_by_graph(const AnalysisInput& input, const Cluster& cluster,
                                           bool startup) const;
+  // What the graph says of a cluster judged by other evidence: leakscan's own facts beside Go's
+  // proof or goleak's report. Empty where it says nothing.
+  std::string graph_words(const AnalysisInput& input, const Cluster& cluster) const;
   // The clock's verdict: waits, growth, ids, counts.
   struct Facts;
   Judgement judge_by_clock(const AnalysisInput& input, const Cluster& cluster, const Facts& facts,

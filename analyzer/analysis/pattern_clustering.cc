@@ -231,8 +231,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
     Cluster& cluster = clusters[cluster_index];
     counts[cluster_index * snapshots + record.snapshot] += record.count();
     if (record.snapshot != last) continue;
-    if (snapshot.proven_leaked ||
-        (record.thread != nullptr && record.thread->status.ends_with(" (leaked)"))) {
+    if (snapshot.proven_leaked || (record.thread != nullptr && record.thread->proven_leaked)) {
       cluster.proven_leaked += record.count();
     }
     if (record.thread != nullptr) {

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "analyzer/analysis/business_anchors.h"
+#include "analyzer/analysis/leak_proof.h"
 #include "analyzer/analysis/lifetime_thresholds.h"
 #include "analyzer/analysis/pattern_clustering.h"
 #include "analyzer/analysis/system_frame_filter.h"
@@ -51,10 +52,17 @@ Status apply_focus(const AnalysisOptions& options, AnalysisInput& input) {
 
 }  // namespace
 
-Result<Analysis> run_layers(std::span<const Snapshot> snapshots, const AnalysisOptions& options) {
-  if (snapshots.empty()) return Error{"no snapshot to analyze"};
+Result<Analysis> run_layers(std::span<const Snapshot> all, const AnalysisOptions& options) {
+  if (all.empty()) return Error{"no snapshot to analyze"};
+  // Go's goroutineleak profiles given first, beside other snapshots (engine/inputs.h): evidence
+  // for the series, not part of it. Alone, a profile is the series.
+  size_t proofs = 0;
+  while (proofs < all.size() && all[proofs].proven_leaked) ++proofs;
+  if (proofs == all.size()) proofs = 0;
+  const std::span<const Snapshot> snapshots = all.subspan(proofs);
   Analysis analysis;
   analysis.input = make_analysis_input(snapshots);
+  analysis.input.leak_proof_given = proofs > 0;
   auto focused = apply_focus(options, analysis.input);
   if (!focused) return focused.error();
 
@@ -63,12 +71,17 @@ Result<Analysis> run_layers(std::span<const Snapshot> snapshots, const AnalysisO
   DeadButUnfreed dead;
   dead.run(analysis.input);
   analysis.clusters = PatternClustering().run(analysis.input);
+  for (auto& note : attach_leak_proof(all.first(proofs), *analysis.rules, analysis.clusters)) {
+    analysis.warnings.push_back(std::move(note));
+  }
   BusinessAnchors(*analysis.rules, options.owners).run(analysis.input, analysis.clusters);
   analysis.wait_for.build(analysis.input);
   LifetimeThresholds judge(*analysis.rules, exact_capture_seconds(snapshots), options.min_wait);
   judge.use_wait_for_graph(&analysis.wait_for);
   judge.run(analysis.input, analysis.clusters);
-  analysis.warnings = apply_baseline(options.baseline, options.today, analysis.clusters);
+  for (auto& warning : apply_baseline(options.baseline, options.today, analysis.clusters)) {
+    analysis.warnings.push_back(std::move(warning));
+  }
   analysis.dead_but_unfreed = dead.findings(analysis.input);
   analysis.process_end = explain_process_end(analysis.input);
   return analysis;

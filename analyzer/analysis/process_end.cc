@@ -13,7 +13,8 @@ namespace leakscan {
 namespace {
 
 std::optional<ProcessEndKind> kind_of(std::string_view reason) {
-  if (reason.empty()) return std::nullopt;
+  // goleak's report is a test's verdict on the goroutines it left, not the process's end.
+  if (reason.empty() || reason == kGoleakReason) return std::nullopt;
   if (reason.starts_with("panic: test timed out")) return ProcessEndKind::kTestTimeout;
   if (reason.starts_with("panic")) return ProcessEndKind::kPanic;
   if (reason.find("all goroutines are asleep") != std::string_view::npos) {

@@ -570,11 +570,9 @@ std::string_view object_noun(WaitKind kind) {
     case WaitKind::kSelectNoCases:
       return "channels of the select";
     case WaitKind::kLock:
-      return "lock";
     case WaitKind::kWaitGroup:
-      return "WaitGroup";
     case WaitKind::kCond:
-      return "Cond";
+      return to_string(kind);
     default:
       return "object";
   }

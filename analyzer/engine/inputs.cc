@@ -99,13 +99,26 @@ Result<LoadedSnapshots> load_snapshots(std::vector<Input> inputs, const LoadOpti
       loaded.input_of.push_back(static_cast<uint32_t>(index));
     }
   }
-  auto order = order_snapshots(loaded.snapshots, loaded.input_of, options.order, loaded.warnings);
-  if (!order) return order.error();
+  // Go's goroutineleak profile, given beside dumps, is evidence about the clusters of their
+  // process (analysis/leak_proof.h), not a snapshot of the series: it goes first, out of the
+  // order, and the analysis reads it as such.
   LoadedSnapshots sorted;
+  LoadedSnapshots series;
+  const bool mixed = std::any_of(loaded.snapshots.begin(), loaded.snapshots.end(),
+                                 [](const Snapshot& s) { return s.proven_leaked; }) &&
+                     std::any_of(loaded.snapshots.begin(), loaded.snapshots.end(),
+                                 [](const Snapshot& s) { return !s.proven_leaked; });
+  for (size_t index = 0; index < loaded.snapshots.size(); ++index) {
+    LoadedSnapshots& into = mixed && loaded.snapshots[index].proven_leaked ? sorted : series;
+    into.snapshots.push_back(std::move(loaded.snapshots[index]));
+    into.input_of.push_back(loaded.input_of[index]);
+  }
+  auto order = order_snapshots(series.snapshots, series.input_of, options.order, loaded.warnings);
+  if (!order) return order.error();
   sorted.warnings = std::move(loaded.warnings);
   for (size_t index : *order) {
-    sorted.snapshots.push_back(std::move(loaded.snapshots[index]));
-    sorted.input_of.push_back(loaded.input_of[index]);
+    sorted.snapshots.push_back(std::move(series.snapshots[index]));
+    sorted.input_of.push_back(series.input_of[index]);
   }
   return sorted;
 }

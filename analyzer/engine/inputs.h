@@ -46,7 +46,8 @@ struct LoadedSnapshots {
   std::vector<std::string> warnings;  // the readers' warnings, each naming its input
 };
 
-// Reads every input and orders the snapshots (snapshot_order.h); the first input that cannot
+// Reads every input and orders the snapshots (snapshot_order.h), Go's goroutineleak profiles
+// given beside other snapshots first and out of the order; the first input that cannot
 // be read at all, or snapshots that cannot be of one process, are the error.
 Result<LoadedSnapshots> load_snapshots(std::vector<Input> inputs, const LoadOptions& options);
 

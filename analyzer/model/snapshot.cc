@@ -132,6 +132,13 @@ ThreadState classify_status(std::string_view status) {
 }
 
 void set_status(GreenThread& thread, std::string_view status, ThreadState state) {
+  // Go 1.26's goroutineleak?debug=2 and the tracer mark what the GC proved: "[chan send
+  // (leaked)]". The proof is a fact of its own; the status is the runtime's word for the wait.
+  constexpr std::string_view kLeaked = " (leaked)";
+  if (status.ends_with(kLeaked)) {
+    status.remove_suffix(kLeaked.size());
+    thread.proven_leaked = true;
+  }
   thread.status = status;
   thread.state = state;
   default_wait_reason(thread);

@@ -52,6 +52,10 @@ enum class ThreadState : uint8_t {
 // last time it was seen running) and was cut down to it: at most this long.
 enum class WaitPrecision : uint8_t { kUnknown, kExact, kLowerBound, kCapped };
 
+// The reason of a snapshot read from goleak's report: every goroutine in it is one goleak found
+// still running when its test ended.
+inline constexpr std::string_view kGoleakReason = "goleak: found unexpected goroutines";
+
 // Where a snapshot's capture time came from. Only the first two are exact enough for rates; a
 // file's modification time orders snapshots but a copy or checkout resets it.
 enum class CaptureTimeOrigin : uint8_t { kProfile, kFetched, kFileModified, kOrderGiven };
@@ -106,6 +110,9 @@ struct GreenThread {
   // wait_object came from a value Go printed with '?' (register ABI: the spill slot may be
   // stale): a hint, never a fact to group goroutines or convict one by.
   bool wait_object_hint = false;
+  // Go's GC proved it leaked: "(leaked)" after its status in goroutineleak?debug=2, which the
+  // status itself no longer carries.
+  bool proven_leaked = false;
   bool frames_elided = false;      // "...additional frames elided..."
   bool stack_unavailable = false;  // "goroutine running on other thread; stack unavailable"
   // Empty for nearly every thread: a pointer each rather than two vectors.
@@ -154,7 +161,8 @@ class Snapshot {
   std::optional<std::chrono::system_clock::time_point> captured_at;
   // Of captured_at, when set: the snapshot's own unless whoever filled it in says otherwise.
   CaptureTimeOrigin capture_time_origin = CaptureTimeOrigin::kProfile;
-  // What made the program print the dump: "panic: ...", "fatal error: ...", "SIGQUIT: quit".
+  // What made the program print the dump: "panic: ...", "fatal error: ...", "SIGQUIT: quit",
+  // or kGoleakReason.
   std::string reason;
   std::optional<int64_t> declared_total;  // "goroutine profile: total N"
   // Go 1.26's /debug/pprof/goroutineleak (GOEXPERIMENT=goroutineleakprofile), debug=0 or 1:

@@ -104,6 +104,7 @@ void append_labels(const GreenThread& thread, RuntimeKind runtime, std::string_v
   }
   if (!created_by.empty()) out.push_back(str_label(kCreatedBy, created_by));
   if (thread.locked_to_thread) out.push_back(str_label(kLockedToThread, "true"));
+  if (thread.proven_leaked) out.push_back(str_label(kProvenLeaked, "true"));
   if (thread.frames_elided) out.push_back(str_label(kFramesElided, "true"));
   if (runtime != RuntimeKind::kGo) out.push_back(str_label(kRuntime, to_string(runtime)));
   out.insert(out.end(), thread.labels.begin(), thread.labels.end());
@@ -166,8 +167,7 @@ void from_labels(const std::vector<Label>& labels, GreenThread& thread, RuntimeK
       continue;
     }
     if (label.key == kState) {
-      thread.status = label.str;
-      thread.state = classify_status(label.str);
+      set_status(thread, label.str);
     } else if (label.key == kWaitReason) {
       thread.wait_reason = label.str;
     } else if (label.key == kWaitObject) {
@@ -182,6 +182,8 @@ void from_labels(const std::vector<Label>& labels, GreenThread& thread, RuntimeK
       if (auto precision = parse_wait_precision(label.str)) thread.wait_precision = *precision;
     } else if (label.key == kLockedToThread) {
       thread.locked_to_thread = label.str == "true";
+    } else if (label.key == kProvenLeaked) {
+      thread.proven_leaked = label.str == "true";
     } else if (label.key == kFramesElided) {
       thread.frames_elided = label.str == "true";
     } else if (label.key == kRuntime) {

@@ -22,9 +22,11 @@ inline constexpr std::string_view kCreatedAt = "created_at";
 inline constexpr std::string_view kCreatorGoid = "creator_goid";         // num
 inline constexpr std::string_view kCreatedBy = "created_by";             // str, "FUNC at FILE:LINE"
 inline constexpr std::string_view kLockedToThread = "locked_to_thread";  // str "true"
-inline constexpr std::string_view kFramesElided = "frames_elided";       // str "true"
-inline constexpr std::string_view kWaitObject = "wait_object";  // str, agent: "0x..." address
-inline constexpr std::string_view kRuntime = "runtime";         // str, "boost.fiber"...; absent: go
+// str "true": Go's GC proved it leaked (goroutineleak; "(leaked)" in a debug=2 status).
+inline constexpr std::string_view kProvenLeaked = "proven_leaked";
+inline constexpr std::string_view kFramesElided = "frames_elided";  // str "true"
+inline constexpr std::string_view kWaitObject = "wait_object";      // str, agent: "0x..." address
+inline constexpr std::string_view kRuntime = "runtime";  // str, "boost.fiber"...; absent: go
 // str, the creator's stack at the go statement, leaf first: "FUNC at FILE:LINE <- ...".
 inline constexpr std::string_view kCreationStack = "creation_stack";
 inline constexpr std::string_view kNanoseconds = "nanoseconds";

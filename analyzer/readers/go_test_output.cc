@@ -109,7 +109,7 @@ Result<std::vector<Snapshot>> read_goleak(std::string_view text, const std::stri
   auto snapshots = read_go_traceback(dump, name, limits, /*mapped=*/false);
   if (!snapshots) return snapshots.error();
   for (Snapshot& snapshot : *snapshots) {
-    if (snapshot.reason.empty()) snapshot.reason = "goleak: found unexpected goroutines";
+    if (snapshot.reason.empty()) snapshot.reason = kGoleakReason;
     for (GreenThread& thread : snapshot.threads) {
       auto it = test_of.find(thread.id);
       if (it == test_of.end()) continue;

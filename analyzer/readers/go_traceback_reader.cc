@@ -246,6 +246,7 @@ class TracebackParser {
       list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 2);
       if (first) {
         first = false;
+
         // Most goroutines share a handful of statuses; skip the pool's hash for a repeat.
         if (part != previous_status_) {
           previous_status_ = current().intern(part);

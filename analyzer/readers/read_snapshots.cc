@@ -8,6 +8,7 @@
 #include "analyzer/readers/go_test_output.h"
 #include "analyzer/readers/go_traceback_reader.h"
 #include "analyzer/readers/line_reader.h"
+#include "analyzer/readers/log_prefix.h"
 #include "analyzer/readers/mapped_file.h"
 #include "analyzer/readers/pprof_reader.h"
 
@@ -59,6 +60,25 @@ Result<std::vector<Snapshot>> with_test_labels(Result<std::vector<Snapshot>> rea
   return read;
 }
 
+// A dump read out of a log, each line behind the log's prefix: read without the prefixes, and
+// said so.
+Result<std::vector<Snapshot>> read_prefixed_log(LogPrefixKind kind, std::string_view bytes,
+                                                const std::string& name, const ReadLimits& limits) {
+  StrippedLog log = strip_log_prefix(kind, bytes);
+  std::string_view text = log.text;
+  auto read = looks_like_goleak(text.substr(0, kSniffBytes))
+                  ? read_goleak(text, name, limits)
+                  : with_test_labels(read_go_traceback(text, name, limits, /*mapped=*/false),
+                                     running_tests(text.substr(0, kSniffBytes)));
+  if (read && !read->empty()) {
+    auto& warnings = read->front().warnings;
+    warnings.insert(warnings.begin(),
+                    fmt::format("{}: read as a log: the {} prefix taken off {} lines", name,
+                                to_string(kind), log.lines));
+  }
+  return read;
+}
+
 // A debug=2-family dump already in memory (or mapped) is parsed where it lies; other inputs
 // (gzip, protobuf, debug=1) take the streaming path.
 std::optional<Result<std::vector<Snapshot>>> read_traceback_in_place(std::string_view bytes,
@@ -75,6 +95,7 @@ std::optional<Result<std::vector<Snapshot>>> read_traceback_in_place(std::string
         fmt::format("{}: input exceeds {} bytes, the size limit", name, limits.max_input_bytes),
         ErrorKind::kTooLarge});
   }
+  if (auto prefix = detect_log_prefix(head)) return read_prefixed_log(*prefix, bytes, name, limits);
   if (looks_like_goleak(head)) return read_goleak(bytes, name, limits);
   return with_test_labels(read_go_traceback(bytes, name, limits, mapped), running_tests(head));
 }
@@ -113,6 +134,12 @@ Result<std::vector<Snapshot>> read_snapshots(std::unique_ptr<ByteSource> source,
   }
 
   bool debug1 = is_debug1(start);
+  if (auto prefix = detect_log_prefix(*head); prefix && !debug1) {
+    source = prefixed_source(std::move(*head), std::move(source));
+    auto bytes = read_all(*source, name, limits.max_input_bytes);
+    if (!bytes) return bytes.error();
+    return read_prefixed_log(*prefix, *bytes, name, limits);
+  }
   bool goleak = !debug1 && looks_like_goleak(*head);
   auto tests = running_tests(*head);
   source = prefixed_source(std::move(*head), std::move(source));

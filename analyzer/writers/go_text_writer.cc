@@ -19,6 +19,7 @@ void write_thread(const Snapshot& snapshot, const GreenThread& thread, std::FILE
   // reason ("chan send"): the bracket takes the reason, as Go would print it.
   std::string_view bracket = thread.wait_reason.empty() ? thread.status : thread.wait_reason;
   std::string status(bracket.empty() ? to_string(thread.state) : bracket);
+  if (thread.proven_leaked) status += " (leaked)";
   if (thread.wait) {
     auto minutes = std::chrono::duration_cast<std::chrono::minutes>(*thread.wait).count();
     // Go only mentions waits of a minute or more.

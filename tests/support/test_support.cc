@@ -5,10 +5,12 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 namespace leakscan::testing {
 
@@ -100,6 +102,21 @@ std::vector<std::vector<std::string>> read_tsv(const std::string& path) {
     rows.push_back(fields);
   }
   return rows;
+}
+
+}  // namespace leakscan::testing
+
+namespace leakscan::testing {
+
+void run_in_parallel(size_t count, int workers, const std::function<void(size_t)>& work) {
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < workers; ++w) {
+    threads.emplace_back([&] {
+      for (size_t i = next++; i < count; i = next++) work(i);
+    });
+  }
+  for (auto& thread : threads) thread.join();
 }
 
 }  // namespace leakscan::testing
