@@ -98,6 +98,16 @@ bool method_on_pointer(std::string_view function) {
   return function.find(".(*") != std::string_view::npos;
 }
 
+// The receiver of a method of the program's own: sync's methods (Mutex.Lock, WaitGroup.Wait)
+// take the field itself, not the object that owns it.
+bool is_receiver(const Snapshot& snapshot, const ArgumentValue& argument) {
+  if (!argument.first || argument.thread >= snapshot.threads.size()) return false;
+  const GreenThread& thread = snapshot.threads[argument.thread];
+  if (argument.depth >= thread.stack.size()) return false;
+  std::string_view function = snapshot.frame(thread.stack[argument.depth]).function;
+  return method_on_pointer(function) && is_user_function(function);
+}
+
 }  // namespace
 
 std::string_view to_string(WaitKind kind) {
@@ -133,6 +143,7 @@ void WaitForGraph::build(const AnalysisInput& input) {
   const Snapshot& snapshot = input.snapshots[last];
   if (snapshot.runtime != RuntimeKind::kGo || snapshot.threads.empty()) return;
   classify(input, snapshot, last);
+  arguments_begin_ = argument_offsets(snapshot);
   infer_holders(snapshot);
   find_stuck(snapshot);
   find_cycles(snapshot);
@@ -214,11 +225,7 @@ void WaitForGraph::infer_holders(const Snapshot& snapshot) {
   };
   std::vector<Inside> inside;
   for (const ArgumentValue& argument : snapshot.arguments) {
-    if (!argument.first || argument.hint || argument.thread >= snapshot.threads.size()) continue;
-    const GreenThread& thread = snapshot.threads[argument.thread];
-    if (argument.depth >= thread.stack.size()) continue;
-    std::string_view function = snapshot.frame(thread.stack[argument.depth]).function;
-    if (method_on_pointer(function) && is_user_function(function)) {
+    if (!argument.hint && is_receiver(snapshot, argument)) {
       inside.push_back({argument.value, argument.thread, argument.depth});
     }
   }
@@ -254,15 +261,14 @@ void WaitForGraph::infer_holders(const Snapshot& snapshot) {
       }
       continue;
     }
-    // Arguments are few per thread: the innermost of its own methods names the owner.
-    uint32_t best = UINT32_MAX;
-    for (const Inside& x : inside) {
-      if (x.thread == i && x.depth < best) {
-        best = x.depth;
-        waits[i].owner = x.receiver;
-      }
+    // The innermost of its own methods names the owner: its arguments come leaf first.
+    for (uint32_t at = arguments_begin_[i]; at < arguments_begin_[i + 1]; ++at) {
+      const ArgumentValue& argument = snapshot.arguments[at];
+      if (argument.hint || !is_receiver(snapshot, argument)) continue;
+      waits[i].owner = argument.value;
+      waits[i].depth = argument.depth;
+      break;
     }
-    if (best != UINT32_MAX) waits[i].depth = best;
   }
   for (uint32_t i = 0; i < verdicts_.size(); ++i) {
     const uint64_t owner = waits[i].owner;
@@ -317,16 +323,7 @@ void WaitForGraph::find_stuck(const Snapshot& snapshot) {
   // WaitGroup): the object that holds it starts at the nearest receiver at or below it.
   std::vector<uint64_t> receivers;
   for (const ArgumentValue& argument : snapshot.arguments) {
-    if (!argument.first || argument.thread >= snapshot.threads.size() ||
-        argument.depth >= snapshot.threads[argument.thread].stack.size()) {
-      continue;
-    }
-    std::string_view function =
-        snapshot.frame(snapshot.threads[argument.thread].stack[argument.depth]).function;
-    // The program's methods: sync's own (Mutex.Lock, WaitGroup.Wait) take the field itself.
-    if (method_on_pointer(function) && is_user_function(function)) {
-      receivers.push_back(argument.value);
-    }
+    if (is_receiver(snapshot, argument)) receivers.push_back(argument.value);
   }
   std::sort(receivers.begin(), receivers.end());
   for (const auto& [thread, owner] : lock_owners_) handles.push_back({owner, thread});
@@ -351,7 +348,6 @@ void WaitForGraph::find_stuck(const Snapshot& snapshot) {
   });
   // Each handle is freed once: a hub address held by a million goroutines is walked once.
   std::vector<uint8_t> handle_done(handles.size(), 0);
-  const std::vector<uint32_t> arguments_begin = argument_offsets(snapshot);
   // The goroutines each one started: a creator that can act may still hold, in locals the dump
   // does not print, the channel it handed them.
   std::vector<std::pair<uint32_t, uint32_t>> children;  // creator, child
@@ -379,7 +375,7 @@ void WaitForGraph::find_stuck(const Snapshot& snapshot) {
     while (!work.empty()) {
       uint32_t thread = work.back();
       work.pop_back();
-      for (uint32_t at = arguments_begin[thread]; at < arguments_begin[thread + 1]; ++at) {
+      for (uint32_t at = arguments_begin_[thread]; at < arguments_begin_[thread + 1]; ++at) {
         release(snapshot.arguments[at].value);
       }
       // A creator that handed a goroutine a channel to answer on waits for that answer: the
@@ -436,11 +432,10 @@ void WaitForGraph::find_cycles(const Snapshot& snapshot) {
   for (const auto& [waiter, holder] : holders_) {
     if (stuck(waiter) && stuck(holder.thread)) edges[waiter].push_back(holder.thread);
   }
-  const std::vector<uint32_t> arguments_begin = argument_offsets(snapshot);
   std::unordered_map<uint64_t, std::vector<uint32_t>> lock_waiters_by_address;
   for (uint32_t i = 0; i < verdicts_.size(); ++i) {
     if (!stuck(i) || verdicts_[i].kind != WaitKind::kLock) continue;
-    for (uint32_t at = arguments_begin[i]; at < arguments_begin[i + 1]; ++at) {
+    for (uint32_t at = arguments_begin_[i]; at < arguments_begin_[i + 1]; ++at) {
       auto& waiters = lock_waiters_by_address[snapshot.arguments[at].value];
       if (waiters.size() < kMaxEdgesPerThread) waiters.push_back(i);
     }
@@ -453,7 +448,7 @@ void WaitForGraph::find_cycles(const Snapshot& snapshot) {
     // The lock waiters that hold what this channel waiter holds may be the only ones to take
     // its value, once they have the lock it holds.
     auto& out = edges[i];
-    for (uint32_t at = arguments_begin[i]; at < arguments_begin[i + 1]; ++at) {
+    for (uint32_t at = arguments_begin_[i]; at < arguments_begin_[i + 1]; ++at) {
       auto found = lock_waiters_by_address.find(snapshot.arguments[at].value);
       if (found == lock_waiters_by_address.end()) continue;
       for (uint32_t other : found->second) {

@@ -101,6 +101,9 @@ class WaitForGraph {
     bool bystander = false;
   };
   std::vector<Thread> verdicts_;
+  // Where each thread's arguments start in Snapshot::arguments (in thread order); one past the
+  // last thread's end last.
+  std::vector<uint32_t> arguments_begin_;
   std::unordered_map<uint32_t, Holder> holders_;
   std::unordered_map<uint32_t, uint64_t> lock_owners_;  // lock waiter -> the object owning it
   std::unordered_map<uint32_t, uint32_t> cycle_index_;  // thread -> index into cycles_
