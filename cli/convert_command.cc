@@ -14,7 +14,10 @@ namespace leakscan::cli {
 int run_convert(const ConvertOptions& options) {
   std::vector<Input> inputs;
   for (const auto& input : options.inputs) inputs.push_back(Input::from_argument(input));
-  auto loaded = load_snapshots(std::move(inputs), LoadOptions{options.limits, SnapshotOrder::kAsGiven});
+  // A conversion writes what it was given: no leak profile fetched beside a URL.
+  auto loaded = load_snapshots(std::move(inputs), LoadOptions{.limits = options.limits,
+                                                              .order = SnapshotOrder::kAsGiven,
+                                                              .fetch_leak_profile = false});
   if (!loaded) return report_error(loaded.error());
   report_warnings(loaded->warnings);
   const std::vector<Snapshot>* snapshots = &loaded->snapshots;

@@ -32,6 +32,10 @@ void add_find_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options) {
   app.add_option("--max-input-size", options.find.limits.max_input_bytes,
                  "Refuse inputs larger than this many bytes after decompression")
       ->capture_default_str();
+  app.add_flag("!--no-leak-profile", options.find.fetch_leak_profile,
+               "With a URL of /debug/pprof/goroutine, do not also fetch Go's goroutineleak "
+               "profile (Go 1.27, or 1.26 with GOEXPERIMENT=goroutineleakprofile: its GC's proof "
+               "of which goroutines leaked, at the cost of one GC cycle in the target)");
   app.add_option("--max-clusters", options.find.max_clusters,
                  "List at most this many clusters, leaks and suspects first (0: all); the "
                  "summary counts the rest")

@@ -120,6 +120,7 @@ std::optional<WatchOptions> watch_options(const WatchCommandOptions& options,
   auto find = resolve_find_options(options.analysis);
   if (!find) return std::nullopt;
   out.limits = find->limits;
+  out.fetch_leak_profile = find->fetch_leak_profile;
   auto analysis = load_analysis_options(*find, owners);
   if (!analysis) {
     report_error(analysis.error());

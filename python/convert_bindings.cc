@@ -20,7 +20,7 @@ namespace {
 void convert(const std::vector<std::string>& sources, const std::string& output,
              const std::string& to, std::optional<uint64_t> max_input_size) {
   if (to != "pprof" && to != "text") throw py::value_error("to=" + to + ": expected pprof or text");
-  LoadOptions options{.order = SnapshotOrder::kAsGiven};
+  LoadOptions options{.order = SnapshotOrder::kAsGiven, .fetch_leak_profile = false};
   if (max_input_size) options.limits.max_input_bytes = *max_input_size;
   std::optional<Error> error;
   {

@@ -514,6 +514,27 @@ TEST(CorpusFactsTest, StackSegmentBoundaryKeepsTheGoroutineGoing) {
                "/home/dfc/src/launchpad.net/gocheck/gocheck.go", 631);
 }
 
+// Go 1.3 prints goroutine 17, running on an M, a second time further down the same crash: one
+// dump, with a warning, not a second snapshot that "grew" by the rest.
+TEST(CorpusFactsTest, AGoroutinePrintedTwiceStaysOneDump) {
+  auto snapshots = read_corpus("gotfmt-go7725-juju-sigsegv-go1.3.txt");
+  ASSERT_EQ(snapshots.size(), 1u);
+  const Snapshot& snapshot = snapshots.front();
+  EXPECT_EQ(snapshot.threads.size(), 133u);
+  size_t copies = 0;
+  for (const auto& thread : snapshot.threads) copies += thread.id == 17 ? 1 : 0;
+  EXPECT_EQ(copies, 1u);
+  const GreenThread* g17 = find_thread(snapshot, 17);
+  ASSERT_NE(g17, nullptr);
+  EXPECT_EQ(g17->status, "syscall");                // the first, fuller copy
+  ASSERT_NE(find_thread(snapshot, 6615), nullptr);  // read on after the second copy
+  bool warned = false;
+  for (const auto& warning : snapshot.warnings) {
+    warned = warned || warning.find("goroutine 17 is printed twice") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+}
+
 TEST(CorpusFactsTest, LargeGoroutineIds) {
   Snapshot snapshot = read_one("tidb-v4-prod-indexmergejoin-hang-debug2-go1.13.txt");
   ASSERT_FALSE(snapshot.threads.empty());

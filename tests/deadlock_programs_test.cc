@@ -9,7 +9,10 @@
 //   recall      leak and deadlock sites judged LEAK
 //   deadlocks   deadlock sites whose cluster names the cycle
 //   precision   of the LEAK clusters at the manifest's sites, those at leak sites
-// and, where the toolchain has it, Go's own goroutineleak profile beside it.
+//   flagged     leak and deadlock sites judged LEAK or SUSPECT
+// and, where the toolchain has it, Go's own goroutineleak profile beside it. The shapes come in
+// two sets: "tuned", the ones the analysis's rules were written against, and "heldout", written
+// apart from it and never used to change it; each set is scored on its own.
 #include <fmt/format.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
@@ -17,6 +20,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -31,8 +35,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Measured on this suite (see the table the test prints); the goals of the issue "who can still
-// wake it" are 60 % LEAK recall from one dump at 95 % precision.
+// Measured on the tuned set (see the table the test prints); the goals of the issue "who can
+// still wake it" are 60 % LEAK recall from one dump at 95 % precision. The held-out set is held
+// to the precision goal only: a benign goroutine called a leak is the error no one forgives.
 constexpr double kRecallFloor = 0.6;
 constexpr double kPrecisionFloor = 0.95;
 constexpr double kDeadlockNamedFloor = 0.5;
@@ -48,17 +53,21 @@ struct ShapeRun {
   std::string version;
   std::string program;
   std::string shape;
+  std::string set;  // tuned, heldout
   std::vector<Site> sites;
-  std::string dump;        // path of the debug=2 dump
-  std::string leak_proof;  // goroutineleak?debug=1 text, when the build has it
+  std::string dump;                // path of the first debug=2 dump, a second after the shape
+  std::vector<std::string> dumps;  // it and two more, a second apart
+  std::string leak_proof;          // goroutineleak?debug=1 text, when the build has it
   std::string error;
 };
 
-std::vector<Site> parse_sites(const std::string& json, std::string& shape) {
+std::vector<Site> parse_sites(const std::string& json, std::string& shape,
+                              std::string* set = nullptr) {
   std::vector<Site> sites;
   google::protobuf::Struct entry;
   if (!google::protobuf::util::JsonStringToMessage(json, &entry).ok()) return sites;
   shape = entry.fields().at("shape").string_value();
+  if (set != nullptr) *set = entry.fields().at("set").string_value();
   for (const auto& value : entry.fields().at("sites").list_value().values()) {
     const auto& fields = value.struct_value().fields();
     sites.push_back(Site{fields.at("function").string_value(), fields.at("kind").string_value(),
@@ -68,14 +77,16 @@ std::vector<Site> parse_sites(const std::string& json, std::string& shape) {
 }
 
 void run_shape(ShapeRun& run, const std::string& dir) {
-  auto result = testing::run_command({run.program, "-shape", run.shape, "-dump-after", "1s"}, 60s);
+  auto result = testing::run_command(
+      {run.program, "-shape", run.shape, "-dump-after", "1s", "-dumps", "3", "-dump-every", "1s"},
+      60s);
   if (result.exit_code != 0) {
     run.error = fmt::format("exit {}: {}", result.exit_code, result.err);
     return;
   }
   std::istringstream in(result.out);
   std::string line;
-  std::string dump;
+  std::vector<std::string> dumps;
   std::string proof;
   std::string* into = nullptr;
   while (std::getline(in, line)) {
@@ -83,7 +94,7 @@ void run_shape(ShapeRun& run, const std::string& dir) {
       std::string shape;
       run.sites = parse_sites(line.substr(9), shape);
     } else if (line == "DUMP debug=2") {
-      into = &dump;
+      into = &dumps.emplace_back();
     } else if (line == "DUMP goroutineleak debug=1") {
       into = &proof;
     } else if (line == "END") {
@@ -92,18 +103,25 @@ void run_shape(ShapeRun& run, const std::string& dir) {
       *into += line + "\n";
     }
   }
-  if (run.sites.empty() || dump.empty()) {
-    run.error = "no manifest or no dump in the output";
+  if (run.sites.empty() || dumps.size() != 3) {
+    run.error = "no manifest or not three dumps in the output";
     return;
   }
-  run.dump = fmt::format("{}/{}-{}.txt", dir, run.version, run.shape);
-  testing::write_file(run.dump, dump);
+  for (size_t i = 0; i < dumps.size(); ++i) {
+    run.dumps.push_back(fmt::format("{}/{}-{}-{}.txt", dir, run.version, run.shape, i + 1));
+    testing::write_file(run.dumps.back(), dumps[i]);
+  }
+  run.dump = run.dumps.front();
   run.leak_proof = proof;
 }
 
 struct Score {
-  int sites = 0;  // leak and deadlock sites
-  int found = 0;  // of them, judged LEAK
+  int sites = 0;           // leak and deadlock sites
+  int found = 0;           // of them, judged LEAK
+  int flagged = 0;         // judged LEAK or SUSPECT
+  int found_in_three = 0;  // judged LEAK from all three dumps
+  int false_in_three = 0;  // benign sites judged LEAK from all three dumps
+  int fewer_in_three = 0;  // runs with fewer LEAK sites from three dumps than from the first
   int deadlock_sites = 0;
   int deadlocks_named = 0;
   int true_clusters = 0;
@@ -111,6 +129,7 @@ struct Score {
   int proven_sites = 0;  // by Go's own profile, where there is one
   int proof_runs = 0;
   double recall() const { return sites > 0 ? double(found) / sites : 0; }
+  double flagged_recall() const { return sites > 0 ? double(flagged) / sites : 0; }
   double precision() const {
     int reported = true_clusters + false_clusters;
     return reported > 0 ? double(true_clusters) / reported : 1;
@@ -135,8 +154,9 @@ TEST(DeadlockPrograms, VerdictsFromOneDumpByWhoCanWakeThem) {
     std::string line;
     while (std::getline(in, line)) {
       ShapeRun run{.version = version, .program = program};
-      run.sites = parse_sites(line, run.shape);
+      run.sites = parse_sites(line, run.shape, &run.set);
       ASSERT_FALSE(run.shape.empty()) << line;
+      ASSERT_TRUE(run.set == "tuned" || run.set == "heldout") << line;
       // Go's own proof where the toolchain builds it in.
       std::string with_proof = testing::go_bin(version, "deadlocks-leakprofile");
       if (version != "go1.19") run.program = with_proof;
@@ -146,19 +166,39 @@ TEST(DeadlockPrograms, VerdictsFromOneDumpByWhoCanWakeThem) {
   ASSERT_GE(runs.size(), 3u * 20u) << "at least 20 shapes on each of three toolchains";
   testing::run_in_parallel(runs.size(), kParallel, [&](size_t i) { run_shape(runs[i], dir); });
 
-  Score total;
+  std::map<std::string, Score> totals;  // by set
   std::string table = fmt::format("{:<8} {:<28} {:>9} {:>9} {:>9}  {}\n", "go", "shape", "leak",
                                   "deadlock", "go proof", "misses and false positives");
   for (const auto& run : runs) {
     ASSERT_TRUE(run.error.empty()) << run.version << " " << run.shape << ": " << run.error;
+    Score& total = totals[run.set];
     auto analyzed = testing::analyze_files({run.dump}, {}, "");
     ASSERT_TRUE(analyzed) << run.dump;
     const auto& clusters = analyzed->analysis.report.clusters();
-    int sites = 0, found = 0, deadlock_sites = 0, named = 0, proven = 0;
+    // The same program a second and two seconds later: flat counts, the same goroutines.
+    const auto now = std::chrono::system_clock::now();
+    auto three = testing::analyze_files(run.dumps, {now - 2s, now - 1s, now}, "");
+    ASSERT_TRUE(three) << run.dump;
+    int found_in_three = 0;
+    for (const auto& site : run.sites) {
+      for (const auto& cluster : three->analysis.report.clusters()) {
+        if (cluster.blocked_at().function() != site.function || cluster.verdict() != report::LEAK) {
+          continue;
+        }
+        if (site.kind == "benign") {
+          ++total.false_in_three;
+        } else {
+          ++found_in_three;
+        }
+        break;
+      }
+    }
+    int sites = 0, found = 0, flagged = 0, deadlock_sites = 0, named = 0, proven = 0;
     std::vector<std::string> notes;
     for (const auto& site : run.sites) {
       const bool bad = site.kind != "benign";
       bool leak_here = false;
+      bool flagged_here = false;
       bool named_here = false;
       for (const auto& cluster : clusters) {
         if (cluster.blocked_at().function() != site.function) continue;
@@ -167,11 +207,14 @@ TEST(DeadlockPrograms, VerdictsFromOneDumpByWhoCanWakeThem) {
           bad ? ++total.true_clusters : ++total.false_clusters;
           if (!bad) notes.push_back("benign " + site.function + " LEAK");
         }
+        flagged_here = flagged_here || cluster.verdict() == report::LEAK ||
+                       cluster.verdict() == report::SUSPECT;
         named_here = named_here || names_deadlock(cluster);
       }
       if (!bad) continue;
       ++sites;
       found += leak_here;
+      flagged += flagged_here;
       if (!leak_here) notes.push_back("missed " + site.function);
       if (site.kind == "deadlock") {
         ++deadlock_sites;
@@ -182,6 +225,12 @@ TEST(DeadlockPrograms, VerdictsFromOneDumpByWhoCanWakeThem) {
     }
     total.sites += sites;
     total.found += found;
+    total.flagged += flagged;
+    total.found_in_three += found_in_three;
+    if (found_in_three < found) {
+      ++total.fewer_in_three;
+      notes.push_back(fmt::format("three dumps: {} LEAK, one: {}", found_in_three, found));
+    }
     total.deadlock_sites += deadlock_sites;
     total.deadlocks_named += named;
     if (!run.leak_proof.empty() || run.version != "go1.19") {
@@ -189,17 +238,26 @@ TEST(DeadlockPrograms, VerdictsFromOneDumpByWhoCanWakeThem) {
       total.proof_runs += sites;
     }
     std::string proof_cell = run.version == "go1.19" ? "-" : fmt::format("{}/{}", proven, sites);
-    table += fmt::format("{:<8} {:<28} {:>9} {:>9} {:>9}  {}\n", run.version, run.shape,
+    table += fmt::format("{:<8} {:<28} {:>9} {:>9} {:>9}  {}\n", run.version,
+                         (run.set == "heldout" ? "*" : "") + run.shape,
                          fmt::format("{}/{}", found, sites),
                          deadlock_sites > 0 ? fmt::format("{}/{}", named, deadlock_sites) : "-",
                          proof_cell, fmt::join(notes, "; "));
   }
-  table += fmt::format(
-      "recall {:.3f} ({}/{} sites LEAK), precision {:.3f} ({} LEAK clusters at leak sites, {} at "
-      "benign sites), deadlocks named {}/{}; Go's goroutineleak profile proved {}/{} sites\n",
-      total.recall(), total.found, total.sites, total.precision(), total.true_clusters,
-      total.false_clusters, total.deadlocks_named, total.deadlock_sites, total.proven_sites,
-      total.proof_runs);
+  table += "* held out: written apart from the analysis, never used to tune it\n";
+  for (const auto& [set, total] : totals) {
+    table += fmt::format(
+        "{:<8} recall {:.3f} ({}/{} sites LEAK), LEAK or SUSPECT {:.3f}, precision {:.3f} ({} "
+        "LEAK clusters at leak sites, {} at benign sites), deadlocks named {}/{}; Go's "
+        "goroutineleak profile proved {}/{} sites\n",
+        set, total.recall(), total.found, total.sites, total.flagged_recall(), total.precision(),
+        total.true_clusters, total.false_clusters, total.deadlocks_named, total.deadlock_sites,
+        total.proven_sites, total.proof_runs);
+    table += fmt::format(
+        "{:<8} three dumps a second apart: {}/{} sites LEAK, {} LEAK at benign sites, {} runs "
+        "with fewer LEAK sites than their first dump alone\n",
+        set, total.found_in_three, total.sites, total.false_in_three, total.fewer_in_three);
+  }
   fmt::print("{}", table);
   std::fflush(stdout);
   // Go's proof beside the dump, in either order: evidence for the dump's clusters, never a
@@ -261,10 +319,135 @@ TEST(DeadlockPrograms, VerdictsFromOneDumpByWhoCanWakeThem) {
     EXPECT_EQ(summaries[0], summaries[1]) << run.shape;
     break;
   }
-  EXPECT_GE(total.recall(), kRecallFloor);
-  EXPECT_GE(total.precision(), kPrecisionFloor);
-  EXPECT_GE(total.deadlock_sites > 0 ? double(total.deadlocks_named) / total.deadlock_sites : 0,
+  // `convert` keeps the leak profile's type, to pprof and back to text, and its proof holds.
+  for (const auto& run : runs) {
+    if (run.leak_proof.empty()) continue;
+    const std::string proof = run.dump + ".leak1.txt";
+    const std::string converted = run.dump + ".leak.pb.gz";
+    auto to_pprof =
+        testing::run_command({testing::cli_path(), "convert", proof, "-o", converted}, 60s);
+    ASSERT_EQ(to_pprof.exit_code, 0) << to_pprof.err;
+    auto to_text =
+        testing::run_command({testing::cli_path(), "convert", converted, "--to", "text"}, 60s);
+    ASSERT_EQ(to_text.exit_code, 0) << to_text.err;
+    EXPECT_TRUE(to_text.out.starts_with("goroutineleak profile: total ")) << to_text.out;
+    auto mixed = testing::run_command(
+        {testing::cli_path(), "convert", converted, run.dump, "-o", converted + ".mixed"}, 60s);
+    EXPECT_EQ(mixed.exit_code, 2) << mixed.out;
+    EXPECT_NE(mixed.err.find("convert them apart"), std::string::npos) << mixed.err;
+    auto analyzed = testing::analyze_files({converted, run.dump}, {}, "");
+    ASSERT_TRUE(analyzed);
+    EXPECT_EQ(analyzed->analysis.report.snapshots_size(), 1);
+    EXPECT_GE(analyzed->analysis.report.summary().leaks(), 1) << run.shape;
+    break;
+  }
+  const Score& tuned = totals["tuned"];
+  EXPECT_GE(tuned.recall(), kRecallFloor);
+  EXPECT_GE(tuned.precision(), kPrecisionFloor);
+  EXPECT_GE(tuned.deadlock_sites > 0 ? double(tuned.deadlocks_named) / tuned.deadlock_sites : 0,
             kDeadlockNamedFloor);
+  // Three snapshots of the same programs: never fewer leaks than one, never a benign one.
+  EXPECT_EQ(tuned.fewer_in_three, 0);
+  EXPECT_EQ(tuned.false_in_three, 0);
+  const Score& heldout = totals["heldout"];
+  EXPECT_GE(heldout.sites, 3 * 12) << "the held-out set: a dozen shapes or more";
+  EXPECT_GE(heldout.precision(), kPrecisionFloor);
+}
+
+// Serves one shape's goroutines over net/http/pprof; killed when it goes out of scope.
+class ServedShape {
+ public:
+  ServedShape(const std::string& program, const std::string& shape)
+      : process_({program, "-shape", shape, "-serve", "-dump-after", "1s"}) {
+    for (int i = 0; i < 3 && base_.empty(); ++i) {
+      auto line = process_.read_line(60s);
+      if (!line) break;
+      if (line->starts_with("LISTENING ")) base_ = line->substr(10);
+    }
+  }
+  const std::string& base() const { return base_; }
+  std::string stderr_text() const { return process_.stderr_text(); }
+
+ private:
+  testing::ChildProcess process_;
+  std::string base_;
+};
+
+bool cites_proof(const report::Cluster& cluster) {
+  for (const auto& reason : cluster.reasons()) {
+    if (reason.starts_with("proven by the Go runtime")) return true;
+  }
+  return false;
+}
+
+report::Report parse_report(const std::string& json) {
+  report::Report report;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &report).ok()) << json;
+  return report;
+}
+
+// `leakscan URL` and `watch` fetch Go's goroutineleak profile beside the goroutine profile where
+// the target serves it (Go 1.27 by default), say so, and use it as proof; --no-leak-profile turns
+// it off; a target that does not serve it (Go 1.19) is read as before, without an error.
+TEST(DeadlockPrograms, LeakProfileFetchedBesideAUrl) {
+  constexpr std::string_view kSite = "main.(*rateLimiter).allow";  // missed-unlock's waiters
+  for (const std::string version : {"go1.27", "go1.19"}) {
+    SCOPED_TRACE(version);
+    const bool served = version == "go1.27";
+    ServedShape target(testing::go_bin(version, "deadlocks"), "missed-unlock");
+    ASSERT_FALSE(target.base().empty()) << target.stderr_text();
+    const std::string url = target.base() + "/debug/pprof/goroutine?debug=2";
+
+    // First, before any leak profile is taken: once one is, Go marks the proven goroutines
+    // "(leaked)" in every later dump too, which is the same proof.
+    auto without = testing::run_command(
+        {testing::cli_path(), url, "--format", "json", "--no-leak-profile"}, 60s);
+    ASSERT_EQ(without.exit_code, 0) << without.err;
+    report::Report plain = parse_report(without.out);
+    EXPECT_EQ(plain.leak_proofs_size(), 0);
+    for (const auto& cluster : plain.clusters()) EXPECT_FALSE(cites_proof(cluster));
+
+    auto fetched = testing::run_command({testing::cli_path(), url, "--format", "json"}, 60s);
+    ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
+    report::Report report = parse_report(fetched.out);
+    EXPECT_EQ(report.snapshots_size(), 1);
+    ASSERT_EQ(report.leak_proofs_size(), served ? 1 : 0);
+    bool proven = false;
+    for (const auto& cluster : report.clusters()) {
+      if (cluster.blocked_at().function() != kSite) continue;
+      proven = proven || cites_proof(cluster);
+      if (served) EXPECT_EQ(cluster.verdict(), report::LEAK);
+    }
+    EXPECT_EQ(proven, served);
+    if (served) {
+      EXPECT_NE(report.leak_proofs(0).source().find("/debug/pprof/goroutineleak?debug=1"),
+                std::string::npos);
+      EXPECT_GE(report.leak_proofs(0).goroutines(), 3);
+      EXPECT_NE(fetched.err.find("Go's goroutineleak profile, fetched beside the dump"),
+                std::string::npos)
+          << fetched.err;
+      auto text = testing::run_command({testing::cli_path(), url}, 60s);
+      EXPECT_NE(text.out.find("Go's leak proof: "), std::string::npos) << text.out;
+    }
+
+    // watch: the proof joins every poll's analysis.
+    const std::string out = testing::temp_dir() + "/watch-" + version;
+    const std::string written = out + "/report.json";
+    auto watched =
+        testing::run_command({testing::cli_path(), "watch", url, "--polls", "2", "--every", "1s",
+                              "--out", out, "--report", written, "--report-format", "json"},
+                             60s);
+    ASSERT_EQ(watched.exit_code, 0) << watched.out << watched.err;
+    report::Report last = parse_report(testing::read_file(written));
+    EXPECT_EQ(last.snapshots_size(), 2);
+    EXPECT_EQ(last.leak_proofs_size(), served ? 1 : 0);
+    bool watched_proof = false;
+    for (const auto& cluster : last.clusters()) {
+      watched_proof =
+          watched_proof || (cluster.blocked_at().function() == kSite && cites_proof(cluster));
+    }
+    EXPECT_EQ(watched_proof, served);
+  }
 }
 
 }  // namespace

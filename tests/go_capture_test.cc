@@ -287,7 +287,9 @@ TEST_P(ZooCapture, TextConversionReadsBackTheSame) {
 TEST_P(ZooCapture, AnalyzesLiveEndpointsInCaptureOrder) {
   // Two fetches of the live endpoint: time fetched orders them and gives the growth rate.
   std::string url = fmt::format("http://{}/debug/pprof/goroutine", zoo_->address);
-  auto result = run_command({testing::cli_path(), url + "?debug=2", url, "--format", "json"});
+  // Without Go's leak profile, which Go 1.27 serves and proves the zoo's real leaks with.
+  auto result = run_command(
+      {testing::cli_path(), url + "?debug=2", url, "--format", "json", "--no-leak-profile"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find(R"("capture_time_origin": "time fetched")"), std::string::npos)
       << result.out.substr(0, 2000);
@@ -300,6 +302,16 @@ TEST_P(ZooCapture, AnalyzesLiveEndpointsInCaptureOrder) {
       run_command({testing::cli_path(), fmt::format("http://{}/nothing", zoo_->address)});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("/nothing: HTTP status 404"), std::string::npos) << missing.err;
+
+  // Go 1.27 serves its leak profile beside the goroutine profile: fetched by default and listed;
+  // Go 1.19 and 1.26 (without the experiment) answer 404, and nothing is said of it.
+  auto with_proof = run_command({testing::cli_path(), url + "?debug=2", "--format", "json"});
+  ASSERT_EQ(with_proof.exit_code, 0) << with_proof.err;
+  const bool served = GetParam() == "go1.27";
+  EXPECT_EQ(with_proof.out.find("/debug/pprof/goroutineleak?debug=1") != std::string::npos, served)
+      << with_proof.out.substr(0, 2000);
+  EXPECT_EQ(with_proof.err.find("goroutineleak profile, fetched") != std::string::npos, served)
+      << with_proof.err;
 }
 
 TEST_P(ZooCapture, ColourOnlyWhenAskedOrOnATerminal) {

@@ -109,6 +109,52 @@ TEST_P(GoTestOutput, TimeoutDumpOfAHangingTest) {
   EXPECT_EQ(test_goroutines, 1);
 }
 
+// What a paste from the middle of a log holds: the goroutines, without the lines above the first
+// one ("panic: ...", "[signal ...]", "running tests:").
+std::string without_header(const std::string& output) {
+  size_t first = output.find("goroutine ");
+  return first == std::string::npos ? std::string() : output.substr(first);
+}
+
+testing::CommandResult report_of(const std::string& name, const std::string& text) {
+  const std::string path = testing::temp_dir() + "/" + name;
+  testing::write_file(path, text);
+  return testing::run_command({testing::cli_path(), path}, 60s);
+}
+
+// A test's panic with its header cut is still a panic, read from the panicking goroutine's
+// frames, and that goroutine (the test's own) is named first.
+TEST_P(GoTestOutput, PanicWithoutItsHeader) {
+  auto run = run_test("TestPanics", {});
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  std::string output = run.out + run.err;
+  ASSERT_NE(output.find("panic: runtime error"), std::string::npos) << output;
+  std::string cut = without_header(output);
+  ASSERT_EQ(cut.find("panic: "), std::string::npos) << cut;
+  auto report = report_of("panic-" + GetParam() + ".txt", cut);
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find("PANIC  panic (the header is not in the input"), std::string::npos)
+      << report.out;
+  EXPECT_NE(report.out.find(fmt::format("{}.TestPanics", kPackage)), std::string::npos)
+      << report.out;
+  // The whole output says the same from its header.
+  auto whole = report_of("panic-whole-" + GetParam() + ".txt", output);
+  EXPECT_NE(whole.out.find("PANIC  panic: runtime error"), std::string::npos) << whole.out;
+}
+
+// The same for -test.timeout: the alarm goroutine panicking is a test timeout.
+TEST_P(GoTestOutput, TimeoutWithoutItsHeader) {
+  auto run = run_test("TestHang", {"-test.timeout", "1s"});
+  std::string cut = without_header(run.err);
+  ASSERT_EQ(cut.find("panic: "), std::string::npos) << cut;
+  auto report = report_of("timeout-" + GetParam() + ".txt", cut);
+  EXPECT_NE(report.out.find("TIMEOUT  panic: test timed out (the header is not in the input"),
+            std::string::npos)
+      << report.out;
+  EXPECT_NE(report.out.find(fmt::format("{}.WaitForever", kPackage)), std::string::npos)
+      << report.out;
+}
+
 INSTANTIATE_TEST_SUITE_P(EveryGo, GoTestOutput, ::testing::Values("go1.26", "go1.27"),
                          [](const auto& info) {
                            std::string name = info.param;

@@ -437,6 +437,39 @@ TEST(TracebackInlineTest, RepeatedIdStartsAnotherDump) {
   EXPECT_EQ(thread(snapshots[1], 2).wait, minutes(1));
 }
 
+// Waits no runtime prints (negative, or past any int64 of seconds) are no wait, said once each.
+TEST(TracebackInlineTest, ImpossibleWaitsAreNoWaitWithAWarning) {
+  auto snapshots = read_text(
+      "goroutine 1 [chan receive, 9223372036854775807 minutes]:\nmain.a()\n\t/app/a.go:1 +0x1\n\n"
+      "goroutine 2 [select, -5 minutes]:\nmain.b()\n\t/app/a.go:2 +0x1\n\n"
+      "goroutine 3 [select, 7 minutes]:\nmain.b()\n\t/app/a.go:2 +0x1\n");
+  ASSERT_EQ(snapshots.size(), 1u);
+  EXPECT_FALSE(thread(snapshots[0], 1).wait.has_value());
+  EXPECT_FALSE(thread(snapshots[0], 2).wait.has_value());
+  EXPECT_EQ(thread(snapshots[0], 3).wait, minutes(7));
+  ASSERT_EQ(snapshots[0].warnings.size(), 2u);
+  EXPECT_NE(snapshots[0].warnings[0].find("inline.txt:1: goroutine 1: wait '9223372036854775807 "
+                                          "minutes' is no number of minutes"),
+            std::string::npos)
+      << snapshots[0].warnings[0];
+}
+
+// A goroutine printed twice, the next one new: the same dump, its second copy dropped.
+TEST(TracebackInlineTest, AGoroutinePrintedTwiceInOneDumpStaysOneSnapshot) {
+  auto snapshots = read_text(
+      "goroutine 1 [running]:\nmain.a()\n\t/app/a.go:1 +0x1\n\n"
+      "goroutine 2 [select]:\nmain.b()\n\t/app/a.go:2 +0x1\n\n"
+      "goroutine 3 [syscall]:\nmain.c()\n\t/app/a.go:3 +0x1\n\n"
+      "goroutine 3 [syscall, 1 minutes]:\nmain.c()\n\t/app/a.go:3 +0x1\n\n"
+      "goroutine 4 [sleep]:\nmain.d()\n\t/app/a.go:4 +0x1\n");
+  ASSERT_EQ(snapshots.size(), 1u);
+  EXPECT_EQ(thread_ids(snapshots[0]), (std::vector<uint64_t>{1, 2, 3, 4}));
+  EXPECT_FALSE(thread(snapshots[0], 3).wait.has_value());  // the first copy
+  ASSERT_EQ(snapshots[0].warnings.size(), 1u);
+  EXPECT_NE(snapshots[0].warnings[0].find("goroutine 3 is printed twice"), std::string::npos)
+      << snapshots[0].warnings[0];
+}
+
 TEST(TracebackInlineTest, TextWithoutGoroutinesIsAnError) {
   auto snapshots = read_snapshots_from_memory("hello\nworld\n", "notes.txt");
   ASSERT_FALSE(snapshots.has_value());

@@ -7,6 +7,7 @@
 
 #include "analyzer/engine/find_leaks.h"
 #include "analyzer/engine/http_fetch.h"
+#include "analyzer/engine/leak_profile_fetch.h"
 #include "analyzer/model/text_format.h"
 #include "analyzer/readers/read_snapshots.h"
 #include "watch/process_identity.h"
@@ -81,6 +82,13 @@ Result<Snapshot> TargetWatch::fetch() {
     snapshot.capture_time_origin = CaptureTimeOrigin::kFetched;
   }
   last_body_ = std::move(*body);
+  // A failed or unreadable leak profile costs this poll its proof, not its snapshot.
+  fetched_proof_.reset();
+  if (options_.fetch_leak_profile) {
+    if (auto proof = fetch_leak_profile(url_, options_.limits, options_.timeout); proof) {
+      fetched_proof_ = std::move(*proof);
+    }
+  }
   return snapshot;
 }
 
@@ -104,6 +112,7 @@ Status TargetWatch::start_series(std::vector<WatchEvent>& events, std::string wh
   ++series_in_run_;
   next_file_ = 1;
   window_.clear();
+  window_has_proof_ = false;
   leak_since_.clear();  // the leaked goroutines ended with the process
   WatchEvent started = event(WatchEventKind::kNewSeries);
   started.status.series = series_in_run_;
@@ -148,17 +157,28 @@ bool TargetWatch::poll(size_t poll_number, std::vector<WatchEvent>& events) {
   }
   fetched->source = stored->string();
   window_.push_back(std::move(*fetched));
+  if (fetched_proof_) {
+    // Go's proof is cumulative: the newest holds every leak the older ones did.
+    if (window_has_proof_) {
+      window_.front() = std::move(*fetched_proof_);
+    } else {
+      window_.insert(window_.begin(), std::move(*fetched_proof_));
+      window_has_proof_ = true;
+    }
+    fetched_proof_.reset();
+  }
   // The analysis covers no snapshot that retention has removed from disk.
+  const size_t proof = window_has_proof_ ? 1 : 0;
   size_t window = options_.window;
   if (options_.retain != 0 && (window == 0 || window > options_.retain)) window = options_.retain;
-  if (window != 0 && window_.size() > window) {
-    window_.erase(window_.begin(),
-                  window_.begin() + static_cast<std::ptrdiff_t>(window_.size() - window));
+  if (window != 0 && window_.size() - proof > window) {
+    const auto first = window_.begin() + static_cast<std::ptrdiff_t>(proof);
+    window_.erase(first, first + static_cast<std::ptrdiff_t>(window_.size() - proof - window));
   }
   WatchEvent polled = event(WatchEventKind::kPolled);
   polled.status.series = series_in_run_;
   polled.status.stored = series_->files().size();
-  polled.status.analysed = window_.size();
+  polled.status.analysed = window_.size() - proof;
   polled.status.file = *stored;
   analyse(polled, events);
   return true;

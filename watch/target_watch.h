@@ -52,8 +52,13 @@ class TargetWatch {
   size_t series_in_run_ = 0;                 // 1 for the first series of this run
   std::optional<SnapshotDirectory> series_;  // none before the first snapshot
   size_t next_file_ = 1;
-  std::string last_body_;         // kept until stored
-  std::vector<Snapshot> window_;  // the series' newest snapshots, oldest first
+  std::string last_body_;  // kept until stored
+  // Go's goroutineleak profile fetched with the last snapshot, until it joins the window.
+  std::optional<Snapshot> fetched_proof_;
+  // The series' newest snapshots, oldest first, after the newest leak profile if there is one
+  // (the analysis reads a leading profile as evidence, not as a snapshot of the series).
+  std::vector<Snapshot> window_;
+  bool window_has_proof_ = false;
   // Since when each leak has been one, by its site and creator.
   std::map<std::string, std::chrono::system_clock::time_point> leak_since_;
   size_t poll_ = 0;

@@ -34,6 +34,8 @@ struct WatchOptions {
   uint64_t retain_bytes = 1ULL << 30;  // bytes kept per series (0: no limit)
   size_t window = 10;                  // newest snapshots of a series analysed together
   ReadLimits limits;
+  // Beside a /debug/pprof/goroutine URL, also fetch Go's goroutineleak profile where served.
+  bool fetch_leak_profile = true;
   AnalysisOptions analysis;
   // Rewritten after every analysis; with several targets, one file each (the target's name
   // before the extension).

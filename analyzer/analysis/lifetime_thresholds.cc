@@ -10,6 +10,11 @@
 namespace leakscan {
 namespace {
 
+// One profile's pile-up by proportion: at least this many goroutines, and at least a
+// kShareDivisor-th of the process's, blocked at one site.
+constexpr int64_t kShareMinimum = 100;
+constexpr int64_t kShareDivisor = 4;
+
 std::string describe_wait(double seconds, bool lower_bound) {
   auto text = format_duration(std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9)));
   return lower_bound ? "≥ " + text : text;
@@ -275,6 +280,12 @@ LifetimeThresholds::Judgement LifetimeThresholds::judge_by_clock(const AnalysisI
     return judgement;
   }
   if (last >= rules_.pile_up) return judged(Rule::kPileUp, Verdict::kSuspect);
+  // A profile without ids or wait times still shows proportion: a service is not a quarter
+  // parked at one site created after start-up, unless it piles up there.
+  if (n == 1 && last >= kShareMinimum && !facts.listed(rules_.network_operations) &&
+      last * kShareDivisor >= static_cast<int64_t>(input.snapshots.back().goroutine_count())) {
+    return judged(Rule::kMostOfTheProcess, Verdict::kSuspect);
+  }
   // No wait times (Go prints none before the first minute): where goroutines were created
   // across the process's life and all still wait at one site, they accumulate.
   if (facts.place.spread && last >= 3) return judged(Rule::kAccumulated, Verdict::kSuspect);
@@ -595,6 +606,16 @@ std::vector<std::string> LifetimeThresholds::reasons_for(const AnalysisInput& in
       reasons.push_back(fmt::format("{} goroutines blocked at one site{}", with_thousands(last),
                                     exited ? "" : "; capture again later to measure growth"));
       break;
+    case Rule::kMostOfTheProcess: {
+      const auto all = input.snapshots.back().goroutine_count();
+      reasons.push_back(headline);
+      reasons.push_back(fmt::format(
+          "{} of the process's {} goroutines ({:.0f} %) are blocked at this one site, created "
+          "after start-up: a pool this size is rare, a pile-up common{}",
+          with_thousands(last), with_thousands(all), 100.0 * last / std::max<uint64_t>(all, 1),
+          exited ? "" : "; a second profile later would tell them apart"));
+      break;
+    }
     case Rule::kAccumulated:
       reasons.push_back(headline);
       reasons.push_back(fmt::format(

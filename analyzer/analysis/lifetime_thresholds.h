@@ -57,6 +57,7 @@ class LifetimeThresholds {
     kStartedAtStartup,     // one dump: made at start-up, a long-lived worker
     kWaitedPastThreshold,  // one dump: waited past the threshold
     kPileUp,               // one dump: pile_up goroutines at one site
+    kMostOfTheProcess,     // one dump: a large share of all goroutines, blocked at one site
     kAccumulated,          // one dump: ids spread over the process's life
     kWithinThreshold,      // one dump: waited, within the threshold
     kNoWaitTimes,          // one dump, nothing to judge by

@@ -63,6 +63,7 @@ Result<Analysis> run_layers(std::span<const Snapshot> all, const AnalysisOptions
   Analysis analysis;
   analysis.input = make_analysis_input(snapshots);
   analysis.input.leak_proof_given = proofs > 0;
+  analysis.leak_proofs = all.first(proofs);
   auto focused = apply_focus(options, analysis.input);
   if (!focused) return focused.error();
 

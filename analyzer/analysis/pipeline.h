@@ -44,6 +44,7 @@ struct Analysis {
   std::vector<DeadButUnfreedFinding> dead_but_unfreed;
   WaitForGraph wait_for;                  // the last snapshot's: who can still wake whom
   std::optional<ProcessEnd> process_end;  // a panic, crash, deadlock or SIGQUIT dump
+  std::span<const Snapshot> leak_proofs;  // Go's goroutineleak profiles read as evidence
   std::vector<std::string> warnings;
   // The rules applied, owned here: records' blocking_operation and why point into them, and
   // must outlive the caller's options.

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <initializer_list>
 #include <map>
+#include <span>
+#include <tuple>
+#include <utility>
 
 #include "analyzer/analysis/vocabulary.h"
 #include "analyzer/model/text_format.h"
@@ -29,6 +32,38 @@ std::optional<ProcessEndKind> kind_of(std::string_view reason) {
     return ProcessEndKind::kSignal;
   }
   return ProcessEndKind::kFatalError;
+}
+
+// A crash whose header line was lost (a log cut at its top, a paste from the middle): the
+// goroutine that was running inside panic or a runtime throw says how the process ended.
+std::optional<std::pair<ProcessEndKind, std::string>> read_from_frames(const Snapshot& snapshot) {
+  constexpr std::string_view kPanics[] = {"panic", "runtime.gopanic"};
+  constexpr std::string_view kThrows[] = {"runtime.throw", "runtime.fatal", "runtime.fatalthrow",
+                                          "runtime.fatalpanic"};
+  auto any_of = [](std::string_view function, std::span<const std::string_view> names) {
+    return std::find(names.begin(), names.end(), function) != names.end();
+  };
+  for (const auto& thread : snapshot.threads) {
+    if (thread.state != ThreadState::kRunning) continue;
+    std::optional<ProcessEndKind> kind;
+    bool alarm = false;
+    for (FrameId id : thread.stack) {
+      std::string_view function = snapshot.frame(id).function;
+      if (!kind && any_of(function, kPanics)) kind = ProcessEndKind::kPanic;
+      if (!kind && any_of(function, kThrows)) kind = ProcessEndKind::kFatalError;
+      alarm = alarm || function.starts_with("testing.(*M).startAlarm");
+    }
+    // The test binary's alarm runs only to panic, and its traceback starts below the panic.
+    if (alarm) kind = ProcessEndKind::kTestTimeout;
+    if (!kind) continue;
+    std::string_view what = *kind == ProcessEndKind::kTestTimeout ? "panic: test timed out"
+                            : *kind == ProcessEndKind::kPanic     ? "panic"
+                                                                  : "fatal error";
+    return std::pair{*kind, fmt::format("{} (the header is not in the input: read from the "
+                                        "frames of goroutine {}, running)",
+                                        what, thread.id)};
+  }
+  return std::nullopt;
 }
 
 bool hung(ProcessEndKind kind) {
@@ -93,11 +128,15 @@ std::optional<ProcessEnd> explain_process_end(const AnalysisInput& input) {
   if (input.snapshots.empty()) return std::nullopt;
   const auto last = static_cast<uint32_t>(input.snapshots.size() - 1);
   const Snapshot& snapshot = input.snapshots[last];
-  auto kind = kind_of(snapshot.reason);
-  if (!kind) return std::nullopt;
   ProcessEnd end;
-  end.kind = *kind;
-  end.reason = snapshot.reason;
+  if (auto kind = kind_of(snapshot.reason)) {
+    end.kind = *kind;
+    end.reason = snapshot.reason;
+  } else if (auto read = snapshot.reason.empty() ? read_from_frames(snapshot) : std::nullopt) {
+    std::tie(end.kind, end.reason) = std::move(*read);
+  } else {
+    return std::nullopt;
+  }
 
   // The program's own goroutines of the last snapshot, in the order the dump lists them: a
   // crash lists the goroutine that crashed first.

@@ -38,14 +38,16 @@ struct WaitingOn {
 
 struct ProcessEnd {
   ProcessEndKind kind = ProcessEndKind::kFatalError;
-  std::string_view reason;                   // the dump's own words
+  // The dump's own words; where its header was cut, what the crashed goroutine's frames say.
+  std::string reason;
   const GoroutineRecord* culprit = nullptr;  // may be null: no goroutine of the program's
   Frame culprit_site;  // its first frame of the program's own code, else its creation site
   std::vector<WaitingOn> waiting;  // for a process that hung or deadlocked
   std::string explanation;
 };
 
-// The last snapshot's ending, if it records one (Snapshot::reason).
+// The last snapshot's ending, if it records one (Snapshot::reason), or if a goroutine that was
+// running when it was written is inside a panic or a runtime throw.
 std::optional<ProcessEnd> explain_process_end(const AnalysisInput& input);
 
 }  // namespace leakscan

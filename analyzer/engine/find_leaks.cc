@@ -48,7 +48,10 @@ Result<Findings> find_leaks(std::vector<Input> inputs, const FindOptions& option
   Findings findings;
   auto analysis_options = load_analysis_options(options, findings.owners_);
   if (!analysis_options) return analysis_options.error();
-  auto loaded = load_snapshots(std::move(inputs), LoadOptions{options.limits, options.order});
+  auto loaded = load_snapshots(std::move(inputs),
+                               LoadOptions{.limits = options.limits,
+                                           .order = options.order,
+                                           .fetch_leak_profile = options.fetch_leak_profile});
   if (!loaded) return loaded.error();
   findings.snapshots_ = std::make_unique<std::vector<Snapshot>>(std::move(loaded->snapshots));
   findings.input_of_ = std::move(loaded->input_of);

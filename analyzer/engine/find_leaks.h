@@ -27,6 +27,8 @@ struct FindOptions {
   size_t max_clusters = 1000;                        // 0: list all
   ReadLimits limits;
   SnapshotOrder order = SnapshotOrder::kByCaptureTime;
+  // URLs of /debug/pprof/goroutine: also fetch Go's goroutineleak profile where it is served.
+  bool fetch_leak_profile = true;
   std::optional<std::chrono::sys_days> today;  // for baseline expiry; default: today
 };
 

@@ -84,7 +84,10 @@ Result<std::string> http_get(const std::string& url, uint64_t max_bytes,
   if (rc != CURLE_OK) return Error{fmt::format("{}: fetch failed: {}", url, curl.strerror(rc))};
   long status = 0;
   curl.getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200) return Error{fmt::format("{}: HTTP status {}", url, status)};
+  if (status != 200) {
+    return Error{fmt::format("{}: HTTP status {}", url, status),
+                 status == 404 ? ErrorKind::kNotServed : ErrorKind::kInvalidInput};
+  }
   return std::move(sink.body);
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "analyzer/engine/http_fetch.h"
+#include "analyzer/engine/leak_profile_fetch.h"
 #include "analyzer/readers/read_snapshots.h"
 
 namespace leakscan {
@@ -28,7 +29,9 @@ struct ReadInput {
   CaptureTimeOrigin fallback_origin = CaptureTimeOrigin::kOrderGiven;
 };
 
-Result<ReadInput> read_input(Input& input, const ReadLimits& limits) {
+Result<ReadInput> read_input(Input& input, const LoadOptions& options,
+                             std::vector<std::string>& notes) {
+  const ReadLimits& limits = options.limits;
   ReadInput out;
   Result<std::vector<Snapshot>> snapshots = std::vector<Snapshot>{};
   switch (input.origin) {
@@ -38,6 +41,13 @@ Result<ReadInput> read_input(Input& input, const ReadLimits& limits) {
       auto body = http_get(input.name, limits.max_input_bytes);
       if (!body) return body.error();
       snapshots = read_snapshots_from_memory(*body, input.name, limits);
+      if (!snapshots || !options.fetch_leak_profile) break;
+      auto proof = fetch_leak_profile(input.name, limits, std::chrono::minutes(2));
+      if (!proof) return proof.error();
+      if (*proof) {
+        notes.push_back(leak_profile_note(**proof));
+        snapshots->push_back(std::move(**proof));
+      }
       break;
     }
     case InputOrigin::kBytes:
@@ -87,7 +97,7 @@ Input Input::from_snapshots(std::vector<Snapshot> snapshots) {
 Result<LoadedSnapshots> load_snapshots(std::vector<Input> inputs, const LoadOptions& options) {
   LoadedSnapshots loaded;
   for (size_t index = 0; index < inputs.size(); ++index) {
-    auto read = read_input(inputs[index], options.limits);
+    auto read = read_input(inputs[index], options, loaded.warnings);
     if (!read) return read.error();
     for (auto& snapshot : read->snapshots) {
       for (const auto& warning : snapshot.warnings) loaded.warnings.push_back(warning);

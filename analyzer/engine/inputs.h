@@ -38,6 +38,9 @@ struct Input {
 struct LoadOptions {
   ReadLimits limits;
   SnapshotOrder order = SnapshotOrder::kByCaptureTime;
+  // Beside a URL of /debug/pprof/goroutine, also fetch Go's goroutineleak profile where the
+  // target serves it (engine/leak_profile_fetch.h).
+  bool fetch_leak_profile = true;
 };
 
 struct LoadedSnapshots {

@@ -222,11 +222,18 @@ class TracebackParser {
   void start_thread(const Header& header) {
     // A crash's per-thread sections repeat the goroutines those threads run and print each
     // thread's scheduler stack as goroutine 0: read, then dropped, as nothing new.
+    if (repeat_ && !repeat_->previous_ids.contains(header.id)) join_repeat(header.id);
+    repeat_.reset();
     bool seen = !seen_ids_.insert(header.id);
     repeated_in_crash_section_ = crash_sections_ && (seen || header.id == 0);
     if (seen && !crash_sections_) {
-      // The same goroutine twice: a second dump starts here.
+      // The same goroutine twice: a second dump starts here, unless the goroutine after it is
+      // new (join_repeat).
+      Repeat repeat{.previous_ids = std::move(seen_ids_),
+                    .id = header.id,
+                    .blank_separated = blank_separated_};
       new_snapshot();
+      repeat_ = std::move(repeat);
       seen_ids_.insert(header.id);
     }
     current().threads.emplace_back();
@@ -236,6 +243,32 @@ class TracebackParser {
     expect_ = Expect::kFunction;
     target_ = Target::kStack;
     stack_.clear();
+  }
+
+  // A repeated goroutine followed by one its dump did not print is the same dump printing a
+  // goroutine twice (old runtimes' crashes print a goroutine running on an M a second time): the
+  // second copy is dropped and the dump read on, as one.
+  void join_repeat(uint64_t next_id) {
+    if (snapshots_.size() < 2 || current().threads.size() != 1) return;
+    // A second dump of a process opens with what opened the first (the goroutine that dumps,
+    // then main): a repeat of those starts a new dump whatever follows.
+    const auto& previous = snapshots_[snapshots_.size() - 2].threads;
+    for (size_t i = 0; i < std::min<size_t>(2, previous.size()); ++i) {
+      if (previous[i].id == repeat_->id) return;
+    }
+    Repeat repeat = std::move(*repeat_);
+    repeat_.reset();
+    snapshots_.pop_back();
+    seen_ids_ = std::move(repeat.previous_ids);
+    blank_separated_ = repeat.blank_separated;
+    // The caches point into the dropped snapshot's pools.
+    previous_stack_ = {};
+    previous_created_by_ = kNoFrame;
+    previous_status_ = {};
+    warn(
+        fmt::format("goroutine {} is printed twice, and goroutine {} after it only once: read "
+                    "as one dump, without the second copy",
+                    repeat.id, next_id));
   }
 
   void apply_status(std::string_view list) {
@@ -256,9 +289,17 @@ class TracebackParser {
       } else if (part == "locked to thread") {
         thread_->locked_to_thread = true;
       } else if (part.ends_with(" minutes")) {
-        if (auto minutes = parse_int<int64_t>(part.substr(0, part.size() - 8))) {
+        // A century bounds every real wait, and keeps the seconds of one far from overflow.
+        constexpr int64_t kMaxMinutes = int64_t{100} * 366 * 24 * 60;
+        auto minutes = parse_int<int64_t>(part.substr(0, part.size() - 8));
+        if (minutes && *minutes >= 0 && *minutes <= kMaxMinutes) {
           thread_->wait = std::chrono::minutes(*minutes);
           thread_->wait_precision = WaitPrecision::kLowerBound;
+        } else {
+          warn(
+              fmt::format("goroutine {}: wait '{}' is no number of minutes from 0 to {}; read as "
+                          "no wait",
+                          thread_->id, shorten(part), kMaxMinutes));
         }
       }
       // Other annotations ("scan", newer runtimes' additions) carry nothing we model.
@@ -370,6 +411,7 @@ class TracebackParser {
 
   Snapshot& new_snapshot() {
     finish_thread();
+    repeat_.reset();
     seen_ids_.clear();
     blank_separated_ = false;
     crash_sections_ = false;
@@ -406,6 +448,13 @@ class TracebackParser {
   std::string_view previous_status_;
   ThreadState previous_state_ = ThreadState::kUnknown;
   IdSet seen_ids_;
+  // A repeated id started current(): what to restore if the dump goes on with a new id.
+  struct Repeat {
+    IdSet previous_ids;
+    uint64_t id = 0;
+    bool blank_separated = false;
+  };
+  std::optional<Repeat> repeat_;
   bool blank_separated_ = false;  // a goroutine of current() followed a blank line
   // GOTRACEBACK=crash: a "-----" line was seen in this dump; the next reason line continues it.
   bool crash_sections_ = false;

@@ -208,6 +208,8 @@ report::Report build_report(const Analysis& analysis, const AnalysisOptions& opt
   report.set_leakscan_version(std::string(kLeakscanVersion));
   report.set_rules_version(analysis.rules->version);
   for (const Snapshot& snapshot : snapshots) fill_snapshot(snapshot, *report.add_snapshots());
+  for (const Snapshot& proof : analysis.leak_proofs)
+    fill_snapshot(proof, *report.add_leak_proofs());
 
   const auto last = static_cast<uint32_t>(snapshots.size() - 1);
   const IdRange ids = analysis.input.id_ranges.back();

@@ -62,6 +62,10 @@ void write_markdown_report(const Analysis& analysis, std::FILE* out) {
              counted(summary.goroutines(), "goroutine"),
              counted(report.snapshots_size(), "snapshot"),
              counted(summary.dropped_system(), "runtime and standard-library goroutine"));
+  for (const auto& proof : report.leak_proofs()) {
+    fmt::print(out, "Go's leak proof: `{}`, {} proven leaked by its GC.\n\n", cell(proof.source()),
+               counted(proof.goroutines(), "goroutine"));
+  }
   if (report.has_process_end()) {
     const auto& end = report.process_end();
     fmt::print(out, "**The process ended: `{}`**. {}\n\n", cell(end.reason()),

@@ -196,6 +196,10 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
                  snapshot.format());
     }
   }
+  for (const auto& proof : report.leak_proofs()) {
+    fmt::print(out, "Go's leak proof: {}: {} goroutine{} proven leaked by its GC\n", proof.source(),
+               with_thousands(proof.goroutines()), proof.goroutines() == 1 ? "" : "s");
+  }
   fmt::print(out, "{}, {} in {}; {} set aside{}\n\n", counted(summary.leaks(), "leak"),
              counted(summary.suspects(), "suspect"), counted(summary.clusters(), "cluster"),
              counted(summary.dropped_system(), "runtime and standard-library goroutine"),

@@ -76,7 +76,8 @@ std::string quote_go(std::string_view text) {
 }
 
 void write_debug1(const Snapshot& snapshot, std::FILE* out) {
-  fmt::print(out, "goroutine profile: total {}\n", snapshot.goroutine_count());
+  fmt::print(out, "{} profile: total {}\n", snapshot.proven_leaked ? "goroutineleak" : "goroutine",
+             snapshot.goroutine_count());
   for (const auto& sample : snapshot.samples) {
     fmt::print(out, "{} @", sample.count);
     for (size_t i = 0; i < sample.stack.size(); ++i) fmt::print(out, " 0x0");

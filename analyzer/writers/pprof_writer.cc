@@ -60,7 +60,8 @@ class TextArena {
 // a million distinct stacks has two million locations and functions and four million strings.
 class ProfileEncoder {
  public:
-  explicit ProfileEncoder(google::protobuf::io::ZeroCopyOutputStream& out) : out_(&out) {
+  ProfileEncoder(google::protobuf::io::ZeroCopyOutputStream& out, std::string_view sample_type)
+      : out_(&out), sample_type_(sample_type) {
     string_index("");
   }
 
@@ -108,10 +109,10 @@ class ProfileEncoder {
     // would have numbered them; then the fields go out in field order, as it would write them.
     pb::Profile head;
     auto* type = head.add_sample_type();
-    type->set_type(string_index("goroutine"));
+    type->set_type(string_index(sample_type_));
     type->set_unit(string_index("count"));
     pb::Profile tail;
-    tail.mutable_period_type()->set_type(string_index("goroutine"));
+    tail.mutable_period_type()->set_type(string_index(sample_type_));
     tail.mutable_period_type()->set_unit(string_index("count"));
     tail.set_period(1);
     tail.set_time_nanos(time_nanos_);
@@ -259,13 +260,23 @@ class ProfileEncoder {
   IdIndex function_index_;
   std::vector<std::string> comments_;
   int64_t time_nanos_ = 0;
+  std::string_view sample_type_;
 };
 
 }  // namespace
 
 Status encode_pprof(std::span<const Snapshot> snapshots,
                     google::protobuf::io::ZeroCopyOutputStream& out) {
-  ProfileEncoder encoder(out);
+  // Go's goroutineleak profile is a goroutine profile of the proven leaks only: converted, it
+  // keeps its type. Mixed with dumps of every goroutine, one type would misstate the other.
+  size_t proven = std::count_if(snapshots.begin(), snapshots.end(),
+                                [](const Snapshot& snapshot) { return snapshot.proven_leaked; });
+  if (proven != 0 && proven != snapshots.size()) {
+    return Error{
+        "a goroutineleak profile and snapshots of every goroutine cannot share one profile's "
+        "sample type: convert them apart"};
+  }
+  ProfileEncoder encoder(out, proven != 0 ? "goroutineleak" : "goroutine");
   for (const auto& snapshot : snapshots) encoder.add(snapshot);
   return encoder.finish();
 }

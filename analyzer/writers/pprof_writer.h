@@ -10,7 +10,8 @@
 
 namespace leakscan {
 
-// Writes snapshots as one gzip-compressed pprof profile (sample type goroutine/count), the way
+// Writes snapshots as one gzip-compressed pprof profile (sample type goroutine/count, or
+// goroutineleak/count for Go's leak profiles, which cannot be mixed with others), the way
 // `go tool pprof` and Go's profile package read it. Threads become one sample each with
 // leakscan's thread labels (docs/profile-labels.md); aggregated samples keep their counts.
 // `path` "-" is standard output; a file is written to a temporary name and renamed.

@@ -126,6 +126,29 @@ TEST(LifetimeThresholds, OneSnapshotOfGoroutinesMadeAcrossTheProcesssLifeIsSuspe
             Verdict::kExpected);
 }
 
+TEST(LifetimeThresholds, OneProfileWithMostOfTheProcessAtOneSiteIsSuspect) {
+  // No wait times and no spread of ids to go by (a burst): proportion still speaks. 150 of 160
+  // goroutines parked at one site made after start-up is a pile-up until a second profile says
+  // otherwise; the same made by main.main is a start-up pool.
+  std::vector<Snapshot> snapshots;
+  snapshots.push_back(parse(goroutines(150, 1000, "chan send", kOrdersLeak) +
+                            goroutines(10, 2, "chan receive", kStartupWorker)));
+  Layers layers = run_layers_by_hand(snapshots, 5);
+  const Cluster& pile = verdict_of(layers.clusters, "main.(*OrderService).fetchOrder.func1");
+  EXPECT_EQ(pile.verdict, Verdict::kSuspect) << all_reasons(pile);
+  EXPECT_NE(all_reasons(pile).find("150 of the process's 160 goroutines (94 %) are blocked at "
+                                   "this one site"),
+            std::string::npos)
+      << all_reasons(pile);
+
+  std::vector<Snapshot> pool;
+  pool.push_back(parse(goroutines(150, 2, "chan receive", kStartupWorker) +
+                       goroutines(10, 1000, "chan send", kOrdersLeak)));
+  Layers at_startup = run_layers_by_hand(pool, 5);
+  EXPECT_EQ(verdict_of(at_startup.clusters, "main.(*OrderService).reconcile").verdict,
+            Verdict::kExpected);
+}
+
 TEST(LifetimeThresholds, RunnableIsNeverALeakEvenWhenItGrows) {
   auto snapshots = three_snapshots({2, 5, 8});
   for (auto& snapshot : snapshots) {

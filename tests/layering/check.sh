@@ -29,6 +29,11 @@ forbid agent python -- 'analyzer/analysis'
 forbid producer -- 'analyzer/(analysis|report|engine)|bpf|agent|cli|watch|python'
 forbid bpf -- 'agent|cli|watch|python'
 forbid agent -- 'bpf|cli|watch|python|analyzer/(report|engine)'
+# A Go binary's layout is read from the model's terms, for the tracer: nothing above either.
+forbid gobinary -- 'analyzer/(readers|writers|analysis|report|engine)|bpf|agent|cli|watch|python'
+forbid watch -- 'cli|bpf|agent|python|gobinary'
+# The command line is the top: nothing includes it.
+forbid analyzer agent bpf gobinary producer python watch -- 'cli'
 
 if [[ $failed == 0 ]]; then echo "layering: no include crosses a layer upwards"; fi
 exit "$failed"

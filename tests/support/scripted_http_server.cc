@@ -17,7 +17,7 @@ constexpr int kPollMs = 50;           // how often the server looks at its stop 
 constexpr int kRequestReadMs = 2000;  // for a client to send its request head
 
 // Reads until the end of the request head, or gives up after kRequestReadMs.
-void read_request_head(int fd) {
+std::string read_request_head(int fd) {
   std::string head;
   for (int waited = 0; waited < kRequestReadMs && head.find("\r\n\r\n") == std::string::npos;
        waited += kPollMs) {
@@ -25,9 +25,10 @@ void read_request_head(int fd) {
     if (::poll(&readable, 1, kPollMs) <= 0) continue;
     char buffer[4096];
     ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n <= 0) return;
+    if (n <= 0) return head;
     head.append(buffer, static_cast<size_t>(n));
   }
+  return head;
 }
 
 void send_all(int fd, std::string_view bytes) {
@@ -79,7 +80,16 @@ void ScriptedHttpServer::serve(const std::stop_token& stop) {
     if (::poll(&acceptable, 1, kPollMs) <= 0) continue;
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
-    read_request_head(fd);
+    // A target of Go before 1.26 has no leak profile: net/http/pprof answers 404, and the
+    // script is for the goroutine profile alone.
+    if (read_request_head(fd).starts_with("GET /debug/pprof/goroutineleak")) {
+      constexpr std::string_view kUnknown = "Unknown profile\n";
+      send_all(fd, fmt::format("HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+                               "Content-Length: {}\r\nConnection: close\r\n\r\n{}",
+                               kUnknown.size(), kUnknown));
+      ::close(fd);
+      continue;
+    }
     const Response& response = script_[std::min<size_t>(requests_++, script_.size() - 1)];
     if (response.reply == Reply::kHang) {
       held_.push_back(fd);

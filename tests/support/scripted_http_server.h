@@ -1,5 +1,6 @@
 // A tiny HTTP server on 127.0.0.1 that answers each request with the next reply of a script
-// (the last one repeated): a body, or silence for a target that hangs. Stops and joins when
+// (the last one repeated): a body, or silence for a target that hangs. Requests for Go's
+// goroutineleak profile get 404, as from a Go before 1.26, outside the script. Stops and joins when
 // destroyed; every wait in it is bounded.
 #pragma once
 

@@ -6,7 +6,7 @@
 //
 //	deadlocks -list                        one JSON line per shape (the manifest, see below)
 //	deadlocks -shape NAME [-dump-after 1s] start the benign look-alikes, run the shape once,
-//	                                       sleep, print the manifest and the dumps, exit 0
+//	  [-dumps N -dump-every 1s]            sleep, print the manifest and the dumps, exit 0
 //	deadlocks -shape NAME -serve           the same, but serve net/http/pprof instead of dumping
 //
 // The manifest of a shape is one JSON object:
@@ -22,7 +22,7 @@
 // -shape prints, on stdout and nothing else:
 //
 //	MANIFEST {json}
-//	DUMP debug=2
+//	DUMP debug=2                                     (-dumps times, -dump-every apart)
 //	<pprof.Lookup("goroutine").WriteTo(os.Stdout, 2)>
 //	DUMP goroutineleak debug=1                       (only where the profile exists: Go 1.26
 //	<pprof.Lookup("goroutineleak").WriteTo(..., 1)>   with GOEXPERIMENT=goroutineleakprofile, 1.27)
@@ -72,6 +72,7 @@ type shape struct {
 
 type manifest struct {
 	Shape string `json:"shape"`
+	Set   string `json:"set"` // "tuned", or "heldout": shapes no rule of the analysis was tuned on
 	What  string `json:"what"`
 	Sites []site `json:"sites"`
 }
@@ -1568,7 +1569,20 @@ func checkSites(sites []site) {
 
 func manifestOf(s *shape) manifest {
 	sites := append(append([]site(nil), s.Sites...), benignSites...)
-	return manifest{Shape: s.Name, What: s.What, Sites: sites}
+	if isHeldout(s) {
+		sites = append(sites, heldoutBenignSites...)
+		return manifest{Shape: s.Name, Set: "heldout", What: s.What, Sites: sites}
+	}
+	return manifest{Shape: s.Name, Set: "tuned", What: s.What, Sites: sites}
+}
+
+func isHeldout(s *shape) bool {
+	for i := range heldoutShapes {
+		if &heldoutShapes[i] == s {
+			return true
+		}
+	}
+	return false
 }
 
 func jsonLine(v interface{}) string {
@@ -1598,6 +1612,8 @@ func main() {
 	name := flag.String("shape", "", "run the shape `NAME` once, then dump the goroutines")
 	dumpAfter := flag.Duration("dump-after", time.Second, "how long to wait after the shape returns before dumping")
 	serve := flag.Bool("serve", false, "serve net/http/pprof on 127.0.0.1 instead of dumping")
+	dumps := flag.Int("dumps", 1, "write the debug=2 dump this many times, -dump-every apart")
+	dumpEvery := flag.Duration("dump-every", time.Second, "the time between two of -dumps")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fail("unexpected arguments %q", flag.Args())
@@ -1608,6 +1624,9 @@ func main() {
 		for i := range shapes {
 			out.WriteString(jsonLine(manifestOf(&shapes[i])) + "\n")
 		}
+		for i := range heldoutShapes {
+			out.WriteString(jsonLine(manifestOf(&heldoutShapes[i])) + "\n")
+		}
 		os.Stdout.Write(out.Bytes())
 		return
 	}
@@ -1615,6 +1634,11 @@ func main() {
 	for i := range shapes {
 		if shapes[i].Name == *name {
 			s = &shapes[i]
+		}
+	}
+	for i := range heldoutShapes {
+		if heldoutShapes[i].Name == *name {
+			s = &heldoutShapes[i]
 		}
 	}
 	if s == nil {
@@ -1631,6 +1655,9 @@ func main() {
 
 	m := manifestOf(s)
 	startBenign()
+	if isHeldout(s) {
+		startHeldoutBenign()
+	}
 	s.Run()
 	time.Sleep(*dumpAfter)
 	checkSites(m.Sites)
@@ -1645,8 +1672,13 @@ func main() {
 		}
 		return
 	}
-	out.WriteString("DUMP debug=2\n")
-	writeProfile(&out, pprof.Lookup("goroutine"), 2)
+	for i := 0; i < *dumps; i++ {
+		if i > 0 {
+			time.Sleep(*dumpEvery)
+		}
+		out.WriteString("DUMP debug=2\n")
+		writeProfile(&out, pprof.Lookup("goroutine"), 2)
+	}
 	if p := pprof.Lookup("goroutineleak"); p != nil {
 		out.WriteString("DUMP goroutineleak debug=1\n")
 		writeProfile(&out, p, 1)

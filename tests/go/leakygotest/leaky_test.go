@@ -26,3 +26,12 @@ func TestHang(t *testing.T) {
 	StartWorkers(t.Name(), 2)
 	WaitForever()
 }
+
+// TestPanics dereferences a nil map entry's pointer beside a goroutine it started: go test
+// prints the panic and every goroutine.
+func TestPanics(t *testing.T) {
+	enabled(t)
+	StartWorkers(t.Name(), 1)
+	var table map[string]*struct{ n int }
+	t.Log(table["missing"].n)
+}
