@@ -423,8 +423,9 @@ TEST(DeadlockPrograms, LeakProfileFetchedBesideAUrl) {
       EXPECT_NE(report.leak_proofs(0).source().find("/debug/pprof/goroutineleak?debug=1"),
                 std::string::npos);
       EXPECT_GE(report.leak_proofs(0).goroutines(), 3);
-      EXPECT_NE(fetched.err.find("Go's goroutineleak profile, fetched beside the dump"),
-                std::string::npos)
+      EXPECT_NE(
+          fetched.err.find("/debug/pprof/goroutineleak?debug=1: Go's goroutineleak profile ("),
+          std::string::npos)
           << fetched.err;
       auto text = testing::run_command({testing::cli_path(), url}, 60s);
       EXPECT_NE(text.out.find("Go's leak proof: "), std::string::npos) << text.out;

@@ -310,7 +310,9 @@ TEST_P(ZooCapture, AnalyzesLiveEndpointsInCaptureOrder) {
   const bool served = GetParam() == "go1.27";
   EXPECT_EQ(with_proof.out.find("/debug/pprof/goroutineleak?debug=1") != std::string::npos, served)
       << with_proof.out.substr(0, 2000);
-  EXPECT_EQ(with_proof.err.find("goroutineleak profile, fetched") != std::string::npos, served)
+  EXPECT_EQ(with_proof.err.find("goroutineleak?debug=1: Go's goroutineleak profile (") !=
+                std::string::npos,
+            served)
       << with_proof.err;
 }
 

@@ -29,8 +29,7 @@ struct ReadInput {
   CaptureTimeOrigin fallback_origin = CaptureTimeOrigin::kOrderGiven;
 };
 
-Result<ReadInput> read_input(Input& input, const LoadOptions& options,
-                             std::vector<std::string>& notes) {
+Result<ReadInput> read_input(Input& input, const LoadOptions& options) {
   const ReadLimits& limits = options.limits;
   ReadInput out;
   Result<std::vector<Snapshot>> snapshots = std::vector<Snapshot>{};
@@ -44,10 +43,8 @@ Result<ReadInput> read_input(Input& input, const LoadOptions& options,
       if (!snapshots || !options.fetch_leak_profile) break;
       auto proof = fetch_leak_profile(input.name, limits, std::chrono::minutes(2));
       if (!proof) return proof.error();
-      if (*proof) {
-        notes.push_back(leak_profile_note(**proof));
-        snapshots->push_back(std::move(**proof));
-      }
+      // The analysis says what it read the profile as (analysis/leak_proof.h).
+      if (*proof) snapshots->push_back(std::move(**proof));
       break;
     }
     case InputOrigin::kBytes:
@@ -97,7 +94,7 @@ Input Input::from_snapshots(std::vector<Snapshot> snapshots) {
 Result<LoadedSnapshots> load_snapshots(std::vector<Input> inputs, const LoadOptions& options) {
   LoadedSnapshots loaded;
   for (size_t index = 0; index < inputs.size(); ++index) {
-    auto read = read_input(inputs[index], options, loaded.warnings);
+    auto read = read_input(inputs[index], options);
     if (!read) return read.error();
     for (auto& snapshot : read->snapshots) {
       for (const auto& warning : snapshot.warnings) loaded.warnings.push_back(warning);

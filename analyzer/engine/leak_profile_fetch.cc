@@ -33,12 +33,4 @@ Result<std::optional<Snapshot>> fetch_leak_profile(std::string_view goroutine_ur
   return std::optional<Snapshot>(std::move(snapshots->front()));
 }
 
-std::string leak_profile_note(const Snapshot& profile) {
-  const int64_t proven = profile.goroutine_count();
-  return fmt::format(
-      "{}: Go's goroutineleak profile, fetched beside the dump: {} goroutine{} proven leaked by "
-      "its garbage collector (--no-leak-profile skips the fetch)",
-      profile.source, proven, proven == 1 ? "" : "s");
-}
-
 }  // namespace leakscan

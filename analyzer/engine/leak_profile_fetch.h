@@ -26,7 +26,4 @@ Result<std::optional<Snapshot>> fetch_leak_profile(std::string_view goroutine_ur
                                                    const ReadLimits& limits,
                                                    std::chrono::milliseconds timeout);
 
-// The note a report carries when it used the profile.
-std::string leak_profile_note(const Snapshot& profile);
-
 }  // namespace leakscan
