@@ -64,9 +64,16 @@ int run_analyze(const AnalyzeOptions& options) {
   TextOptions text{to_stdout && use_color(options.color), options.verbose};
   text.compact_json = options.compact_json;
   text.sources = std::move(*sources);
-  auto written = to_stdout ? write_report(findings->analysis(), options.format, text, stdout)
-                           : write_report_file(findings->analysis(),
-                                               ReportFile{options.output, options.format, text});
+  Status written = Ok{};
+  if (to_stdout) {
+    int code = write_and_close(stdout, "standard output", [&] {
+      written = write_report(findings->analysis(), options.format, text, stdout);
+    });
+    if (code != kExitOk) return code;
+  } else {
+    written =
+        write_report_file(findings->analysis(), ReportFile{options.output, options.format, text});
+  }
   if (!written) return report_error(written.error());
   if (!options.emit_pprof.empty()) {
     int64_t goroutines = 0;

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "analyzer/engine/exit_decision.h"
@@ -21,6 +24,26 @@ inline constexpr int kExitUsageOrInput = 2;
 // The one place errors reach the user: "leakscan: MESSAGE" on stderr, with what a flag can
 // do about it, and the exit code for errors.
 int report_error(const Error& error);
+// `code`, unless what was printed to standard output could not all be written (a full disk,
+// /dev/full, a closed pipe): then kExitUsageOrInput, said in one line.
+int with_stdout_written(int code);
+// Closes `file`, written as `name`, saying in one line if anything written to it was lost.
+int close_written(std::FILE* file, std::string_view name, int code);
+// The one line for a write to `name` that failed with `error` (an errno).
+int report_write_failure(std::string_view name, int error);
+
+// Runs `write`, which prints to `file` (fmt throws when a write fails), then closes `file`:
+// either failure is one line naming `name`, never an exception that names nothing.
+template <typename Write>
+int write_and_close(std::FILE* file, std::string_view name, Write&& write) {
+  try {
+    write();
+  } catch (const std::system_error& error) {
+    if (file != stdout) std::fclose(file);
+    return report_write_failure(name, error.code().value());
+  }
+  return close_written(file, name, kExitOk);
+}
 void report_warnings(const std::vector<std::string>& warnings);
 
 enum class Color : uint8_t { kAuto, kAlways, kNever };

@@ -1,8 +1,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
-#include <memory>
+#include <cstring>
 
 #include "analyzer/engine/inputs.h"
 #include "analyzer/writers/go_text_writer.h"
@@ -22,19 +23,15 @@ int run_convert(const ConvertOptions& options) {
   report_warnings(loaded->warnings);
   const std::vector<Snapshot>* snapshots = &loaded->snapshots;
   if (options.to == "text") {
-    std::FILE* out = stdout;
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
-    if (options.output != "-") {
-      // NOLINTNEXTLINE(cppcoreguidelines-owning-memory): `file` owns and closes it
-      file.reset(std::fopen(options.output.c_str(), "w"));
-      if (!file) {
-        fmt::print(stderr, "leakscan: {}: cannot create\n", options.output);
-        return kExitUsageOrInput;
-      }
-      out = file.get();
+    if (options.output == "-") {
+      return write_and_close(stdout, "standard output", [&] { write_go_text(*snapshots, stdout); });
     }
-    write_go_text(*snapshots, out);
-    return kExitOk;
+    std::FILE* out = std::fopen(options.output.c_str(), "w");
+    if (out == nullptr) {
+      fmt::print(stderr, "leakscan: {}: cannot create: {}\n", options.output, std::strerror(errno));
+      return kExitUsageOrInput;
+    }
+    return write_and_close(out, options.output, [&] { write_go_text(*snapshots, out); });
   }
   if (options.output == "-" && ::isatty(STDOUT_FILENO)) {
     fmt::print(stderr,

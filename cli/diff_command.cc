@@ -3,6 +3,7 @@
 
 #include "analyzer/engine/diff.h"
 #include "analyzer/model/text_format.h"
+#include "analyzer/report/visible_text.h"
 #include "cli/commands.h"
 
 namespace leakscan::cli {
@@ -13,7 +14,8 @@ int run_diff(const DiffOptions& options) {
       find(options.analysis, {options.old_input, options.new_input}, SnapshotOrder::kAsGiven);
   if (!findings) return kExitUsageOrInput;
   auto rows = diff_clusters(*findings);
-  fmt::print("{} → {}: {} clusters changed\n", options.old_input, options.new_input, rows.size());
+  fmt::print("{} → {}: {} clusters changed\n", visible(options.old_input),
+             visible(options.new_input), rows.size());
   for (const auto& row : rows) {
     const auto& cluster = *row.cluster;
     std::string creator = cluster.created_by().function().empty()
@@ -21,8 +23,9 @@ int run_diff(const DiffOptions& options) {
                               : ", created by " + cluster.created_by().function();
     fmt::print("{:>9}  ({} → {})  {} in {}{}\n",
                (row.after > row.before ? "+" : "") + with_thousands(row.after - row.before),
-               with_thousands(row.before), with_thousands(row.after), cluster.blocking_operation(),
-               cluster.blocked_at().function(), creator);
+               with_thousands(row.before), with_thousands(row.after),
+               visible(cluster.blocking_operation()), visible(cluster.blocked_at().function()),
+               visible(creator));
   }
   return fails(findings->report().summary(), options.analysis.fail_on) ? kExitFound : kExitOk;
 }

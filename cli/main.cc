@@ -246,7 +246,7 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
 #endif
   try {
-    return run(argc, argv);
+    return leakscan::cli::with_stdout_written(run(argc, argv));
   } catch (const std::exception& e) {
     // Errors are values in the library; what reaches here is the allocator or the system.
     std::fputs("leakscan: ", stderr);

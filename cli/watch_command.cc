@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "analyzer/model/text_format.h"
+#include "analyzer/report/visible_text.h"
 #include "cli/commands.h"
 #include "cli/duration_option.h"
 #include "cli/stop_signal.h"
@@ -70,16 +71,16 @@ class EventPrinter {
  private:
   void status(const std::string& text) {
     if (terminal_) {
-      fmt::print(stdout, "\r\x1b[K{}", text);
+      fmt::print(stdout, "\r\x1b[K{}", visible(text));
       pending_status_ = true;
     } else {
-      fmt::print(stdout, "{}\n", text);
+      fmt::print(stdout, "{}\n", visible(text));
     }
     std::fflush(stdout);
   }
 
   void line(const std::string& text) {
-    fmt::print(stdout, "{}{}\n", pending_status_ ? "\r\x1b[K" : "", text);
+    fmt::print(stdout, "{}{}\n", pending_status_ ? "\r\x1b[K" : "", visible(text));
     pending_status_ = false;
     std::fflush(stdout);
   }
@@ -153,13 +154,16 @@ int run_watch(const WatchCommandOptions& options) {
   if (!summary) return report_error(summary.error());
   if (summary->failed) {
     const WatchEvent& failed = *summary->failed;
-    fmt::print(stderr, "leakscan watch: {}: cluster {} in {} is {} (--fail-after {})\n",
-               failed.name, failed.cluster.id(), failed.cluster.blocked_at().function(),
-               failed.message, options.fail_after);
+    fmt::print(stderr, "{}\n",
+               visible(fmt::format("leakscan watch: {}: cluster {} in {} is {} (--fail-after {})",
+                                   failed.name, failed.cluster.id(),
+                                   failed.cluster.blocked_at().function(), failed.message,
+                                   options.fail_after)));
     return kExitFound;
   }
   for (const auto& url : summary->never_answered) {
-    fmt::print(stderr, "leakscan watch: {}: no snapshot was stored; see the failures above\n", url);
+    fmt::print(stderr, "leakscan watch: {}: no snapshot was stored; see the failures above\n",
+               visible(url));
   }
   return summary->never_answered.empty() ? kExitOk : kExitUsageOrInput;
 }

@@ -31,13 +31,33 @@ run() {
     "$target" "$runs" "$seconds" "$cov" "$(find "$corpus" -type f | wc -l)"
 }
 
-# Inputs up to 64 KiB: mutating megabyte dumps is slow, and every reader path shows up in less.
-captures=(tests/data/corpus/*.txt tests/data/corpus/*.gz tests/data/handwritten/*.txt samples/profiles/*)
+# Hostile seeds (issue 23), generated: a goroutine printed again and again (each repeat a new
+# dump), counts and waits past any range, control bytes in names, UTF-16.
+seeds=build-fuzz/hostile-seeds
+mkdir -p "$seeds"
+/usr/bin/python3 - "$seeds" <<'PY'
+import sys, os
+d = sys.argv[1]
+g = b"goroutine 1 [chan receive, 10 minutes]:\nmain.leak(...)\n\t/app/main.go:10 +0x1d\n\n"
+open(os.path.join(d, "repeated-ids.txt"), "wb").write(g * 5000)
+open(os.path.join(d, "absurd-counts.txt"), "wb").write(
+    b"goroutine profile: total 2\n9223372036854775807 @ 0x1\n#\t0x1\tmain.a+0x1\t/a.go:1\n\n"
+    b"9223372036854775807 @ 0x2\n#\t0x2\tmain.b+0x1\t/b.go:1\n\n")
+open(os.path.join(d, "absurd-wait.txt"), "wb").write(
+    g.replace(b"10 minutes", b"9223372036854775807 minutes") + g.replace(b"10 ", b"-5 ").replace(b"goroutine 1", b"goroutine 2"))
+open(os.path.join(d, "escapes.txt"), "wb").write(
+    b"panic: \x1b[2J\x1b]52;c;eA==\x07\n\n" + g.replace(b"main.leak", b"main.\x1b]0;t\x07`x`<img>\xc2\x9b"))
+open(os.path.join(d, "utf16.txt"), "wb").write(g.decode().encode("utf-16"))
+PY
+
+# Text inputs up to 1 MiB, where repeated ids amplify; the others up to 64 KiB: mutating
+# megabyte dumps is slow, and every reader path shows up in less.
+captures=(tests/data/corpus/*.txt tests/data/corpus/*.gz tests/data/handwritten/*.txt samples/profiles/* "$seeds"/*)
 # Every reader through sniffing, then the writers and the whole analysis (the pipeline).
 run fuzz_readers 65536 "${captures[@]}"
 # The pprof reader alone, raw and behind gzip.
 run fuzz_pprof 65536 samples/profiles/*.pb.gz tests/data/corpus/*.gz
 # The debug=1 and debug=2-family readers alone.
-run fuzz_text_readers 65536 tests/data/corpus/*.txt tests/data/handwritten/*.txt samples/profiles/*.txt
+run fuzz_text_readers 1048576 tests/data/corpus/*.txt tests/data/handwritten/*.txt samples/profiles/*.txt "$seeds"/*
 # Rules (shared and each runtime's), baseline and CODEOWNERS files.
 run fuzz_config 4096 analyzer/analysis/default_rules.toml analyzer/runtimes/*/rules.toml

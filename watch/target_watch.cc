@@ -73,9 +73,11 @@ Result<Snapshot> TargetWatch::fetch() {
   auto fetched_at = std::chrono::system_clock::now();
   auto body = http_get(url_, options_.limits.max_input_bytes, options_.timeout);
   if (!body) return body.error();
-  auto snapshots = read_snapshots_from_memory(*body, url_, options_.limits);
+  auto snapshots = read_snapshots_from_memory(*body, without_userinfo(url_), options_.limits);
   if (!snapshots) return snapshots.error();
-  if (snapshots->empty()) return Error{fmt::format("{}: no snapshot in the response", url_)};
+  if (snapshots->empty()) {
+    return Error{fmt::format("{}: no snapshot in the response", without_userinfo(url_))};
+  }
   Snapshot snapshot = std::move(snapshots->front());
   if (!snapshot.captured_at) {
     snapshot.captured_at = fetched_at;

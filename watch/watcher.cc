@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "analyzer/engine/http_fetch.h"
 #include "watch/target_watch.h"
 
 namespace leakscan {
@@ -20,9 +21,11 @@ constexpr auto kStopCheck = std::chrono::milliseconds(50);
 
 // "127.0.0.1_6060" for http://127.0.0.1:6060/debug/pprof/goroutine: a directory name.
 std::string target_name(std::string_view url) {
-  url.remove_prefix(url.find("://") + 3);
-  url = url.substr(0, url.find('/'));
-  std::string name(url);
+  std::string shown = without_userinfo(url);
+  std::string_view host = shown;
+  host.remove_prefix(host.find("://") + 3);
+  host = host.substr(0, host.find('/'));
+  std::string name(host);
   std::replace_if(
       name.begin(), name.end(),
       [](char c) { return !std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-'; },

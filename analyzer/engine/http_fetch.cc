@@ -49,23 +49,40 @@ const Curl& curl_library() {
 struct Sink {
   std::string body;
   uint64_t limit;
+  bool over_limit = false;
 };
 
 size_t append(char* data, size_t size, size_t count, void* user) {
   auto* sink = static_cast<Sink*>(user);
-  if (sink->body.size() + size * count > sink->limit) return 0;  // curl stops with an error
+  if (sink->body.size() + size * count > sink->limit) {
+    sink->over_limit = true;
+    return 0;  // curl stops with an error
+  }
   sink->body.append(data, size * count);
   return size * count;
 }
 
 }  // namespace
 
+std::string without_userinfo(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  size_t host = scheme + 3;
+  size_t end = url.find_first_of("/?#", host);
+  std::string_view authority =
+      url.substr(host, end == std::string_view::npos ? url.npos : end - host);
+  size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, host)) + std::string(url.substr(host + at + 1));
+}
+
 Result<std::string> http_get(const std::string& url, uint64_t max_bytes,
                              std::chrono::milliseconds timeout) {
   const Curl& curl = curl_library();
-  if (!curl.error.empty()) return Error{fmt::format("{}: {}", url, curl.error)};
+  const std::string name = without_userinfo(url);
+  if (!curl.error.empty()) return Error{fmt::format("{}: {}", name, curl.error)};
   std::unique_ptr<CURL, void (*)(CURL*)> handle(curl.init(), curl.cleanup);
-  if (!handle) return Error{fmt::format("{}: cannot start an HTTP client", url)};
+  if (!handle) return Error{fmt::format("{}: cannot start an HTTP client", name)};
   Sink sink{{}, max_bytes};
   curl.setopt(handle.get(), CURLOPT_URL, url.c_str());
   curl.setopt(handle.get(), CURLOPT_WRITEFUNCTION, &append);
@@ -75,17 +92,24 @@ Result<std::string> http_get(const std::string& url, uint64_t max_bytes,
   // Timeouts by signal (SIGALRM) would reach the caller's other threads; watch polls from several.
   curl.setopt(handle.get(), CURLOPT_NOSIGNAL, 1L);
   curl.setopt(handle.get(), CURLOPT_FOLLOWLOCATION, 1L);
+  // As a careful client: a few redirects, and never to a file:, gopher: or other scheme.
+  curl.setopt(handle.get(), CURLOPT_MAXREDIRS, 5L);
+  curl.setopt(handle.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+  curl.setopt(handle.get(), CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl.setopt(handle.get(), CURLOPT_ACCEPT_ENCODING, "");
   CURLcode rc = curl.perform(handle.get());
-  if (rc == CURLE_WRITE_ERROR && sink.body.size() >= max_bytes) {
-    return Error{fmt::format("{}: response exceeds {} bytes, the size limit", url, max_bytes),
+  if (rc == CURLE_WRITE_ERROR && sink.over_limit) {
+    return Error{fmt::format("{}: response larger than {} bytes, the size limit", name, max_bytes),
                  ErrorKind::kTooLarge};
   }
-  if (rc != CURLE_OK) return Error{fmt::format("{}: fetch failed: {}", url, curl.strerror(rc))};
+  if (rc == CURLE_TOO_MANY_REDIRECTS) {
+    return Error{fmt::format("{}: more than 5 redirects; expected the profile", name)};
+  }
+  if (rc != CURLE_OK) return Error{fmt::format("{}: fetch failed: {}", name, curl.strerror(rc))};
   long status = 0;
   curl.getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &status);
   if (status != 200) {
-    return Error{fmt::format("{}: HTTP status {}", url, status),
+    return Error{fmt::format("{}: HTTP status {}", name, status),
                  status == 404 ? ErrorKind::kNotServed : ErrorKind::kInvalidInput};
   }
   return std::move(sink.body);

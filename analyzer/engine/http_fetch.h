@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "analyzer/model/result.h"
 
@@ -13,6 +14,9 @@ namespace leakscan {
 // of memory that only URL inputs need.
 // `timeout` bounds the whole request, connecting included: a target that accepts and never
 // answers must not hold its caller (`leakscan watch` polls on a schedule).
+// `url` without "user:password@": what messages, reports and file names may show of it.
+std::string without_userinfo(std::string_view url);
+
 Result<std::string> http_get(const std::string& url, uint64_t max_bytes,
                              std::chrono::milliseconds timeout = std::chrono::minutes(2));
 

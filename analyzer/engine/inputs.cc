@@ -39,7 +39,7 @@ Result<ReadInput> read_input(Input& input, const LoadOptions& options) {
       out.fallback_origin = CaptureTimeOrigin::kFetched;
       auto body = http_get(input.name, limits.max_input_bytes);
       if (!body) return body.error();
-      snapshots = read_snapshots_from_memory(*body, input.name, limits);
+      snapshots = read_snapshots_from_memory(*body, without_userinfo(input.name), limits);
       if (!snapshots || !options.fetch_leak_profile) break;
       auto proof = fetch_leak_profile(input.name, limits, std::chrono::minutes(2));
       if (!proof) return proof.error();

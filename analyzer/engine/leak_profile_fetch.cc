@@ -24,11 +24,12 @@ Result<std::optional<Snapshot>> fetch_leak_profile(std::string_view goroutine_ur
     if (body.error().kind == ErrorKind::kNotServed) return std::optional<Snapshot>();
     return body.error();
   }
-  auto snapshots = read_snapshots_from_memory(*body, *url, limits);
+  const std::string name = without_userinfo(*url);
+  auto snapshots = read_snapshots_from_memory(*body, name, limits);
   if (!snapshots) return snapshots.error();
   // Go before 1.26 serves unknown profile names with 404; a proxy might answer 200 with a page.
   if (snapshots->size() != 1 || !snapshots->front().proven_leaked) {
-    return Error{fmt::format("{}: expected Go's goroutineleak profile (debug=1 text)", *url)};
+    return Error{fmt::format("{}: expected Go's goroutineleak profile (debug=1 text)", name)};
   }
   return std::optional<Snapshot>(std::move(snapshots->front()));
 }

@@ -7,7 +7,9 @@
 namespace leakscan {
 namespace {
 
-constexpr size_t kMinSlots = 1024;
+constexpr size_t kMinSlots = 64;
+constexpr size_t kFirstStackChunk = 256;
+constexpr size_t kStackChunk = size_t{16} * 1024;
 
 uint64_t mix(uint64_t hash, uint64_t value) {
   return (hash ^ (value + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2)));
@@ -63,8 +65,9 @@ void FrameTable::grow_stacks() {
 
 FrameId FrameTable::add(const Frame& stored, IdIndex::Slot& slot, uint32_t hash) {
   auto id = static_cast<FrameId>(size_);
-  if ((id & kChunkMask) == 0) chunks_.push_back(std::make_unique<Frame[]>(kChunkMask + 1));
-  chunks_.back()[id & kChunkMask] = stored;
+  auto [chunk, offset] = locate(id);
+  if (offset == 0) chunks_.push_back(std::make_unique<Frame[]>(chunk_size(chunk)));
+  chunks_.back()[offset] = stored;
   ++size_;
   slot = IdIndex::Slot{id, hash};
   return id;
@@ -101,7 +104,9 @@ Stack FrameTable::intern_stack(std::span<const FrameId> frames) {
   StackSlot& slot = find(frames, hash);
   if (slot.data != nullptr) return {slot.data, slot.size};
   if (stack_chunk_used_ + frames.size() > stack_chunk_size_) {
-    stack_chunk_size_ = std::max<size_t>(size_t{16} * 1024, frames.size());
+    size_t next =
+        stack_chunks_.empty() ? kFirstStackChunk : std::min(kStackChunk, stack_chunk_size_ * 2);
+    stack_chunk_size_ = std::max(next, frames.size());
     stack_chunks_.push_back(std::make_unique_for_overwrite<FrameId[]>(stack_chunk_size_));
     stack_chunk_used_ = 0;
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -24,7 +25,10 @@ class FrameTable {
   // Like intern(), for a frame whose text is already in strings(): merging tables re-interns
   // a million frames, and looks up no text again.
   FrameId intern_pooled(const Frame& frame);
-  const Frame& at(FrameId id) const { return chunks_[id >> kChunkBits][id & kChunkMask]; }
+  const Frame& at(FrameId id) const {
+    auto [chunk, offset] = locate(id);
+    return chunks_[chunk][offset];
+  }
   size_t size() const { return size_; }
 
   // Stores `frames` once per distinct sequence; the result lives as long as the table.
@@ -38,8 +42,28 @@ class FrameTable {
   void drop_indexes();
 
  private:
-  static constexpr unsigned kChunkBits = 12;
-  static constexpr FrameId kChunkMask = (FrameId{1} << kChunkBits) - 1;
+  // Chunks double from kFirstChunk frames up to kChunk, then stay kChunk long: a snapshot of
+  // one goroutine costs a few frames, not 4,096 of them.
+  static constexpr FrameId kFirstChunk = 16;
+  static constexpr unsigned kGrowingChunks = 8;  // 16, 32, ... 2,048
+  static constexpr FrameId kChunk = kFirstChunk << kGrowingChunks;
+  static constexpr FrameId kInGrowingChunks = kChunk - kFirstChunk;
+
+  struct Place {
+    size_t chunk;
+    size_t offset;
+  };
+  static Place locate(FrameId id) {
+    if (id >= kInGrowingChunks) {
+      FrameId rest = id - kInGrowingChunks;
+      return {kGrowingChunks + rest / kChunk, rest % kChunk};
+    }
+    auto chunk = static_cast<size_t>(std::bit_width(id / kFirstChunk + 1) - 1);
+    return {chunk, id - kFirstChunk * ((FrameId{1} << chunk) - 1)};
+  }
+  static FrameId chunk_size(size_t chunk) {
+    return chunk < kGrowingChunks ? kFirstChunk << chunk : kChunk;
+  }
 
   struct StackSlot {
     const FrameId* data = nullptr;

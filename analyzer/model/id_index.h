@@ -41,7 +41,7 @@ class IdIndex {
  private:
   void grow() {
     std::vector<Slot> old =
-        std::exchange(slots_, std::vector<Slot>(std::max<size_t>(1024, slots_.size() * 2)));
+        std::exchange(slots_, std::vector<Slot>(std::max<size_t>(64, slots_.size() * 2)));
     size_t mask = slots_.size() - 1;
     for (const Slot& slot : old) {
       if (slot.id == kEmpty) continue;

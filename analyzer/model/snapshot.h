@@ -145,6 +145,12 @@ struct ArgumentValue {
   bool first = false;   // the call's first argument: a method's receiver
 };
 
+// More goroutines than any process can hold (each takes at least 2 KiB of stack: 8 TiB), so
+// that a count read is refused above it, and no sum of the counts a 2 GiB input can hold
+// overflows.
+inline constexpr int64_t kMaxGoroutineCount = int64_t{1} << 32;
+inline bool is_goroutine_count(int64_t count) { return count >= 0 && count <= kMaxGoroutineCount; }
+
 // An aggregated record (debug=0/1): `count` goroutines share this stack and labels.
 struct Sample {
   int64_t count = 0;

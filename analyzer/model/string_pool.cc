@@ -10,6 +10,8 @@ namespace leakscan {
 
 namespace {
 
+constexpr size_t kMinSlots = 64;
+
 // Length of the valid UTF-8 sequence at the start of `text`, 0 if it is not one.
 size_t valid_sequence(std::string_view text) {
   auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
@@ -63,6 +65,7 @@ StringPool::StringPool(StringPool&& other) noexcept
     : blocks_(std::move(other.blocks_)),
       cursor_(std::exchange(other.cursor_, nullptr)),
       left_(std::exchange(other.left_, 0)),
+      next_block_size_(std::exchange(other.next_block_size_, kFirstBlockSize)),
       slots_(std::move(other.slots_)),
       count_(std::exchange(other.count_, 0)),
       has_empty_(std::exchange(other.has_empty_, false)) {}
@@ -72,6 +75,7 @@ StringPool& StringPool::operator=(StringPool&& other) noexcept {
     blocks_ = std::move(other.blocks_);
     cursor_ = std::exchange(other.cursor_, nullptr);
     left_ = std::exchange(other.left_, 0);
+    next_block_size_ = std::exchange(other.next_block_size_, kFirstBlockSize);
     slots_ = std::move(other.slots_);
     count_ = std::exchange(other.count_, 0);
     has_empty_ = std::exchange(other.has_empty_, false);
@@ -97,7 +101,7 @@ StringPool::Slot& StringPool::find(std::string_view text, uint32_t hash) {
 }
 
 void StringPool::grow(size_t count) {
-  size_t size = std::max<size_t>(1024, slots_.size());
+  size_t size = std::max<size_t>(kMinSlots, slots_.size());
   while ((count + 1) * 4 > size * 3) size *= 2;
   if (size == slots_.size()) return;
   std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(size));
@@ -176,9 +180,11 @@ std::string_view StringPool::copy(std::string_view text) {
     return stored;
   }
   if (text.size() > left_) {
-    blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockSize));
+    size_t size = std::max(next_block_size_, text.size());
+    next_block_size_ = std::min(kBlockSize, size * 2);
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
     cursor_ = blocks_.back().get();
-    left_ = kBlockSize;
+    left_ = size;
   }
   char* dest = cursor_;
   std::memcpy(dest, text.data(), text.size());

@@ -52,10 +52,14 @@ class StringPool {
   void grow(size_t count);
   std::string_view copy(std::string_view text);
 
+  // Blocks start small and double up to kBlockSize: a dump of one goroutine costs bytes, not a
+  // block, and a file of ten thousand such dumps stays small.
+  static constexpr size_t kFirstBlockSize = size_t{4} * 1024;
   static constexpr size_t kBlockSize = size_t{256} * 1024;
   std::vector<std::unique_ptr<char[]>> blocks_;
   char* cursor_ = nullptr;
   size_t left_ = 0;
+  size_t next_block_size_ = kFirstBlockSize;
   std::vector<Slot> slots_;  // a power of two long, at most 3/4 used
   size_t count_ = 0;
   bool has_empty_ = false;  // "" is interned too, but needs no slot

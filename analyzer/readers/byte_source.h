@@ -17,6 +17,9 @@ struct ReadLimits {
   uint64_t max_input_bytes = 2ULL << 30;
   // Longer lines are skipped with a warning rather than buffered.
   size_t max_line_bytes = 1 << 20;
+  // Each repeat of a goroutine id in a text dump starts a new dump: a few MB of one goroutine
+  // repeated would otherwise become hundreds of thousands of snapshots.
+  size_t max_dumps = 4096;
   // Text dumps in memory at least this large are read by two threads (below, a second
   // thread costs more than it saves).
   size_t parallel_min_bytes = 4 << 20;

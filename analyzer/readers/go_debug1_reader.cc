@@ -112,8 +112,10 @@ Result<Snapshot> read_go_debug1(LineReader& lines) {
       }
       snapshot.proven_leaked = leak_profile;
       snapshot.declared_total = parse_int<int64_t>(trim(line.substr(leak_profile ? 29 : 25)));
-      if (!snapshot.declared_total)
-        return fail("expected a number after 'goroutine profile: total'");
+      if (!snapshot.declared_total || !is_goroutine_count(*snapshot.declared_total)) {
+        return fail(fmt::format("expected a number of goroutines from 0 to {} after 'total'",
+                                kMaxGoroutineCount));
+      }
       continue;
     }
     if (line.starts_with('#')) {
@@ -158,7 +160,10 @@ Result<Snapshot> read_go_debug1(LineReader& lines) {
     if (at == std::string_view::npos && line.ends_with(" @")) at = line.size() - 2;
     if (at != std::string_view::npos) {
       auto count = parse_int<int64_t>(line.substr(0, at));
-      if (!count || *count < 0) return fail("expected 'COUNT @ 0x...' with a count");
+      if (!count || !is_goroutine_count(*count)) {
+        return fail(
+            fmt::format("expected 'COUNT @ 0x...' with a count from 0 to {}", kMaxGoroutineCount));
+      }
       finish_record();
       snapshot.samples.emplace_back();
       record = &snapshot.samples.back();

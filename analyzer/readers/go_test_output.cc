@@ -106,7 +106,7 @@ Result<std::vector<Snapshot>> read_goleak(std::string_view text, const std::stri
   if (dump.empty()) {
     return Error{fmt::format("{}: goleak's \"{}\" lists no goroutine", name, kFound)};
   }
-  auto snapshots = read_go_traceback(dump, name, limits, /*mapped=*/false);
+  auto snapshots = read_go_traceback(dump, name, limits, /*image=*/false);
   if (!snapshots) return snapshots.error();
   for (Snapshot& snapshot : *snapshots) {
     if (snapshot.reason.empty()) snapshot.reason = kGoleakReason;

@@ -74,6 +74,12 @@ class TracebackParser {
       if (!line) return line.error();
       if (!*line) break;
       handle(**line);
+      if (too_many_dumps_) {
+        return Error{fmt::format(
+            "{}: line {}: more than {} dumps in one input (each goroutine id printed again "
+            "starts a new dump); expected one dump, or a few, per file",
+            lines_.name(), lines_.line_number(), lines_.limits().max_dumps)};
+      }
     }
     finish_thread();
     auto reader_warnings = lines_.take_warnings();
@@ -410,6 +416,7 @@ class TracebackParser {
   }
 
   Snapshot& new_snapshot() {
+    too_many_dumps_ = snapshots_.size() >= lines_.limits().max_dumps;
     finish_thread();
     repeat_.reset();
     seen_ids_.clear();
@@ -460,6 +467,7 @@ class TracebackParser {
   bool crash_sections_ = false;
   bool after_dashes_ = false;
   bool repeated_in_crash_section_ = false;  // the goroutine being read is dropped at its end
+  bool too_many_dumps_ = false;
 };
 
 // Drops a trailing snapshot without threads; no thread at all is an error.
@@ -521,11 +529,11 @@ Result<std::vector<Snapshot>> read_go_traceback(LineReader& lines) {
 }
 
 Result<std::vector<Snapshot>> read_go_traceback(std::string_view bytes, const std::string& name,
-                                                const ReadLimits& limits, bool mapped) {
+                                                const ReadLimits& limits, bool image) {
   size_t split =
       bytes.size() >= limits.parallel_min_bytes ? find_split(bytes) : std::string_view::npos;
   if (split == std::string_view::npos) {
-    LineReader lines(bytes, name, limits, 1, mapped);
+    LineReader lines(bytes, name, limits, 1, image);
     return read_go_traceback(lines);
   }
   auto read_whole = [&] {
@@ -535,11 +543,12 @@ Result<std::vector<Snapshot>> read_go_traceback(std::string_view bytes, const st
   std::optional<Result<std::vector<Snapshot>>> second;
   uint64_t last_line = 0;
   std::thread worker([&] {
-    LineReader lines(bytes.substr(split), name, limits, 1, mapped);
+    // The halves keep their pages: a whole read may follow them (read_whole).
+    LineReader lines(bytes.substr(split), name, limits, 1, false);
     second = TracebackParser(lines, estimate_threads(bytes.substr(split))).parse();
     last_line = lines.line_number();
   });
-  LineReader lines(bytes.substr(0, split), name, limits, 1, mapped);
+  LineReader lines(bytes.substr(0, split), name, limits, 1, false);
   // The first half receives the second's threads: size its table for both.
   auto first = TracebackParser(lines, estimate_threads(bytes)).parse();
   worker.join();

@@ -16,8 +16,8 @@ namespace leakscan {
 Result<std::vector<Snapshot>> read_go_traceback(LineReader& lines);
 
 // The same over bytes in memory; a large input is read by two threads, each from a goroutine
-// boundary. `mapped`: the bytes are a file mapping whose read pages may be handed back.
+// boundary. `image`: the bytes are a FileImage whose read pages may be handed back.
 Result<std::vector<Snapshot>> read_go_traceback(std::string_view bytes, const std::string& name,
-                                                const ReadLimits& limits, bool mapped);
+                                                const ReadLimits& limits, bool image);
 
 }  // namespace leakscan

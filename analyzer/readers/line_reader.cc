@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "analyzer/readers/mapped_file.h"
+#include "analyzer/readers/file_image.h"
 
 namespace leakscan {
 namespace {
@@ -54,16 +54,19 @@ Result<std::optional<std::string_view>> LineReader::next_from_memory() {
           fmt::format("{}: input exceeds {} bytes, the size limit", name_, limits_.max_input_bytes),
           ErrorKind::kTooLarge};
     }
+    // Only what lies before the previous line is handed back: the caller may still read the
+    // line it holds, and released pages of an image read back as zeros.
+    if (release_pages_ && previous_start_ - released_ >= kReleaseStep) {
+      release_pages(bytes_, released_, previous_start_);
+      released_ = previous_start_;
+    }
+    previous_start_ = position_;
     const char* start = bytes_.data() + position_;
     size_t left = bytes_.size() - position_;
     const void* newline = std::memchr(start, '\n', left);
     size_t length = newline != nullptr ? static_cast<const char*>(newline) - start : left;
     position_ += length + (newline != nullptr ? 1 : 0);
     ++line_number_;
-    if (release_pages_ && position_ - released_ >= kReleaseStep) {
-      release_pages(bytes_, released_, position_);
-      released_ = position_;
-    }
     if (length > limits_.max_line_bytes) {
       warn_long_line();
       continue;

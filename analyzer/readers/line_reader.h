@@ -12,13 +12,13 @@
 namespace leakscan {
 
 // Splits input into lines: either a byte stream, holding no more than one buffer of it, or
-// bytes already in memory (a mapped file), without copying them. CRLF endings are folded to
+// bytes already in memory (a FileImage), without copying them. CRLF endings are folded to
 // LF. A line longer than the limit is skipped, not buffered, and reported once.
 class LineReader {
  public:
   LineReader(ByteSource& source, std::string name, const ReadLimits& limits);
   // `first_line` numbers the first line, for readers that start in the middle of a file.
-  // With `release_pages`, `bytes` is a file mapping whose read part is handed back as it goes.
+  // With `release_pages`, `bytes` is a FileImage whose read part is handed back as it goes.
   LineReader(std::string_view bytes, std::string name, const ReadLimits& limits,
              uint64_t first_line = 1, bool release_pages = false);
 
@@ -26,6 +26,7 @@ class LineReader {
   Result<std::optional<std::string_view>> next();
   uint64_t line_number() const { return line_number_; }
   const std::string& name() const { return name_; }
+  const ReadLimits& limits() const { return limits_; }
   std::optional<uint64_t> size_hint() const;
   std::vector<std::string> take_warnings() { return std::move(warnings_); }
 
@@ -46,6 +47,7 @@ class LineReader {
   size_t position_ = 0;
   bool release_pages_ = false;
   size_t released_ = 0;
+  size_t previous_start_ = 0;  // where the line returned last starts
 
   // Stream mode.
   std::vector<char> buffer_;

@@ -133,6 +133,10 @@ class ProfileConverter {
       auto stack = stack_of(sample, i);
       if (!stack) return stack.error();
       int64_t count = sample.value(value_index);
+      if (!is_goroutine_count(count)) {
+        return fail(fmt::format("sample {} counts {} goroutines; expected 0 to {}", i, count,
+                                kMaxGoroutineCount));
+      }
       if (per_thread && count == 1) {
         GreenThread& thread = snapshot_.threads.emplace_back();
         thread.stack = snapshot_.intern_stack(*stack);

@@ -4,12 +4,12 @@
 
 #include <optional>
 
+#include "analyzer/readers/file_image.h"
 #include "analyzer/readers/go_debug1_reader.h"
 #include "analyzer/readers/go_test_output.h"
 #include "analyzer/readers/go_traceback_reader.h"
 #include "analyzer/readers/line_reader.h"
 #include "analyzer/readers/log_prefix.h"
-#include "analyzer/readers/mapped_file.h"
 #include "analyzer/readers/pprof_reader.h"
 
 namespace leakscan {
@@ -68,7 +68,7 @@ Result<std::vector<Snapshot>> read_prefixed_log(LogPrefixKind kind, std::string_
   std::string_view text = log.text;
   auto read = looks_like_goleak(text.substr(0, kSniffBytes))
                   ? read_goleak(text, name, limits)
-                  : with_test_labels(read_go_traceback(text, name, limits, /*mapped=*/false),
+                  : with_test_labels(read_go_traceback(text, name, limits, /*image=*/false),
                                      running_tests(text.substr(0, kSniffBytes)));
   if (read && !read->empty()) {
     auto& warnings = read->front().warnings;
@@ -79,25 +79,31 @@ Result<std::vector<Snapshot>> read_prefixed_log(LogPrefixKind kind, std::string_
   return read;
 }
 
-// A debug=2-family dump already in memory (or mapped) is parsed where it lies; other inputs
+// A debug=2-family dump whose bytes are all in memory is parsed where it lies; other inputs
 // (gzip, protobuf, debug=1) take the streaming path.
-std::optional<Result<std::vector<Snapshot>>> read_traceback_in_place(std::string_view bytes,
-                                                                     const std::string& name,
-                                                                     const ReadLimits& limits,
-                                                                     bool mapped) {
+bool reads_in_place(std::string_view head) {
+  head = head.substr(0, kSniffBytes);
+  return !head.empty() && !is_gzip(head) && looks_like_text(head) &&
+         !is_debug1(skip_bom_and_blank(head));
+}
+
+Error too_large(const std::string& name, const ReadLimits& limits) {
+  return Error{
+      fmt::format("{}: input exceeds {} bytes, the size limit", name, limits.max_input_bytes),
+      ErrorKind::kTooLarge};
+}
+
+// `image`: the bytes are a FileImage, whose pages can be handed back as they are read.
+Result<std::vector<Snapshot>> read_traceback_in_place(std::string_view bytes,
+                                                      const std::string& name,
+                                                      const ReadLimits& limits, bool image) {
+  if (bytes.size() > limits.max_input_bytes) return too_large(name, limits);
   std::string_view head = bytes.substr(0, kSniffBytes);
-  if (bytes.empty() || is_gzip(head) || !looks_like_text(head) ||
-      is_debug1(skip_bom_and_blank(head))) {
-    return std::nullopt;
-  }
-  if (bytes.size() > limits.max_input_bytes) {
-    return Result<std::vector<Snapshot>>(Error{
-        fmt::format("{}: input exceeds {} bytes, the size limit", name, limits.max_input_bytes),
-        ErrorKind::kTooLarge});
-  }
   if (auto prefix = detect_log_prefix(head)) return read_prefixed_log(*prefix, bytes, name, limits);
   if (looks_like_goleak(head)) return read_goleak(bytes, name, limits);
-  return with_test_labels(read_go_traceback(bytes, name, limits, mapped), running_tests(head));
+  // Before the read: it hands back the pages it has passed.
+  auto tests = running_tests(head);
+  return with_test_labels(read_go_traceback(bytes, name, limits, image), tests);
 }
 
 }  // namespace
@@ -162,23 +168,24 @@ Result<std::vector<Snapshot>> read_snapshots(std::unique_ptr<ByteSource> source,
 Result<std::vector<Snapshot>> read_snapshots(const std::string& path, const ReadLimits& limits) {
   auto source = open_file_source(path);
   if (!source) return source.error();
-  if (path != "-") {
-    // A plain-text dump is read in place from a mapping: no copy, and two threads when large.
-    auto mapped = MappedFile::open(path);
-    if (!mapped) return mapped.error();
-    if (auto read = read_traceback_in_place(mapped->bytes(), path, limits, /*mapped=*/true)) {
-      return std::move(*read);
-    }
+  std::optional<uint64_t> size = (*source)->size_hint();
+  if (path == "-" || !size) return read_snapshots(std::move(*source), "<stdin>", limits);
+  // A plain-text dump is read whole and parsed in place: two threads when large.
+  auto head = read_up_to(**source, kSniffBytes);
+  if (!head) return head.error();
+  if (!reads_in_place(*head)) {
+    return read_snapshots(prefixed_source(std::move(*head), std::move(*source)), path, limits);
   }
-  return read_snapshots(std::move(*source), path == "-" ? "<stdin>" : path, limits);
+  if (*size > limits.max_input_bytes) return too_large(path, limits);
+  auto image = FileImage::read(**source, *head, *size, path);
+  if (!image) return image.error();
+  return read_traceback_in_place(image->bytes(), path, limits, /*image=*/true);
 }
 
 Result<std::vector<Snapshot>> read_snapshots_from_memory(std::string_view bytes,
                                                          const std::string& name,
                                                          const ReadLimits& limits) {
-  if (auto read = read_traceback_in_place(bytes, name, limits, /*mapped=*/false)) {
-    return std::move(*read);
-  }
+  if (reads_in_place(bytes)) return read_traceback_in_place(bytes, name, limits, /*image=*/false);
   return read_snapshots(memory_source(bytes), name, limits);
 }
 

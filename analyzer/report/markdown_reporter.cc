@@ -3,28 +3,15 @@
 #include "analyzer/analysis/lifetime_thresholds.h"
 #include "analyzer/model/text_format.h"
 #include "analyzer/report/reporters.h"
+#include "analyzer/report/visible_text.h"
 
 namespace leakscan {
 namespace {
 
-// Markdown table cells: pipes would end the cell, newlines the row.
-std::string cell(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n') {
-      out += ' ';
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string frame_text(const report::Frame& frame) {
   if (frame.function().empty()) return "";
-  return fmt::format("`{}` {}:{}", frame.function(), frame.file(), frame.line());
+  return fmt::format("{} {}:{}", markdown_code(frame.function(), MarkdownPlace::kTableCell),
+                     markdown_text(frame.file()), frame.line());
 }
 
 // The reasons after the headline: the other columns already say what the headline says.
@@ -34,7 +21,7 @@ std::string why(const report::Cluster& cluster) {
     if (!out.empty()) out += "; ";
     out += cluster.reasons(i);
   }
-  return out;
+  return markdown_text(out);
 }
 
 // When and by whom the oldest goroutine was made, where the input says.
@@ -48,7 +35,7 @@ std::string oldest_text(const report::Cluster& cluster) {
   if (oldest.age_seconds() > 0) {
     out += fmt::format(" (age {})", format_seconds(oldest.age_seconds()));
   }
-  return out;
+  return markdown_text(out);
 }
 
 }  // namespace
@@ -63,13 +50,15 @@ void write_markdown_report(const Analysis& analysis, std::FILE* out) {
              counted(report.snapshots_size(), "snapshot"),
              counted(summary.dropped_system(), "runtime and standard-library goroutine"));
   for (const auto& proof : report.leak_proofs()) {
-    fmt::print(out, "Go's leak proof: `{}`, {} proven leaked by its GC.\n\n", cell(proof.source()),
+    fmt::print(out, "Go's leak proof: {}, {} proven leaked by its GC.\n\n",
+               markdown_code(proof.source(), MarkdownPlace::kParagraph),
                counted(proof.goroutines(), "goroutine"));
   }
   if (report.has_process_end()) {
     const auto& end = report.process_end();
-    fmt::print(out, "**The process ended: `{}`**. {}\n\n", cell(end.reason()),
-               cell(end.explanation()));
+    fmt::print(out, "**The process ended: {}**. {}\n\n",
+               markdown_code(end.reason(), MarkdownPlace::kParagraph),
+               markdown_text(end.explanation()));
   }
   fmt::print(out,
              "| verdict | goroutines | blocked on | in | created by | oldest created | why |\n");
@@ -78,11 +67,11 @@ void write_markdown_report(const Analysis& analysis, std::FILE* out) {
     if (cluster.verdict() == report::EXPECTED) continue;
     fmt::print(out, "| {} | {} | {} | {} | {} | {} | {} |\n",
                !cluster.baseline_reason().empty()
-                   ? "accepted: " + cell(cluster.baseline_reason())
+                   ? "accepted: " + markdown_text(cluster.baseline_reason())
                    : std::string(cluster.verdict() == report::LEAK ? "**leak**" : "suspect"),
-               with_thousands(cluster.count()), cell(cluster.blocking_operation()),
-               cell(frame_text(cluster.blocked_at())), cell(frame_text(cluster.created_by())),
-               cell(oldest_text(cluster)), cell(why(cluster)));
+               with_thousands(cluster.count()), markdown_text(cluster.blocking_operation()),
+               frame_text(cluster.blocked_at()), frame_text(cluster.created_by()),
+               oldest_text(cluster), why(cluster));
   }
   fmt::print(out, "\n");
 }

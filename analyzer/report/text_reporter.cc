@@ -5,6 +5,7 @@
 #include "analyzer/analysis/lifetime_thresholds.h"
 #include "analyzer/model/text_format.h"
 #include "analyzer/report/reporters.h"
+#include "analyzer/report/visible_text.h"
 
 namespace leakscan {
 namespace {
@@ -176,11 +177,15 @@ void write_process_end(const report::ProcessEnd& end, const Style& style,
 
 void write_text_cluster(const report::Cluster& cluster, const TextOptions& options,
                         std::FILE* out) {
-  write_cluster(cluster, Style{options.color}, options, out);
+  report::Cluster shown = cluster;
+  make_visible(shown);
+  write_cluster(shown, Style{options.color}, options, out);
 }
 
 void write_text_report(const Analysis& analysis, const TextOptions& options, std::FILE* out) {
-  const report::Report& report = analysis.report;
+  // A copy: at most --max-clusters clusters, made safe for a terminal in one pass.
+  report::Report report = analysis.report;
+  make_visible(report);
   Style style{options.color};
   const auto& summary = report.summary();
   const auto& last = report.snapshots(report.snapshots_size() - 1);
@@ -259,7 +264,7 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
                             ? std::string()
                             : fmt::format(" (goroutine {}{})", fmt::join(entry.ids, ", "),
                                           entry.count > 5 ? ", ..." : "");
-      fmt::print(out, "  {:>8}  {}{}\n", with_thousands(entry.count), why, ids);
+      fmt::print(out, "  {:>8}  {}{}\n", with_thousands(entry.count), visible(why), ids);
     }
   }
 }

@@ -301,8 +301,8 @@ Status write_pprof_file(std::span<const Snapshot> snapshots, const std::string& 
   {
     ThreadedGzipStream gzip(fd, /*level=*/1);  // BestSpeed, as pprof itself writes
     status = encode_pprof(snapshots, gzip);
-    auto closed = gzip.close();
-    if (status && !closed) status = closed;
+    // A failed write (a full disk) is the cause of any failure to encode: say it.
+    if (auto closed = gzip.close(); !closed) status = closed;
   }
   if (!to_stdout && ::close(fd) != 0 && status) {
     status = Error{fmt::format("write failed: {}", std::strerror(errno))};

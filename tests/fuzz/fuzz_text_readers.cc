@@ -24,6 +24,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     leakscan::LineReader lines(*source, "fuzz-debug2.txt", limits);
     (void)leakscan::read_go_traceback(lines);
   }
-  (void)leakscan::read_go_traceback(bytes, "fuzz-inplace.txt", limits, /*mapped=*/false);
+  (void)leakscan::read_go_traceback(bytes, "fuzz-inplace.txt", limits, /*image=*/false);
   return 0;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/report/visible_text.h"
 #include "proto/leakscan_report.pb.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
@@ -108,7 +109,7 @@ TEST(MarkdownReport, WhyColumnCarriesTheReason) {
     ASSERT_GE(cluster.reasons_size(), 2);
     std::string why = cluster.reasons(1);
     for (int i = 2; i < cluster.reasons_size(); ++i) why += "; " + cluster.reasons(i);
-    size_t row = markdown.find(fmt::format("| {} |\n", why));
+    size_t row = markdown.find(fmt::format("| {} |\n", markdown_text(why)));
     EXPECT_NE(row, std::string::npos) << why;
     ++rows;
   }

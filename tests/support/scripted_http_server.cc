@@ -82,7 +82,8 @@ void ScriptedHttpServer::serve(const std::stop_token& stop) {
     if (fd < 0) continue;
     // A target of Go before 1.26 has no leak profile: net/http/pprof answers 404, and the
     // script is for the goroutine profile alone.
-    if (read_request_head(fd).starts_with("GET /debug/pprof/goroutineleak")) {
+    std::string head = read_request_head(fd);
+    if (head.starts_with("GET /debug/pprof/goroutineleak")) {
       constexpr std::string_view kUnknown = "Unknown profile\n";
       send_all(fd, fmt::format("HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
                                "Content-Length: {}\r\nConnection: close\r\n\r\n{}",
@@ -93,6 +94,15 @@ void ScriptedHttpServer::serve(const std::stop_token& stop) {
     const Response& response = script_[std::min<size_t>(requests_++, script_.size() - 1)];
     if (response.reply == Reply::kHang) {
       held_.push_back(fd);
+      continue;
+    }
+    if (response.reply == Reply::kRedirect) {
+      std::string_view target = std::string_view(head).substr(4);
+      target = target.substr(0, target.find(' '));
+      send_all(fd, fmt::format("HTTP/1.1 302 Found\r\nLocation: {}\r\nContent-Length: 0\r\n"
+                               "Connection: close\r\n\r\n",
+                               target));
+      ::close(fd);
       continue;
     }
     send_all(fd, fmt::format("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "

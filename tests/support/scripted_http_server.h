@@ -15,8 +15,9 @@ namespace leakscan::testing {
 class ScriptedHttpServer {
  public:
   enum class Reply : uint8_t {
-    kBody,  // 200 with the body
-    kHang,  // reads the request and never answers (the connection is held until the end)
+    kBody,      // 200 with the body
+    kHang,      // reads the request and never answers (the connection is held until the end)
+    kRedirect,  // 302 to the same URL again: a redirect loop
   };
   struct Response {
     Reply reply = Reply::kBody;

@@ -1,0 +1,377 @@
+// Inputs built as an attacker builds them (issue 23): each run through the real CLI, whose exit
+// code, one-line error, signals and peak memory (its own VmHWM, from GNU time) are checked
+// against README's promise: bad input is exit 2 and one line naming it, never a signal; memory
+// at most 6 times the input plus 64 MiB; nothing a terminal or a PR comment would obey.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "analyzer/engine/http_fetch.h"
+#include "analyzer/readers/byte_source.h"
+#include "analyzer/readers/file_image.h"
+#include "analyzer/readers/read_snapshots.h"
+#include "analyzer/report/visible_text.h"
+#include "proto/profile.pb.h"
+#include "tests/support/process.h"
+#include "tests/support/scripted_http_server.h"
+#include "tests/support/test_support.h"
+
+namespace leakscan {
+namespace {
+
+using testing::cli_path;
+using testing::read_file;
+using testing::temp_dir;
+using testing::write_file;
+
+struct MeasuredRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+  int64_t peak_bytes = 0;
+  std::string signal;  // GNU time's "Command terminated by signal N", if any
+};
+
+// argv run under GNU time, which reports the child's own peak RSS (not the test's children's).
+MeasuredRun run_measured(const std::vector<std::string>& argv,
+                         std::chrono::seconds timeout = std::chrono::seconds(120)) {
+  std::string times = temp_dir() + "/time.txt";
+  std::vector<std::string> timed{"/usr/bin/time", "-f", "peak %M", "-o", times};
+  timed.insert(timed.end(), argv.begin(), argv.end());
+  auto result = testing::run_command(timed, timeout);
+  MeasuredRun run{result.exit_code, result.out, result.err};
+  std::string report = read_file(times);
+  if (auto at = report.find("signal"); at != std::string::npos) run.signal = report;
+  if (auto at = report.find("peak "); at != std::string::npos) {
+    run.peak_bytes = std::stoll(report.substr(at + 5)) * 1024;
+  }
+  return run;
+}
+
+int64_t file_size(const std::string& path) {
+  struct stat info {};
+  EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
+  return info.st_size;
+}
+
+// README's budget, with room for what AddressSanitizer adds.
+int64_t memory_budget(int64_t input_bytes) {
+#if defined(__SANITIZE_ADDRESS__)
+  return 4 * (6 * input_bytes + (64LL << 20)) + (512LL << 20);
+#else
+  return 6 * input_bytes + (64LL << 20);
+#endif
+}
+
+// A refusal: exit 2, one line on stderr naming the input.
+void expect_one_line_error(const MeasuredRun& run, const std::string& input) {
+  EXPECT_EQ(run.exit_code, 2) << run.err.substr(0, 2000);
+  EXPECT_TRUE(run.signal.empty()) << run.signal;
+  ASSERT_FALSE(run.err.empty());
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err.substr(0, 2000);
+  EXPECT_NE(run.err.find(input), std::string::npos) << run.err.substr(0, 2000);
+}
+
+bool has_raw_control(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && c != '\n') || byte == 0x7f;
+  });
+}
+
+std::string gzip(const std::string& bytes) {
+  std::string out(compressBound(bytes.size()) + 64, '\0');
+  z_stream stream{};
+  deflateInit2(&stream, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  stream.avail_in = static_cast<uInt>(bytes.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+constexpr std::string_view kOneGoroutine =
+    "goroutine 1 [chan receive, 10 minutes]:\nmain.leak(...)\n\t/app/main.go:10 +0x1d\n"
+    "created by main.main in goroutine 1\n\t/app/main.go:3 +0x1\n\n";
+
+std::string repeated(std::string_view text, size_t times) {
+  std::string out;
+  out.reserve(text.size() * times);
+  for (size_t i = 0; i < times; ++i) out += text;
+  return out;
+}
+
+// Each repeat of a goroutine id starts a new dump: 10,000 of them in 1.4 MB once took 2.1 GB.
+TEST(HostileInput, RepeatedGoroutineIdsDoNotMultiplyMemory) {
+  std::string path = temp_dir() + "/repeated.txt";
+  write_file(path, repeated(kOneGoroutine, 10'000));
+  auto run = run_measured({cli_path(), path, "--format", "json"});
+  EXPECT_TRUE(run.signal.empty()) << run.signal;
+  EXPECT_LE(run.peak_bytes, memory_budget(file_size(path)));
+  // Ten thousand dumps in one file are more than one input may hold: refused by name.
+  expect_one_line_error(run, path);
+  EXPECT_NE(run.err.find("dumps in one input"), std::string::npos) << run.err;
+}
+
+TEST(HostileInput, RepeatedGoroutineIdsBehindGzipAreRefusedTheSameWay) {
+  std::string path = temp_dir() + "/repeated.txt.gz";
+  write_file(path, gzip(repeated(kOneGoroutine, 100'000)));
+  auto run = run_measured({cli_path(), path});
+  EXPECT_LE(run.peak_bytes, memory_budget(13'600'000));
+  expect_one_line_error(run, path);
+}
+
+// Fewer dumps than the cap are read, each costing bytes rather than a table's worth.
+TEST(HostileInput, HundredsOfOneGoroutineDumpsStaySmall) {
+  std::string path = temp_dir() + "/hundreds.txt";
+  write_file(path, repeated(kOneGoroutine, 900));
+  auto run = run_measured({cli_path(), path, "--format", "json"});
+  EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.err.substr(0, 2000);
+  EXPECT_TRUE(run.signal.empty()) << run.signal;
+  EXPECT_LE(run.peak_bytes, int64_t{96} << 20) << "peak for 900 dumps of one goroutine";
+  EXPECT_NE(run.out.find("\"snapshots\""), std::string::npos);
+}
+
+// A file truncated while a mapping of it was read died of SIGBUS. Now it is read, not mapped:
+// truncation during the read is an error naming the file, afterwards it changes nothing.
+TEST(HostileInput, FileTruncatedWhileReadIsNoSignal) {
+  std::string path = temp_dir() + "/rotated.txt";
+  {
+    std::string dump;
+    for (int i = 1; i <= 300'000; ++i) {
+      dump += fmt::format(
+          "goroutine {} [select, 3 minutes]:\nmain.worker(0xc000010000)\n\t/app/w.go:40 +0x90\n"
+          "created by main.start in goroutine 1\n\t/app/main.go:12 +0x2c\n\n",
+          i);
+    }
+    write_file(path, dump);
+  }
+  testing::ChildProcess child({cli_path(), path, "--format", "json"});
+  // Truncated once the child has the file open, as copytruncate does mid-read.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::string fd_dir = fmt::format("/proc/{}/fd", child.pid());
+  bool opened = false;
+  while (!opened && std::chrono::steady_clock::now() < deadline) {
+    for (int fd = 3; fd < 16 && !opened; ++fd) {
+      char target[512] = {};
+      ssize_t n = ::readlink(fmt::format("{}/{}", fd_dir, fd).c_str(), target, sizeof target - 1);
+      opened = n > 0 && std::string_view(target, n) == path;
+    }
+    if (!opened) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  ASSERT_TRUE(opened) << "the child never opened the file";
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));  // into the read, most times
+  ASSERT_EQ(::truncate(path.c_str(), 0), 0);
+  auto code = child.wait(std::chrono::seconds(120));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_GE(*code, 0) << "killed by signal " << -*code;
+  if (*code == 2) {
+    // Cut before its first read the file is empty; during it, it changed.
+    std::string err = child.stderr_text();
+    EXPECT_TRUE(err.find("changed while it was read") != std::string::npos ||
+                err.find("empty input") != std::string::npos)
+        << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  } else {
+    EXPECT_EQ(*code, 0) << child.stderr_text();
+  }
+}
+
+// A dump read whole is parsed in place, and the pages passed are handed back as it goes: a
+// line that straddles a page must still be read whole (released pages read back as zeros).
+TEST(HostileInput, DumpReadInPlaceLosesNoLine) {
+  std::string path = temp_dir() + "/straddling.txt";
+  std::string dump;
+  constexpr int kGoroutines = 12'000;  // 1.5 MB: one thread, past the release step
+  for (int i = 1; i <= kGoroutines; ++i) {
+    dump += fmt::format(
+        "goroutine {0} [chan receive]:\nmain.handler{0}(...)\n\t/app/h{0}.go:{0} +0x1d\n"
+        "created by main.spawn{0}\n\t/app/main.go:{0} +0x2\n\n",
+        i);
+  }
+  write_file(path, dump);
+  auto snapshots = read_snapshots(path);
+  ASSERT_TRUE(snapshots) << snapshots.error().message;
+  ASSERT_EQ(snapshots->size(), 1u);
+  const Snapshot& snapshot = snapshots->front();
+  ASSERT_EQ(snapshot.threads.size(), size_t{kGoroutines});
+  for (const auto& thread : snapshot.threads) {
+    ASSERT_EQ(thread.stack.size(), 1u) << "goroutine " << thread.id;
+    EXPECT_EQ(snapshot.frame(thread.stack[0]).function, fmt::format("main.handler{}", thread.id));
+  }
+  EXPECT_TRUE(snapshot.warnings.empty()) << snapshot.warnings.front();
+}
+
+class EndsEarly : public ByteSource {
+ public:
+  Result<size_t> read(std::span<char> buffer) override {
+    size_t n = std::min(buffer.size(), left_);
+    std::fill_n(buffer.begin(), n, 'x');
+    left_ -= n;
+    offset_ += n;
+    return n;
+  }
+  uint64_t offset() const override { return offset_; }
+
+ private:
+  size_t left_ = 1000;
+  uint64_t offset_ = 0;
+};
+
+TEST(HostileInput, ImageOfAFileThatShrankIsAnError) {
+  EndsEarly source;
+  auto image = FileImage::read(source, "head", 1'000'000, "dump.txt");
+  ASSERT_FALSE(image);
+  EXPECT_EQ(image.error().message,
+            "dump.txt: changed while it was read: it ended at byte 1004 of 1000000 (truncated or "
+            "rotated?)");
+}
+
+// Counts no process can have, and sums of them, are refused where they are read.
+TEST(HostileInput, AbsurdDebug1CountsAreRefused) {
+  std::string path = temp_dir() + "/huge-counts.txt";
+  write_file(path,
+             "goroutine profile: total 2\n"
+             "9223372036854775807 @ 0x1\n#\t0x1\tmain.a+0x1\t/app/a.go:1\n\n"
+             "9223372036854775807 @ 0x2\n#\t0x2\tmain.b+0x1\t/app/b.go:1\n\n");
+  auto run = run_measured({cli_path(), path});
+  expect_one_line_error(run, path);
+  EXPECT_NE(run.err.find("count from 0 to 4294967296"), std::string::npos) << run.err;
+}
+
+TEST(HostileInput, NegativePprofSampleValueIsRefused) {
+  perftools::profiles::Profile profile;
+  profile.add_string_table("");
+  profile.add_string_table("goroutine");
+  profile.add_string_table("count");
+  profile.add_string_table("main.leak");
+  auto* type = profile.add_sample_type();
+  type->set_type(1);
+  type->set_unit(2);
+  auto* function = profile.add_function();
+  function->set_id(1);
+  function->set_name(3);
+  auto* location = profile.add_location();
+  location->set_id(1);
+  location->add_line()->set_function_id(1);
+  auto* sample = profile.add_sample();
+  sample->add_location_id(1);
+  sample->add_value(-5);
+  std::string path = temp_dir() + "/negative.pb";
+  write_file(path, profile.SerializeAsString());
+  auto run = run_measured({cli_path(), path});
+  expect_one_line_error(run, path);
+  EXPECT_NE(run.err.find("sample 0 counts -5 goroutines"), std::string::npos) << run.err;
+  auto converted = run_measured({cli_path(), "convert", path, "-o", temp_dir() + "/out.pb.gz"});
+  expect_one_line_error(converted, path);
+}
+
+TEST(HostileInput, OverflowingWaitIsNoNegativeWait) {
+  std::string path = temp_dir() + "/overflow-wait.txt";
+  write_file(
+      path,
+      "goroutine 7 [chan receive, 9223372036854775807 minutes]:\nmain.leak(...)\n"
+      "\t/app/main.go:10 +0x1d\ncreated by main.main in goroutine 1\n\t/app/main.go:3 +0x1\n"
+      "\ngoroutine 8 [chan receive, -5 minutes]:\nmain.leak(...)\n"
+      "\t/app/main.go:10 +0x1d\ncreated by main.main in goroutine 1\n\t/app/main.go:3 +0x1\n");
+  auto run = run_measured({cli_path(), path, "--format", "json"});
+  EXPECT_TRUE(run.signal.empty());
+  EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.err;
+  EXPECT_EQ(run.out.find("\"-"), std::string::npos) << "a negative value in " << run.out;
+  EXPECT_NE(run.err.find("no number of minutes"), std::string::npos) << run.err;
+}
+
+// Control bytes where a dump puts names and messages: an OSC 52 clipboard write, a window
+// title, a screen clear, a C1 CSI, and Markdown that would close its code span and add HTML.
+std::string dump_with_escapes() {
+  return "panic: boom \x1b[2J\x1b[H cleared\n\n"
+         "goroutine 1 [running]:\n"
+         "main.evil\x1b]52;c;ZWNobyBwd25lZA==\x07(...)\n\t/app/ev\x1b]0;title\x07il.go:10 +0x1d\n"
+         "main.main()\n\t/app/main.go:3 +0x1\n\n"
+         "goroutine 9 [chan receive, 12 minutes]:\n"
+         "main.`tick`<img src=x onerror=alert(1)>\xc2\x9b31m(...)\n"
+         "\t/app/[link](http://evil.example)/x.go:10 +0x1d\n"
+         "created by main.main in goroutine 1\n\t/app/main.go:3 +0x1\n";
+}
+
+TEST(HostileInput, ControlBytesNeverReachTheTerminal) {
+  std::string path = temp_dir() + "/escapes.txt";
+  write_file(path, dump_with_escapes());
+  auto text = run_measured({cli_path(), path, "-v", "--color", "never"});
+  EXPECT_TRUE(text.exit_code == 0 || text.exit_code == 1) << text.err;
+  EXPECT_FALSE(has_raw_control(text.out)) << text.out;
+  EXPECT_FALSE(has_raw_control(text.err)) << text.err;
+  EXPECT_EQ(text.out.find("\xc2\x9b"), std::string::npos) << "a raw C1 CSI";
+  EXPECT_NE(text.out.find("\\x1b]52;c;"), std::string::npos) << "shown, escaped:\n" << text.out;
+
+  auto markdown = run_measured({cli_path(), path, "--format", "markdown"});
+  EXPECT_FALSE(has_raw_control(markdown.out)) << markdown.out;
+  EXPECT_EQ(markdown.out.find("<img"), std::string::npos) << markdown.out;
+  EXPECT_EQ(markdown.out.find("](http"), std::string::npos) << markdown.out;
+  // JSON keeps the name as it was, encoded.
+  auto json = run_measured({cli_path(), path, "--format", "json"});
+  EXPECT_FALSE(has_raw_control(json.out));
+  EXPECT_NE(json.out.find("\\u001b]52"), std::string::npos) << json.out.substr(0, 3000);
+}
+
+// Backticks inside a code span get a longer fence; table pipes stay escaped.
+TEST(HostileInput, MarkdownCodeSpansCannotBeClosedFromInside) {
+  EXPECT_EQ(markdown_code("a`b", MarkdownPlace::kParagraph), "``a`b``");
+  EXPECT_EQ(markdown_code("``x", MarkdownPlace::kParagraph), "``` ``x ```");
+  EXPECT_EQ(markdown_code("a|b", MarkdownPlace::kTableCell), "`a\\|b`");
+  EXPECT_EQ(markdown_text("<img src=x>![i](u)"), "&lt;img src=x&gt;\\!\\[i\\]\\(u\\)");
+  EXPECT_EQ(visible("a\x1b[2Jb\x7f\xc2\x85"), "a\\x1b[2Jb\\x7f\\u0085");
+  EXPECT_EQ(visible("caf\xc3\xa9"), "caf\xc3\xa9");
+}
+
+// A full disk: every writer says so and exits 2, instead of exit 0 having written nothing.
+TEST(HostileInput, WritesToAFullDiskFail) {
+  std::string dump = std::string(LEAKSCAN_SAMPLE_PROFILES) + "/zoo-debug2.txt";
+  auto report = testing::run_command(
+      {"/bin/sh", "-c", fmt::format("'{}' '{}' > /dev/full", cli_path(), dump)});
+  EXPECT_EQ(report.exit_code, 2) << report.err;
+  EXPECT_NE(report.err.find("standard output: cannot write: No space left on device"),
+            std::string::npos)
+      << report.err;
+  auto text =
+      testing::run_command({cli_path(), "convert", dump, "--to", "text", "-o", "/dev/full"});
+  EXPECT_EQ(text.exit_code, 2) << text.err;
+  EXPECT_NE(text.err.find("/dev/full: cannot write: No space left on device"), std::string::npos)
+      << text.err;
+  auto pprof = testing::run_command(
+      {"/bin/sh", "-c", fmt::format("'{}' convert '{}' -o - > /dev/full", cli_path(), dump)});
+  EXPECT_EQ(pprof.exit_code, 2) << pprof.err;
+  EXPECT_NE(pprof.err.find("No space left on device"), std::string::npos) << pprof.err;
+  EXPECT_EQ(pprof.err.find("cannot encode"), std::string::npos) << pprof.err;
+}
+
+// A target that redirects forever is left after 5 redirects; a password in the URL shows
+// nowhere.
+TEST(HostileInput, RedirectLoopsStopAndPasswordsStayHidden) {
+  testing::ScriptedHttpServer server({{testing::ScriptedHttpServer::Reply::kRedirect, ""}});
+  std::string url =
+      fmt::format("http://user:s3cret@127.0.0.1:{}/debug/pprof/goroutine?debug=2", server.port());
+  auto run = run_measured({cli_path(), url}, std::chrono::seconds(60));
+  expect_one_line_error(run, fmt::format("http://127.0.0.1:{}/", server.port()));
+  EXPECT_NE(run.err.find("more than 5 redirects"), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find("s3cret"), std::string::npos) << run.err;
+  EXPECT_LE(server.served().size(), 6u);
+  EXPECT_EQ(without_userinfo("https://a:b@host:1/p?q=x@y"), "https://host:1/p?q=x@y");
+  EXPECT_EQ(without_userinfo("http://host/p@x"), "http://host/p@x");
+}
+
+}  // namespace
+}  // namespace leakscan
