@@ -2,11 +2,15 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <fstream>
 
 #include "analyzer/engine/leak_selection.h"
+#include "analyzer/report/visible_text.h"
 #include "analyzer/writers/pprof_writer.h"
 #include "cli/commands.h"
+#include "cli/duration_option.h"
 #include "watch/report_file.h"
 
 namespace leakscan::cli {
@@ -18,6 +22,55 @@ bool use_color(Color choice) {
   return ::isatty(STDOUT_FILENO) != 0 && (no_color == nullptr || *no_color == '\0');
 }
 
+namespace {
+
+// A bearer token kept in a file (as Kubernetes mounts secrets): its one line, without the
+// newline. Kept out of the command line, where `ps` would show it.
+Result<std::string> read_token_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Error{fmt::format("--bearer-token-file {}: cannot open", path)};
+  std::string token;
+  std::getline(file, token);
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  bool printable = std::all_of(token.begin(), token.end(), [](char c) {
+    return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) != 0x7f;
+  });
+  if (token.empty() || !printable) {
+    return Error{
+        fmt::format("--bearer-token-file {}: expected the token on its first line, "
+                    "without spaces or control characters",
+                    path)};
+  }
+  return token;
+}
+
+// The headers every fetch sends: --header as given, checked, and the token of
+// --bearer-token-file; nothing, said in one line, when one is malformed.
+std::optional<std::vector<std::string>> http_headers(const AnalyzeOptions& options) {
+  std::vector<std::string> headers;
+  for (const auto& header : options.headers) {
+    size_t colon = header.find(':');
+    if (colon == std::string::npos || colon == 0 ||
+        header.find_first_of("\r\n") != std::string::npos) {
+      report_error(
+          Error{fmt::format("--header {}: expected 'Name: value' on one line", visible(header))});
+      return std::nullopt;
+    }
+    headers.push_back(header);
+  }
+  if (!options.bearer_token_file.empty()) {
+    auto token = read_token_file(options.bearer_token_file);
+    if (!token) {
+      report_error(token.error());
+      return std::nullopt;
+    }
+    headers.push_back("Authorization: Bearer " + *token);
+  }
+  return headers;
+}
+
+}  // namespace
+
 std::optional<FindOptions> resolve_find_options(const AnalyzeOptions& options) {
   FindOptions find_options = options.find;
   if (!options.min_wait.empty()) {
@@ -27,6 +80,14 @@ std::optional<FindOptions> resolve_find_options(const AnalyzeOptions& options) {
           fmt::format("--min-wait {}: expected a duration like 90s, 5m or 1h", options.min_wait)});
       return std::nullopt;
     }
+  }
+  auto headers = http_headers(options);
+  if (!headers) return std::nullopt;
+  find_options.http.headers = std::move(*headers);
+  if (!options.timeout.empty()) {
+    auto timeout = duration_option("", "--timeout", options.timeout);
+    if (!timeout) return std::nullopt;
+    find_options.http.timeout = *timeout;
   }
   return find_options;
 }

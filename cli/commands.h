@@ -39,7 +39,7 @@ int write_and_close(std::FILE* file, std::string_view name, Write&& write) {
   try {
     write();
   } catch (const std::system_error& error) {
-    if (file != stdout) std::fclose(file);
+    if (file != stdout) std::fclose(file);  // NOLINT(cppcoreguidelines-owning-memory)
     return report_write_failure(name, error.code().value());
   }
   return close_written(file, name, kExitOk);
@@ -61,7 +61,10 @@ struct ConvertOptions {
 struct AnalyzeOptions {
   std::vector<std::string> inputs;
   FindOptions find;
-  std::string min_wait;  // as given, parsed into find.min_wait
+  std::string min_wait;              // as given, parsed into find.min_wait
+  std::string timeout;               // as given, parsed into find.http.timeout
+  std::vector<std::string> headers;  // --header, checked into find.http.headers
+  std::string bearer_token_file;     // its token sent as "Authorization: Bearer …"
   OutputFormat format = OutputFormat::kText;
   FailOn fail_on = FailOn::kNever;
   Color color = Color::kAuto;

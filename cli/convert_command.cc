@@ -26,6 +26,7 @@ int run_convert(const ConvertOptions& options) {
     if (options.output == "-") {
       return write_and_close(stdout, "standard output", [&] { write_go_text(*snapshots, stdout); });
     }
+    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory): write_and_close closes it
     std::FILE* out = std::fopen(options.output.c_str(), "w");
     if (out == nullptr) {
       fmt::print(stderr, "leakscan: {}: cannot create: {}\n", options.output, std::strerror(errno));

@@ -12,13 +12,16 @@ namespace leakscan::cli {
 int report_error(const Error& error) {
   // The library speaks of the input; only here is it known which flag raises the limit.
   fmt::print(stderr, "leakscan: {}{}\n", visible(error.message),
-             error.kind == ErrorKind::kTooLarge ? "; raise --max-input-size to read it" : "");
+             error.kind == ErrorKind::kTooLarge     ? "; raise --max-input-size to read it"
+             : error.kind == ErrorKind::kOverBudget ? "; raise --max-memory to read it"
+                                                    : "");
   return kExitUsageOrInput;
 }
 
 int close_written(std::FILE* file, std::string_view name, int code) {
   bool failed = std::fflush(file) != 0 || std::ferror(file) != 0;
   int error = errno;
+  // NOLINTNEXTLINE(cppcoreguidelines-owning-memory): this closes what its caller opened for it
   if (file != stdout && std::fclose(file) != 0 && !failed) {
     failed = true;
     error = errno;

@@ -15,6 +15,16 @@
 
 namespace {
 
+// What one input may cost, for every command that reads inputs.
+void add_limit_options(CLI::App& app, leakscan::ReadLimits& limits) {
+  app.add_option("--max-input-size", limits.max_input_bytes,
+                 "Refuse inputs larger than this many bytes after decompression")
+      ->capture_default_str();
+  app.add_option("--max-memory", limits.max_memory_bytes,
+                 "Refuse an input whose reading would build more than this many bytes "
+                 "(default 0: 6 times its size plus 64 MiB)");
+}
+
 // The flags that shape the analysis itself, shared by every command that runs one.
 void add_find_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options) {
   app.add_option("--min-wait", options.min_wait,
@@ -29,9 +39,13 @@ void add_find_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options) {
                  "Only goroutines with a frame or creator matching this regex (RE2)");
   app.add_option("--ignore", options.find.ignore,
                  "Leave out goroutines with a frame or creator matching this regex (RE2)");
-  app.add_option("--max-input-size", options.find.limits.max_input_bytes,
-                 "Refuse inputs larger than this many bytes after decompression")
-      ->capture_default_str();
+  add_limit_options(app, options.find.limits);
+  app.add_option("--header", options.headers,
+                 "With URL inputs: send this 'Name: value' header with every request "
+                 "(repeatable)");
+  app.add_option("--bearer-token-file", options.bearer_token_file,
+                 "With URL inputs: send the token on this file's first line as "
+                 "'Authorization: Bearer TOKEN' (a leakscan agent with bearer_token set)");
   app.add_flag("!--no-leak-profile", options.find.fetch_leak_profile,
                "With a URL of /debug/pprof/goroutine, do not also fetch Go's goroutineleak "
                "profile (Go 1.27, or 1.26 with GOEXPERIMENT=goroutineleakprofile: its GC's proof "
@@ -152,6 +166,9 @@ int run(int argc, char** argv) {
   app.add_option("--emit-pprof", analyze.emit_pprof,
                  "Write the goroutines judged leaking to this pprof file (for go tool pprof)");
   app.add_option("-o,--output", analyze.output, "Write the report to this file ('-': stdout)");
+  app.add_option("--timeout", analyze.timeout,
+                 "Give up on fetching a URL input after this long, connecting included "
+                 "(default 2m)");
   app.add_option("--source-root", analyze.source_root,
                  "SARIF: the repository's checkout; files under it, or under the module its "
                  "go.mod names, become repository paths");
@@ -172,10 +189,7 @@ int run(int argc, char** argv) {
                    "Output format: pprof (gzip protobuf) or text (Go debug=2/debug=1)")
       ->check(CLI::IsMember({"pprof", "text"}))
       ->capture_default_str();
-  convert_cmd
-      ->add_option("--max-input-size", convert.limits.max_input_bytes,
-                   "Refuse inputs larger than this many bytes after decompression")
-      ->capture_default_str();
+  add_limit_options(*convert_cmd, convert.limits);
   convert_cmd->footer(
       "Examples:\n"
       "  leakscan convert goroutines.txt -o goroutines.pb.gz\n"

@@ -100,11 +100,11 @@ std::optional<WatchOptions> watch_options(const WatchCommandOptions& options,
   auto every = duration_option("watch", "--every", options.every);
   if (!every) return std::nullopt;
   out.every = *every;
-  out.timeout = std::min<std::chrono::milliseconds>(out.every, kMaxDefaultTimeout);
+  out.http.timeout = std::min<std::chrono::milliseconds>(out.every, kMaxDefaultTimeout);
   if (!options.timeout.empty()) {
     auto timeout = duration_option("watch", "--timeout", options.timeout);
     if (!timeout) return std::nullopt;
-    out.timeout = *timeout;
+    out.http.timeout = *timeout;
   }
   if (!options.run_for.empty()) {
     out.run_for = duration_option("watch", "--for", options.run_for);
@@ -122,6 +122,7 @@ std::optional<WatchOptions> watch_options(const WatchCommandOptions& options,
   if (!find) return std::nullopt;
   out.limits = find->limits;
   out.fetch_leak_profile = find->fetch_leak_profile;
+  out.http.headers = find->http.headers;
   auto analysis = load_analysis_options(*find, owners);
   if (!analysis) {
     report_error(analysis.error());

@@ -53,9 +53,10 @@ struct PyReport {
 
 [[noreturn]] void raise_error(const Error& error) {
   // The library speaks of the input; only here is it known which argument raises the limit.
-  raise_format_error(error.kind == ErrorKind::kTooLarge
-                         ? error.message + "; raise max_input_size to read it"
-                         : error.message);
+  raise_format_error(
+      error.kind == ErrorKind::kTooLarge     ? error.message + "; raise max_input_size to read it"
+      : error.kind == ErrorKind::kOverBudget ? error.message + "; raise max_memory to read it"
+                                             : error.message);
 }
 
 // One item of analyze()'s list: a Snapshot (copied: Python may hold and reuse it), a path or
@@ -90,7 +91,8 @@ std::shared_ptr<PyReport> run_analysis(const py::list& items,
                                        const std::optional<std::string>& codeowners,
                                        const std::string& focus, const std::string& ignore,
                                        size_t max_clusters, std::optional<uint64_t> max_input_size,
-                                       bool order_by_time) {
+                                       bool order_by_time, std::optional<uint64_t> max_memory,
+                                       const std::vector<std::string>& headers) {
   auto out = std::make_shared<PyReport>();
   std::vector<Input> inputs;
   for (const py::handle& item : items) inputs.push_back(to_input(item, out->inputs));
@@ -105,6 +107,8 @@ std::shared_ptr<PyReport> run_analysis(const py::list& items,
   if (min_wait_nanos) options.min_wait = std::chrono::nanoseconds(*min_wait_nanos);
   options.max_clusters = max_clusters;
   if (max_input_size) options.limits.max_input_bytes = *max_input_size;
+  if (max_memory) options.limits.max_memory_bytes = *max_memory;
+  options.http.headers = headers;
   options.order = order_by_time ? SnapshotOrder::kByCaptureTime : SnapshotOrder::kAsGiven;
   std::optional<Error> error;
   {
@@ -270,7 +274,8 @@ void register_report(py::module_& module) {
              py::arg("baseline") = py::none(), py::arg("min_wait_nanos") = py::none(),
              py::arg("codeowners") = py::none(), py::arg("focus") = "", py::arg("ignore") = "",
              py::arg("max_clusters") = 1000, py::arg("max_input_size") = py::none(),
-             py::arg("order_by_time") = false);
+             py::arg("order_by_time") = false, py::arg("max_memory") = py::none(),
+             py::arg("headers") = std::vector<std::string>{});
 }
 
 }  // namespace leakscan::python

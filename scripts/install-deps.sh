@@ -38,6 +38,9 @@ packages=(
   python3-jsonschema python3-rfc3987 nodejs
   # the HTML report's browser test (tests/browser/): headless Chromium, driven by playwright-core
   chromium
+  # tests/hostile/: the Markdown report rendered by CommonMark's reference parser, to see that
+  # nothing in a dump becomes a link, an image or a tag
+  cmark
 )
 
 if [ "$(id -u)" -ne 0 ]; then

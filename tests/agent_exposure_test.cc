@@ -253,15 +253,69 @@ TEST_F(AgentEndpoint, ConcurrentClientsAllGetWholeProfiles) {
 }
 
 TEST_F(AgentEndpoint, TheLeakscanCommandReadsTheEndpoint) {
-  // Without a token the command could not read it: a second agent, tokenless, on loopback.
-  auto open = agent::Agent::start({.http_port = 0});
-  ASSERT_TRUE(open) << open.error().message;
-  auto result = leakscan::testing::run_command(
-      {leakscan::testing::cli_path(),
-       fmt::format("http://127.0.0.1:{}/debug/pprof/goroutine?debug=2", (*open)->http_port()),
-       "--format", "json", "--min-wait", "1ms"});
+  std::string url =
+      fmt::format("http://127.0.0.1:{}/debug/pprof/goroutine?debug=2", agent_->http_port());
+  // Without the token: refused, and said so.
+  auto refused = leakscan::testing::run_command({leakscan::testing::cli_path(), url});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("HTTP status 401"), std::string::npos) << refused.err;
+  // With it, from a file (kept off the command line) or as a header.
+  std::string token_file = leakscan::testing::temp_dir() + "/token";
+  leakscan::testing::write_file(token_file, token_ + "\n");
+  auto result =
+      leakscan::testing::run_command({leakscan::testing::cli_path(), url, "--bearer-token-file",
+                                      token_file, "--format", "json", "--min-wait", "1ms"});
   EXPECT_NE(result.exit_code, 2) << result.err;
   EXPECT_NE(result.out.find("chan receive"), std::string::npos) << result.out;
+  auto header = leakscan::testing::run_command(
+      {leakscan::testing::cli_path(), url, "--header", "Authorization: Bearer " + token_});
+  EXPECT_NE(header.exit_code, 2) << header.err;
+  EXPECT_EQ(header.err.find(token_), std::string::npos) << "the token shows in " << header.err;
+  // watch polls it with the same flags.
+  std::string out = leakscan::testing::temp_dir() + "/watch";
+  auto watched = leakscan::testing::run_command({leakscan::testing::cli_path(), "watch", url,
+                                                 "--bearer-token-file", token_file, "--polls", "1",
+                                                 "--every", "1s", "--out", out});
+  EXPECT_EQ(watched.exit_code, 0) << watched.err << watched.out;
+  EXPECT_EQ(watched.out.find("401"), std::string::npos) << watched.out;
+  auto malformed =
+      leakscan::testing::run_command({leakscan::testing::cli_path(), url, "--header", "nocolon"});
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_NE(malformed.err.find("--header nocolon: expected 'Name: value' on one line"),
+            std::string::npos)
+      << malformed.err;
+}
+
+// Without a token only loopback names are served: a page whose name was rebound to 127.0.0.1
+// (DNS rebinding) sends its own name as Host and is refused.
+TEST(AgentHost, WithoutATokenOnlyLoopbackNamesAreServed) {
+  ParkedFibers fibers;
+  auto started = agent::Agent::start({.http_port = 0});
+  ASSERT_TRUE(started) << started.error().message;
+  uint16_t port = (*started)->http_port();
+  auto with_host = [&](std::string_view host) {
+    return raw_request(port, fmt::format("GET /debug/pprof/goroutine?debug=1 HTTP/1.1\r\n"
+                                         "Host: {}\r\n\r\n",
+                                         host));
+  };
+  for (std::string_view host :
+       {"127.0.0.1", "localhost:8080", "LOCALHOST", "127.0.0.2:1", "[::1]:6060"}) {
+    EXPECT_EQ(with_host(host).status, 200) << host;
+  }
+  for (std::string_view host : {"evil.example", "evil.example:6060", "127.0.0.1.evil.example",
+                                "localhost.evil.example", "[::2]", "10.0.0.1"}) {
+    RawResponse refused = with_host(host);
+    EXPECT_EQ(refused.status, 403) << host;
+    EXPECT_NE(refused.body.find("Host is not a loopback name"), std::string::npos) << host;
+  }
+  // With a token, the token decides, whatever the name.
+  auto with_token = agent::Agent::start({.http_port = 0, .bearer_token = "t0ken"});
+  ASSERT_TRUE(with_token) << with_token.error().message;
+  EXPECT_EQ(raw_request((*with_token)->http_port(),
+                        "GET /debug/pprof/goroutine?debug=1 HTTP/1.1\r\nHost: evil.example\r\n"
+                        "Authorization: Bearer t0ken\r\n\r\n")
+                .status,
+            200);
 }
 
 TEST(AgentStart, RefusesANonLoopbackAddressUnlessAskedAndReportsBusyPorts) {

@@ -450,6 +450,37 @@ TEST(WatchHostileEndpoints, ATargetThatNeverAnswersIsAnError) {
   EXPECT_NE(run.err.find("no snapshot was stored"), std::string::npos) << run.err;
 }
 
+// Stored files are named by what the target answered, not by what its URL asked for: text from
+// a URL without debug= is .txt, a gzipped profile from a debug=2 URL is .pb.gz.
+TEST(WatchStore, FilesAreNamedByWhatTheTargetAnswered) {
+  ScriptedHttpServer text({{ScriptedHttpServer::Reply::kBody, real_dump()}});
+  ScriptedHttpServer profile(
+      {{ScriptedHttpServer::Reply::kBody,
+        testing::read_file(std::string(LEAKSCAN_SAMPLE_PROFILES) + "/leakyservice-1.pb.gz")}});
+  std::string out = testing::temp_dir();
+  auto run = testing::run_command(
+      watch_command(
+          {fmt::format("http://127.0.0.1:{}/debug/pprof/goroutine", text.port()), profile.url()},
+          out, {"--every", "100ms", "--polls", "2"}),
+      kRunTimeout);
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  auto stored = [&](uint16_t port) {
+    std::vector<std::string> names;
+    for (const auto& series :
+         series_directories(fs::path(out) / target_directory(fmt::format("127.0.0.1:{}", port)))) {
+      for (const auto& entry : fs::directory_iterator(series)) {
+        names.push_back(entry.path().filename().string());
+      }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  EXPECT_EQ(stored(text.port()),
+            (std::vector<std::string>{"goroutine-000001.txt", "goroutine-000002.txt"}));
+  EXPECT_EQ(stored(profile.port()),
+            (std::vector<std::string>{"goroutine-000001.pb.gz", "goroutine-000002.pb.gz"}));
+}
+
 TEST(WatchStore, RetentionByCountAndBytesHolds) {
   std::string dump = real_dump();
   ScriptedHttpServer server({{ScriptedHttpServer::Reply::kBody, dump}});

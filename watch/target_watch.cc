@@ -9,6 +9,7 @@
 #include "analyzer/engine/http_fetch.h"
 #include "analyzer/engine/leak_profile_fetch.h"
 #include "analyzer/model/text_format.h"
+#include "analyzer/readers/pprof_reader.h"
 #include "analyzer/readers/read_snapshots.h"
 #include "watch/process_identity.h"
 
@@ -48,6 +49,13 @@ bool is_text_debug_level(std::string_view url) {
          url.find("debug=2") != std::string_view::npos;
 }
 
+// The file name ending for what the target answered, whatever its URL asked for: a target may
+// ignore `debug=`, or a proxy may compress.
+std::string_view suffix_of(std::string_view body) {
+  if (body.starts_with("\x1f\x8b")) return ".pb.gz";
+  return looks_like_pprof(body) ? ".pb" : ".txt";
+}
+
 }  // namespace
 
 TargetWatch::TargetWatch(size_t index, std::string url, std::string name,
@@ -71,7 +79,7 @@ WatchEvent TargetWatch::event(WatchEventKind kind) const {
 
 Result<Snapshot> TargetWatch::fetch() {
   auto fetched_at = std::chrono::system_clock::now();
-  auto body = http_get(url_, options_.limits.max_input_bytes, options_.timeout);
+  auto body = http_get(url_, options_.limits.max_input_bytes, options_.http);
   if (!body) return body.error();
   auto snapshots = read_snapshots_from_memory(*body, without_userinfo(url_), options_.limits);
   if (!snapshots) return snapshots.error();
@@ -87,7 +95,7 @@ Result<Snapshot> TargetWatch::fetch() {
   // A failed or unreadable leak profile costs this poll its proof, not its snapshot.
   fetched_proof_.reset();
   if (options_.fetch_leak_profile) {
-    if (auto proof = fetch_leak_profile(url_, options_.limits, options_.timeout); proof) {
+    if (auto proof = fetch_leak_profile(url_, options_.limits, options_.http); proof) {
       fetched_proof_ = std::move(*proof);
     }
   }
@@ -142,8 +150,14 @@ bool TargetWatch::poll(size_t poll_number, std::vector<WatchEvent>& events) {
     return false;
   }
   Status series = Ok{};
+  std::string_view suffix = suffix_of(last_body_);
   if (!series_) {
+    suffix_ = suffix;
     series = start_series(events, {});
+  } else if (suffix != suffix_) {
+    std::string why = fmt::format("the target now answers {} instead of {}", suffix, suffix_);
+    suffix_ = suffix;
+    series = start_series(events, std::move(why));
   } else if (!window_.empty() && is_new_process(window_.back(), *fetched)) {
     series = start_series(
         events, fmt::format("the target restarted (highest goroutine id fell from {} to {})",

@@ -47,7 +47,8 @@ class TargetWatch {
   std::string name_;
   std::filesystem::path directory_;
   const WatchOptions& options_;
-  std::string suffix_;  // ".txt" for Go's text debug levels, ".pb.gz" for profiles
+  // ".txt", ".pb.gz" or ".pb", as the target's answers are; the URL's guess until the first.
+  std::string suffix_;
 
   size_t series_in_run_ = 0;                 // 1 for the first series of this run
   std::optional<SnapshotDirectory> series_;  // none before the first snapshot

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "analyzer/analysis/pipeline.h"
+#include "analyzer/engine/http_fetch.h"
 #include "analyzer/model/result.h"
 #include "analyzer/readers/byte_source.h"
 #include "watch/report_file.h"
@@ -25,9 +26,10 @@ struct WatchOptions {
   std::vector<std::string> urls;  // a bare http://host:port polls /debug/pprof/goroutine?debug=2
   std::filesystem::path out;      // OUT/TARGET/series-NNNN/goroutine-NNNNNN.{txt,pb.gz}
   std::chrono::milliseconds every{std::chrono::minutes(1)};
-  std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // per fetch, connecting included
-  size_t polls = 0;                                             // per target; 0: until stopped
-  std::optional<std::chrono::milliseconds> run_for;             // then stop
+  // Per fetch, connecting included; and the headers sent with each.
+  HttpOptions http{.timeout = std::chrono::seconds(30)};
+  size_t polls = 0;                                  // per target; 0: until stopped
+  std::optional<std::chrono::milliseconds> run_for;  // then stop
   // A leak that stays a leak this long ends the watch (for soak tests in CI).
   std::optional<std::chrono::milliseconds> fail_after;
   size_t retain = 100;                 // snapshots kept per series (0: all)

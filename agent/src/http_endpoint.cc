@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 #include "agent/src/profiles.h"
@@ -65,6 +67,21 @@ std::string_view header_value(std::string_view request, std::string_view name) {
   return {};
 }
 
+// A Host header that names this machine: "localhost", 127.0.0.0/8 or [::1], with or without a
+// port. A browser sends the name it resolved, so a web page whose name now resolves to 127.0.0.1
+// (DNS rebinding) is told apart by it.
+bool is_loopback_host(std::string_view host) {
+  if (host.starts_with('[')) {
+    size_t close = host.find(']');
+    return close != std::string_view::npos && host.substr(1, close - 1) == "::1" &&
+           (close + 1 == host.size() || host[close + 1] == ':');
+  }
+  host = host.substr(0, host.find(':'));
+  if (host.size() == 9 && strncasecmp(host.data(), "localhost", 9) == 0) return true;
+  in_addr address{};
+  return host.starts_with("127.") && inet_pton(AF_INET, std::string(host).c_str(), &address) == 1;
+}
+
 // Compares without leaking, through timing, how much of a guessed token was right.
 bool equal_constant_time(std::string_view given, std::string_view token) {
   if (given.size() != token.size()) return false;
@@ -98,7 +115,15 @@ Response route(std::string_view request, const HttpEndpointOptions& options) {
     response.extra_headers = "Allow: GET, HEAD\r\n";
     return response;
   }
-  if (!options.bearer_token.empty()) {
+  if (options.bearer_token.empty()) {
+    // Without a token, only this machine's own names: a page in the operator's browser cannot
+    // read the stacks through a name rebound to 127.0.0.1.
+    std::string_view host = header_value(request, "Host");
+    if (!host.empty() && !is_loopback_host(host)) {
+      return plain(403, "Forbidden",
+                   "Host is not a loopback name; set a bearer token to serve other names\n");
+    }
+  } else {
     std::string_view authorization = header_value(request, "Authorization");
     std::string_view prefix = "Bearer ";
     if (!authorization.starts_with(prefix) ||

@@ -361,6 +361,8 @@ void WaitForGraph::find_stuck(const Snapshot& snapshot) {
     // Waiters that hold the address, or wait on a field of the object it starts.
     auto it = std::lower_bound(handles.begin(), handles.end(), address,
                                [](const Handle& h, uint64_t value) { return h.address < value; });
+    // A run is walked whole or not at all: its first handle done means all of it is.
+    if (it == handles.end() || handle_done[static_cast<size_t>(it - handles.begin())]) return;
     for (; it != handles.end() && it->address == address; ++it) {
       size_t at = static_cast<size_t>(it - handles.begin());
       if (handle_done[at]) continue;

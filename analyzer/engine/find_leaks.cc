@@ -51,7 +51,8 @@ Result<Findings> find_leaks(std::vector<Input> inputs, const FindOptions& option
   auto loaded = load_snapshots(std::move(inputs),
                                LoadOptions{.limits = options.limits,
                                            .order = options.order,
-                                           .fetch_leak_profile = options.fetch_leak_profile});
+                                           .fetch_leak_profile = options.fetch_leak_profile,
+                                           .http = options.http});
   if (!loaded) return loaded.error();
   findings.snapshots_ = std::make_unique<std::vector<Snapshot>>(std::move(loaded->snapshots));
   findings.input_of_ = std::move(loaded->input_of);

@@ -29,6 +29,7 @@ struct FindOptions {
   SnapshotOrder order = SnapshotOrder::kByCaptureTime;
   // URLs of /debug/pprof/goroutine: also fetch Go's goroutineleak profile where it is served.
   bool fetch_leak_profile = true;
+  HttpOptions http;                            // URL inputs: timeout, headers
   std::optional<std::chrono::sys_days> today;  // for baseline expiry; default: today
 };
 

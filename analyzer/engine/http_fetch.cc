@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace leakscan {
@@ -17,6 +18,8 @@ struct Curl {
   decltype(&curl_easy_getinfo) getinfo = nullptr;
   decltype(&curl_easy_cleanup) cleanup = nullptr;
   decltype(&curl_easy_strerror) strerror = nullptr;
+  decltype(&curl_slist_append) slist_append = nullptr;
+  decltype(&curl_slist_free_all) slist_free_all = nullptr;
   std::string error;
 };
 
@@ -41,6 +44,8 @@ const Curl& curl_library() {
     resolve(loaded.getinfo, "curl_easy_getinfo");
     resolve(loaded.cleanup, "curl_easy_cleanup");
     resolve(loaded.strerror, "curl_easy_strerror");
+    resolve(loaded.slist_append, "curl_slist_append");
+    resolve(loaded.slist_free_all, "curl_slist_free_all");
     return loaded;
   }();
   return curl;
@@ -57,6 +62,11 @@ size_t append(char* data, size_t size, size_t count, void* user) {
   if (sink->body.size() + size * count > sink->limit) {
     sink->over_limit = true;
     return 0;  // curl stops with an error
+  }
+  // Doubling, but never past the limit: a body at the cap costs the cap, not twice it.
+  if (size_t needed = sink->body.size() + size * count; needed > sink->body.capacity()) {
+    sink->body.reserve(
+        std::min<uint64_t>(std::max(needed, sink->body.capacity() * 2), sink->limit));
   }
   sink->body.append(data, size * count);
   return size * count;
@@ -77,7 +87,8 @@ std::string without_userinfo(std::string_view url) {
 }
 
 Result<std::string> http_get(const std::string& url, uint64_t max_bytes,
-                             std::chrono::milliseconds timeout) {
+                             const HttpOptions& options) {
+  const std::chrono::milliseconds timeout = options.timeout;
   const Curl& curl = curl_library();
   const std::string name = without_userinfo(url);
   if (!curl.error.empty()) return Error{fmt::format("{}: {}", name, curl.error)};
@@ -97,6 +108,17 @@ Result<std::string> http_get(const std::string& url, uint64_t max_bytes,
   curl.setopt(handle.get(), CURLOPT_PROTOCOLS_STR, "http,https");
   curl.setopt(handle.get(), CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl.setopt(handle.get(), CURLOPT_ACCEPT_ENCODING, "");
+  curl_slist* list = nullptr;
+  for (const auto& header : options.headers) {
+    curl_slist* appended = curl.slist_append(list, header.c_str());
+    if (appended == nullptr) {
+      curl.slist_free_all(list);
+      return Error{fmt::format("{}: cannot add a header", name)};
+    }
+    list = appended;
+  }
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(list, curl.slist_free_all);
+  if (headers) curl.setopt(handle.get(), CURLOPT_HTTPHEADER, headers.get());
   CURLcode rc = curl.perform(handle.get());
   if (rc == CURLE_WRITE_ERROR && sink.over_limit) {
     return Error{fmt::format("{}: response larger than {} bytes, the size limit", name, max_bytes),

@@ -1,10 +1,13 @@
 #include "analyzer/engine/inputs.h"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 #include <optional>
+#include <utility>
 
 #include "analyzer/engine/http_fetch.h"
 #include "analyzer/engine/leak_profile_fetch.h"
@@ -37,11 +40,11 @@ Result<ReadInput> read_input(Input& input, const LoadOptions& options) {
     case InputOrigin::kUrl: {
       out.fallback_time = std::chrono::system_clock::now();
       out.fallback_origin = CaptureTimeOrigin::kFetched;
-      auto body = http_get(input.name, limits.max_input_bytes);
+      auto body = http_get(input.name, limits.max_input_bytes, options.http);
       if (!body) return body.error();
       snapshots = read_snapshots_from_memory(*body, without_userinfo(input.name), limits);
       if (!snapshots || !options.fetch_leak_profile) break;
-      auto proof = fetch_leak_profile(input.name, limits, std::chrono::minutes(2));
+      auto proof = fetch_leak_profile(input.name, limits, options.http);
       if (!proof) return proof.error();
       // The analysis says what it read the profile as (analysis/leak_proof.h).
       if (*proof) snapshots->push_back(std::move(**proof));
@@ -93,7 +96,20 @@ Input Input::from_snapshots(std::vector<Snapshot> snapshots) {
 
 Result<LoadedSnapshots> load_snapshots(std::vector<Input> inputs, const LoadOptions& options) {
   LoadedSnapshots loaded;
+  // A file given twice (or under two names) would be two snapshots of one moment: a series
+  // that looks steady because it is one capture.
+  std::map<std::pair<dev_t, ino_t>, std::string> files_read;
   for (size_t index = 0; index < inputs.size(); ++index) {
+    if (struct stat info{}; inputs[index].origin == InputOrigin::kFile &&
+                            ::stat(inputs[index].name.c_str(), &info) == 0) {
+      auto [earlier, added] =
+          files_read.try_emplace({info.st_dev, info.st_ino}, inputs[index].name);
+      if (!added) {
+        loaded.warnings.push_back(fmt::format("{}: the same file as {}, given again; read once",
+                                              inputs[index].name, earlier->second));
+        continue;
+      }
+    }
     auto read = read_input(inputs[index], options);
     if (!read) return read.error();
     for (auto& snapshot : read->snapshots) {

@@ -1,11 +1,13 @@
 // What the engine reads snapshots from, and how it puts them in order.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "analyzer/engine/http_fetch.h"
 #include "analyzer/engine/snapshot_order.h"
 #include "analyzer/model/result.h"
 #include "analyzer/model/snapshot.h"
@@ -41,6 +43,7 @@ struct LoadOptions {
   // Beside a URL of /debug/pprof/goroutine, also fetch Go's goroutineleak profile where the
   // target serves it (engine/leak_profile_fetch.h).
   bool fetch_leak_profile = true;
+  HttpOptions http;  // URL inputs: timeout, headers
 };
 
 struct LoadedSnapshots {

@@ -16,10 +16,10 @@ std::optional<std::string> leak_profile_url(std::string_view goroutine_url) {
 
 Result<std::optional<Snapshot>> fetch_leak_profile(std::string_view goroutine_url,
                                                    const ReadLimits& limits,
-                                                   std::chrono::milliseconds timeout) {
+                                                   const HttpOptions& http) {
   auto url = leak_profile_url(goroutine_url);
   if (!url) return std::optional<Snapshot>();
-  auto body = http_get(*url, limits.max_input_bytes, timeout);
+  auto body = http_get(*url, limits.max_input_bytes, http);
   if (!body) {
     if (body.error().kind == ErrorKind::kNotServed) return std::optional<Snapshot>();
     return body.error();

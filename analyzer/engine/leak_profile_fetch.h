@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "analyzer/engine/http_fetch.h"
 #include "analyzer/model/result.h"
 #include "analyzer/model/snapshot.h"
 #include "analyzer/readers/byte_source.h"
@@ -24,6 +25,6 @@ std::optional<std::string> leak_profile_url(std::string_view goroutine_url);
 // Serving it costs the target one garbage collection.
 Result<std::optional<Snapshot>> fetch_leak_profile(std::string_view goroutine_url,
                                                    const ReadLimits& limits,
-                                                   std::chrono::milliseconds timeout);
+                                                   const HttpOptions& http);
 
 }  // namespace leakscan

@@ -13,6 +13,7 @@ namespace leakscan {
 enum class ErrorKind : uint8_t {
   kInvalidInput,  // the input is not what it should be (also: missing, unreadable)
   kTooLarge,      // the input is larger than the configured limit allows
+  kOverBudget,    // what the input would build needs more memory than its budget allows
   kNotServed,     // an HTTP server answered 404: it has no such endpoint
 };
 

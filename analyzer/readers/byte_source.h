@@ -15,6 +15,9 @@ namespace leakscan {
 struct ReadLimits {
   // Cap on the bytes a reader will take from one input after decompression.
   uint64_t max_input_bytes = 2ULL << 30;
+  // Cap on the memory a reader builds from one input; 0: 6 times the input plus 64 MiB
+  // (MemoryBudget).
+  uint64_t max_memory_bytes = 0;
   // Longer lines are skipped with a warning rather than buffered.
   size_t max_line_bytes = 1 << 20;
   // Each repeat of a goroutine id in a text dump starts a new dump: a few MB of one goroutine

@@ -22,6 +22,8 @@ constexpr size_t kMaxWarnings = 50;
 struct Header {
   uint64_t id = 0;
   std::string_view status_list;  // "chan receive, 15 minutes, locked to thread"
+  std::string_view id_text;      // as printed
+  bool id_out_of_range = false;  // past 2^64 - 1: read as id 0, said in a warning
 };
 
 // "goroutine 7 [chan receive]:", or in GOTRACEBACK=system/crash dumps of Go 1.22 and later
@@ -33,11 +35,13 @@ std::optional<Header> parse_header(std::string_view line) {
   size_t digits = 0;
   while (digits < line.size() && line[digits] >= '0' && line[digits] <= '9') ++digits;
   if (digits == 0 || digits == line.size() || line[digits] != ' ') return std::nullopt;
-  auto id = parse_int<uint64_t>(line.substr(0, digits));
-  if (!id || !line.ends_with("]:")) return std::nullopt;
+  if (!line.ends_with("]:")) return std::nullopt;
   size_t open = line.find('[', digits);
   if (open == std::string_view::npos) return std::nullopt;
-  return Header{*id, line.substr(open + 1, line.size() - open - 3)};
+  std::string_view id_text = line.substr(0, digits);
+  auto id = parse_int<uint64_t>(id_text);
+  return Header{id.value_or(0), line.substr(open + 1, line.size() - open - 3), id_text,
+                !id.has_value()};
 }
 
 // Lines that say why the program printed its goroutines.
@@ -228,9 +232,14 @@ class TracebackParser {
   void start_thread(const Header& header) {
     // A crash's per-thread sections repeat the goroutines those threads run and print each
     // thread's scheduler stack as goroutine 0: read, then dropped, as nothing new.
+    if (header.id_out_of_range) {
+      warn(fmt::format("goroutine id {} is past 2^64 - 1; read as goroutine 0",
+                       shorten(header.id_text)));
+    }
     if (repeat_ && !repeat_->previous_ids.contains(header.id)) join_repeat(header.id);
     repeat_.reset();
-    bool seen = !seen_ids_.insert(header.id);
+    // An id out of range says nothing of which dump the goroutine belongs to.
+    bool seen = !header.id_out_of_range && !seen_ids_.insert(header.id);
     repeated_in_crash_section_ = crash_sections_ && (seen || header.id == 0);
     if (seen && !crash_sections_) {
       // The same goroutine twice: a second dump starts here, unless the goroutine after it is

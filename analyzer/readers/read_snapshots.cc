@@ -11,6 +11,7 @@
 #include "analyzer/readers/line_reader.h"
 #include "analyzer/readers/log_prefix.h"
 #include "analyzer/readers/pprof_reader.h"
+#include "analyzer/readers/utf16_text.h"
 
 namespace leakscan {
 namespace {
@@ -122,6 +123,23 @@ Result<std::vector<Snapshot>> read_snapshots(std::unique_ptr<ByteSource> source,
   if (head->empty()) {
     return Error{fmt::format("{}: empty after decompression; {}", name, kExpected)};
   }
+  if (auto order = detect_utf16(*head)) {
+    source = prefixed_source(std::move(*head), std::move(source));
+    auto bytes = read_all(*source, name, limits.max_input_bytes);
+    if (!bytes) return bytes.error();
+    std::string text = utf16_to_utf8(*bytes, *order);
+    bytes->clear();
+    bytes->shrink_to_fit();
+    auto read = read_snapshots_from_memory(text, name, limits);
+    if (read && !read->empty()) {
+      auto& warnings = read->front().warnings;
+      warnings.insert(warnings.begin(),
+                      fmt::format("{}: read as UTF-16 text (as Windows PowerShell saves it), "
+                                  "converted to UTF-8",
+                                  name));
+    }
+    return read;
+  }
   std::string_view start = skip_bom_and_blank(*head);
   bool text = looks_like_text(*head);
   if (!text) {
@@ -132,7 +150,7 @@ Result<std::vector<Snapshot>> read_snapshots(std::unique_ptr<ByteSource> source,
     source = prefixed_source(std::move(*head), std::move(source));
     auto bytes = read_all(*source, name, limits.max_input_bytes);
     if (!bytes) return bytes.error();
-    auto snapshot = read_pprof(*bytes, name);
+    auto snapshot = read_pprof(*bytes, name, limits);
     if (!snapshot) return snapshot.error();
     std::vector<Snapshot> snapshots;
     snapshots.push_back(std::move(*snapshot));

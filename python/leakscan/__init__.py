@@ -4,8 +4,11 @@ The same C++ engine as the ``leakscan`` command (the ``_leakscan`` extension); t
 what is simpler in Python: URLs, path-like objects and pandas DataFrames.
 """
 
+import base64 as _base64
 import datetime as _datetime
 import os as _os
+import urllib.error as _urllib_error
+import urllib.parse as _urllib_parse
 import urllib.request as _urllib_request
 
 from ._leakscan import FormatError, Report, Snapshot
@@ -14,18 +17,60 @@ from . import _leakscan
 __all__ = ["FormatError", "Report", "Snapshot", "analyze", "convert", "diff", "load"]
 
 
-def load(source, *, timeout=30):
+_MAX_BODY = 2 << 30  # --max-input-size's default
+
+
+class _CarefulRedirects(_urllib_request.HTTPRedirectHandler):
+    """As the command's fetches: at most 5 redirects, to http or https only, and a token never
+    carried to another host."""
+
+    max_redirections = 5
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if not newurl.startswith(("http://", "https://")):
+            raise _urllib_error.HTTPError(newurl, code, "redirect to a scheme other than http(s)",
+                                          headers, fp)
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and _urllib_parse.urlsplit(newurl).netloc != _urllib_parse.urlsplit(
+                req.full_url).netloc:
+            new.headers.pop("Authorization", None)
+        return new
+
+
+_opener = _urllib_request.build_opener(_CarefulRedirects)
+
+
+def _split_userinfo(url):
+    """`url` without "user:password@", and the Basic credentials it carried (curl's way)."""
+    parts = _urllib_parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    credentials = _base64.b64encode(_urllib_parse.unquote(userinfo).encode()).decode()
+    return _urllib_parse.urlunsplit(parts._replace(netloc=host)), f"Basic {credentials}"
+
+
+def load(source, *, timeout=30, headers=None):
     """Reads every snapshot in `source` and returns them as a list of Snapshot.
 
     `source` is a path (str or os.PathLike), bytes-like data, or an http:// or https:// URL
-    (fetched with urllib). Unreadable content raises FormatError with the reader's message; a
-    path that does not exist raises FileNotFoundError.
+    (fetched with urllib, sending `headers`, a dict such as {"Authorization": "Bearer …"}, and
+    read up to 2 GiB). Unreadable content raises FormatError with the reader's message; a path
+    that does not exist raises FileNotFoundError.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _leakscan._load_bytes(bytes(source), "<bytes>")
     if isinstance(source, str) and source.startswith(("http://", "https://")):
-        with _urllib_request.urlopen(source, timeout=timeout) as response:
-            return _leakscan._load_bytes(response.read(), source)
+        name, basic = _split_userinfo(source)
+        sent = dict(headers or {})
+        if basic and not any(key.lower() == "authorization" for key in sent):
+            sent["Authorization"] = basic
+        request = _urllib_request.Request(name, headers=sent)
+        with _opener.open(request, timeout=timeout) as response:
+            body = response.read(_MAX_BODY + 1)
+        if len(body) > _MAX_BODY:
+            raise FormatError(f"{name}: response larger than {_MAX_BODY} bytes, the size limit")
+        return _leakscan._load_bytes(body, name)
     path = _os.fspath(source)
     if isinstance(path, bytes):
         path = _os.fsdecode(path)
@@ -60,7 +105,8 @@ def _inputs(sources):
 
 
 def analyze(snapshots, config=None, baseline=None, min_wait=None, *, codeowners=None, focus=None,
-            ignore=None, max_clusters=1000, max_input_size=None, order="given"):
+            ignore=None, max_clusters=1000, max_input_size=None, order="given", max_memory=None,
+            headers=None):
     """Runs leakscan's five layers over `snapshots`, all of one process: the engine the
     ``leakscan`` command runs, with the same options.
 
@@ -70,8 +116,11 @@ def analyze(snapshots, config=None, baseline=None, min_wait=None, *, codeowners=
     every wait threshold: seconds, a timedelta, or text like "90s". `focus` and `ignore`
     (--focus, --ignore) are RE2 patterns over frames and creators; `max_clusters`
     (--max-clusters) bounds the clusters listed (0: all); `max_input_size` (--max-input-size)
-    bounds each input in bytes. `order` is "given" (the list's order) or "time" (by capture
-    time, as the command orders its inputs). Bad inputs or files raise FormatError.
+    bounds each input in bytes and `max_memory` (--max-memory) what reading one may build
+    (default: 6 times its size plus 64 MiB). `order` is "given" (the list's order) or "time" (by
+    capture time, as the command orders its inputs). `headers` (--header), a dict, goes with
+    every fetch of a URL: {"Authorization": "Bearer …"} for an agent with a token. Bad inputs or
+    files raise FormatError.
     """
     if order not in ("given", "time"):
         raise ValueError(f"order {order!r}: expected 'given' or 'time'")
@@ -86,6 +135,8 @@ def analyze(snapshots, config=None, baseline=None, min_wait=None, *, codeowners=
         max_clusters=max_clusters,
         max_input_size=max_input_size,
         order_by_time=order == "time",
+        max_memory=max_memory,
+        headers=[f"{name}: {value}" for name, value in (headers or {}).items()],
     )
 
 

@@ -141,6 +141,15 @@ def test_max_input_size():
         leakscan.analyze(LEAKYSERVICE[0], max_input_size=100)
 
 
+def test_max_memory():
+    result = run_cli(LEAKYSERVICE[0], "--max-memory", "1000", check=False)
+    assert result.returncode == 2
+    assert "need more memory than its budget of 1000 bytes" in result.stderr
+    assert "raise --max-memory" in result.stderr
+    with pytest.raises(leakscan.FormatError, match="raise max_memory"):
+        leakscan.analyze(LEAKYSERVICE[0], max_memory=1000)
+
+
 def test_emit_pprof(tmp_path):
     from_cli = tmp_path / "cli.pb.gz"
     run_cli(*LEAKYSERVICE, "--emit-pprof", from_cli)

@@ -173,33 +173,72 @@ def test_truncated_inputs_never_crash():
             pass
 
 
+class _Serving:
+    """A local HTTP server on 127.0.0.1 whose GET answers are `answer(handler)`: (status,
+    body). Go's goroutineleak profile gets 404, as from a Go before 1.26."""
+
+    def __init__(self, answer):
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                status, body = (404, b"") if "goroutineleak" in self.path else answer(self)
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_port
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def test_url(tmp_path):
-    import http.server
-    import threading
-
     body = LEAKYSERVICE[1].read_bytes()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/debug/pprof/goroutine"
+    with _Serving(lambda handler: (200, body)) as serving:
+        url = f"http://127.0.0.1:{serving.port}/debug/pprof/goroutine"
         (snapshot,) = leakscan.load(url)
         assert snapshot.source == url
         assert snapshot.goroutine_count == leakscan.load(LEAKYSERVICE[1])[0].goroutine_count
-    finally:
-        server.shutdown()
-        server.server_close()
+
+
+def test_url_with_a_token_and_a_password(tmp_path):
+    body = LEAKYSERVICE[1].read_bytes()
+
+    def answer(handler):
+        ok = handler.headers.get("Authorization") == "Bearer t0ken"
+        return (200, body) if ok else (401, b"")
+
+    with _Serving(answer) as serving:
+        url = f"http://user:s3cret@127.0.0.1:{serving.port}/debug/pprof/goroutine"
+        (snapshot,) = leakscan.load(url, headers={"Authorization": "Bearer t0ken"})
+        assert "s3cret" not in snapshot.source
+        assert snapshot.goroutine_count == leakscan.load(LEAKYSERVICE[1])[0].goroutine_count
+        report = leakscan.analyze([url], headers={"Authorization": "Bearer t0ken"})
+        assert f'"source": "http://127.0.0.1:{serving.port}/debug' in report.to_json()
+        assert "s3cret" not in report.to_json()
+        with pytest.raises(leakscan.FormatError, match="HTTP status 401"):
+            leakscan.analyze([url])
+
+
+def test_a_goroutine_printed_ten_thousand_times_is_refused(tmp_path):
+    one = (b"goroutine 1 [chan receive, 10 minutes]:\nmain.leak(...)\n\t/app/main.go:10 +0x1d\n"
+           b"created by main.main in goroutine 1\n\t/app/main.go:3 +0x1\n\n")
+    path = tmp_path / "repeated.txt"
+    path.write_bytes(one * 10000)
+    with pytest.raises(leakscan.FormatError, match="more than 4096 dumps in one input"):
+        leakscan.load(path)
 
 
 def leakyservice_snapshots():

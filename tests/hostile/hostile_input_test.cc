@@ -24,6 +24,7 @@
 #include "proto/profile.pb.h"
 #include "tests/support/process.h"
 #include "tests/support/scripted_http_server.h"
+#include "tests/support/snapshot_helpers.h"
 #include "tests/support/test_support.h"
 
 namespace leakscan {
@@ -215,6 +216,64 @@ TEST(HostileInput, DumpReadInPlaceLosesNoLine) {
   EXPECT_TRUE(snapshot.warnings.empty()) << snapshot.warnings.front();
 }
 
+// A real dump as Windows PowerShell saves it (`> dump.txt`: UTF-16 with a byte-order mark)
+// reads as the dump itself, with a warning that says so.
+TEST(HostileInput, Utf16DumpReadsAsItsUtf8Original) {
+  std::string original = std::string(LEAKSCAN_SAMPLE_PROFILES) + "/zoo-debug2.txt";
+  std::string path = temp_dir() + "/powershell.txt";
+  auto converted = testing::run_command(
+      {"/bin/sh", "-c",
+       fmt::format("printf '\\377\\376' > '{1}' && iconv -f UTF-8 -t UTF-16LE '{0}' >> '{1}'",
+                   original, path)});
+  ASSERT_EQ(converted.exit_code, 0) << converted.err;
+  auto utf8 = read_snapshots(original);
+  auto utf16 = read_snapshots(path);
+  ASSERT_TRUE(utf8) << utf8.error().message;
+  ASSERT_TRUE(utf16) << utf16.error().message;
+  ASSERT_EQ(utf16->size(), 1u);
+  EXPECT_EQ(testing::stack_multiset(utf16->front()), testing::stack_multiset(utf8->front()));
+  ASSERT_FALSE(utf16->front().warnings.empty());
+  EXPECT_NE(utf16->front().warnings.front().find("read as UTF-16 text"), std::string::npos);
+}
+
+// A goroutine id past 2^64 - 1 is read, and said, rather than the goroutine vanishing.
+TEST(HostileInput, GoroutineIdOutOfRangeIsReadWithAWarning) {
+  std::string path = temp_dir() + "/huge-id.txt";
+  write_file(path,
+             "goroutine 99999999999999999999999 [chan receive]:\nmain.leak(...)\n"
+             "\t/app/main.go:10 +0x1d\n\ngoroutine 5 [select]:\nmain.other(...)\n"
+             "\t/app/main.go:20 +0x1d\n");
+  auto snapshots = read_snapshots(path);
+  ASSERT_TRUE(snapshots) << snapshots.error().message;
+  ASSERT_EQ(snapshots->size(), 1u);
+  EXPECT_EQ(snapshots->front().threads.size(), 2u);
+  ASSERT_FALSE(snapshots->front().warnings.empty());
+  EXPECT_NE(snapshots->front().warnings.front().find("goroutine id 99999999999999999999999 is "
+                                                     "past 2^64 - 1; read as goroutine 0"),
+            std::string::npos)
+      << snapshots->front().warnings.front();
+}
+
+// Hundreds of thousands of goroutines holding one address (a server's receiver, a shared
+// channel): the wait-for graph walks the address's holders once, not once per holder (a dump
+// of 2.2 million such goroutines ran for more than ten minutes).
+TEST(HostileInput, OneAddressHeldByHundredsOfThousandsIsWalkedOnce) {
+  std::string path = temp_dir() + "/one-address.txt";
+  std::string dump;
+  for (int i = 1; i <= 400'000; ++i) {
+    dump += fmt::format(
+        "goroutine {} [select, 3 minutes]:\nmain.worker(0xc000010000)\n\t/app/w.go:40 +0x90\n"
+        "created by main.start in goroutine 1\n\t/app/main.go:12 +0x2c\n\n",
+        i);
+  }
+  write_file(path, dump);
+  // Read and judged within the budget; bench/ has the time (1.4 s here; 2.2 million such
+  // goroutines, 320 MB, in 5.5 s).
+  auto run = run_measured({cli_path(), path, "--format", "json"}, std::chrono::seconds(240));
+  EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.exit_code << run.err;
+  EXPECT_LE(run.peak_bytes, memory_budget(file_size(path)));
+}
+
 class EndsEarly : public ByteSource {
  public:
   Result<size_t> read(std::span<char> buffer) override {
@@ -240,6 +299,90 @@ TEST(HostileInput, ImageOfAFileThatShrankIsAnError) {
             "rotated?)");
 }
 
+// Protocol buffers' wire format, written by hand: these profiles are built to be hostile.
+std::string varint(uint64_t value) {
+  std::string out;
+  do {
+    auto byte = static_cast<char>(value & 0x7f);
+    value >>= 7;
+    out.push_back(static_cast<char>(byte | (value != 0 ? 0x80 : 0)));
+  } while (value != 0);
+  return out;
+}
+std::string message_field(uint32_t number, std::string_view bytes) {
+  return varint(uint64_t{number} << 3 | 2) + varint(bytes.size()) + std::string(bytes);
+}
+std::string varint_field(uint32_t number, uint64_t value) {
+  return varint(uint64_t{number} << 3) + varint(value);
+}
+
+// A goroutine profile's head: strings "", "goroutine", "count", "main.leak", "k", "v"; one
+// function and one location.
+std::string profile_head() {
+  std::string out;
+  for (std::string_view text : {"", "goroutine", "count", "main.leak", "k", "v"}) {
+    out += message_field(6, text);
+  }
+  out += message_field(1, varint_field(1, 1) + varint_field(2, 2));
+  out += message_field(5, varint_field(1, 1) + varint_field(2, 3));
+  out += message_field(4, varint_field(1, 1) + message_field(4, varint_field(1, 1)));
+  return out;
+}
+
+// Ten million one-frame samples, 80 MB (once 11 GB and then std::bad_alloc for 10^8): the same
+// stack without labels is one record, counted.
+TEST(HostileInput, MillionsOfSamplesCostTheirDistinctStacks) {
+  std::string sample = message_field(2, varint_field(1, 1) + varint_field(2, 1));
+  std::string profile = profile_head();
+  constexpr size_t kSamples = 10'000'000;
+  profile.reserve(profile.size() + sample.size() * kSamples);
+  for (size_t i = 0; i < kSamples; ++i) profile += sample;
+  std::string path = temp_dir() + "/many-samples.pb.gz";
+  write_file(path, gzip(profile));
+  auto run = run_measured({cli_path(), path, "--format", "json"}, std::chrono::seconds(240));
+  EXPECT_TRUE(run.signal.empty()) << run.signal;
+  EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.err;
+  EXPECT_NE(run.out.find("\"goroutines\": \"10000000\""), std::string::npos)
+      << run.out.substr(0, 2000);
+  EXPECT_LE(run.peak_bytes, memory_budget(static_cast<int64_t>(profile.size())));
+}
+
+// One sample with ten million labels (once 1.4 GB from 87 KB): past the budget, refused by name
+// before they are built.
+TEST(HostileInput, OneSampleWithMillionsOfLabelsIsRefused) {
+  std::string label = message_field(3, varint_field(1, 4) + varint_field(2, 5));
+  std::string body = varint_field(1, 1) + varint_field(2, 1);
+  constexpr size_t kLabels = 10'000'000;
+  body.reserve(body.size() + label.size() * kLabels);
+  for (size_t i = 0; i < kLabels; ++i) body += label;
+  std::string profile = profile_head() + message_field(2, body);
+  std::string path = temp_dir() + "/many-labels.pb.gz";
+  write_file(path, gzip(profile));
+  auto run = run_measured({cli_path(), path}, std::chrono::seconds(240));
+  expect_one_line_error(run, path);
+  EXPECT_NE(run.err.find("sample 0's 10000000 labels need more memory than its budget"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("raise --max-memory"), std::string::npos) << run.err;
+  EXPECT_LE(run.peak_bytes, memory_budget(static_cast<int64_t>(profile.size())));
+}
+
+// 200,000 samples of 5 labels each (once 21 times their size): within the budget.
+TEST(HostileInput, LabelledSamplesStayWithinTheBudget) {
+  std::string profile = profile_head();
+  for (int i = 0; i < 200'000; ++i) {
+    std::string body = varint_field(1, 1) + varint_field(2, 1);
+    for (int j = 0; j < 5; ++j) body += message_field(3, varint_field(1, 4) + varint_field(2, 5));
+    profile += message_field(2, body);
+  }
+  std::string path = temp_dir() + "/labelled.pb";
+  write_file(path, profile);
+  auto run = run_measured({cli_path(), path, "--format", "json"}, std::chrono::seconds(240));
+  EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.err;
+  EXPECT_TRUE(run.signal.empty()) << run.signal;
+  EXPECT_LE(run.peak_bytes, memory_budget(file_size(path)));
+}
+
 // Counts no process can have, and sums of them, are refused where they are read.
 TEST(HostileInput, AbsurdDebug1CountsAreRefused) {
   std::string path = temp_dir() + "/huge-counts.txt";
@@ -253,23 +396,8 @@ TEST(HostileInput, AbsurdDebug1CountsAreRefused) {
 }
 
 TEST(HostileInput, NegativePprofSampleValueIsRefused) {
-  perftools::profiles::Profile profile;
-  profile.add_string_table("");
-  profile.add_string_table("goroutine");
-  profile.add_string_table("count");
-  profile.add_string_table("main.leak");
-  auto* type = profile.add_sample_type();
-  type->set_type(1);
-  type->set_unit(2);
-  auto* function = profile.add_function();
-  function->set_id(1);
-  function->set_name(3);
-  auto* location = profile.add_location();
-  location->set_id(1);
-  location->add_line()->set_function_id(1);
-  auto* sample = profile.add_sample();
-  sample->add_location_id(1);
-  sample->add_value(-5);
+  perftools::profiles::Profile profile = testing::minimal_profile();
+  profile.mutable_sample(0)->set_value(0, -5);
   std::string path = temp_dir() + "/negative.pb";
   write_file(path, profile.SerializeAsString());
   auto run = run_measured({cli_path(), path});
@@ -299,7 +427,8 @@ TEST(HostileInput, OverflowingWaitIsNoNegativeWait) {
 std::string dump_with_escapes() {
   return "panic: boom \x1b[2J\x1b[H cleared\n\n"
          "goroutine 1 [running]:\n"
-         "main.evil\x1b]52;c;ZWNobyBwd25lZA==\x07(...)\n\t/app/ev\x1b]0;title\x07il.go:10 +0x1d\n"
+         "main.evil\x1b]52;c;ZWNobyBwd25lZA==\x07`tick`<img src=x onerror=alert(1)>(...)\n"
+         "\t/app/[link](http://evil.example)/ev\x1b]0;title\x07il.go:10 +0x1d\n"
          "main.main()\n\t/app/main.go:3 +0x1\n\n"
          "goroutine 9 [chan receive, 12 minutes]:\n"
          "main.`tick`<img src=x onerror=alert(1)>\xc2\x9b31m(...)\n"
@@ -319,8 +448,16 @@ TEST(HostileInput, ControlBytesNeverReachTheTerminal) {
 
   auto markdown = run_measured({cli_path(), path, "--format", "markdown"});
   EXPECT_FALSE(has_raw_control(markdown.out)) << markdown.out;
-  EXPECT_EQ(markdown.out.find("<img"), std::string::npos) << markdown.out;
-  EXPECT_EQ(markdown.out.find("](http"), std::string::npos) << markdown.out;
+  // Rendered by CommonMark's reference parser, raw HTML allowed: no element from the dump.
+  std::string rendered_path = temp_dir() + "/report.md";
+  write_file(rendered_path, markdown.out);
+  auto rendered = testing::run_command({"/usr/bin/cmark", "--unsafe", rendered_path});
+  ASSERT_EQ(rendered.exit_code, 0) << rendered.err;
+  EXPECT_EQ(rendered.out.find("<img"), std::string::npos) << rendered.out;
+  EXPECT_EQ(rendered.out.find("<a "), std::string::npos) << rendered.out;
+  EXPECT_NE(rendered.out.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos)
+      << "shown as text:\n"
+      << rendered.out;
   // JSON keeps the name as it was, encoded.
   auto json = run_measured({cli_path(), path, "--format", "json"});
   EXPECT_FALSE(has_raw_control(json.out));
@@ -335,6 +472,20 @@ TEST(HostileInput, MarkdownCodeSpansCannotBeClosedFromInside) {
   EXPECT_EQ(markdown_text("<img src=x>![i](u)"), "&lt;img src=x&gt;\\!\\[i\\]\\(u\\)");
   EXPECT_EQ(visible("a\x1b[2Jb\x7f\xc2\x85"), "a\\x1b[2Jb\\x7f\\u0085");
   EXPECT_EQ(visible("caf\xc3\xa9"), "caf\xc3\xa9");
+}
+
+// One file given twice (or by two names) is one capture, read once and said so: two snapshots
+// of one moment would look like a steady series.
+TEST(HostileInput, OneFileGivenTwiceIsReadOnce) {
+  std::string dump = std::string(LEAKSCAN_SAMPLE_PROFILES) + "/leakyservice-1.txt";
+  std::string link = temp_dir() + "/same.txt";
+  ASSERT_EQ(::symlink(dump.c_str(), link.c_str()), 0);
+  auto run = run_measured({cli_path(), dump, link, "--format", "json"});
+  EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.err;
+  EXPECT_NE(run.err.find(link + ": the same file as " + dump + ", given again; read once"),
+            std::string::npos)
+      << run.err;
+  EXPECT_EQ(run.out.find("\"source\": \"" + link), std::string::npos) << "read twice";
 }
 
 // A full disk: every writer says so and exits 2, instead of exit 0 having written nothing.
@@ -371,6 +522,19 @@ TEST(HostileInput, RedirectLoopsStopAndPasswordsStayHidden) {
   EXPECT_LE(server.served().size(), 6u);
   EXPECT_EQ(without_userinfo("https://a:b@host:1/p?q=x@y"), "https://host:1/p?q=x@y");
   EXPECT_EQ(without_userinfo("http://host/p@x"), "http://host/p@x");
+}
+
+// A target that accepts and never answers holds `leakscan URL` for --timeout, not 2 minutes.
+TEST(HostileInput, UrlFetchGivesUpAfterTimeout) {
+  testing::ScriptedHttpServer server({{testing::ScriptedHttpServer::Reply::kHang, ""}});
+  // Killed after 30 s (exit -1) if the 2-minute default still applied.
+  auto run = run_measured({cli_path(), server.url(), "--timeout", "1s"}, std::chrono::seconds(30));
+  expect_one_line_error(run, server.url());
+  EXPECT_NE(run.err.find("fetch failed"), std::string::npos) << run.err;
+  auto bad = run_measured({cli_path(), server.url(), "--timeout", "soon"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("leakscan: --timeout soon: expected a duration"), std::string::npos)
+      << bad.err;
 }
 
 }  // namespace

@@ -26,7 +26,9 @@ struct AgentOptions {
   std::string http_address = "127.0.0.1";
   // Anything but a loopback address exposes stacks to the network: it must be asked for.
   bool allow_non_loopback = false;
-  // When set, requests must carry "Authorization: Bearer <token>".
+  // When set, requests must carry "Authorization: Bearer <token>". When empty, only requests
+  // whose Host header is a loopback name (localhost, 127.0.0.0/8, [::1]) are served: a web
+  // page cannot read the stacks through a name rebound to 127.0.0.1 (DNS rebinding).
   std::string bearer_token;
 
   // Dump on this signal (e.g. SIGUSR2) as Go-style text to dump_path, or to stderr when empty.
