@@ -187,7 +187,8 @@ Result<std::vector<Snapshot>> read_snapshots(const std::string& path, const Read
   auto source = open_file_source(path);
   if (!source) return source.error();
   std::optional<uint64_t> size = (*source)->size_hint();
-  if (path == "-" || !size) return read_snapshots(std::move(*source), "<stdin>", limits);
+  if (path == "-") return read_snapshots(std::move(*source), "<stdin>", limits);
+  if (!size) return read_snapshots(std::move(*source), path, limits);
   // A plain-text dump is read whole and parsed in place: two threads when large.
   auto head = read_up_to(**source, kSniffBytes);
   if (!head) return head.error();
