@@ -14,7 +14,7 @@ Result<uint64_t> load_bias(pid_t pid, const gobinary::GoBinary& binary) {
   if (!binary.position_independent()) return uint64_t{0};
   if (binary.segments().empty()) return Error{fmt::format("{}: no PT_LOAD segment", binary.path())};
   const auto& first = binary.segments().front();
-  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
   struct stat exe {};
   std::string exe_path = fmt::format("/proc/{}/exe", pid);
   if (::stat(exe_path.c_str(), &exe) != 0) {
@@ -33,6 +33,14 @@ Result<uint64_t> load_bias(pid_t pid, const gobinary::GoBinary& binary) {
     return start - (first.vaddr & ~(page - 1));
   }
   return Error{fmt::format("pid {}: {} is not in /proc/{}/maps", pid, binary.path(), pid)};
+}
+
+std::optional<LoadedProgram> loaded_program(pid_t pid, const gobinary::GoBinary& binary) {
+  struct stat exe {};
+  if (::stat(fmt::format("/proc/{}/exe", pid).c_str(), &exe) != 0) return std::nullopt;
+  auto bias = load_bias(pid, binary);
+  if (!bias) return std::nullopt;
+  return LoadedProgram{exe.st_dev, exe.st_ino, *bias};
 }
 
 }  // namespace leakscan::trace

@@ -97,6 +97,7 @@ class Session {
   const std::atomic<bool>& stop_;
   std::unique_ptr<gobinary::GoBinary> binary_;
   gobinary::GoRuntimeLayout layout_;
+  std::optional<LoadedProgram> program_;  // what the pid ran when attached
   std::unique_ptr<GoroutineTableReader> reader_;
   std::unique_ptr<LifecycleTracer> tracer_;
   GoroutineHistories histories_;
@@ -127,6 +128,7 @@ Status Session::prepare() {
   layout_ = std::move(*layout);
   summary_.go_version = binary_->go_version();
   summary_.layout_source = layout_.source;
+  program_ = loaded_program(pid, *binary_);
   reader_ = std::make_unique<GoroutineTableReader>(*binary_, layout_, pid, *bias);
   // A program started by `leakscan trace -- cmd` may not have its runtime up yet.
   auto deadline = Clock::now() + kRuntimeStartWait;
@@ -207,6 +209,15 @@ Status Session::snapshot() {
   auto captured_at = std::chrono::system_clock::now();
   int64_t nanotime = monotonic_ns();
   const auto read_start = Clock::now();
+  if (auto now = loaded_program(options_.pid, *binary_);
+      now != program_ && target_alive(options_.pid)) {
+    std::error_code ignored;
+    auto runs = std::filesystem::read_symlink(fmt::format("/proc/{}/exe", options_.pid), ignored);
+    return Error{fmt::format(
+        "pid {}: it ran a new program ({}) while traced: the goroutines it has now are not "
+        "those of the Go program attached to; trace it again",
+        options_.pid, runs.empty() ? "exec" : runs.string())};
+  }
   auto goroutines = reader_->read();
   if (!goroutines) return goroutines.error();
   const auto read_time = Clock::now() - read_start;

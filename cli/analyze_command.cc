@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "analyzer/engine/leak_selection.h"
+#include "analyzer/report/reporters.h"
 #include "analyzer/report/visible_text.h"
 #include "analyzer/writers/pprof_writer.h"
 #include "cli/commands.h"
@@ -136,6 +137,11 @@ int run_analyze(const AnalyzeOptions& options) {
         write_report_file(findings->analysis(), ReportFile{options.output, options.format, text});
   }
   if (!written) return report_error(written.error());
+  if (options.format == OutputFormat::kSarif) {
+    if (auto unplaced = unplaced_sources_warning(findings->report(), text.sources)) {
+      fmt::print(stderr, "leakscan: warning: {}\n", visible(*unplaced));
+    }
+  }
   if (!options.emit_pprof.empty()) {
     int64_t goroutines = 0;
     Snapshot leaks = select_leaks(*findings, goroutines);

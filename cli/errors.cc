@@ -14,7 +14,9 @@ int report_error(const Error& error) {
   fmt::print(stderr, "leakscan: {}{}\n", visible(error.message),
              error.kind == ErrorKind::kTooLarge     ? "; raise --max-input-size to read it"
              : error.kind == ErrorKind::kOverBudget ? "; raise --max-memory to read it"
-                                                    : "");
+             : error.kind == ErrorKind::kOutOfMemory
+                 ? "; free memory, or set --max-memory below what the machine has"
+                 : "");
   return kExitUsageOrInput;
 }
 

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <map>
+#include <new>
 
 #include "cli/commands.h"
 #include "leakscan/version.h"
@@ -46,41 +47,71 @@ void add_find_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options) {
   app.add_option("--bearer-token-file", options.bearer_token_file,
                  "With URL inputs: send the token on this file's first line as "
                  "'Authorization: Bearer TOKEN' (a leakscan agent with bearer_token set)");
-  app.add_flag("!--no-leak-profile", options.find.fetch_leak_profile,
-               "With a URL of /debug/pprof/goroutine, do not also fetch Go's goroutineleak "
-               "profile (Go 1.27, or 1.26 with GOEXPERIMENT=goroutineleakprofile: its GC's proof "
-               "of which goroutines leaked, at the cost of one GC cycle in the target)");
+  // A callback, not a negated flag: help would show the flag as "{false}".
+  app.add_flag_callback(
+      "--no-leak-profile", [&options] { options.find.fetch_leak_profile = false; },
+      "With a URL of /debug/pprof/goroutine, do not also fetch Go's goroutineleak "
+      "profile (Go 1.27, or 1.26 with GOEXPERIMENT=goroutineleakprofile: its GC's proof "
+      "of which goroutines leaked, at the cost of one GC cycle in the target)");
   app.add_option("--max-clusters", options.find.max_clusters,
                  "List at most this many clusters, leaks and suspects first (0: all); the "
                  "summary counts the rest")
       ->capture_default_str();
 }
 
-std::map<std::string, leakscan::OutputFormat> output_formats() {
-  return {{"text", leakscan::OutputFormat::kText},
-          {"json", leakscan::OutputFormat::kJson},
-          {"markdown", leakscan::OutputFormat::kMarkdown},
-          {"sarif", leakscan::OutputFormat::kSarif},
-          {"html", leakscan::OutputFormat::kHtml}};
+template <typename Enum>
+using Choices = std::vector<std::pair<std::string, Enum>>;
+
+// An option that takes one of `choices` by name. Help shows the names (CLI11 would print the
+// enum values behind them, which have no names of their own).
+template <typename Enum>
+CLI::Option* add_choice_option(CLI::App& app, const std::string& name, Enum& value,
+                               const Choices<Enum>& choices, const std::string& description) {
+  std::string names;
+  for (const auto& [choice, ignored] : choices) names += (names.empty() ? "" : "|") + choice;
+  // CLI11 reads an enum from its number: the name given becomes that number, or an error.
+  auto by_name = [choices, names](std::string& given) -> std::string {
+    for (const auto& [choice, meaning] : choices) {
+      if (CLI::detail::to_lower(given) == choice) {
+        given = std::to_string(static_cast<std::underlying_type_t<Enum>>(meaning));
+        return {};
+      }
+    }
+    return fmt::format("'{}' is not one of {}", given, names);
+  };
+  return app.add_option(name, value, description)
+      ->transform(CLI::Validator(by_name, ""))
+      ->option_text(names);
 }
 
-CLI::Option* add_color_option(CLI::App& app, leakscan::cli::Color& color) {
+const Choices<leakscan::OutputFormat>& output_formats() {
+  static const Choices<leakscan::OutputFormat> formats{
+      {"text", leakscan::OutputFormat::kText},
+      {"json", leakscan::OutputFormat::kJson},
+      {"markdown", leakscan::OutputFormat::kMarkdown},
+      {"sarif", leakscan::OutputFormat::kSarif},
+      {"html", leakscan::OutputFormat::kHtml}};
+  return formats;
+}
+
+void add_color_option(CLI::App& app, leakscan::cli::Color& color) {
   using leakscan::cli::Color;
-  return app
-      .add_option("--color", color, "Colour: auto (on a terminal, unless NO_COLOR), always, never")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, Color>{
-          {"auto", Color::kAuto}, {"always", Color::kAlways}, {"never", Color::kNever}}));
+  add_choice_option(app, "--color", color,
+                    {{"auto", Color::kAuto}, {"always", Color::kAlways}, {"never", Color::kNever}},
+                    "Colour: auto (on a terminal, unless NO_COLOR), always, never");
+}
+
+void add_fail_on_option(CLI::App& app, leakscan::FailOn& fail_on) {
+  add_choice_option(app, "--fail-on", fail_on,
+                    {{"leak", leakscan::FailOn::kLeak}, {"suspect", leakscan::FailOn::kSuspect}},
+                    "Exit 1 when a leak (or a leak or suspect) is found");
 }
 
 void add_analysis_options(CLI::App& app, leakscan::cli::AnalyzeOptions& options) {
-  app.add_option("--format", options.format,
-                 "Report format: text, json, markdown, sarif, html (one self-contained page)")
-      ->transform(CLI::CheckedTransformer(output_formats(), CLI::ignore_case));
+  add_choice_option(app, "--format", options.format, output_formats(),
+                    "Report format (html: one self-contained page)");
   add_find_options(app, options);
-  app.add_option("--fail-on", options.fail_on,
-                 "Exit 1 when a leak (or a leak or suspect) is found: leak, suspect")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, leakscan::FailOn>{
-          {"leak", leakscan::FailOn::kLeak}, {"suspect", leakscan::FailOn::kSuspect}}));
+  add_fail_on_option(app, options.fail_on);
   add_color_option(app, options.color);
   app.add_flag("-v,--verbose", options.verbose,
                "List every cluster and why goroutines were set aside");
@@ -115,9 +146,8 @@ CLI::App* add_watch_command(CLI::App& app, leakscan::cli::WatchCommandOptions& w
   cmd->add_option("--report", watch.report,
                   "Rewrite this report file after every poll (atomically; with several "
                   "targets, one file each)");
-  cmd->add_option("--report-format", watch.report_format,
-                  "Format of --report: text, json, markdown, sarif, html")
-      ->transform(CLI::CheckedTransformer(output_formats(), CLI::ignore_case));
+  add_choice_option(*cmd, "--report-format", watch.report_format, output_formats(),
+                    "Format of --report");
   cmd->add_option("--html", watch.html,
                   "Keep this HTML report current: rewritten after every poll (with several "
                   "targets, one file each)");
@@ -186,9 +216,10 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   convert_cmd
       ->add_option("--to", convert.to,
-                   "Output format: pprof (gzip protobuf) or text (Go debug=2/debug=1)")
-      ->check(CLI::IsMember({"pprof", "text"}))
-      ->capture_default_str();
+                   "Output format: pprof (gzip protobuf, the default) or text (Go "
+                   "debug=2/debug=1)")
+      ->check(CLI::IsMember({"pprof", "text"}).description(""))
+      ->option_text("pprof|text");
   add_limit_options(*convert_cmd, convert.limits);
   convert_cmd->footer(
       "Examples:\n"
@@ -201,7 +232,9 @@ int run(int argc, char** argv) {
   auto* diff_cmd = app.add_subcommand("diff", "How each cluster changed between two snapshots");
   diff_cmd->add_option("old", diff.old_input, "The earlier snapshot")->required();
   diff_cmd->add_option("new", diff.new_input, "The later snapshot")->required();
-  add_analysis_options(*diff_cmd, diff.analysis);
+  // diff prints one table, plain text: no --format, --color or -v to accept and ignore.
+  add_find_options(*diff_cmd, diff.analysis);
+  add_fail_on_option(*diff_cmd, diff.analysis.fail_on);
   diff_cmd->footer("Example:\n  leakscan diff before.txt after.txt");
 
   leakscan::cli::TraceCommandOptions trace;
@@ -261,8 +294,15 @@ int main(int argc, char** argv) {
 #endif
   try {
     return leakscan::cli::with_stdout_written(run(argc, argv));
+  } catch (const std::bad_alloc&) {
+    // Each input's read names it (engine/inputs.cc); past the reads, it is the analysis.
+    std::fputs(
+        "leakscan: the system ran out of memory analysing the inputs; free memory, or set "
+        "--max-memory below what the machine has\n",
+        stderr);
+    return leakscan::cli::kExitUsageOrInput;
   } catch (const std::exception& e) {
-    // Errors are values in the library; what reaches here is the allocator or the system.
+    // Errors are values in the library; what reaches here is the system.
     std::fputs("leakscan: ", stderr);
     std::fputs(e.what(), stderr);
     std::fputs("\n", stderr);

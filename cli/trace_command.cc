@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "analyzer/analysis/rules.h"
+#include "analyzer/report/visible_text.h"
 #include "bpf/trace_session.h"
 #include "cli/commands.h"
 #include "cli/duration_option.h"
@@ -83,7 +84,9 @@ int run_trace(const TraceCommandOptions& options) {
   trace.probe_duty = *duty;
   trace.all_events = options.all_events;
   trace.retain = options.retain;
-  trace.log = [](const std::string& line) { fmt::print(stderr, "leakscan trace: {}\n", line); };
+  trace.log = [](const std::string& line) {
+    fmt::print(stderr, "leakscan trace: {}\n", visible(line));
+  };
 
   int report_exit = kExitOk;
   if (options.report) {
@@ -110,7 +113,7 @@ int run_trace(const TraceCommandOptions& options) {
   auto summary = trace::run_trace(trace, stop_requested());
   if (child > 0) end_command(child);
   if (!summary) {
-    fmt::print(stderr, "leakscan trace: {}\n", summary.error().message);
+    fmt::print(stderr, "leakscan trace: {}\n", visible(summary.error().message));
     return kExitUsageOrInput;
   }
   std::FILE* out =

@@ -56,7 +56,9 @@ struct PyReport {
   raise_format_error(
       error.kind == ErrorKind::kTooLarge     ? error.message + "; raise max_input_size to read it"
       : error.kind == ErrorKind::kOverBudget ? error.message + "; raise max_memory to read it"
-                                             : error.message);
+      : error.kind == ErrorKind::kOutOfMemory
+          ? error.message + "; free memory, or set max_memory below what the machine has"
+          : error.message);
 }
 
 // One item of analyze()'s list: a Snapshot (copied: Python may hold and reuse it), a path or
@@ -144,6 +146,13 @@ std::string render(const PyReport& report, const std::string& format, bool color
   options.sources = std::move(*sources);
   auto text = render_report(report.analysis(), *parsed, options);
   if (!text) raise_error(text.error());
+  if (*parsed == OutputFormat::kSarif) {
+    if (auto unplaced = unplaced_sources_warning(report.report(), options.sources)) {
+      // What the command prints as a warning: a LeakscanWarning (leakscan/__init__.py).
+      py::object category = py::module_::import("leakscan").attr("LeakscanWarning");
+      if (PyErr_WarnEx(category.ptr(), unplaced->c_str(), 1) != 0) throw py::error_already_set();
+    }
+  }
   return *text;
 }
 

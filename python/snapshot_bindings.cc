@@ -2,9 +2,11 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -42,12 +44,24 @@ SnapshotList load_path(const std::string& path) {
   return wrap(std::move(read));
 }
 
-SnapshotList load_bytes(const py::bytes& bytes, const std::string& name) {
+// `fetched_at_ns`: when a URL's body was fetched, the capture time of the snapshots in it that
+// carry none of their own (as the command gives a URL input's).
+SnapshotList load_bytes(const py::bytes& bytes, const std::string& name,
+                        std::optional<int64_t> fetched_at_ns) {
   std::string_view view = bytes;  // immutable and referenced by the caller while we read
   Result<std::vector<Snapshot>> read = Error{""};
   {
     py::gil_scoped_release release;
     read = read_snapshots_from_memory(view, name);
+  }
+  if (read && fetched_at_ns) {
+    for (auto& snapshot : *read) {
+      if (snapshot.captured_at) continue;
+      snapshot.captured_at = std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::nanoseconds(*fetched_at_ns)));
+      snapshot.capture_time_origin = CaptureTimeOrigin::kFetched;
+    }
   }
   return wrap(std::move(read));
 }
@@ -192,6 +206,14 @@ void register_snapshot(py::module_& module) {
       .def_property_readonly("aggregated", &Snapshot::aggregated,
                              "True for samples with counts (debug=0/1), not single goroutines.")
       .def_property_readonly("captured_at", &captured_at, "A UTC datetime, or None.")
+      .def_property_readonly(
+          "captured_at_origin",
+          [](const Snapshot& s) -> py::object {
+            if (!s.captured_at) return py::none();
+            return py::str(std::string(to_string(s.capture_time_origin)));
+          },
+          "Where captured_at came from: \"profile\" (the snapshot's own), \"time fetched\" "
+          "(when its URL was fetched), or None without a time.")
       .def_readonly("warnings", &Snapshot::warnings)
       .def("_columns", &columns, "The columns of to_pandas(): numpy arrays and lists of str.")
       .def("__repr__", [](const Snapshot& s) {
@@ -199,7 +221,8 @@ void register_snapshot(py::module_& module) {
                std::to_string(s.goroutine_count()) + " goroutines>";
       });
   module.def("_load_path", &load_path, py::arg("path"));
-  module.def("_load_bytes", &load_bytes, py::arg("data"), py::arg("name"));
+  module.def("_load_bytes", &load_bytes, py::arg("data"), py::arg("name"),
+             py::arg("fetched_at_ns") = py::none());
 }
 
 }  // namespace leakscan::python

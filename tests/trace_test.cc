@@ -6,10 +6,10 @@
 #include <fmt/format.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -711,6 +711,33 @@ TEST(TraceErrors, RefusesWithOneClearLine) {
       60s);
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("--probe-duty 150%: expected a share"), std::string::npos);
+}
+
+// A target that execs keeps its pid but not its program: the trace ends naming what happened,
+// where it once read the new program's memory at the old one's addresses ("not a slice of
+// goroutines").
+TEST(TraceErrors, ATargetThatExecsEndsTheTraceByName) {
+  for (const std::string program : {"go1.26/leaktrace", "go1.26/leaktrace-pie"}) {
+    Target target(program);
+    ASSERT_FALSE(target.base.empty()) << program;
+    testing::CommandResult result;
+    std::thread trace([&] {
+      result = testing::run_command(
+          {testing::cli_path(), "trace", "--pid", std::to_string(target.pid()), "--every", "200ms",
+           "--duration", "30s", "--out", testing::temp_dir() + "/exec"},
+          90s);
+    });
+    std::this_thread::sleep_for(2s);
+    auto answer = testing::http_get(target.base + "/exec", std::chrono::seconds(10));
+    trace.join();
+    EXPECT_TRUE(answer.has_value()) << program;
+    EXPECT_EQ(result.exit_code, 2) << program << result.err;
+    EXPECT_NE(result.err.find(
+                  fmt::format("leakscan trace: pid {}: it ran a new program (", target.pid())),
+              std::string::npos)
+        << program << result.err;
+    EXPECT_EQ(result.err.find("not a slice"), std::string::npos) << result.err;
+  }
 }
 
 // The attach-time check refuses a layout it cannot confirm in the live target.

@@ -15,8 +15,10 @@
 namespace leakscan {
 namespace {
 
-// The focus and ignore patterns match any frame's function or the creator's.
-Status apply_focus(const AnalysisOptions& options, AnalysisInput& input) {
+// The focus and ignore patterns match any frame's function or the creator's. A focus that
+// matches nothing is said: an empty report would otherwise read as a clean process.
+Status apply_focus(const AnalysisOptions& options, AnalysisInput& input,
+                   std::vector<std::string>& warnings) {
   if (options.focus.empty() && options.ignore.empty()) return Ok{};
   std::optional<RE2> focus;
   std::optional<RE2> ignore;
@@ -32,6 +34,7 @@ Status apply_focus(const AnalysisOptions& options, AnalysisInput& input) {
       return Error{fmt::format("ignore pattern {}: {}", options.ignore, ignore->error())};
     }
   }
+  bool focus_matched = false;
   for (auto& record : input.records) {
     const Snapshot& snapshot = input.snapshots[record.snapshot];
     auto any = [&](const RE2& pattern) {
@@ -41,11 +44,18 @@ Status apply_focus(const AnalysisOptions& options, AnalysisInput& input) {
       return record.created_by() != kNoFrame &&
              RE2::PartialMatch(snapshot.frame(record.created_by()).function, pattern);
     };
-    if ((focus && !any(*focus)) || (ignore && any(*ignore))) {
+    const bool outside_focus = focus && !any(*focus);
+    focus_matched = focus_matched || (focus && !outside_focus);
+    if (outside_focus || (ignore && any(*ignore))) {
       record.disposition = Disposition::kFiltered;
-      record.why = focus && !any(*focus) ? "not matched by the focus pattern"
-                                         : "matched by the ignore pattern";
+      record.why =
+          outside_focus ? "not matched by the focus pattern" : "matched by the ignore pattern";
     }
+  }
+  if (focus && !focus_matched && !input.records.empty()) {
+    warnings.push_back(fmt::format(
+        "the focus pattern '{}' matched no goroutine's frames or creator: nothing was analysed",
+        options.focus));
   }
   return Ok{};
 }
@@ -64,7 +74,7 @@ Result<Analysis> run_layers(std::span<const Snapshot> all, const AnalysisOptions
   analysis.input = make_analysis_input(snapshots);
   analysis.input.leak_proof_given = proofs > 0;
   analysis.leak_proofs = all.first(proofs);
-  auto focused = apply_focus(options, analysis.input);
+  auto focused = apply_focus(options, analysis.input, analysis.warnings);
   if (!focused) return focused.error();
 
   analysis.rules = std::make_shared<const Rules>(options.rules);

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <map>
+#include <new>
 #include <numeric>
 #include <optional>
+#include <system_error>
 #include <utility>
 
 #include "analyzer/engine/http_fetch.h"
@@ -32,7 +34,7 @@ struct ReadInput {
   CaptureTimeOrigin fallback_origin = CaptureTimeOrigin::kOrderGiven;
 };
 
-Result<ReadInput> read_input(Input& input, const LoadOptions& options) {
+Result<ReadInput> read_input_unguarded(Input& input, const LoadOptions& options) {
   const ReadLimits& limits = options.limits;
   ReadInput out;
   Result<std::vector<Snapshot>> snapshots = std::vector<Snapshot>{};
@@ -68,6 +70,25 @@ Result<ReadInput> read_input(Input& input, const LoadOptions& options) {
   if (!snapshots) return snapshots.error();
   out.snapshots = std::move(*snapshots);
   return out;
+}
+
+std::string shown(const Input& input) {
+  return input.origin == InputOrigin::kUrl ? without_userinfo(input.name) : input.name;
+}
+
+// The budgets bound what an input may build, but the machine may hold less than a budget: the
+// allocator's refusal is this input's error, named, not an abort.
+Result<ReadInput> read_input(Input& input, const LoadOptions& options) {
+  try {
+    return read_input_unguarded(input, options);
+  } catch (const std::bad_alloc&) {
+    return Error{fmt::format("{}: the system ran out of memory while reading it", shown(input)),
+                 ErrorKind::kOutOfMemory};
+  } catch (const std::system_error& error) {
+    // A reading thread the system would not start.
+    return Error{fmt::format("{}: {} while reading it", shown(input), error.what()),
+                 ErrorKind::kOutOfMemory};
+  }
 }
 
 }  // namespace

@@ -14,6 +14,7 @@ enum class ErrorKind : uint8_t {
   kInvalidInput,  // the input is not what it should be (also: missing, unreadable)
   kTooLarge,      // the input is larger than the configured limit allows
   kOverBudget,    // what the input would build needs more memory than its budget allows
+  kOutOfMemory,   // the machine had less memory than the budget allowed
   kNotServed,     // an HTTP server answered 404: it has no such endpoint
 };
 

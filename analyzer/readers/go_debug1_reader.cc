@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "analyzer/readers/memory_budget.h"
 #include "analyzer/readers/text_scan.h"
 
 namespace leakscan {
@@ -89,6 +90,7 @@ Result<Snapshot> read_go_debug1(LineReader& lines) {
 
   Sample* record = nullptr;
   std::vector<FrameId> stack;
+  uint64_t label_count = 0;  // of all records, for the memory budget
   auto finish_record = [&] {
     if (record != nullptr) record->stack = snapshot.intern_stack(stack);
     record = nullptr;
@@ -125,6 +127,7 @@ Result<Snapshot> read_go_debug1(LineReader& lines) {
         auto labels = parse_labels(rest.substr(7), snapshot);
         if (!labels) return fail(R"(expected '# labels: {"key":"value", ...}')");
         record->labels = std::move(*labels);
+        label_count += record->labels.size();
         continue;
       }
       // Fields are tab-separated, with extra tabs for alignment: pc, func+off, file:line.
@@ -165,6 +168,14 @@ Result<Snapshot> read_go_debug1(LineReader& lines) {
             fmt::format("expected 'COUNT @ 0x...' with a count from 0 to {}", kMaxGoroutineCount));
       }
       finish_record();
+      BuiltFromText built{.samples = snapshot.samples.size(),
+                          .labels = label_count,
+                          .frames = snapshot.frames().size()};
+      if (auto within =
+              built.check(lines.limits(), lines.bytes_read(), lines.name(), lines.line_number());
+          !within) {
+        return within.error();
+      }
       snapshot.samples.emplace_back();
       record = &snapshot.samples.back();
       record->count = *count;

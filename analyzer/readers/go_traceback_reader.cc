@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <new>
 #include <optional>
 #include <thread>
 #include <utility>
 
 #include "analyzer/model/merge.h"
 #include "analyzer/readers/id_set.h"
+#include "analyzer/readers/memory_budget.h"
 #include "analyzer/readers/text_scan.h"
 
 namespace leakscan {
@@ -78,6 +80,7 @@ class TracebackParser {
       if (!line) return line.error();
       if (!*line) break;
       handle(**line);
+      if (over_budget_) return *over_budget_;
       if (too_many_dumps_) {
         return Error{fmt::format(
             "{}: line {}: more than {} dumps in one input (each goroutine id printed again "
@@ -252,6 +255,7 @@ class TracebackParser {
       seen_ids_.insert(header.id);
     }
     current().threads.emplace_back();
+    charge();
     thread_ = &current().threads.back();
     thread_->id = header.id;
     apply_status(header.status_list);
@@ -424,9 +428,20 @@ class TracebackParser {
     return snapshots_.back();
   }
 
+  // What was built so far against what was read (BuiltFromText): a dense stretch stops the read.
+  void charge() {
+    BuiltFromText built{.threads = built_before_.threads + current().threads.size(),
+                        .frames = built_before_.frames + current().frames().size()};
+    auto within =
+        built.check(lines_.limits(), lines_.bytes_read(), lines_.name(), lines_.line_number());
+    if (!within) over_budget_ = within.error();
+  }
+
   Snapshot& new_snapshot() {
     too_many_dumps_ = snapshots_.size() >= lines_.limits().max_dumps;
     finish_thread();
+    built_before_.threads += current().threads.size();
+    built_before_.frames += current().frames().size();
     repeat_.reset();
     seen_ids_.clear();
     blank_separated_ = false;
@@ -477,6 +492,8 @@ class TracebackParser {
   bool after_dashes_ = false;
   bool repeated_in_crash_section_ = false;  // the goroutine being read is dropped at its end
   bool too_many_dumps_ = false;
+  BuiltFromText built_before_;  // by the dumps before current()
+  std::optional<Error> over_budget_;
 };
 
 // Drops a trailing snapshot without threads; no thread at all is an error.
@@ -549,15 +566,31 @@ Result<std::vector<Snapshot>> read_go_traceback(std::string_view bytes, const st
     LineReader whole(bytes, name, limits, 1, false);
     return read_go_traceback(whole);
   };
+  // Each half is held to its share of the whole's budget, not to a floor of its own.
+  auto share = [&](std::string_view half) {
+    ReadLimits part = limits;
+    part.max_memory_bytes =
+        static_cast<uint64_t>(static_cast<double>(MemoryBudget(limits, bytes.size()).limit()) *
+                              static_cast<double>(half.size()) / static_cast<double>(bytes.size()));
+    return part;
+  };
+  const ReadLimits first_limits = share(bytes.substr(0, split));
+  const ReadLimits second_limits = share(bytes.substr(split));
   std::optional<Result<std::vector<Snapshot>>> second;
   uint64_t last_line = 0;
-  std::thread worker([&] {
+  // Joined however the first half ends: an allocation it cannot get unwinds past here.
+  std::jthread worker([&] {
     // The halves keep their pages: a whole read may follow them (read_whole).
-    LineReader lines(bytes.substr(split), name, limits, 1, false);
-    second = TracebackParser(lines, estimate_threads(bytes.substr(split))).parse();
+    LineReader lines(bytes.substr(split), name, second_limits, 1, false);
+    try {
+      second = TracebackParser(lines, estimate_threads(bytes.substr(split))).parse();
+    } catch (const std::bad_alloc&) {
+      // No exception may leave a thread; the whole read, on this thread, meets it again.
+      second = Error{"out of memory"};
+    }
     last_line = lines.line_number();
   });
-  LineReader lines(bytes.substr(0, split), name, limits, 1, false);
+  LineReader lines(bytes.substr(0, split), name, first_limits, 1, false);
   // The first half receives the second's threads: size its table for both.
   auto first = TracebackParser(lines, estimate_threads(bytes)).parse();
   worker.join();
@@ -583,6 +616,15 @@ Result<std::vector<Snapshot>> read_go_traceback(std::string_view bytes, const st
     next = 1;
   }
   for (; next < rest.size(); ++next) snapshots.push_back(std::move(rest[next]));
+  // Each half was held to its own share with a floor each; the whole is held to one.
+  BuiltFromText built;
+  for (const auto& snapshot : snapshots) {
+    built.threads += snapshot.threads.size();
+    built.frames += snapshot.frames().size();
+  }
+  if (auto within = built.check(limits, bytes.size(), name, last_line); !within) {
+    return within.error();
+  }
   return checked(std::move(snapshots), name, last_line);
 }
 

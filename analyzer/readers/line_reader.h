@@ -28,6 +28,8 @@ class LineReader {
   const std::string& name() const { return name_; }
   const ReadLimits& limits() const { return limits_; }
   std::optional<uint64_t> size_hint() const;
+  // Bytes of input taken so far (a stream's buffered bytes included).
+  uint64_t bytes_read() const { return source_ == nullptr ? position_ : consumed_; }
   std::vector<std::string> take_warnings() { return std::move(warnings_); }
 
  private:

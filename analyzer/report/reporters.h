@@ -41,6 +41,10 @@ Result<std::string> json_report(const report::Report& report, bool compact = fal
 // repository path `sources` gives it (uriBaseId SRCROOT), else at the path the dump printed.
 Result<std::string> sarif_report(const report::Report& report,
                                  const SourceMap& sources = SourceMap());
+// A warning when `sources` was given a root or prefixes and places none of the files the SARIF
+// report's results point at: the report would look right and link nowhere.
+std::optional<std::string> unplaced_sources_warning(const report::Report& report,
+                                                    const SourceMap& sources);
 // One self-contained HTML page that works offline: the JSON report above inlined as data, and
 // the bundled script and styles (report-ui/) that draw it.
 Result<std::string> html_report(const report::Report& report);

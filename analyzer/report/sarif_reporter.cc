@@ -123,12 +123,39 @@ Value original_uri_base_ids(const SourceMap& sources) {
   return object({{kSourceRoot, std::move(root)}});
 }
 
+// Leaks and suspects not accepted by the baseline: the clusters SARIF reports.
+bool listed(const report::Cluster& cluster) {
+  return cluster.verdict() != report::EXPECTED && cluster.baseline_reason().empty();
+}
+
 }  // namespace
+
+std::optional<std::string> unplaced_sources_warning(const report::Report& report,
+                                                    const SourceMap& sources) {
+  if (sources.places_nothing()) return std::nullopt;
+  std::string example;
+  size_t files = 0;
+  for (const auto& cluster : report.clusters()) {
+    if (!listed(cluster)) continue;
+    for (const report::Frame* frame : {&cluster.created_by(), &cluster.blocked_at()}) {
+      if (frame->file().empty()) continue;
+      if (sources.relative(frame->file())) return std::nullopt;
+      ++files;
+      if (example.empty()) example = frame->file();
+    }
+  }
+  if (files == 0) return std::nullopt;
+  return fmt::format(
+      "SARIF: the source root{} places none of the files the findings point at (such as {}): "
+      "none is under it or in a module a go.mod under it names; map the build machine's paths "
+      "with a path prefix FROM=TO",
+      sources.root_uri().empty() ? "" : " " + sources.root_uri(), example);
+}
 
 Result<std::string> sarif_report(const report::Report& report, const SourceMap& sources) {
   std::vector<Value> results;
   for (const auto& cluster : report.clusters()) {
-    if (cluster.verdict() == report::EXPECTED || !cluster.baseline_reason().empty()) continue;
+    if (!listed(cluster)) continue;
     results.push_back(result(cluster, sources));
   }
   Value run = object(

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <system_error>
 
@@ -68,6 +69,19 @@ Result<std::string> read_module_path(const fs::path& root) {
   return Error{fmt::format("{}: no `module` line, expected `module PATH`", go_mod.string())};
 }
 
+// Directories the go command never takes a package or module from, and copies of other
+// modules (a module cache's path@version) that are not the repository's code.
+bool not_the_repositorys_modules(const fs::path& directory) {
+  const std::string name = directory.filename().string();
+  return name.starts_with('.') || name.starts_with('_') || name == "testdata" ||
+         name == "node_modules" || name.find('@') != std::string::npos;
+}
+
+// A checkout is walked for its go.mod files; past these, a root that is not a repository (a
+// home directory, /) is not walked further.
+constexpr size_t kMaxEntriesWalked = 200'000;
+constexpr int kMaxDepth = 12;
+
 }  // namespace
 
 Result<PathPrefix> parse_path_prefix(std::string_view text) {
@@ -94,9 +108,27 @@ Result<SourceMap> SourceMap::load(const std::optional<fs::path>& root,
   map.root_ = without_trailing_slashes(fs::absolute(*root, error).lexically_normal().string());
   map.root_uri_ = path_uri(map.root_);
   if (!map.root_uri_.ends_with('/')) map.root_uri_ += '/';
+  // The root's own go.mod must be one; a broken go.mod deeper down is some test's fixture.
   auto module = read_module_path(map.root_);
   if (!module) return module.error();
-  map.module_ = std::move(*module);
+  if (!module->empty()) map.modules_.push_back({std::move(*module), ""});
+  fs::recursive_directory_iterator walk(map.root_, fs::directory_options::skip_permission_denied,
+                                        error);
+  for (size_t entries = 0;
+       !error && walk != fs::recursive_directory_iterator() && entries < kMaxEntriesWalked;
+       walk.increment(error), ++entries) {
+    if (!walk->is_directory(error)) continue;
+    if (not_the_repositorys_modules(walk->path()) || walk.depth() >= kMaxDepth) {
+      walk.disable_recursion_pending();
+      continue;
+    }
+    auto nested = read_module_path(walk->path());
+    if (!nested || nested->empty()) continue;
+    map.modules_.push_back(
+        {std::move(*nested), walk->path().lexically_relative(map.root_).string()});
+  }
+  std::stable_sort(map.modules_.begin(), map.modules_.end(),
+                   [](const Module& a, const Module& b) { return a.path.size() > b.path.size(); });
   return map;
 }
 
@@ -124,12 +156,23 @@ std::optional<std::string> SourceMap::relative(std::string_view file) const {
   if (file.starts_with('/')) {
     if (auto local = under_root(file)) return local;
   }
-  if (module_.empty()) return std::nullopt;
+  auto in_module = [](const Module& module, std::string_view rest) {
+    return module.directory.empty() ? std::string(rest)
+                                    : fmt::format("{}/{}", module.directory, rest);
+  };
   // -trimpath prints the module path; GOPATH builds print .../src/<module>/.
-  if (auto rest = after_elements(file, module_); rest && !rest->empty()) return std::string(*rest);
-  size_t inside = file.find(fmt::format("/{}/", module_));
-  if (inside == std::string_view::npos) return std::nullopt;
-  return std::string(file.substr(inside + module_.size() + 2));
+  for (const auto& module : modules_) {
+    if (auto rest = after_elements(file, module.path); rest && !rest->empty()) {
+      return in_module(module, *rest);
+    }
+  }
+  for (const auto& module : modules_) {
+    size_t inside = file.find(fmt::format("/{}/", module.path));
+    if (inside != std::string_view::npos) {
+      return in_module(module, file.substr(inside + module.path.size() + 2));
+    }
+  }
+  return std::nullopt;
 }
 
 Result<SourceMap> load_source_map(const std::optional<fs::path>& root,

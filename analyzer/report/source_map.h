@@ -28,8 +28,9 @@ class SourceMap {
  public:
   SourceMap() = default;  // places no file
 
-  // The repository checked out at `root` (its go.mod, when there is one, names the module whose
-  // paths are its files), with `prefixes` tried first, in order.
+  // The repository checked out at `root`, with `prefixes` tried first, in order. Each go.mod
+  // under `root` (as the go command finds modules: not in testdata or in directories named
+  // with a leading '.' or '_') names the module whose paths are the files of its directory.
   static Result<SourceMap> load(const std::optional<std::filesystem::path>& root,
                                 std::vector<PathPrefix> prefixes);
 
@@ -44,9 +45,14 @@ class SourceMap {
  private:
   std::optional<std::string> under_root(std::string_view path) const;
 
+  struct Module {
+    std::string path;       // go.mod's module path
+    std::string directory;  // its directory, relative to the root; empty for the root
+  };
+
   std::string root_;  // absolute, lexically normal, without a trailing '/'
   std::string root_uri_;
-  std::string module_;  // go.mod's module path, or empty
+  std::vector<Module> modules_;  // longest module path first: a nested module wins
   std::vector<PathPrefix> prefixes_;
 };
 

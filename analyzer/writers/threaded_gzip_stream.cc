@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 namespace leakscan {
 
@@ -95,6 +96,18 @@ void ThreadedGzipStream::compress_loop() {
     changed_.notify_all();
     return;
   }
+  try {
+    compress_blocks(stream);
+  } catch (const std::bad_alloc&) {
+    // No exception may leave a thread: the producer hears of it as of a failed write.
+    std::lock_guard lock(mutex_);
+    error_ = "out of memory while compressing";
+    changed_.notify_all();
+  }
+  deflateEnd(&stream);
+}
+
+void ThreadedGzipStream::compress_blocks(z_stream& stream) {
   std::vector<char> out(kBlockSize + 1024);
   bool ok = true;
   for (;;) {
@@ -132,7 +145,6 @@ void ThreadedGzipStream::compress_loop() {
       break;
     }
   }
-  deflateEnd(&stream);
 }
 
 }  // namespace leakscan

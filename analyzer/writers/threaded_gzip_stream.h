@@ -1,6 +1,7 @@
 #pragma once
 
 #include <google/protobuf/io/zero_copy_stream.h>
+#include <zlib.h>
 
 #include <condition_variable>
 #include <deque>
@@ -40,6 +41,7 @@ class ThreadedGzipStream final : public google::protobuf::io::ZeroCopyOutputStre
 
   void submit_current();
   void compress_loop();
+  void compress_blocks(z_stream& stream);
   // Hands compressed bytes to the file or the string; false (and error_ set) if a write failed.
   bool emit(const char* data, size_t size);
 

@@ -7,14 +7,22 @@ what is simpler in Python: URLs, path-like objects and pandas DataFrames.
 import base64 as _base64
 import datetime as _datetime
 import os as _os
+import time as _time
 import urllib.error as _urllib_error
 import urllib.parse as _urllib_parse
 import urllib.request as _urllib_request
+import warnings as _warnings
 
 from ._leakscan import FormatError, Report, Snapshot
 from . import _leakscan
 
-__all__ = ["FormatError", "Report", "Snapshot", "analyze", "convert", "diff", "load"]
+__all__ = ["FormatError", "LeakscanWarning", "Report", "Snapshot", "analyze", "convert", "diff",
+           "load"]
+
+
+class LeakscanWarning(UserWarning):
+    """What the command prints as "leakscan: warning: …": inputs reordered, a file given twice,
+    a focus that matched nothing."""
 
 
 _MAX_BODY = 2 << 30  # --max-input-size's default
@@ -66,11 +74,13 @@ def load(source, *, timeout=30, headers=None):
         if basic and not any(key.lower() == "authorization" for key in sent):
             sent["Authorization"] = basic
         request = _urllib_request.Request(name, headers=sent)
+        fetched_at_ns = _time.time_ns()
         with _opener.open(request, timeout=timeout) as response:
             body = response.read(_MAX_BODY + 1)
         if len(body) > _MAX_BODY:
             raise FormatError(f"{name}: response larger than {_MAX_BODY} bytes, the size limit")
-        return _leakscan._load_bytes(body, name)
+        # A dump carries no time of its own: the fetch's, as the command gives a URL input.
+        return _leakscan._load_bytes(body, name, fetched_at_ns=fetched_at_ns)
     path = _os.fspath(source)
     if isinstance(path, bytes):
         path = _os.fsdecode(path)
@@ -105,7 +115,7 @@ def _inputs(sources):
 
 
 def analyze(snapshots, config=None, baseline=None, min_wait=None, *, codeowners=None, focus=None,
-            ignore=None, max_clusters=1000, max_input_size=None, order="given", max_memory=None,
+            ignore=None, max_clusters=1000, max_input_size=None, order="time", max_memory=None,
             headers=None):
     """Runs leakscan's five layers over `snapshots`, all of one process: the engine the
     ``leakscan`` command runs, with the same options.
@@ -117,14 +127,16 @@ def analyze(snapshots, config=None, baseline=None, min_wait=None, *, codeowners=
     (--focus, --ignore) are RE2 patterns over frames and creators; `max_clusters`
     (--max-clusters) bounds the clusters listed (0: all); `max_input_size` (--max-input-size)
     bounds each input in bytes and `max_memory` (--max-memory) what reading one may build
-    (default: 6 times its size plus 64 MiB). `order` is "given" (the list's order) or "time" (by
-    capture time, as the command orders its inputs). `headers` (--header), a dict, goes with
+    (default: 6 times its size plus 64 MiB). `order` is "time" (the default, as the command
+    orders its inputs: by capture time, else by goroutine ids, saying so) or "given" (the list's
+    order, warned about when the goroutine ids say it is wrong). `headers` (--header), a dict, goes with
     every fetch of a URL: {"Authorization": "Bearer …"} for an agent with a token. Bad inputs or
-    files raise FormatError.
+    files raise FormatError. The warnings the command prints go to Python's `warnings` as
+    LeakscanWarning, and stay in Report.warnings.
     """
     if order not in ("given", "time"):
         raise ValueError(f"order {order!r}: expected 'given' or 'time'")
-    return _leakscan._analyze(
+    report = _leakscan._analyze(
         _inputs(snapshots),
         _path_or_none(config),
         _path_or_none(baseline),
@@ -138,6 +150,9 @@ def analyze(snapshots, config=None, baseline=None, min_wait=None, *, codeowners=
         max_memory=max_memory,
         headers=[f"{name}: {value}" for name, value in (headers or {}).items()],
     )
+    for warning in report.warnings:
+        _warnings.warn(warning, LeakscanWarning, stacklevel=2)
+    return report
 
 
 def diff(old, new, **options):

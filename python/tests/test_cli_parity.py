@@ -180,3 +180,15 @@ def test_convert(tmp_path, to):
     from_python = tmp_path / f"python.{to}"
     leakscan.convert(LEAKYSERVICE[2], from_python, to=to)
     assert from_python.read_bytes() == from_cli.read_bytes()
+
+
+def test_out_of_order_dumps_are_ordered_as_the_command_orders_them():
+    # Text dumps carry no capture time: both order them by goroutine ids, and say so.
+    files = [str(PROFILES / f"leakyservice-{i}.txt") for i in (3, 1, 2)]
+    printed = run_cli(*files, "--format", "json")
+    with pytest.warns(leakscan.LeakscanWarning, match="ordered by their goroutine ids") as caught:
+        report = leakscan.analyze(files)
+    assert json.loads(report.to_json())["summary"] == json.loads(printed.stdout)["summary"]
+    assert int(json.loads(printed.stdout)["summary"]["leaks"]) == 8
+    said = [str(warning.message) for warning in caught if "goroutine ids" in str(warning.message)]
+    assert f"leakscan: warning: {said[0]}" in printed.stderr

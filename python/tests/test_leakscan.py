@@ -213,6 +213,20 @@ def test_url(tmp_path):
         assert snapshot.goroutine_count == leakscan.load(LEAKYSERVICE[1])[0].goroutine_count
 
 
+def test_url_load_is_captured_when_fetched(tmp_path):
+    import datetime
+
+    body = (PROFILES / "leakyservice-1.txt").read_bytes()  # a dump: no time of its own
+    with _Serving(lambda handler: (200, body)) as serving:
+        before = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(milliseconds=1)
+        (snapshot,) = leakscan.load(f"http://127.0.0.1:{serving.port}/debug/pprof/goroutine")
+        after = datetime.datetime.now(datetime.timezone.utc)
+    assert before <= snapshot.captured_at <= after
+    assert snapshot.captured_at_origin == "time fetched"
+    (from_file,) = leakscan.load(PROFILES / "leakyservice-1.txt")
+    assert from_file.captured_at is None and from_file.captured_at_origin is None
+
+
 def test_url_with_a_token_and_a_password(tmp_path):
     body = LEAKYSERVICE[1].read_bytes()
 

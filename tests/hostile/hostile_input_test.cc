@@ -83,6 +83,17 @@ void expect_one_line_error(const MeasuredRun& run, const std::string& input) {
   EXPECT_NE(run.err.find(input), std::string::npos) << run.err.substr(0, 2000);
 }
 
+// A refusal after the reader's warnings (at most a screenful): its last line names the input.
+void expect_warned_then_refused(const MeasuredRun& run, const std::string& input) {
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(run.signal.empty()) << run.signal;
+  EXPECT_LE(std::count(run.err.begin(), run.err.end(), '\n'), 60);
+  std::string_view last(run.err);
+  if (last.ends_with('\n')) last.remove_suffix(1);
+  last = last.substr(last.rfind('\n') + 1);
+  EXPECT_TRUE(last.starts_with("leakscan: " + input + ":")) << last;
+}
+
 bool has_raw_control(std::string_view text) {
   return std::any_of(text.begin(), text.end(), [](char c) {
     auto byte = static_cast<unsigned char>(c);
@@ -271,6 +282,20 @@ TEST(HostileInput, OneAddressHeldByHundredsOfThousandsIsWalkedOnce) {
   EXPECT_LE(run.peak_bytes, memory_budget(file_size(path)));
 }
 
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+// Budgets bound what an input may build, but a machine may hold less than a budget allows: the
+// allocator's refusal names the input, as any other refusal does, and is never an abort.
+// (Sanitizers reserve terabytes of address space, so an address-space limit is for this build.)
+TEST(HostileInput, AMachineWithLessMemoryThanTheBudgetNamesTheInput) {
+  std::string path = temp_dir() + "/less-memory.txt";
+  write_file(path, workers_sharing_one_address(400'000));
+  auto run = run_measured({"prlimit", fmt::format("--as={}", 150 << 20), cli_path(), path});
+  expect_one_line_error(run, path);
+  EXPECT_NE(run.err.find("ran out of memory"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("--max-memory"), std::string::npos) << run.err;
+}
+#endif
+
 class EndsEarly : public ByteSource {
  public:
   Result<size_t> read(std::span<char> buffer) override {
@@ -365,6 +390,43 @@ TEST(HostileInput, OneSampleWithMillionsOfLabelsIsRefused) {
 }
 
 // 200,000 samples of 5 labels each (once 21 times their size): within the budget.
+// Goroutines of a few bytes each (Go never prints one without a frame) would build 12 times
+// their input: the read stops where the dense stretch starts.
+TEST(HostileInput, DenseEmptyGoroutinesAreRefusedWithinTheBudget) {
+  std::string path = temp_dir() + "/frameless.txt";
+  std::string dump;
+  for (int i = 1; i <= 3'000'000; ++i) dump += fmt::format("goroutine {} [a]:\n\n", i);
+  write_file(path, dump);
+  auto run = run_measured({cli_path(), path});
+  EXPECT_LE(run.peak_bytes, memory_budget(file_size(path)));
+  expect_warned_then_refused(run, path);
+  EXPECT_NE(run.err.find("goroutines and 0 distinct frames"), std::string::npos)
+      << run.err.substr(run.err.size() - std::min<size_t>(run.err.size(), 600));
+}
+
+// A million distinct frames of a few bytes each, the same for a debug=2 and a debug=1 profile.
+TEST(HostileInput, DenseDistinctFramesAreRefusedWithinTheBudget) {
+  std::string traceback = temp_dir() + "/frames.txt";
+  std::string debug1 = temp_dir() + "/frames-debug1.txt";
+  std::string dump;
+  std::string profile = "goroutine profile: total 1000000\n";
+  for (int i = 1; i <= 200'000; ++i) {
+    dump += fmt::format("goroutine {} [a]:\n", i);
+    for (int j = 0; j < 5; ++j) dump += fmt::format("f{}_{}()\n\tx:{}\n", i, j, j);
+    dump += "\n";
+  }
+  for (int i = 1; i <= 1'000'000; ++i)
+    profile += fmt::format("1 @ 0x1\n#\t0x1\tf{}+0x1\tx:1\n\n", i);
+  write_file(traceback, dump);
+  write_file(debug1, profile);
+  for (const auto& path : {traceback, debug1}) {
+    auto run = run_measured({cli_path(), path});
+    EXPECT_LE(run.peak_bytes, memory_budget(file_size(path))) << path;
+    expect_one_line_error(run, path);
+    EXPECT_NE(run.err.find("distinct frames in its first"), std::string::npos) << run.err;
+  }
+}
+
 TEST(HostileInput, LabelledSamplesStayWithinTheBudget) {
   std::string profile = profile_head();
   for (int i = 0; i < 200'000; ++i) {
@@ -428,7 +490,8 @@ std::string dump_with_escapes() {
          "\t/app/[link](http://evil.example)/ev\x1b]0;title\x07il.go:10 +0x1d\n"
          "main.main()\n\t/app/main.go:3 +0x1\n\n"
          "goroutine 9 [chan receive, 12 minutes]:\n"
-         "main.`tick`<img src=x onerror=alert(1)>\xc2\x9b31m(...)\n"
+         "main.`tick`<img src=x onerror=alert(1)>\xc2\x9b"
+         "31m(...)\n"
          "\t/app/[link](http://evil.example)/x.go:10 +0x1d\n"
          "created by main.main in goroutine 1\n\t/app/main.go:3 +0x1\n";
 }
@@ -459,6 +522,33 @@ TEST(HostileInput, ControlBytesNeverReachTheTerminal) {
   auto json = run_measured({cli_path(), path, "--format", "json"});
   EXPECT_FALSE(has_raw_control(json.out));
   EXPECT_NE(json.out.find("\\u001b]52"), std::string::npos) << json.out.substr(0, 3000);
+}
+
+// A watched target is anyone's: one that answers with a dump of ten thousand repeats (once 20
+// GB in the watcher), then with escapes, then with a dense stretch, costs the watcher its
+// budget, a line per refusal, and nothing on the terminal that a terminal would obey.
+TEST(HostileInput, AWatchedTargetCannotTakeTheWatcherDown) {
+  std::string dense;
+  for (int i = 1; i <= 1'000'000; ++i) dense += fmt::format("goroutine {} [a]:\n\n", i);
+  const std::string escapes =
+      "goroutine 1 [chan receive, 10 minutes]:\nmain.\x1b]52;c;eA==\x07evil(...)\n"
+      "\t/app/\x1b[2Jmain.go:10 +0x1d\n\n";
+  // Each answer twice: watch retries a failed poll once.
+  testing::ScriptedHttpServer target({{.body = repeated(kOneGoroutine, 10'000)},
+                                      {.body = repeated(kOneGoroutine, 10'000)},
+                                      {.body = escapes},
+                                      {.body = dense}});
+  std::string out = temp_dir() + "/watched";
+  auto run = run_measured({cli_path(), "watch", target.url(), "--every", "200ms", "--polls", "3",
+                           "--out", out, "--color", "never"});
+  EXPECT_TRUE(run.signal.empty()) << run.signal;
+  EXPECT_LE(run.peak_bytes, memory_budget(static_cast<int64_t>(dense.size())));
+  EXPECT_FALSE(has_raw_control(run.out)) << run.out;
+  EXPECT_FALSE(has_raw_control(run.err)) << run.err;
+  // One status line per poll and target, on standard output.
+  EXPECT_NE(run.out.find("dumps in one input"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("goroutines and 0 distinct frames"), std::string::npos) << run.out;
+  EXPECT_GE(target.served().size(), 4U);
 }
 
 // Backticks inside a code span get a longer fence; table pipes stay escaped.

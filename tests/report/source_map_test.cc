@@ -78,6 +78,38 @@ TEST(SourceMap, PrefixesWithoutARootAndThoseThatClimbOut) {
   EXPECT_EQ(SourceMap().relative("/build/src/a/b.go"), std::nullopt);
 }
 
+// A repository's root holds modules deeper down (samples/go, services/x): each go.mod under it
+// names the files of its directory, a nested module wins over the one around it, and a go.mod
+// the go command would never read (testdata, .hidden, _skipped) names nothing.
+TEST(SourceMap, EveryGoModUnderTheRootNamesItsDirectory) {
+  std::string root = testing::temp_dir();  // no go.mod of its own
+  auto write_go_mod = [&](const std::string& directory, const std::string& text) {
+    fs::create_directories(root + "/" + directory);
+    testing::write_file(root + "/" + directory + "/go.mod", text);
+  };
+  write_go_mod("services/a", "module example.com/a\n");
+  write_go_mod("services/a/b", "module example.com/a/b\n");
+  write_go_mod("services/a/testdata", "module example.com/fixture\n");
+  write_go_mod(".hidden", "module example.com/hidden\n");
+  write_go_mod("_skipped", "module example.com/skipped\n");
+  write_go_mod("broken", "not a go.mod\n");  // some test's fixture
+  SourceMap map = load(root);
+  EXPECT_EQ(map.relative("example.com/a/main.go"), "services/a/main.go");
+  EXPECT_EQ(map.relative("example.com/a/b/inner/y.go"), "services/a/b/inner/y.go");
+  EXPECT_EQ(map.relative("/home/ci/go/src/example.com/a/b/z.go"), "services/a/b/z.go");
+  EXPECT_EQ(map.relative("example.com/fixture/x.go"), std::nullopt);
+  EXPECT_EQ(map.relative("example.com/hidden/x.go"), std::nullopt);
+  EXPECT_EQ(map.relative("example.com/skipped/x.go"), std::nullopt);
+  EXPECT_EQ(map.relative("example.com/ab/x.go"), std::nullopt);
+}
+
+// This repository, from its root: the samples' frames land in samples/go.
+TEST(SourceMap, ThisRepositorysRootPlacesTheSamples) {
+  SourceMap map = load(LEAKSCAN_SOURCE_ROOT);
+  EXPECT_EQ(map.relative("leakscan.dev/samples/leakyservice/main.go"),
+            "samples/go/leakyservice/main.go");
+}
+
 TEST(SourceMap, BadInputIsOneLineNamingIt) {
   auto no_equals = parse_path_prefix("/home/jenkins");
   ASSERT_FALSE(no_equals.has_value());

@@ -27,6 +27,10 @@ GO_MODULE = ROOT / "samples" / "go"  # go.mod: module leakscan.dev/samples
 
 
 def sarif(*args):
+    return sarif_and_warnings(*args)[0]
+
+
+def sarif_and_warnings(*args):
     result = subprocess.run([CLI, *map(str, args), "--format", "sarif"], capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -39,7 +43,7 @@ def sarif(*args):
     assert {"uri", "uri-reference"} <= set(formats.checkers), "python3-rfc3987 is missing"
     jsonschema.Draft4Validator(schema, format_checker=formats).validate(log)
     (run,) = log["runs"]
-    return run
+    return run, result.stderr
 
 
 def artifacts(run):
@@ -71,6 +75,15 @@ def test_module_paths_become_repository_paths():
     assert "go " in line, line
 
 
+def test_the_repository_root_maps_through_every_go_mod_under_it():
+    # README's command: the checkout's root, whose go.mod files (samples/go's among them) name
+    # the modules the frames print.
+    run, warnings = sarif_and_warnings(*LEAKYSERVICE, "--source-root", ROOT)
+    assert len(run["results"]) == 8
+    assert_in_repository(run, ROOT, "samples/go/")
+    assert "places none" not in warnings, warnings
+
+
 def test_path_prefix_maps_into_the_repository():
     # Each --path-prefix takes one value: the inputs after it stay inputs.
     run = sarif("--path-prefix", "/elsewhere=x", "--path-prefix", "leakscan.dev/samples=samples/go",
@@ -83,10 +96,14 @@ def test_unmapped_paths_stay_as_printed_without_a_base():
     assert "originalUriBaseIds" not in run
     for artifact, _ in artifacts(run):
         assert artifact == {"uri": "leakscan.dev/samples/leakyservice/main.go"}
-    # A root that holds none of the files: still no uriBaseId on them.
-    run = sarif(*LEAKYSERVICE, "--source-root", ROOT / "docs")
+    # A root that holds none of the files: still no uriBaseId on them, and a warning that says
+    # so, naming a file.
+    run, warnings = sarif_and_warnings(*LEAKYSERVICE, "--source-root", ROOT / "docs")
     assert "SRCROOT" in run["originalUriBaseIds"]
     assert all("uriBaseId" not in artifact for artifact, _ in artifacts(run))
+    assert "leakscan: warning: SARIF: the source root" in warnings, warnings
+    assert "places none of the files the findings point at (such as leakscan.dev/samples/" \
+        in warnings, warnings
 
 
 def test_absolute_paths_are_file_uris():

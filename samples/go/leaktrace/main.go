@@ -10,6 +10,7 @@
 //	                 ("site:pulse"): each of their waits is short however long they live
 //	GET /move?n=N    N goroutines blocked receiving in moveLater ("site:move") until the next
 //	GET /moveon, which sends them on to block forever in blockOnReceive: a stack that changes
+//	GET /exec        answers, then replaces itself with "sleep 600" under the same pid
 //
 // Each request answers "created N at UNIXNANO-UNIXNANO" (before and after the go statements).
 // SIGUSR1 prints "GOROUTINES n" with runtime.NumGoroutine(). Built three ways by
@@ -143,6 +144,17 @@ func handleMoveOn(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "created 0 at %d-%d\n", time.Now().UnixNano(), time.Now().UnixNano())
 }
 
+func handleExec(w http.ResponseWriter, r *http.Request) {
+	fmt.Fprintf(w, "exec sleep\n")
+	w.(http.Flusher).Flush()
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		if err := syscall.Exec("/bin/sleep", []string{"sleep", "600"}, os.Environ()); err != nil {
+			log.Fatal(err)
+		}
+	}()
+}
+
 func handleHello(w http.ResponseWriter, r *http.Request) {
 	results := make(chan int, 1)
 	go answer(results, len(r.URL.Path)) // site:hello
@@ -169,6 +181,7 @@ func main() {
 	mux.HandleFunc("/pulse", handlePulse)
 	mux.HandleFunc("/move", handleMove)
 	mux.HandleFunc("/moveon", handleMoveOn)
+	mux.HandleFunc("/exec", handleExec)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
