@@ -9,67 +9,15 @@
 #include <chrono>
 #include <cstring>
 
+#include "analyzer/writers/output_file.h"
+
 namespace leakscan {
-namespace {
-
-// Closes the descriptor on every path out of write_file_atomically.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  // The close's own result: on some filesystems a failed write shows only here.
-  bool close() {
-    int fd = fd_;
-    fd_ = -1;
-    return ::close(fd) == 0;
-  }
-
- private:
-  int fd_;
-};
-
-Status write_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t written = ::write(fd, bytes.data(), bytes.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return Error{std::strerror(written < 0 ? errno : EIO)};
-    bytes.remove_prefix(static_cast<size_t>(written));
-  }
-  return Ok{};
-}
-
-}  // namespace
 
 Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
-  std::filesystem::path temporary = path;
-  temporary += ".tmp";
-  FileDescriptor file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (file.get() < 0) {
-    return Error{fmt::format("{}: cannot create: {}", temporary.string(), std::strerror(errno))};
-  }
-  Status written = write_all(file.get(), bytes);
-  if (written && ::fsync(file.get()) != 0) written = Error{std::strerror(errno)};
-  if (!file.close() && written) written = Error{std::strerror(errno)};
-  if (!written) {
-    ::unlink(temporary.c_str());
-    return Error{fmt::format("{}: cannot write: {}", path.string(), written.error().message)};
-  }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    int error = errno;
-    ::unlink(temporary.c_str());
-    return Error{
-        fmt::format("{}: cannot rename into place: {}", path.string(), std::strerror(error))};
-  }
-  // The rename itself survives a crash only once the directory is flushed too.
-  FileDescriptor directory(::open(path.parent_path().empty() ? "." : path.parent_path().c_str(),
-                                  O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (directory.get() >= 0) ::fsync(directory.get());
-  return Ok{};
+  auto file = OutputFile::open(path);
+  if (!file) return file.error();
+  if (auto written = file->write(bytes); !written) return written;
+  return file->commit(/*durable=*/true);
 }
 
 size_t remove_interrupted_writes(const std::filesystem::path& directory, std::string_view prefix,

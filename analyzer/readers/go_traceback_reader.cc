@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "analyzer/model/merge.h"
+#include "analyzer/model/utf8_text.h"
 #include "analyzer/readers/id_set.h"
 #include "analyzer/readers/memory_budget.h"
 #include "analyzer/readers/text_scan.h"
@@ -143,9 +144,9 @@ class TracebackParser {
         line.remove_prefix(2);  // echoed by the terminal on Ctrl-backslash
       if (std::exchange(after_dashes_, false)) return;
       if (current().threads.empty()) {
-        if (current().reason.empty()) current().reason = std::string(line);
+        if (current().reason.empty()) current().reason = valid_utf8(line);
       } else {
-        new_snapshot().reason = std::string(line);
+        new_snapshot().reason = valid_utf8(line);
       }
     }
     // Everything else outside a goroutine is log text, registers or "runtime stack:" frames.
@@ -458,7 +459,9 @@ class TracebackParser {
   void warn(std::string message) {
     auto& warnings = current().warnings;
     if (warnings.size() < kMaxWarnings) {
-      warnings.push_back(fmt::format("{}:{}: {}", lines_.name(), lines_.line_number(), message));
+      // The message quotes the input: repaired here, as every text read is.
+      warnings.push_back(
+          valid_utf8(fmt::format("{}:{}: {}", lines_.name(), lines_.line_number(), message)));
     } else if (warnings.size() == kMaxWarnings) {
       warnings.push_back(fmt::format("{}: further warnings not shown", lines_.name()));
     }

@@ -14,9 +14,11 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "analyzer/model/id_index.h"
 #include "analyzer/model/thread_labels.h"
+#include "analyzer/writers/output_file.h"
 #include "analyzer/writers/threaded_gzip_stream.h"
 #include "proto/profile.pb.h"
 
@@ -292,30 +294,23 @@ Result<std::string> encode_pprof(std::span<const Snapshot> snapshots) {
 }
 
 Status write_pprof_file(std::span<const Snapshot> snapshots, const std::string& path) {
-  bool to_stdout = path == "-";
-  std::string temporary = to_stdout ? std::string() : path + ".tmp";
-  int fd = to_stdout ? STDOUT_FILENO
-                     : ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Error{fmt::format("{}: cannot create: {}", temporary, std::strerror(errno))};
+  const bool to_stdout = path == "-";
+  std::optional<OutputFile> file;
+  if (!to_stdout) {
+    auto opened = OutputFile::open(path);
+    if (!opened) return opened.error();
+    file.emplace(std::move(*opened));
+  }
   Status status = Ok{};
   {
-    ThreadedGzipStream gzip(fd, /*level=*/1);  // BestSpeed, as pprof itself writes
+    // BestSpeed, as pprof itself writes.
+    ThreadedGzipStream gzip(to_stdout ? STDOUT_FILENO : file->fd(), /*level=*/1);
     status = encode_pprof(snapshots, gzip);
     // A failed write (a full disk) is the cause of any failure to encode: say it.
     if (auto closed = gzip.close(); !closed) status = closed;
   }
-  if (!to_stdout && ::close(fd) != 0 && status) {
-    status = Error{fmt::format("write failed: {}", std::strerror(errno))};
-  }
-  if (!status) {
-    if (!to_stdout) ::unlink(temporary.c_str());
-    return Error{fmt::format("{}: {}", path, status.error().message)};
-  }
-  if (!to_stdout && ::rename(temporary.c_str(), path.c_str()) != 0) {
-    ::unlink(temporary.c_str());
-    return Error{fmt::format("{}: cannot rename into place: {}", path, std::strerror(errno))};
-  }
-  return Ok{};
+  if (!status) return Error{fmt::format("{}: {}", path, status.error().message)};
+  return to_stdout ? Status(Ok{}) : file->commit();
 }
 
 }  // namespace leakscan

@@ -6,17 +6,21 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "analyzer/engine/http_fetch.h"
+#include "analyzer/model/utf8_text.h"
 #include "analyzer/readers/byte_source.h"
 #include "analyzer/readers/file_image.h"
 #include "analyzer/readers/read_snapshots.h"
@@ -551,6 +555,26 @@ TEST(HostileInput, AWatchedTargetCannotTakeTheWatcherDown) {
   EXPECT_GE(target.served().size(), 4U);
 }
 
+// A crashed program's garbled panic message, function and file: every writer gets valid UTF-8
+// (once protobuf logged an error per string and JSON dropped the bytes), and nothing is said on
+// stderr about it.
+TEST(HostileInput, InvalidUtf8IsRepairedForEveryWriter) {
+  std::string path = temp_dir() + "/garbled.txt";
+  write_file(path,
+             "panic: bad \xff\xfe bytes \xc3\n\ngoroutine 1 [running]:\nmain.f\xff(...)\n"
+             "\t/app/m\xfe.go:10 +0x1d\nweird \xff line\n");
+  for (const std::string format : {"text", "json", "markdown", "sarif", "html"}) {
+    auto run = run_measured({cli_path(), path, "--format", format});
+    EXPECT_EQ(run.exit_code, 0) << format << run.err;
+    EXPECT_TRUE(is_valid_utf8(run.out)) << format;
+    EXPECT_TRUE(is_valid_utf8(run.err)) << format << run.err;
+    EXPECT_EQ(run.err.find("libprotobuf"), std::string::npos) << format << run.err;
+  }
+  auto json = run_measured({cli_path(), path, "--format", "json"});
+  EXPECT_NE(json.out.find("panic: bad \xEF\xBF\xBD\xEF\xBF\xBD bytes"), std::string::npos)
+      << json.out.substr(0, 2000);
+}
+
 // Backticks inside a code span get a longer fence; table pipes stay escaped.
 TEST(HostileInput, MarkdownCodeSpansCannotBeClosedFromInside) {
   EXPECT_EQ(markdown_code("a`b", MarkdownPlace::kParagraph), "``a`b``");
@@ -594,6 +618,41 @@ TEST(HostileInput, WritesToAFullDiskFail) {
   EXPECT_EQ(pprof.exit_code, 2) << pprof.err;
   EXPECT_NE(pprof.err.find("No space left on device"), std::string::npos) << pprof.err;
   EXPECT_EQ(pprof.err.find("cannot encode"), std::string::npos) << pprof.err;
+}
+
+// Every file writer once wrote beside the output and renamed over it, which as root replaced
+// /dev/full (a device node) with a report, and a symbolic link with a file. A device is written
+// in place (and its full disk reported), a link's target is replaced, the link kept. The device
+// is the test's own (a full device, as /dev/full is), so a regression harms no other test.
+TEST(HostileInput, DevicesAndLinksAreWrittenThroughNotReplaced) {
+  std::string dump = std::string(LEAKSCAN_SAMPLE_PROFILES) + "/zoo-debug2.txt";
+  std::string device = temp_dir() + "/full";
+  ASSERT_EQ(::mknod(device.c_str(), S_IFCHR | 0666, makedev(1, 7)), 0) << std::strerror(errno);
+  const std::vector<std::vector<std::string>> writers{
+      {cli_path(), dump, "--format", "html", "-o", device},
+      {cli_path(), dump, "--format", "json", "-o", device},
+      {cli_path(), dump, "--emit-pprof", device},
+      {cli_path(), "convert", dump, "-o", device},
+  };
+  for (const auto& argv : writers) {
+    auto run = testing::run_command(argv);
+    EXPECT_EQ(run.exit_code, 2) << argv[argv.size() - 2] << run.err;
+    EXPECT_NE(run.err.find(device + ": "), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("No space left on device"), std::string::npos) << run.err;
+    struct stat info {};
+    ASSERT_EQ(::stat(device.c_str(), &info), 0);
+    EXPECT_TRUE(S_ISCHR(info.st_mode)) << "the device node was replaced by " << argv[2];
+  }
+  const std::string directory = temp_dir();
+  std::string target = directory + "/report.json";
+  std::string link = directory + "/latest.json";
+  ASSERT_EQ(::symlink("report.json", link.c_str()), 0);
+  auto run = testing::run_command({cli_path(), dump, "--format", "json", "-o", link});
+  EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.err;
+  struct stat info {};
+  ASSERT_EQ(::lstat(link.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISLNK(info.st_mode)) << "the link was replaced by a file";
+  EXPECT_NE(read_file(target).find("\"leakscan_version\""), std::string::npos);
 }
 
 // A target that redirects forever is left after 5 redirects; a password in the URL shows
