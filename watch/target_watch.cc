@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <new>
 
 #include "analyzer/engine/find_leaks.h"
 #include "analyzer/engine/http_fetch.h"
@@ -141,6 +142,18 @@ Result<std::filesystem::path> TargetWatch::store() {
 }
 
 bool TargetWatch::poll(size_t poll_number, std::vector<WatchEvent>& events) {
+  // Each target polls on a thread of its own, which no exception may leave.
+  try {
+    return poll_once(poll_number, events);
+  } catch (const std::bad_alloc&) {
+    WatchEvent failed = event(WatchEventKind::kPollFailed);
+    failed.message = "the system ran out of memory reading or analysing this poll";
+    events.push_back(std::move(failed));
+    return false;
+  }
+}
+
+bool TargetWatch::poll_once(size_t poll_number, std::vector<WatchEvent>& events) {
   poll_ = poll_number;
   auto fetched = fetch();
   if (!fetched) {

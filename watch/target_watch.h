@@ -36,6 +36,7 @@ class TargetWatch {
   const std::string& name() const { return name_; }
 
  private:
+  bool poll_once(size_t poll_number, std::vector<WatchEvent>& events);
   Result<Snapshot> fetch();
   Status start_series(std::vector<WatchEvent>& events, std::string why);
   Result<std::filesystem::path> store();  // the last body fetched, in the series

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -243,7 +244,12 @@ void HttpEndpoint::serve() {
     if (!(fds[0].revents & POLLIN)) continue;
     int connection = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
     if (connection < 0) continue;  // the client gave up, or out of descriptors: try again
-    handle(connection);
+    // An exception leaving this thread would end the host service; a request the host has no
+    // memory for loses its connection.
+    try {
+      handle(connection);
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the client sees it closed
+    }
     close(connection);
   }
 }

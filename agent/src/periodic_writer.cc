@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <vector>
 
 #include "agent/src/profiles.h"
@@ -59,14 +60,20 @@ void PeriodicWriter::run() {
 void PeriodicWriter::write_one() {
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now().time_since_epoch());
-  std::vector<Snapshot> snapshots = take_snapshots(stack_timeout_);
-  // Zero-padded times: name order is time order, which retention relies on.
   Status status = Ok{};
-  if (auto encoded = encode_gzipped_pprof(snapshots); !encoded) {
-    status = encoded.error();
-  } else if (auto written = directory_.write(fmt::format("{:013}", now.count()), *encoded);
-             !written) {
-    status = written.error();
+  // An exception leaving this thread would end the host service: a snapshot the host has no
+  // memory for is a failed snapshot, retried at the next interval.
+  try {
+    std::vector<Snapshot> snapshots = take_snapshots(stack_timeout_);
+    // Zero-padded times: name order is time order, which retention relies on.
+    if (auto encoded = encode_gzipped_pprof(snapshots); !encoded) {
+      status = encoded.error();
+    } else if (auto written = directory_.write(fmt::format("{:013}", now.count()), *encoded);
+               !written) {
+      status = written.error();
+    }
+  } catch (const std::exception& error) {
+    status = Error{fmt::format("the snapshot could not be built: {}", error.what())};
   }
   std::lock_guard lock(mutex_);
   if (status) {

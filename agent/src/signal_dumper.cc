@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <memory>
 
@@ -51,7 +52,13 @@ void SignalDumper::run() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   while (!stop_) {
     int got = sigtimedwait(&set, nullptr, &kPollInterval);
-    if (got == signal_) dump();
+    if (got != signal_) continue;
+    // An exception leaving this thread would end the host service; a dump the host has no
+    // memory for is skipped.
+    try {
+      dump();
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): nothing left to report with
+    }
   }
 }
 
