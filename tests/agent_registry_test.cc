@@ -65,6 +65,23 @@ TEST(AgentRegistry, ReleasedSlotsAreReusedSoMemoryFollowsThePeakNotTheTotal) {
   EXPECT_EQ(registry.live_count(), 0U);
 }
 
+// A scheduler unwinds only fibers that have run: a fresh one's stack holds no frame to walk.
+TEST(AgentRegistry, AGreenThreadInAReusedSlotHasNotRunYet) {
+  Registry registry;
+  ThreadHandle first = registry.on_create({.capture_creator_stack = false});
+  registry.on_run(first);
+  registry.on_exit(first);
+  registry.on_release(first);
+  ThreadHandle second = registry.on_create({.capture_creator_stack = false});
+  ASSERT_EQ(second.slot(), first.slot());  // the test is about reuse
+  const ThreadRecord* record = find(registry.records(), second.id());
+  ASSERT_NE(record, nullptr);
+  EXPECT_FALSE(record->started);
+  registry.on_run(second);
+  EXPECT_TRUE(find(registry.records(), second.id())->started);
+  registry.on_release(second);
+}
+
 TEST(AgentRegistry, LiveCountSinceAnIdCountsOnlyNewerThreads) {
   Registry registry;
   ThreadHandle old = registry.on_create({.capture_creator_stack = false});

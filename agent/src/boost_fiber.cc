@@ -1,6 +1,7 @@
 #include "leakscan/agent/boost_fiber.h"
 
 #include <array>
+#include <optional>
 
 #include "agent/src/fiber_stack_unwinder.h"
 #include "agent/src/private_member.h"
@@ -59,24 +60,48 @@ MainFiber::~MainFiber() {
   if (handle_) agent::Registry::instance().on_release(handle_);
 }
 
+namespace {
+
+struct Unwindable {
+  boost::fibers::context* context = nullptr;
+  uint64_t runs = 0;
+};
+
+// Owner, state and runs read as one state of the slot: a slot this scheduler's fiber left may
+// be reused by another thread's new fiber meanwhile, and that fiber must never be resumed here.
+std::optional<Unwindable> unwindable(const agent::detail::Slot& slot, uint32_t scheduler,
+                                     bool unwind_runnable) {
+  uint32_t before = slot.seq.load(std::memory_order_acquire);
+  if ((before & 1U) != 0) return std::nullopt;  // being written: not by this thread, so not ours
+  uint32_t owner = slot.owner.load(std::memory_order_relaxed);
+  agent::FiberState state = slot.state.load(std::memory_order_relaxed);
+  uint64_t runs = slot.run_count.load(std::memory_order_relaxed);
+  uint64_t unwound_at = slot.stack_run_count.load(std::memory_order_relaxed);
+  auto* context =
+      static_cast<boost::fibers::context*>(slot.runtime_handle.load(std::memory_order_relaxed));
+  std::atomic_thread_fence(std::memory_order_acquire);
+  if (slot.seq.load(std::memory_order_relaxed) != before || owner != scheduler) return std::nullopt;
+  bool parked = state == agent::FiberState::kWaiting || state == agent::FiberState::kSleeping;
+  if (!parked && !(unwind_runnable && state == agent::FiberState::kRunnable)) return std::nullopt;
+  if (runs == 0) return std::nullopt;           // not started: only Boost's entry is on its stack
+  if (unwound_at == runs) return std::nullopt;  // still valid
+  if (context == nullptr || context == boost::fibers::context::active()) return std::nullopt;
+  return Unwindable{context, runs};
+}
+
+}  // namespace
+
 void SchedulerStacks::serve(uint64_t request) {
   auto& registry = agent::Registry::instance();
   std::array<uintptr_t, agent::kMaxStackFrames> pcs{};
   registry.for_each_owned(id_, [&](agent::detail::Slot& slot) {
-    agent::FiberState state = slot.state.load(std::memory_order_relaxed);
-    bool parked = state == agent::FiberState::kWaiting || state == agent::FiberState::kSleeping;
-    if (!parked && !(unwind_runnable_ && state == agent::FiberState::kRunnable)) return;
-    uint64_t runs = slot.run_count.load(std::memory_order_relaxed);
-    if (runs == 0) return;  // not started: only Boost's entry is on its stack
-    if (slot.stack_run_count.load(std::memory_order_relaxed) == runs) return;  // still valid
-    auto* context =
-        static_cast<boost::fibers::context*>(slot.runtime_handle.load(std::memory_order_relaxed));
-    if (context == nullptr || context == boost::fibers::context::active()) return;
-    size_t depth = unwind_suspended_fiber(*context, pcs);
+    std::optional<Unwindable> fiber = unwindable(slot, id_, unwind_runnable_);
+    if (!fiber) return;
+    size_t depth = unwind_suspended_fiber(*fiber->context, pcs);
     agent::detail::SlotWrite write(slot);
     for (size_t i = 0; i < depth; ++i) slot.stack_pcs[i].store(pcs[i], std::memory_order_relaxed);
     slot.stack_depth.store(static_cast<uint32_t>(depth), std::memory_order_relaxed);
-    slot.stack_run_count.store(runs, std::memory_order_relaxed);
+    slot.stack_run_count.store(fiber->runs, std::memory_order_relaxed);
   });
   handled_ = request;
   registry.stacks_done(id_, request);

@@ -123,6 +123,8 @@ ThreadHandle Registry::on_create(const CreateOptions& options) {
     slot->suspend_pc.store(0, std::memory_order_relaxed);
     slot->parent.store(nullptr, std::memory_order_relaxed);
     slot->awaiting_child.store(false, std::memory_order_relaxed);
+    // A slot is reused: a new green thread has not run, whatever its slot's last one did.
+    slot->run_count.store(0, std::memory_order_relaxed);
     slot->stack_run_count.store(UINT64_MAX, std::memory_order_relaxed);
     slot->stack_depth.store(0, std::memory_order_relaxed);
     uint32_t depth = 0;
