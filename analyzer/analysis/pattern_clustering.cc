@@ -31,19 +31,23 @@ struct ClusterKey {
   std::string_view creator;
   friend bool operator==(const ClusterKey&, const ClusterKey&) = default;
 
-  // The cluster's id, from the least that tells it apart: "BLOCKED" (where it waits), then
-  // "OPERATION\x1fBLOCKED", then "OPERATION\x1fBLOCKED\x1fCREATOR". debug=1 names no
-  // operation (Go leaves the runtime's frames out), debug=0 no creator: a leak keeps one id
-  // across formats as long as nothing else waits at its site.
-  uint64_t site_hash() const { return stable_hash(blocked); }
-  uint64_t operation_hash() const {
-    return stable_hash(blocked, stable_hash("\x1f", stable_hash(operation)));
-  }
-  // Of operation_hash() (computed once by a caller that needs both).
-  uint64_t key_hash(uint64_t operation_hash) const {
-    return stable_hash(creator, stable_hash("\x1f", operation_hash));
+  // Of the whole fingerprint: which records make one cluster.
+  uint64_t key_hash() const {
+    return stable_hash(creator, stable_hash("\x1f", stable_hash(blocked, stable_hash(operation))));
   }
 };
+
+// A cluster's id names where it blocks: the function (without type arguments) and line of its
+// first user frame, which every format, Go version and the tracer give alike, where operations
+// (debug=1 has none) and creators (debug=0 has none) are not. Only clusters split by their
+// creators share that site; their ids add the creator.
+uint64_t site_id(std::string_view blocked, int64_t line) {
+  return stable_hash(std::to_string(line), stable_hash(":", stable_hash(blocked)));
+}
+uint64_t site_and_creator_id(uint64_t site, std::string_view creator) {
+  return stable_hash(creator, stable_hash("\x1f", site));
+}
+
 struct ClusterKeyHash {
   size_t operator()(const ClusterKey& key) const {
     auto h = std::hash<std::string_view>{};
@@ -148,13 +152,13 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
   // than stored, 4 bytes a cluster instead of 48.
   std::vector<uint32_t> first_records;
   IdIndex by_key;  // cluster numbers by their key's hash
-  std::vector<uint64_t> site_hashes;
-  std::vector<uint64_t> operation_hashes;
-  std::vector<uint64_t> key_hashes;  // the whole fingerprint's, creator included
+  std::vector<uint64_t> site_ids;
+  std::vector<uint64_t> creator_ids;  // site and creator
+  std::vector<uint64_t> key_hashes;   // the whole fingerprint's
   clusters.reserve(most);
   first_records.reserve(most);
-  site_hashes.reserve(most);
-  operation_hashes.reserve(most);
+  site_ids.reserve(most);
+  creator_ids.reserve(most);
   key_hashes.reserve(most);
   std::unordered_set<std::string> spelled;  // names without type arguments, where they differ
   const AgeBound age_bound(input.snapshots);
@@ -206,8 +210,7 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       cluster_index = input.records[first].cluster;
     } else {
       ClusterKey key = key_of(record);
-      const uint64_t operation_hash = key.operation_hash();
-      const uint64_t key_hash = key.key_hash(operation_hash);
+      const uint64_t key_hash = key.key_hash();
       by_key.prepare(clusters.size());
       IdIndex::Slot& slot = by_key.find(fold_hash(key_hash), [&](uint32_t other) {
         return key_of(input.records[first_records[other]]) == key;
@@ -217,8 +220,10 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
         first_records.push_back(record_index);
         Cluster& cluster = clusters.emplace_back();
         key_hashes.push_back(key_hash);
-        site_hashes.push_back(key.site_hash());
-        operation_hashes.push_back(operation_hash);
+        const uint64_t site = site_id(
+            key.blocked, record.blocked_at != kNoFrame ? snapshot.frame(record.blocked_at).line : 0);
+        site_ids.push_back(site);
+        creator_ids.push_back(site_and_creator_id(site, key.creator));
         cluster.set_first(record);
         cluster.set_sites(frame_or_null(snapshot, record.blocked_at),
                           frame_or_null(snapshot, record.created_by()));
@@ -269,17 +274,15 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
       cluster.set_representative(record.snapshot, record.stack());
     }
   }
-  // A cluster's id names its blocking site: the first user frame. The operation, then the
-  // creator, join it only where clusters share a site, so that a dump (which names creators), a
-  // profile (which does not) and debug=1 (which names no operation) give one leak one id, in a
-  // report, a baseline or a fleet.
   first_records = std::vector<uint32_t>();
   by_key.clear();
-  const std::vector<uint32_t> at_site = multiplicities(site_hashes);
-  const std::vector<uint32_t> at_operation = multiplicities(operation_hashes);
+  // Two clusters at one line differ by creator (or, rarely, by operation where creators are
+  // unknown): only those take the longer ids.
+  const std::vector<uint32_t> at_site = multiplicities(site_ids);
+  const std::vector<uint32_t> with_creator = multiplicities(creator_ids);
   for (size_t i = 0; i < clusters.size(); ++i) {
-    clusters[i].id = at_site[i] == 1        ? site_hashes[i]
-                     : at_operation[i] == 1 ? operation_hashes[i]
+    clusters[i].id = at_site[i] == 1        ? site_ids[i]
+                     : with_creator[i] == 1 ? creator_ids[i]
                                             : key_hashes[i];
   }
   attach_records_and_counts(input, clusters);

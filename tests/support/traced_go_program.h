@@ -39,7 +39,9 @@ struct Target {
       auto line = process->read_line(std::chrono::seconds(30));
       if (!line) break;
       if (line->starts_with("LISTENING ")) {
-        base = "http://" + line->substr(10);
+        // The bug programs print a URL, the others an address.
+        std::string listening = line->substr(10);
+        base = listening.starts_with("http://") ? listening : "http://" + listening;
         return;
       }
       preamble.push_back(*line);
