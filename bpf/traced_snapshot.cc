@@ -177,6 +177,10 @@ Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const Goroutine
     if (goroutine.slot < history.size()) {
       const GoroutineHistory& known = history[goroutine.slot];
       thread.created_at = known.created_at;
+      if (known.created_at) {
+        thread.created_at_precision =
+            known.created_at_exact ? CreationPrecision::kMeasured : CreationPrecision::kInferred;
+      }
       thread.creator_id = known.creator_goid;
       if (blocked && known.blocked_since && known.blocked_key == blocked_key(goroutine)) {
         // Seen in this wait since an earlier snapshot: at least that long, perhaps longer.

@@ -1,5 +1,6 @@
 #include "analyzer/model/snapshot.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -80,6 +81,20 @@ std::optional<WaitPrecision> parse_wait_precision(std::string_view text) {
     if (to_string(precision) == text) return precision;
   }
   return std::nullopt;
+}
+
+// Indexed by the enum's value: the label's words.
+constexpr std::array<std::string_view, 3> kCreationPrecisionNames = {"unknown", "measured",
+                                                                     "inferred"};
+
+std::string_view to_string(CreationPrecision precision) {
+  return kCreationPrecisionNames.at(static_cast<size_t>(precision));
+}
+
+std::optional<CreationPrecision> parse_creation_precision(std::string_view text) {
+  auto known = std::find(kCreationPrecisionNames.begin() + 1, kCreationPrecisionNames.end(), text);
+  if (known == kCreationPrecisionNames.end()) return std::nullopt;
+  return static_cast<CreationPrecision>(known - kCreationPrecisionNames.begin());
 }
 
 std::string_view to_string(CaptureTimeOrigin origin) {

@@ -52,6 +52,12 @@ enum class ThreadState : uint8_t {
 // last time it was seen running) and was cut down to it: at most this long.
 enum class WaitPrecision : uint8_t { kUnknown, kExact, kLowerBound, kCapped };
 
+// How a created_at was known. kMeasured: at the go statement (the tracer's creation probe).
+// kInferred: from snapshots (the tracer's probes were off): the capture before the snapshot that
+// first showed it, so the goroutine was made after it and its age is at most the time since.
+// kUnknown: the input does not say (the agent measures, older snapshots said nothing).
+enum class CreationPrecision : uint8_t { kUnknown, kMeasured, kInferred };
+
 // The reason of a snapshot read from goleak's report: every goroutine in it is one goleak found
 // still running when its test ended.
 inline constexpr std::string_view kGoleakReason = "goleak: found unexpected goroutines";
@@ -64,6 +70,8 @@ std::string_view to_string(RuntimeKind kind);
 std::string_view to_string(WaitPrecision precision);
 std::string_view to_string(CaptureTimeOrigin origin);
 std::optional<WaitPrecision> parse_wait_precision(std::string_view text);
+std::string_view to_string(CreationPrecision precision);
+std::optional<CreationPrecision> parse_creation_precision(std::string_view text);
 std::string_view to_string(SourceFormat format);
 std::string_view to_string(ThreadState state);
 std::optional<RuntimeKind> parse_runtime_kind(std::string_view text);
@@ -106,6 +114,7 @@ struct GreenThread {
   FrameId created_by = kNoFrame;  // the `go` statement that started it
   ThreadState state = ThreadState::kUnknown;
   WaitPrecision wait_precision = WaitPrecision::kUnknown;  // kUnknown exactly when !wait
+  CreationPrecision created_at_precision = CreationPrecision::kUnknown;  // of created_at
   bool locked_to_thread = false;
   // wait_object came from a value Go printed with '?' (register ABI: the spill slot may be
   // stale): a hint, never a fact to group goroutines or convict one by.

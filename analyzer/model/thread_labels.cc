@@ -98,7 +98,12 @@ void append_labels(const GreenThread& thread, RuntimeKind runtime, std::string_v
                       thread.wait_precision == WaitPrecision::kCapped)) {
     out.push_back(str_label(kWaitPrecision, to_string(thread.wait_precision)));
   }
-  if (!created_at.empty()) out.push_back(str_label(kCreatedAt, created_at));
+  if (!created_at.empty()) {
+    out.push_back(str_label(kCreatedAt, created_at));
+    if (thread.created_at_precision != CreationPrecision::kUnknown) {
+      out.push_back(str_label(kCreatedAtPrecision, to_string(thread.created_at_precision)));
+    }
+  }
   if (thread.creator_id != 0) {
     out.push_back(num_label(kCreatorGoid, static_cast<int64_t>(thread.creator_id)));
   }
@@ -192,6 +197,10 @@ void from_labels(const std::vector<Label>& labels, GreenThread& thread, RuntimeK
       thread.created_by = snapshot.frames().intern(parse_site(label.str));
     } else if (label.key == kCreatedAt) {
       if (auto at = parse_created_at(label.str)) thread.created_at = *at;
+    } else if (label.key == kCreatedAtPrecision) {
+      if (auto precision = parse_creation_precision(label.str)) {
+        thread.created_at_precision = *precision;
+      }
     } else if (label.key == kCreationStack) {
       add_creation_stack(label.str, thread, snapshot);
       thread.labels.push_back(label);

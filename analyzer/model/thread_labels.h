@@ -19,6 +19,8 @@ inline constexpr std::string_view kWaitPrecision = "wait_precision";
 // str, RFC 3339 with nanoseconds, so that `go tool pprof -traces` shows a time; older
 // snapshots wrote a num of ns since the Unix epoch, still read.
 inline constexpr std::string_view kCreatedAt = "created_at";
+// str "measured" or "inferred" beside created_at (the tracer): how it was known.
+inline constexpr std::string_view kCreatedAtPrecision = "created_at_precision";
 inline constexpr std::string_view kCreatorGoid = "creator_goid";         // num
 inline constexpr std::string_view kCreatedBy = "created_by";             // str, "FUNC at FILE:LINE"
 inline constexpr std::string_view kLockedToThread = "locked_to_thread";  // str "true"

@@ -71,25 +71,36 @@ void fill_age_deciles(const AnalysisInput& input, const Cluster& cluster, IdRang
   for (int64_t count : deciles) out.add_age_deciles(count);
 }
 
-// Creation time first, then goroutine id: both are clocks, the id a coarser one.
-bool older(const GreenThread& a, const GreenThread& b) {
-  if (a.created_at.has_value() != b.created_at.has_value()) return a.created_at.has_value();
-  if (a.created_at && *a.created_at != *b.created_at) return *a.created_at < *b.created_at;
+// Creation time first, then goroutine id: both are clocks, the id a coarser one. Times order
+// goroutines only where every one has one: a goroutine the tracer found already running has
+// none, and is older than any it dated (preferring the dated once named goroutine 640 the
+// oldest of a cluster whose ids start at 11).
+bool older(const GreenThread& a, const GreenThread& b, bool by_time) {
+  if (by_time && *a.created_at != *b.created_at) return *a.created_at < *b.created_at;
   return a.id < b.id;
 }
 
 // The oldest goroutine of the cluster in the last snapshot, and the stack that created the
-// oldest that has one: goroutines the tracer saw born while its probes were off have none.
+// oldest that has one, with that goroutine's id: goroutines the tracer saw born while its
+// probes were off have none, so the stack may be a younger goroutine's.
 void fill_creation(const AnalysisInput& input, const Cluster& cluster, report::Cluster& out) {
   const auto last = static_cast<uint32_t>(input.snapshots.size() - 1);
+  bool by_time = true;
+  for (uint32_t index : cluster.records()) {
+    const GoroutineRecord& record = input.records[index];
+    if (record.snapshot == last && record.thread != nullptr && !record.thread->created_at) {
+      by_time = false;
+      break;
+    }
+  }
   const GreenThread* oldest = nullptr;
   const GoroutineRecord* with_stack = nullptr;
   for (uint32_t index : cluster.records()) {
     const GoroutineRecord& record = input.records[index];
     if (record.snapshot != last || record.thread == nullptr) continue;
-    if (oldest == nullptr || older(*record.thread, *oldest)) oldest = record.thread;
+    if (oldest == nullptr || older(*record.thread, *oldest, by_time)) oldest = record.thread;
     if (input.has_ancestors && !record.thread->ancestors.empty() &&
-        (with_stack == nullptr || older(*record.thread, *with_stack->thread))) {
+        (with_stack == nullptr || older(*record.thread, *with_stack->thread, by_time))) {
       with_stack = &record;
     }
   }
@@ -98,13 +109,17 @@ void fill_creation(const AnalysisInput& input, const Cluster& cluster, report::C
     for (FrameId id : with_stack->thread->ancestors.front().stack) {
       fill_frame(snapshot.frame(id), *out.add_creation_stack());
     }
+    out.set_creation_stack_goroutine_id(with_stack->thread->id);
   }
   if (oldest == nullptr || (!oldest->created_at && oldest->creator_id == 0)) return;
   auto& facts = *out.mutable_oldest();
   facts.set_goroutine_id(oldest->id);
-  facts.set_creator_id(oldest->creator_id);
+  if (oldest->creator_id != 0) facts.set_creator_id(oldest->creator_id);
   if (!oldest->created_at) return;
   facts.set_created_at(thread_labels::created_at_text(*oldest->created_at));
+  if (oldest->created_at_precision != CreationPrecision::kUnknown) {
+    facts.set_created_at_precision(std::string(to_string(oldest->created_at_precision)));
+  }
   if (const auto& captured = input.snapshots.back().captured_at) {
     facts.set_age_seconds(
         std::max(0.0, std::chrono::duration<double>(*captured - *oldest->created_at).count()));

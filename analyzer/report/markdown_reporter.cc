@@ -28,12 +28,14 @@ std::string why(const report::Cluster& cluster) {
 std::string oldest_text(const report::Cluster& cluster) {
   const report::Oldest& oldest = cluster.oldest();
   std::string out;
-  if (!oldest.created_at().empty()) out = oldest.created_at();
-  if (oldest.creator_id() != 0) {
+  const bool inferred = oldest.created_at_precision() == "inferred";
+  if (!oldest.created_at().empty()) out = (inferred ? "after " : "") + oldest.created_at();
+  if (oldest.has_creator_id()) {
     out += fmt::format("{}by goroutine {}", out.empty() ? "" : " ", oldest.creator_id());
   }
   if (oldest.age_seconds() > 0) {
-    out += fmt::format(" (age {})", format_seconds(oldest.age_seconds()));
+    out += fmt::format(" (age {}{})", inferred ? "at most " : "",
+                       format_seconds(oldest.age_seconds()));
   }
   return markdown_text(out);
 }

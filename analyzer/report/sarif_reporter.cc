@@ -72,10 +72,12 @@ Value creation_flow(const report::Cluster& cluster, const SourceMap& sources) {
         object({{"location", object({{"physicalLocation", physical_location(frame, sources)},
                                      {"message", object({{"text", text(frame.function())}})}})}}));
   }
-  std::string message = "the stack that created the oldest goroutine";
-  if (cluster.oldest().creator_id() != 0) {
-    message += fmt::format(", goroutine {}", cluster.oldest().creator_id());
-  }
+  // The stack's own goroutine: not always the oldest (the tracer has stacks only for the
+  // goroutines born while its probes were on).
+  std::string message = cluster.creation_stack_goroutine_id() != 0
+                            ? fmt::format("the stack that created goroutine {}",
+                                          cluster.creation_stack_goroutine_id())
+                            : std::string("the stack that created the oldest goroutine");
   return object({{"message", object({{"text", text(message)}})},
                  {"threadFlows", list({object({{"locations", list(std::move(steps))}})})}});
 }

@@ -56,17 +56,30 @@ void write_frames(const google::protobuf::RepeatedPtrField<report::Frame>& frame
 void write_creation(const report::Cluster& cluster, std::string_view indent,
                     const TextOptions& options, std::FILE* out) {
   const report::Oldest& oldest = cluster.oldest();
-  if (!oldest.created_at().empty() || oldest.creator_id() != 0) {
+  const bool shown = !oldest.created_at().empty() || oldest.has_creator_id();
+  if (shown) {
+    // A time dated by snapshots is only a bound: the goroutine was made after it.
+    const bool inferred = oldest.created_at_precision() == "inferred";
     std::string line = fmt::format("oldest, goroutine {}: created", oldest.goroutine_id());
-    if (!oldest.created_at().empty()) line += fmt::format(" at {}", oldest.created_at());
-    if (oldest.creator_id() != 0) line += fmt::format(" by goroutine {}", oldest.creator_id());
-    if (oldest.age_seconds() > 0) {
-      line += fmt::format(" (age {})", format_seconds(oldest.age_seconds()));
+    if (!oldest.created_at().empty()) {
+      line += fmt::format(" {} {}", inferred ? "after" : "at", oldest.created_at());
     }
+    if (oldest.has_creator_id()) line += fmt::format(" by goroutine {}", oldest.creator_id());
+    if (oldest.age_seconds() > 0) {
+      line += fmt::format(" (age {}{})", inferred ? "at most " : "",
+                          format_seconds(oldest.age_seconds()));
+    }
+    if (inferred) line += ", inferred from snapshots";
     fmt::print(out, "{}{}\n", indent, line);
   }
   if (cluster.creation_stack_size() == 0) return;
-  fmt::print(out, "{}creation stack:\n", indent);
+  // Under the oldest only its own stack; another goroutine's says whose it is.
+  if (shown && cluster.creation_stack_goroutine_id() != oldest.goroutine_id()) {
+    fmt::print(out, "{}creation stack of goroutine {} (the oldest with one):\n", indent,
+               cluster.creation_stack_goroutine_id());
+  } else {
+    fmt::print(out, "{}creation stack:\n", indent);
+  }
   write_frames(cluster.creation_stack(), 0, indent, options, out);
 }
 

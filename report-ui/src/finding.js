@@ -41,9 +41,11 @@ function facts(cluster) {
   if (oldest) {
     // What the agent and the tracer know: when and by whom the oldest goroutine was made.
     const parts = [`goroutine ${num(oldest.goroutine_id)}`];
-    if (oldest.created_at) parts.push(`created at ${oldest.created_at}`);
+    // A time the tracer dated by snapshots is a bound: made after it, so at most that old.
+    const inferred = oldest.created_at_precision === 'inferred';
+    if (oldest.created_at) parts.push(`created ${inferred ? 'after' : 'at'} ${oldest.created_at}`);
     if (num(oldest.creator_id) > 0) parts.push(`by goroutine ${num(oldest.creator_id)}`);
-    if (oldest.age_seconds) parts.push(`(age ${duration(oldest.age_seconds)})`);
+    if (oldest.age_seconds) parts.push(`(age ${inferred ? 'at most ' : ''}${duration(oldest.age_seconds)})`);
     add('oldest', parts.join(' '));
   }
   return rows.length > 0 ? h('dl', { class: 'facts' }, rows) : null;
@@ -57,7 +59,9 @@ function evidence(cluster, snapshots) {
   ];
   if ((cluster.creation_stack ?? []).length > 0) {
     parts.push(h('section', { class: 'evidence-creation' },
-      h('h4', {}, 'Creation stack (the creating goroutine at the go statement)'),
+      h('h4', {}, num(cluster.creation_stack_goroutine_id) > 0
+        ? `Creation stack of goroutine ${num(cluster.creation_stack_goroutine_id)} (the creating goroutine at the go statement)`
+        : 'Creation stack (the creating goroutine at the go statement)'),
       stackList(cluster.creation_stack)));
   }
   const counts = cluster.count_per_snapshot ?? [];
