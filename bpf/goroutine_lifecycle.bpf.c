@@ -44,6 +44,15 @@ struct {
   __type(value, __u64);
 } dropped SEC(".maps");
 
+/* Enforced here, not by the loader: by the time it polled the ring buffer and detached, a
+ * goroutine-heavy target had made 15,753 goroutines in a window of 1,000. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct goroutine_window);
+} window SEC(".maps");
+
 static __always_inline __u64 read_u64(__u64 address) {
   __u64 value = 0;
   bpf_probe_read_user(&value, sizeof(value), (const void*)address);
@@ -64,6 +73,18 @@ static __always_inline void count_site(__u64 gopc, bool born) {
     __sync_fetch_and_add(&counts->died, 1);
 }
 
+/* True when the window's budget is spent; a creation takes its place in the budget first. The
+ * count is read back after the add (a fetch-add's result needs -mcpu=v3): concurrent creations
+ * may both see the other's, which can record fewer than the budget but never more. */
+static __always_inline bool window_spent(bool creation) {
+  __u32 zero = 0;
+  struct goroutine_window* state = bpf_map_lookup_elem(&window, &zero);
+  if (!state || state->budget == 0) return false;
+  if (!creation) return state->created >= state->budget;
+  __sync_fetch_and_add(&state->created, 1);
+  return state->created > state->budget;
+}
+
 static __always_inline void count_drop(void) {
   __u32 zero = 0;
   __u64* count = bpf_map_lookup_elem(&dropped, &zero);
@@ -76,6 +97,7 @@ int BPF_KPROBE(goroutine_created) {
   __u64 g0 = ctx->r14;
   __u64 gopc = read_u64(newg + g_gopc);
 
+  if (window_spent(true)) return 0;
   count_site(gopc, true);
   struct goroutine_event* event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
   if (!event) {
@@ -99,6 +121,7 @@ int BPF_KPROBE(goroutine_exited) {
   __u64 g = ctx->r14;
   __u64 gopc = read_u64(g + g_gopc);
 
+  if (window_spent(false)) return 0;
   count_site(gopc, false);
   if (!emit_exits) return 0;
   /* Exits carry no stack (stack_bytes 0), but the record is reserved whole: its size must be a

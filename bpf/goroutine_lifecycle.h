@@ -31,4 +31,11 @@ struct goroutine_site_counts {
   __u64 died;
 };
 
+/* A duty window's creation budget: past `budget` creations (0: none) the probes record no
+ * birth and no death until the loader opens the next window (zeroing `created`). */
+struct goroutine_window {
+  __u64 budget;
+  __u64 created;
+};
+
 #endif /* LEAKSCAN_GOROUTINE_LIFECYCLE_H */

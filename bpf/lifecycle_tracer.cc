@@ -228,6 +228,22 @@ std::unordered_map<uint64_t, SiteCounts> LifecycleTracer::site_counts() const {
   return counts;
 }
 
+Status LifecycleTracer::open_window(uint64_t budget) {
+  uint32_t zero = 0;
+  goroutine_window state{.budget = budget, .created = 0};
+  if (bpf_map_update_elem(bpf_map__fd(skeleton_->maps.window), &zero, &state, BPF_ANY) != 0) {
+    return Error{fmt::format("setting the probe window's budget: {}", std::strerror(errno))};
+  }
+  return Ok{};
+}
+
+uint64_t LifecycleTracer::window_creations() const {
+  uint32_t zero = 0;
+  goroutine_window state{};
+  if (bpf_map_lookup_elem(bpf_map__fd(skeleton_->maps.window), &zero, &state) != 0) return 0;
+  return state.created;
+}
+
 uint64_t LifecycleTracer::dropped_events() const {
   int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return 0;

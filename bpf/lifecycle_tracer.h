@@ -77,6 +77,11 @@ class LifecycleTracer {
   // Births and deaths per gopc counted in the kernel while attached.
   std::unordered_map<uint64_t, SiteCounts> site_counts() const;
   uint64_t dropped_events() const;
+  // Opens a duty window: from now on the probes record at most `budget` creations (0: no
+  // limit), and no birth or death after the last of them.
+  Status open_window(uint64_t budget);
+  // Creations the probes took since open_window (past the budget: budget and the refused).
+  uint64_t window_creations() const;
 
  private:
   LifecycleTracer() = default;

@@ -56,6 +56,8 @@ Status write_sites_json(const TraceSummary& summary, const std::filesystem::path
   sites.set_created_events(summary.created_events);
   sites.set_exited_events(summary.exited_events);
   sites.set_dropped_events(summary.dropped_events);
+  sites.set_born(summary.born);
+  sites.set_died(summary.died);
   for (const SiteSummary& summarized : summary.sites) {
     Site& site = *sites.add_sites();
     site.set_site(summarized.site);
@@ -106,7 +108,6 @@ class Session {
   TraceSummary summary_;
   Clock::time_point attached_since_;
   int64_t window_ = -1;
-  uint64_t window_creations_ = 0;
   milliseconds attached_total_{0};
   size_t snapshot_index_ = 0;
   std::optional<SnapshotDirectory> directory_;
@@ -166,7 +167,6 @@ Status Session::prepare() {
 void Session::on_event(const GoroutineEvent& event) {
   if (event.kind == GoroutineEvent::Kind::kCreated) {
     ++summary_.created_events;
-    ++window_creations_;
     histories_.created(event.goid, event.at, event.creator_goid, event.creator_stack);
   } else {
     ++summary_.exited_events;
@@ -182,13 +182,17 @@ void Session::update_duty(Clock::time_point now) {
     auto since_epoch = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
     if (since_epoch / period != window_) {
       window_ = since_epoch / period;
-      window_creations_ = 0;
+      if (auto opened = tracer_->open_window(options_.window_event_budget); !opened) {
+        log(fmt::format("warning: {}", opened.error().message));
+      }
     }
     want = static_cast<double>(since_epoch % period) <
            options_.probe_duty * static_cast<double>(period);
     // Each hit costs the target tens of microseconds: a goroutine-heavy target gets a window
-    // cut short once it has given enough events.
-    if (options_.window_event_budget > 0 && window_creations_ >= options_.window_event_budget) {
+    // cut short once it has given enough creations. The probes stop recording at the budget
+    // themselves; detaching ends what the hits cost.
+    if (options_.window_event_budget > 0 &&
+        tracer_->window_creations() >= options_.window_event_budget) {
       want = false;
     }
   }
@@ -343,6 +347,8 @@ Result<TraceSummary> Session::run() {
     site.gopc = gopc;
     site.site = creation_site_text(*binary_, gopc);
     summary_.sites.push_back(site);
+    summary_.born += site.born;
+    summary_.died += site.died;
   }
   std::sort(summary_.sites.begin(), summary_.sites.end(), [](const auto& a, const auto& b) {
     if (a.born != b.born) return a.born > b.born;
@@ -365,11 +371,13 @@ Result<TraceSummary> run_trace(const TraceOptions& options, const std::atomic<bo
 }
 
 std::string format_sites(const TraceSummary& summary) {
+  // The totals of the lines below: exit events are sent only with --all-events, but every exit
+  // is counted at its site (the header once said "0 exit events" above sites that died).
   std::string text = fmt::format(
-      "creation sites, {} traced, lifecycle probes attached {} ({} created, {} exit events, {} "
+      "creation sites, {} traced, lifecycle probes attached {} ({} born, {} died, {} events "
       "dropped):\n",
-      format_duration(summary.traced), format_duration(summary.probes_attached),
-      summary.created_events, summary.exited_events, summary.dropped_events);
+      format_duration(summary.traced), format_duration(summary.probes_attached), summary.born,
+      summary.died, summary.dropped_events);
   for (const auto& site : summary.sites) {
     if (site.born == 0 && site.died == 0 && site.live_last == 0) continue;
     text += fmt::format("  {}: +{} born, {} died in {}; live {} -> {}\n", site.site, site.born,

@@ -48,8 +48,10 @@ struct TraceSummary {
   std::chrono::milliseconds traced{0};
   std::chrono::milliseconds probes_attached{0};
   std::vector<std::string> snapshot_files;
-  uint64_t created_events = 0;
+  uint64_t created_events = 0;  // events received: exits only with all_events
   uint64_t exited_events = 0;
+  uint64_t born = 0;  // what the probes counted, the sum of the sites' born and died
+  uint64_t died = 0;
   uint64_t dropped_events = 0;
   std::vector<SiteSummary> sites;  // most born first
   std::vector<uint64_t> probe_addresses;

@@ -33,13 +33,31 @@ std::optional<double> duty_option(const std::string& text) {
   return value;
 }
 
-pid_t start_command(const std::vector<std::string>& command) {
+// Owns posix_spawn's file actions.
+class SpawnActions {
+ public:
+  SpawnActions() { posix_spawn_file_actions_init(&actions_); }
+  ~SpawnActions() { posix_spawn_file_actions_destroy(&actions_); }
+  SpawnActions(const SpawnActions&) = delete;
+  SpawnActions& operator=(const SpawnActions&) = delete;
+  posix_spawn_file_actions_t* get() { return &actions_; }
+
+ private:
+  posix_spawn_file_actions_t actions_{};
+};
+
+// `stdout_to_stderr`: with --report, leakscan's stdout is the reports' stream (NDJSON with
+// --format json), which the program's own output would break, so it goes to stderr.
+pid_t start_command(const std::vector<std::string>& command, bool stdout_to_stderr) {
   std::vector<char*> argv;
   argv.reserve(command.size() + 1);
   for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
+  SpawnActions actions;
+  if (stdout_to_stderr)
+    posix_spawn_file_actions_adddup2(actions.get(), STDERR_FILENO, STDOUT_FILENO);
   pid_t pid = -1;
-  int rc = posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+  int rc = posix_spawnp(&pid, argv[0], actions.get(), nullptr, argv.data(), environ);
   if (rc != 0) {
     fmt::print(stderr, "leakscan trace: cannot start {}: {}\n", command[0], std::strerror(rc));
     return -1;
@@ -104,7 +122,7 @@ int run_trace(const TraceCommandOptions& options) {
   pid_t child = -1;
   trace.pid = options.pid;
   if (!options.command.empty()) {
-    child = start_command(options.command);
+    child = start_command(options.command, options.report);
     if (child < 0) return kExitUsageOrInput;
     trace.pid = child;
   }

@@ -15,6 +15,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -265,7 +266,8 @@ TEST_P(TraceVariants, CreationStacksNameTheGoStatement) {
 }
 
 // Without probes, a goroutine's creation time is bounded by the snapshots before and after it
-// appeared; with every event it is the moment of the go statement.
+// appeared (label created_at_precision "inferred"); with every event it is the moment of the go
+// statement ("measured").
 TEST_P(TraceVariants, AgesAreExactToWithinTheSnapshotInterval) {
   for (const std::string mode : {"--probe-duty=0", "--all-events"}) {
     SCOPED_TRACE(mode);
@@ -317,6 +319,10 @@ TEST_P(TraceVariants, AgesAreExactToWithinTheSnapshotInterval) {
                        .count();
       EXPECT_GE(at, exact ? start - slack : earliest_dating(start)) << site;
       EXPECT_LE(at, end + slack) << site;
+      // Written beside created_at and read back: a time the snapshots dated is a bound.
+      EXPECT_EQ(thread.created_at_precision,
+                exact ? CreationPrecision::kMeasured : CreationPrecision::kInferred)
+          << site;
       ++checked;
     }
     EXPECT_EQ(checked, 7);
@@ -621,6 +627,21 @@ TEST_P(TraceAnalysis, AnalyzerFindsTheSeededLeaksFromTracedSnapshots) {
 INSTANTIATE_TEST_SUITE_P(EveryGo, TraceAnalysis, ::testing::ValuesIn(testing::go_versions()),
                          version_name);
 
+// The address the program leakscan started prints: on leakscan's stderr with --report, whose
+// stdout holds only the reports.
+std::string listening_address(const ChildProcess& trace) {
+  auto deadline = Clock::now() + 60s;
+  while (Clock::now() < deadline) {
+    std::string err = trace.stderr_text();
+    if (size_t at = err.find("LISTENING "); at != std::string::npos) {
+      size_t end = err.find('\n', at);
+      if (end != std::string::npos) return "http://" + err.substr(at + 10, end - at - 10);
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return {};
+}
+
 // `leakscan trace --report -- PROGRAM` starts the program, runs the analysis on each snapshot
 // as it is written, and ends the program with the trace.
 TEST(TraceReport, ReportRunsTheAnalyzerOnLiveSnapshots) {
@@ -628,12 +649,8 @@ TEST(TraceReport, ReportRunsTheAnalyzerOnLiveSnapshots) {
   ChildProcess trace({testing::cli_path(), "trace", "--report", "--every", "1s", "--duration", "5s",
                       "--min-wait", "1s", "--out", out, "--",
                       testing::go_bin("go1.26", "leaktrace")});
-  std::string base;
-  for (int i = 0; i < 20 && base.empty(); ++i) {
-    auto line = trace.read_line(30s);
-    ASSERT_TRUE(line.has_value()) << trace.stderr_text();
-    if (line->starts_with("LISTENING ")) base = "http://" + line->substr(10);
-  }
+  std::string base = listening_address(trace);
+  ASSERT_FALSE(base.empty()) << trace.stderr_text();
   std::string output;
   for (int round = 0; round < 3; ++round) {
     EXPECT_TRUE(testing::http_get(base + "/leak?n=10", 10s));
@@ -653,18 +670,15 @@ TEST(TraceReport, ReportRunsTheAnalyzerOnLiveSnapshots) {
 }
 
 // With --format json each report is one compact JSON document on its own line (NDJSON), so a
-// consumer reads the stream line by line.
+// consumer reads the stream line by line: every line of stdout, the program's own output (its
+// LISTENING line) having gone to stderr.
 TEST(TraceReport, JsonReportsAreOneDocumentPerLine) {
   std::string out = testing::temp_dir() + "/trace";
   ChildProcess trace({testing::cli_path(), "trace", "--report", "--format", "json", "--every", "1s",
                       "--duration", "4s", "--min-wait", "1s", "--out", out, "--",
                       testing::go_bin("go1.26", "leaktrace")});
-  std::string base;
-  for (int i = 0; i < 20 && base.empty(); ++i) {
-    auto line = trace.read_line(30s);
-    ASSERT_TRUE(line.has_value()) << trace.stderr_text();
-    if (line->starts_with("LISTENING ")) base = "http://" + line->substr(10);
-  }
+  std::string base = listening_address(trace);
+  ASSERT_FALSE(base.empty()) << trace.stderr_text();
   EXPECT_TRUE(testing::http_get(base + "/leak?n=10", 10s));
   int documents = 0, clustered = 0;
   for (int i = 0; i < 100000; ++i) {  // until leakscan and the program it started end
@@ -680,6 +694,73 @@ TEST(TraceReport, JsonReportsAreOneDocumentPerLine) {
   EXPECT_EQ(trace.wait(30s), 0) << trace.stderr_text();
   EXPECT_GE(documents, 4);  // one per snapshot: every second for 4 s, and one on stopping
   EXPECT_GE(clustered, 1);  // the ten leaked receivers, once the snapshots hold them
+}
+
+// "(N born, M died, ...)" of the summary's header.
+std::optional<std::pair<int64_t, int64_t>> header_counts(const std::string& summary) {
+  std::smatch match;
+  static const std::regex header(
+      R"(creation sites, .* \((\d+) born, (\d+) died, \d+ events dropped\):)");
+  if (!std::regex_search(summary, match, header)) return std::nullopt;
+  return std::pair{std::stoll(match[1]), std::stoll(match[2])};
+}
+
+// In the default mode exits send no event but are counted per site: the summary's header
+// gives the same totals as its site lines and sites.json (it once said "0 exit events" above
+// sites with deaths).
+TEST(TraceSummary, HeaderCountsTheExitsItsSitesCount) {
+  Target target("go1.26/leaktrace");
+  ASSERT_FALSE(target.base.empty()) << target.process->stderr_text();
+  Trace trace(target.pid(), {"--probe-duty", "100%", "--every", "500ms"});
+  ASSERT_TRUE(trace.wait_for("snapshot 1:")) << trace.process->stderr_text();
+  target.create("/churn?n=30");
+  target.create("/leak?n=3");
+  std::this_thread::sleep_for(2 * kEvery);
+  ASSERT_EQ(trace.stop(), 0) << trace.process->stderr_text();
+  std::string summary;
+  while (auto line = trace.process->read_line(5s)) summary += *line + "\n";
+  auto counts = header_counts(summary);
+  ASSERT_TRUE(counts.has_value()) << summary;
+  auto json = trace.sites();
+  int64_t born = 0, died = 0;
+  for (const auto& [text, site] : sites_by_text(json)) {
+    born += site.born;
+    died += site.died;
+  }
+  EXPECT_GE(died, 30) << summary;
+  EXPECT_EQ(counts->first, born) << summary;
+  EXPECT_EQ(counts->second, died) << summary;
+  EXPECT_EQ(json.born(), static_cast<uint64_t>(born));
+  EXPECT_EQ(json.died(), static_cast<uint64_t>(died));
+}
+
+// A default-mode window records at most its budget of 1,000 creations, however fast the target
+// makes goroutines (the budget once counted events as they were polled, and a window of 1,000
+// recorded 15,753). Run inside one 10 s duty period, with the probes on all of it.
+TEST(TraceWindowBudget, AWindowRecordsAtMostItsBudget) {
+  Target target("go1.26/leaktrace");
+  ASSERT_FALSE(target.base.empty()) << target.process->stderr_text();
+  // The tracer's periods are CLOCK_MONOTONIC's (steady_clock's) 10 s: start just after one opens.
+  for (;;) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+                  .count() %
+              10000;
+    if (ms >= 100 && ms < 1000) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  Trace trace(target.pid(), {"--probe-duty", "100%", "--every", "200ms", "--duration", "6s"});
+  ASSERT_TRUE(trace.wait_for("snapshot 1:")) << trace.process->stderr_text();
+  for (int round = 0; round < 4; ++round) target.create("/churn?n=2000");
+  auto code = trace.process->wait(60s);
+  ASSERT_EQ(code, 0) << trace.process->stderr_text();
+  int64_t born = 0, died = 0;
+  for (const auto& [text, site] : sites_by_text(trace.sites())) {
+    born += site.born;
+    died += site.died;
+  }
+  EXPECT_LE(born, 1000);
+  EXPECT_GE(born, 900);  // concurrent creations may each see the other's count, never more
+  EXPECT_LE(died, born + 20) << "deaths past the budget are not recorded either";
 }
 
 // Refusals name what was expected, with exit code 2.
