@@ -237,6 +237,15 @@ Status LifecycleTracer::open_window(uint64_t budget) {
   return Ok{};
 }
 
+Status LifecycleTracer::close_window() {
+  uint32_t zero = 0;
+  goroutine_window state{.budget = 1, .created = 2};  // spent: no creation or exit counts
+  if (bpf_map_update_elem(bpf_map__fd(skeleton_->maps.window), &zero, &state, BPF_ANY) != 0) {
+    return Error{fmt::format("closing the probe window: {}", std::strerror(errno))};
+  }
+  return Ok{};
+}
+
 uint64_t LifecycleTracer::window_creations() const {
   uint32_t zero = 0;
   goroutine_window state{};

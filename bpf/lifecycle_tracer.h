@@ -82,6 +82,10 @@ class LifecycleTracer {
   Status open_window(uint64_t budget);
   // Creations the probes took since open_window (past the budget: budget and the refused).
   uint64_t window_creations() const;
+  // Ends the window in the probes before they are detached: detaching takes its links one at a
+  // time, slowly, and the exit probe, last, once counted a window's 2,000 deaths at a site
+  // after the creation probes had stopped at 998 births.
+  Status close_window();
 
  private:
   LifecycleTracer() = default;

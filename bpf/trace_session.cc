@@ -204,6 +204,9 @@ void Session::update_duty(Clock::time_point now) {
     }
     attached_since_ = now;
   } else if (!want && tracer_->attached()) {
+    if (auto closed = tracer_->close_window(); !closed) {
+      log(fmt::format("warning: {}", closed.error().message));
+    }
     tracer_->detach();
     attached_total_ += std::chrono::duration_cast<milliseconds>(now - attached_since_);
   }
@@ -320,6 +323,7 @@ Result<TraceSummary> Session::run() {
   auto end = Clock::now();
   if (tracer_) {
     if (tracer_->attached()) {
+      (void)tracer_->close_window();  // a warning would come after the run's end
       tracer_->detach();
       attached_total_ += std::chrono::duration_cast<milliseconds>(end - attached_since_);
     }
