@@ -57,6 +57,10 @@ class EventPrinter {
                  : fmt::format("{} {}: {}; new series {} in {}", when, event.name, event.message,
                                event.status.series, event.status.file.string()));
         return;
+      case WatchEventKind::kRestartsUnseen:
+        line(fmt::format("{} {}: series {}: {}", when, event.name, event.status.series,
+                         event.message));
+        return;
       case WatchEventKind::kBecameLeak:
         line(fmt::format("{} {} poll {}: a cluster became a leak:", when, event.name, event.poll));
         write_text_cluster(event.cluster, text_, stdout);

@@ -115,11 +115,8 @@ std::string format_labels(std::span<const Label> labels) {
 }
 
 std::string_view blocked_at(const Snapshot& snapshot, Stack stack) {
-  for (FrameId id : stack) {
-    std::string_view function = snapshot.frame(id).function;
-    if (is_user_function(function)) return function;
-  }
-  return {};
+  FrameId site = first_user_frame(snapshot, stack);
+  return site == kNoFrame ? std::string_view() : snapshot.frame(site).function;
 }
 
 // The columns of Snapshot.to_pandas(), in one pass over threads or samples.

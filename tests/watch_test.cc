@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "analyzer/engine/process_identity.h"
 #include "analyzer/readers/read_snapshots.h"
 #include "producer/snapshot_directory.h"
 #include "proto/leakscan_report.pb.h"
@@ -27,7 +28,6 @@
 #include "tests/support/process.h"
 #include "tests/support/scripted_http_server.h"
 #include "tests/support/test_support.h"
-#include "watch/process_identity.h"
 #include "watch/watcher.h"
 
 namespace leakscan {
@@ -51,7 +51,9 @@ std::vector<fs::path> snapshot_files(const fs::path& series) {
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(series, error)) {
     std::string name = entry.path().filename().string();
-    if (name.starts_with("goroutine-") && name.ends_with(".txt")) files.push_back(entry.path());
+    if (name.starts_with("goroutine-") && (name.ends_with(".txt") || name.ends_with(".pb.gz"))) {
+      files.push_back(entry.path());
+    }
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -73,7 +75,7 @@ void expect_all_parse(const std::vector<fs::path>& files) {
     auto snapshots = read_snapshots(file.string());
     ASSERT_TRUE(snapshots.has_value()) << file << ": " << snapshots.error().message;
     ASSERT_FALSE(snapshots->empty()) << file;
-    EXPECT_FALSE(snapshots->front().threads.empty()) << file;
+    EXPECT_TRUE(!snapshots->front().threads.empty() || !snapshots->front().samples.empty()) << file;
   }
 }
 
@@ -159,13 +161,34 @@ Snapshot with_ids(std::initializer_list<uint64_t> ids) {
 
 TEST(WatchUnits, ARestartIsTheHighestIdFallingPastGoReorderSlack) {
   Snapshot running = with_ids({1, 2, 17, 400, 455});
-  EXPECT_FALSE(is_new_process(running, with_ids({1, 2, 17, 470})));
+  EXPECT_FALSE(restart_between(running, with_ids({1, 2, 17, 470})));
   // Go hands ids out 16 per P: the newest goroutine may carry an id below an older one's.
-  EXPECT_FALSE(is_new_process(running, with_ids({1, 2, 17, 340})));
-  EXPECT_TRUE(is_new_process(running, with_ids({1, 2, 17, 21})));
-  // Without ids (an aggregated profile) nothing can be said.
-  EXPECT_FALSE(is_new_process(running, Snapshot{}));
-  EXPECT_FALSE(is_new_process(Snapshot{}, with_ids({1})));
+  EXPECT_FALSE(restart_between(running, with_ids({1, 2, 17, 340})));
+  EXPECT_EQ(restart_between(running, with_ids({1, 2, 17, 21})),
+            "highest goroutine id fell from 455 to 21");
+  // Without ids or mappings (an aggregated profile) nothing can be said.
+  EXPECT_FALSE(restart_between(running, Snapshot{}));
+  EXPECT_FALSE(restart_between(Snapshot{}, with_ids({1})));
+  EXPECT_TRUE(shows_restarts(running));
+  EXPECT_FALSE(shows_restarts(Snapshot{}));
+}
+
+// A pprof profile names no ids but where it maps its objects: a new process maps the vDSO
+// elsewhere; the fixed vsyscall page and a library loaded meanwhile say nothing.
+TEST(WatchUnits, WithoutIdsARestartIsAnObjectMappedElsewhere) {
+  auto mapped = [](std::vector<Snapshot::MappedObject> objects) {
+    Snapshot snapshot;
+    snapshot.mapped_objects = std::move(objects);
+    return snapshot;
+  };
+  Snapshot running = mapped({{"/srv/app", 0x400000}, {"[vdso]", 0x7ffd1000}, {"[vsyscall]", 1}});
+  EXPECT_FALSE(restart_between(running, running));
+  EXPECT_FALSE(restart_between(
+      running, mapped({{"/srv/app", 0x400000}, {"[vdso]", 0x7ffd1000}, {"/lib/x.so", 0x7f00}})));
+  EXPECT_EQ(restart_between(running, mapped({{"/srv/app", 0x400000}, {"[vdso]", 0x7ffe2000}})),
+            "[vdso] is mapped at 0x7ffe2000, not 0x7ffd1000");
+  EXPECT_TRUE(shows_restarts(running));
+  EXPECT_FALSE(shows_restarts(mapped({{"[vsyscall]", 1}})));
 }
 
 TEST(WatchUnits, ABareAddressPollsTheGoroutineProfile) {
@@ -351,7 +374,11 @@ TEST(WatchLeakyService, FailAfterEndsTheWatchWhenALeakPersists) {
   EXPECT_EQ(run.out.find("poll 100:"), std::string::npos) << run.out;
 }
 
-TEST(WatchLeakyService, RestartStartsANewSeries) {
+// The bare address (debug=2, goroutine ids) and the profile URL `watch --help` shows (debug=0:
+// no ids, only where the process maps its objects) both see the restart.
+class WatchRestart : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(WatchRestart, ARestartStartsANewSeries) {
   auto first = std::make_unique<LeakyService>();
   ASSERT_FALSE(first->address().empty()) << "leakyservice did not start";
   std::string address = first->address();
@@ -359,7 +386,7 @@ TEST(WatchLeakyService, RestartStartsANewSeries) {
   first->leak_orders(150);
   std::string out = testing::temp_dir();
   testing::ChildProcess watch(
-      watch_command({first->base()}, out, {"--every", "200ms", "--polls", "40"}));
+      watch_command({first->base() + GetParam()}, out, {"--every", "200ms", "--polls", "40"}));
   bool found = false;
   auto before = read_until(watch, std::regex("poll 2: "), 50, found);
   ASSERT_TRUE(found) << joined(before) << watch.stderr_text();
@@ -386,6 +413,38 @@ TEST(WatchLeakyService, RestartStartsANewSeries) {
     EXPECT_FALSE(files.empty()) << directory;
     expect_all_parse(files);
   }
+  if (GetParam().empty()) return;  // debug=2 read back: refused as two processes, by their ids
+  // Read back together, the profiles of both processes are split, the older set aside.
+  std::vector<std::string> argv = {testing::cli_path()};
+  for (const auto& directory : series) {
+    for (const auto& file : snapshot_files(directory)) argv.push_back(file.string());
+  }
+  testing::ChildProcess read_back(argv);
+  EXPECT_TRUE(read_back.wait(kRunTimeout).has_value());
+  EXPECT_NE(read_back.stderr_text().find("these snapshots hold more than one process"),
+            std::string::npos)
+      << read_back.stderr_text();
+}
+
+INSTANTIATE_TEST_SUITE_P(BothProfiles, WatchRestart,
+                         ::testing::Values("", "/debug/pprof/goroutine"),
+                         [](const auto& info) { return info.param.empty() ? "Debug2" : "Debug0"; });
+
+// debug=1 names neither goroutine ids nor mappings: watch says at the start, and in the
+// series it keeps, that it cannot see a restart.
+TEST(WatchWithoutIdentity, ATargetThatCannotShowARestartIsSaidToBeSo) {
+  LeakyService service;
+  ASSERT_FALSE(service.address().empty()) << "leakyservice did not start";
+  std::string out = testing::temp_dir();
+  testing::ChildProcess watch(watch_command({service.base() + "/debug/pprof/goroutine?debug=1"},
+                                            out, {"--every", "200ms", "--polls", "2"}));
+  bool found = false;
+  auto lines = read_until(watch, std::regex("restarts cannot be seen"), 20, found);
+  EXPECT_TRUE(found) << joined(lines) << watch.stderr_text();
+  EXPECT_EQ(watch.wait(kRunTimeout), 0) << watch.stderr_text();
+  auto series = series_directories(fs::path(out) / target_directory(service.address()));
+  ASSERT_EQ(series.size(), 1U);
+  EXPECT_TRUE(fs::exists(series.front() / "RESTARTS-UNSEEN.txt"));
 }
 
 TEST(WatchHostileEndpoints, GarbageAndAHangAreSurvived) {

@@ -4,20 +4,23 @@
 
 #include <algorithm>
 #include <charconv>
+#include <fstream>
 #include <new>
 
 #include "analyzer/engine/find_leaks.h"
 #include "analyzer/engine/http_fetch.h"
 #include "analyzer/engine/leak_profile_fetch.h"
+#include "analyzer/engine/process_identity.h"
 #include "analyzer/model/text_format.h"
 #include "analyzer/readers/pprof_reader.h"
 #include "analyzer/readers/read_snapshots.h"
-#include "watch/process_identity.h"
 
 namespace leakscan {
 namespace {
 
 constexpr std::string_view kSeriesPrefix = "series-";
+// In a series directory whose target shows no restart.
+constexpr std::string_view kRestartsUnseenNote = "RESTARTS-UNSEEN.txt";
 constexpr std::string_view kSnapshotPrefix = "goroutine-";
 
 // The series-NNNN directories under `directory`, by number.
@@ -133,6 +136,19 @@ Status TargetWatch::start_series(std::vector<WatchEvent>& events, std::string wh
   return Ok{};
 }
 
+void TargetWatch::say_restarts_unseen(std::vector<WatchEvent>& events) {
+  constexpr std::string_view kUnseen =
+      "restarts cannot be seen in what this target answers (no goroutine ids, no object mapped "
+      "at a randomised address): this series may mix processes; poll ?debug=2 to tell them apart";
+  WatchEvent said = event(WatchEventKind::kRestartsUnseen);
+  said.message = kUnseen;
+  said.status.series = series_in_run_;
+  events.push_back(std::move(said));
+  // Said where the series is kept too, for whoever reads it back later.
+  std::ofstream note(series_->path() / kRestartsUnseenNote);
+  note << kUnseen << '\n';
+}
+
 Result<std::filesystem::path> TargetWatch::store() {
   auto written = series_->write(fmt::format("{:06}", next_file_), last_body_);
   if (!written) return written.error();
@@ -171,11 +187,11 @@ bool TargetWatch::poll_once(size_t poll_number, std::vector<WatchEvent>& events)
     std::string why = fmt::format("the target now answers {} instead of {}", suffix, suffix_);
     suffix_ = suffix;
     series = start_series(events, std::move(why));
-  } else if (!window_.empty() && is_new_process(window_.back(), *fetched)) {
-    series = start_series(
-        events, fmt::format("the target restarted (highest goroutine id fell from {} to {})",
-                            highest_id(window_.back()), highest_id(*fetched)));
+  } else if (auto restart =
+                 window_.empty() ? std::nullopt : restart_between(window_.back(), *fetched)) {
+    series = start_series(events, fmt::format("the target restarted ({})", *restart));
   }
+  if (series && window_.empty() && !shows_restarts(*fetched)) say_restarts_unseen(events);
   Result<std::filesystem::path> stored =
       series ? store() : Result<std::filesystem::path>(series.error());
   if (!stored) {

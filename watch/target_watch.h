@@ -39,6 +39,7 @@ class TargetWatch {
   bool poll_once(size_t poll_number, std::vector<WatchEvent>& events);
   Result<Snapshot> fetch();
   Status start_series(std::vector<WatchEvent>& events, std::string why);
+  void say_restarts_unseen(std::vector<WatchEvent>& events);
   Result<std::filesystem::path> store();  // the last body fetched, in the series
   void analyse(WatchEvent& polled, std::vector<WatchEvent>& events);
   WatchEvent event(WatchEventKind kind) const;

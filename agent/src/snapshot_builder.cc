@@ -87,8 +87,8 @@ class SnapshotWriter {
       });
       if (start != frames.end()) ++start;  // the ramp
     }
-    auto site = std::find_if(start, frames.end(), [](const SourceFrame& frame) {
-      return is_user_function(frame.function);
+    auto site = std::find_if(start, frames.end(), [this](const SourceFrame& frame) {
+      return is_user_frame(snapshot_, Frame{frame.function, frame.file, frame.line});
     });
     return site == frames.end() ? kNoFrame : stacks_.intern(*site);
   }
@@ -97,9 +97,8 @@ class SnapshotWriter {
   // Below the program's outermost frame lies only what called it: std::invoke for a fiber,
   // the thread's start (std::thread, libc, clone) for a thread's main fiber.
   void drop_invoking_frames(std::vector<FrameId>& ids) const {
-    auto outermost = std::find_if(ids.rbegin(), ids.rend(), [this](FrameId id) {
-      return is_user_function(snapshot_.frame(id).function);
-    });
+    auto outermost = std::find_if(ids.rbegin(), ids.rend(),
+                                  [this](FrameId id) { return is_user_frame(snapshot_, id); });
     if (outermost != ids.rend()) {
       ids.erase(outermost.base(), ids.end());
       return;

@@ -59,7 +59,7 @@ void BusinessAnchors::run(const AnalysisInput& input, std::vector<Cluster>& clus
           }
           for (size_t above = depth; above-- > 0;) {
             std::string_view candidate = snapshot.frame(stack[above]).function;
-            if (is_user_function(candidate)) {
+            if (is_user_frame(snapshot, stack[above])) {
               entry_kind = rule.kind;
               entry_function = candidate;
               break;

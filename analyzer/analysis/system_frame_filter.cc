@@ -53,7 +53,7 @@ void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& reco
   // calls, runtime.chanrecv1 rather than runtime.gopark.
   for (FrameId id : stack) {
     std::string_view function = snapshot.frame(id).function;
-    if (is_user_function(function)) break;
+    if (is_user_frame(snapshot, id)) break;
     for (const auto& rule : rules_.blocking) {
       if (!applies_to(rule.runtime, runtime)) continue;
       for (const auto& name : rule.functions) {
@@ -73,7 +73,7 @@ void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& reco
 
   bool has_user_frame = false;
   for (size_t depth = 0; depth < stack.size(); ++depth) {
-    if (is_user_function(snapshot.frame(stack[depth]).function)) {
+    if (is_user_frame(snapshot, stack[depth])) {
       record.blocked_at = stack[depth];
       record.blocked_depth = static_cast<uint32_t>(depth);
       has_user_frame = true;
@@ -87,7 +87,7 @@ void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& reco
                                      ? snapshot.frame(record.created_by()).function
                                      : std::string_view(),
                       .has_user_frame = has_user_frame};
-  candidate.creator_is_user = is_user_function(candidate.creator);
+  candidate.creator_is_user = is_user_frame(snapshot, record.created_by());
   for (const auto& rule : rules_.system) {
     if (applies_to(rule.runtime, runtime) && matches(rule, snapshot, candidate)) {
       record.disposition = Disposition::kSystem;

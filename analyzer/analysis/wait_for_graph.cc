@@ -75,7 +75,7 @@ bool main_idle(const Snapshot& snapshot, const GreenThread& thread) {
   bool in_main = false;
   for (FrameId id : thread.stack) {
     std::string_view function = snapshot.frame(id).function;
-    if (!is_user_function(function)) continue;
+    if (!is_user_frame(snapshot, id)) continue;
     ++own;
     in_main = in_main || function == "main.main";
   }
@@ -105,7 +105,7 @@ bool is_receiver(const Snapshot& snapshot, const ArgumentValue& argument) {
   const GreenThread& thread = snapshot.threads[argument.thread];
   if (argument.depth >= thread.stack.size()) return false;
   std::string_view function = snapshot.frame(thread.stack[argument.depth]).function;
-  return method_on_pointer(function) && is_user_function(function);
+  return method_on_pointer(function) && is_user_frame(snapshot, thread.stack[argument.depth]);
 }
 
 }  // namespace
@@ -246,8 +246,7 @@ void WaitForGraph::infer_holders(const Snapshot& snapshot) {
     const GreenThread& thread = snapshot.threads[i];
     const uint64_t lock = certain_wait_object(thread);
     for (uint32_t depth = 0; depth < thread.stack.size(); ++depth) {
-      std::string_view function = snapshot.frame(thread.stack[depth]).function;
-      if (!is_user_function(function)) continue;
+      if (!is_user_frame(snapshot, thread.stack[depth])) continue;
       waits[i].depth = depth;
       break;
     }
@@ -581,7 +580,7 @@ std::string describe(const Snapshot& snapshot, uint32_t thread, WaitKind kind) {
   std::string site;
   for (FrameId id : g.stack) {
     const Frame& frame = snapshot.frame(id);
-    if (is_user_function(frame.function)) {
+    if (is_user_frame(snapshot, frame)) {
       site = format_site(frame);
       break;
     }

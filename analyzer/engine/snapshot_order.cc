@@ -1,12 +1,14 @@
 #include "analyzer/engine/snapshot_order.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
 #include <numeric>
 
 #include "analyzer/analysis/age_bound.h"
+#include "analyzer/engine/process_identity.h"
 
 namespace leakscan {
 namespace {
@@ -44,6 +46,31 @@ uint64_t impossible_newcomer(const std::vector<uint64_t>& earlier,
 
 std::string name_of(const Snapshot& snapshot, size_t index) {
   return snapshot.source.empty() ? fmt::format("snapshot {}", index + 1) : snapshot.source;
+}
+
+// The snapshots of the last process in `chosen`: a profile without goroutine ids shows a
+// restart only by where it maps its objects, and growth across a restart is no growth.
+std::vector<size_t> newest_process(std::span<const Snapshot> snapshots, std::vector<size_t> chosen,
+                                   std::vector<std::string>& warnings) {
+  size_t first = 0;
+  std::string why;
+  for (size_t i = 0; i + 1 < chosen.size(); ++i) {
+    if (auto moved = remapped_object(snapshots[chosen[i]], snapshots[chosen[i + 1]])) {
+      first = i + 1;
+      why = fmt::format("{} and {} are of two processes ({})",
+                        name_of(snapshots[chosen[i]], chosen[i]),
+                        name_of(snapshots[chosen[i + 1]], chosen[i + 1]), *moved);
+    }
+  }
+  if (first == 0) return chosen;
+  std::vector<std::string> set_aside;
+  for (size_t i = 0; i < first; ++i) set_aside.push_back(name_of(snapshots[chosen[i]], chosen[i]));
+  warnings.push_back(fmt::format(
+      "these snapshots hold more than one process: {}; only the newest process's {} are "
+      "analysed, setting aside {}",
+      why, chosen.size() - first, fmt::join(set_aside, ", ")));
+  chosen.erase(chosen.begin(), chosen.begin() + static_cast<std::ptrdiff_t>(first));
+  return chosen;
 }
 
 }  // namespace
@@ -101,7 +128,7 @@ Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
           "times, " +
           describe(by_time, *broken)};
     }
-    return by_time;
+    return newest_process(snapshots, std::move(by_time), warnings);
   }
 
   // No times to go by: the goroutine-id clock. Inputs are ordered by their last snapshot's
@@ -125,6 +152,7 @@ Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
     return Error{"these snapshots are not of one process (restarted?): " +
                  describe(chosen, *broken)};
   }
+  chosen = newest_process(snapshots, std::move(chosen), warnings);
   if (chosen != given) {
     std::vector<std::string> names;
     names.reserve(chosen.size());

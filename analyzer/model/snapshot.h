@@ -184,6 +184,14 @@ class Snapshot {
   // every goroutine here is one the GC proved leaked, blocked on what nothing reachable can
   // wake. (Its debug=2 form lists every goroutine; the proven ones say "(leaked)" in status.)
   bool proven_leaked = false;
+  // Where each executable object was mapped (a pprof profile's mappings): under address-space
+  // randomisation a restarted process maps at least the vDSO elsewhere, which tells a restart
+  // apart where a profile names no goroutine ids.
+  struct MappedObject {
+    std::string name;  // a path, "[vdso]"
+    uint64_t start = 0;
+  };
+  std::vector<MappedObject> mapped_objects;
 
   std::vector<GreenThread> threads;
   std::vector<Sample> samples;

@@ -17,6 +17,23 @@ constexpr std::array<std::string_view, 50> kStandardRoots{
     "strings", "structs", "sync",     "syscall", "testing", "text",     "time",     "unicode",
     "unique",  "vendor"};
 
+// Where a C++ frame's object or source file is the system's: its C and C++ libraries, Boost
+// and their headers.
+constexpr std::array<std::string_view, 5> kSystemDirectories{"/usr/lib/", "/lib/", "/lib64/",
+                                                             "/usr/include/", "/usr/lib64/"};
+
+// An agent's text dump reads back as Go's: its frames tell C++ by a qualified name, or by a
+// name without a package from a file that is neither Go's nor C's (an object without debug
+// information, a C++ source). Go's own names always have a package, save the C runtime of Go
+// 1.4 and before, and cgo's C, whose files end in .c or .goc.
+bool is_cpp_frame(const Frame& frame) {
+  if (frame.function.find("::") != std::string_view::npos) return true;
+  if (frame.function.find('.') != std::string_view::npos) return false;
+  std::string_view file = frame.file;
+  return !file.empty() && file != "?" && !file.ends_with(".go") && !file.ends_with(".s") &&
+         !file.ends_with(".c") && !file.ends_with(".goc") && !file.ends_with(".h");
+}
+
 }  // namespace
 
 bool is_user_function(std::string_view function) {
@@ -47,9 +64,30 @@ bool is_user_function(std::string_view function) {
   return std::find(kStandardRoots.begin(), kStandardRoots.end(), root) == kStandardRoots.end();
 }
 
+bool is_user_frame(const Snapshot& snapshot, const Frame& frame) {
+  const bool cpp = snapshot.runtime == RuntimeKind::kBoostFiber ||
+                   snapshot.runtime == RuntimeKind::kCppCoroutine || is_cpp_frame(frame);
+  if (!cpp) return is_user_function(frame.function);
+  std::string_view function = frame.function;
+  if (function.empty() || function.starts_with("0x")) return false;
+  if (function.starts_with("std::") || function.starts_with("boost::") ||
+      function.starts_with("__") || function.starts_with("leakscan::") || function == "_start") {
+    return false;
+  }
+  // Without debug information the agent names the object a function is in; with it, the
+  // source file. Either under the system's directories is not the program's.
+  return !std::any_of(
+      kSystemDirectories.begin(), kSystemDirectories.end(),
+      [&](std::string_view directory) { return frame.file.starts_with(directory); });
+}
+
+bool is_user_frame(const Snapshot& snapshot, FrameId frame) {
+  return frame != kNoFrame && is_user_frame(snapshot, snapshot.frame(frame));
+}
+
 FrameId first_user_frame(const Snapshot& snapshot, Stack stack) {
   for (FrameId id : stack) {
-    if (is_user_function(snapshot.frame(id).function)) return id;
+    if (is_user_frame(snapshot, id)) return id;
   }
   return kNoFrame;
 }

@@ -20,6 +20,7 @@ using google::protobuf::internal::WireFormatLite;
 
 // Go records at most 32 (debug=0) and prints at most 100 frames per goroutine.
 constexpr size_t kMaxStackDepth = 4096;
+constexpr size_t kMaxMappings = 1024;
 
 std::string_view field_name(uint32_t number) {
   switch (number) {
@@ -118,6 +119,10 @@ class ProfileConverter {
     }
     auto value_index = goroutine_value_index();
     if (!value_index) return value_index.error();
+    for (const auto& [start, name] : mappings_) {
+      if (name < 0 || static_cast<uint64_t>(name) >= strings_.size()) continue;
+      snapshot_.mapped_objects.push_back({std::string(strings_[static_cast<size_t>(name)]), start});
+    }
     if (time_nanos_ != 0) {
       snapshot_.captured_at = std::chrono::system_clock::time_point(
           std::chrono::duration_cast<std::chrono::system_clock::duration>(
@@ -177,6 +182,9 @@ class ProfileConverter {
         case 2:
           samples_ += field->type == wire::WireType::kBytes ? 1 : 0;
           break;
+        case 3:
+          ok = field->type != wire::WireType::kBytes || read_mapping(field->bytes);
+          break;
         case 4:
           ok = field->type != wire::WireType::kBytes || read_location(field->bytes);
           break;
@@ -222,6 +230,21 @@ class ProfileConverter {
       }
     }
     sample_types_.push_back(type);
+    return !fields.broken();
+  }
+
+  // Only where it starts and what it maps: all a restart check needs.
+  bool read_mapping(std::string_view message) {
+    wire::FieldReader fields(message);
+    uint64_t start = 0;
+    int64_t name = -1;
+    while (auto field = fields.next()) {
+      if (field->type != wire::WireType::kVarint) continue;
+      if (field->number == 2) start = field->varint;
+      if (field->number == 5) name = static_cast<int64_t>(field->varint);
+    }
+    // A profile lists a handful; a hostile one gets a bounded few.
+    if (mappings_.size() < kMaxMappings) mappings_.emplace_back(start, name);
     return !fields.broken();
   }
 
@@ -459,6 +482,7 @@ class ProfileConverter {
   std::vector<FrameId> stack_;
   uint64_t samples_ = 0;
   int64_t time_nanos_ = 0;
+  std::vector<std::pair<uint64_t, int64_t>> mappings_;  // start, filename's string index
 };
 
 }  // namespace

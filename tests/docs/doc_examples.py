@@ -1,0 +1,191 @@
+"""README's examples as tests: each example marked for checking runs, and what it prints must be
+what the README shows, line for line (a reordered row is a failure).
+
+Two kinds of marked example, each a fenced block right after the marker line:
+
+    <!-- doctest: shell -->         a block of "$ COMMAND" lines, each followed by its output
+    <!-- doctest: python -->        a ```python block, followed by a plain block of its output
+
+A block whose last line is "..." shows only the start of what its command prints.
+
+    /usr/bin/python3 tests/docs/doc_examples.py README.md python/README.md         check
+    /usr/bin/python3 tests/docs/doc_examples.py --update README.md python/README.md  rewrite
+
+Commands run from the repository root; "build/cli/leakscan" and "leakscan" at the start of a
+command mean the CLI under test ($LEAKSCAN_CLI), and Python sees $PYTHONPATH.
+"""
+
+import argparse
+import difflib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MARKER = re.compile(r"^<!-- doctest: (shell|python) -->\s*$")
+FENCE = re.compile(r"^```")
+TIMEOUT_SECONDS = 600
+
+
+@dataclass
+class Example:
+    path: str
+    kind: str
+    line: int  # 1-based line of the marker
+    code: list  # shell: the block's lines; python: the code's lines
+    output_start: int  # 0-based index of the output's first line in the file
+    output_end: int  # 0-based index one past its last line
+
+
+def fenced_block(lines, start, path):
+    """The lines inside the fence that opens at `start`, and the index after its close."""
+    if start >= len(lines) or not FENCE.match(lines[start]):
+        raise SystemExit(f"{path}:{start + 1}: expected a ``` fence after the doctest marker")
+    end = start + 1
+    while end < len(lines) and not FENCE.match(lines[end]):
+        end += 1
+    if end == len(lines):
+        raise SystemExit(f"{path}:{start + 1}: the fence opened here is never closed")
+    return start + 1, end
+
+
+def examples_in(path):
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    found = []
+    for i, line in enumerate(lines):
+        match = MARKER.match(line)
+        if not match:
+            continue
+        kind = match.group(1)
+        body_start, body_end = fenced_block(lines, i + 1, path)
+        if kind == "shell":
+            found.append(Example(path, kind, i + 1, lines[body_start:body_end], body_start, body_end))
+            continue
+        out_fence = body_end + 1
+        while out_fence < len(lines) and lines[out_fence].strip() == "":
+            out_fence += 1
+        out_start, out_end = fenced_block(lines, out_fence, path)
+        found.append(Example(path, kind, i + 1, lines[body_start:body_end], out_start, out_end))
+    return lines, found
+
+
+def cli_command(command):
+    cli = os.environ.get("LEAKSCAN_CLI", os.path.join(ROOT, "build/cli/leakscan"))
+    for spelled in ("build/cli/leakscan", "leakscan"):
+        if command.startswith(spelled + " "):
+            return cli + command[len(spelled):]
+    return command
+
+
+def run(argv, stdin=None):
+    done = subprocess.run(argv, cwd=ROOT, input=stdin, capture_output=True, text=True,
+                          timeout=TIMEOUT_SECONDS, env=dict(os.environ, COLUMNS="200"))
+    return (done.stdout + done.stderr).rstrip("\n").split("\n") if (done.stdout + done.stderr) else []
+
+
+def shell_output(example):
+    """The block as it should read: each command followed by what it prints now."""
+    out = []
+    for line in example.code:
+        if line.startswith("$ "):
+            out.append(line)
+            out.extend(run(["bash", "-c", cli_command(line[2:])]))
+    return out
+
+
+def python_output(example):
+    # From a file, not stdin: a Dask LocalCluster starts its workers by importing __main__.
+    with tempfile.TemporaryDirectory() as scratch:
+        script = os.path.join(scratch, "example.py")
+        with open(script, "w", encoding="utf-8") as f:
+            f.write("\n".join(example.code) + "\n")
+        return run([sys.executable, script])
+
+
+def segments(expected):
+    """The shown runs of lines between "..." lines."""
+    parts = [[]]
+    for line in expected:
+        if line == "...":
+            parts.append([])
+        else:
+            parts[-1].append(line)
+    return parts
+
+
+def compare(expected, actual):
+    """True when `actual` is what `expected` shows; a "..." line stands for any lines."""
+    expected = [line.rstrip() for line in expected]
+    actual = [line.rstrip() for line in actual]
+    parts = segments(expected)
+    if len(parts) == 1:
+        return actual == expected
+    head, tail = parts[0], parts[-1]
+    end = len(actual) - len(tail)
+    if actual[: len(head)] != head or end < len(head) or actual[end:] != tail:
+        return False
+    at = len(head)
+    for middle in parts[1:-1]:
+        while at + len(middle) <= end and actual[at:at + len(middle)] != middle:
+            at += 1
+        if at + len(middle) > end:
+            return False
+        at += len(middle)
+    return True
+
+
+def cut_like(expected, actual):
+    """`actual`, cut where the README cuts its block: as many lines before the first "..." and
+    after the last."""
+    parts = segments([line.rstrip() for line in expected])
+    if len(parts) == 1:
+        return actual
+    head, tail = len(parts[0]), len(parts[-1])
+    return actual[:head] + ["..."] + (actual[len(actual) - tail:] if tail else [])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--update", action="store_true", help="rewrite the examples' outputs")
+    parser.add_argument("files", nargs="+")
+    args = parser.parse_args()
+    failures = 0
+    total = 0
+    for relative in args.files:
+        path = os.path.join(ROOT, relative)
+        lines, found = examples_in(path)
+        if not found:
+            print(f"{relative}: no example is marked for checking", file=sys.stderr)
+            failures += 1
+        # From the last, so that rewriting one keeps the others' positions.
+        for example in reversed(found):
+            total += 1
+            if example.kind == "shell":
+                expected = example.code
+                actual = shell_output(example)
+            else:
+                expected = lines[example.output_start:example.output_end]
+                actual = python_output(example)
+            if compare(expected, actual):
+                continue
+            if args.update:
+                lines[example.output_start:example.output_end] = cut_like(expected, actual)
+                print(f"{relative}:{example.line}: rewritten")
+                continue
+            failures += 1
+            diff = difflib.unified_diff(expected, actual, f"{relative}:{example.line} (README)",
+                                        "what it prints now", lineterm="")
+            print("\n".join(diff))
+        if args.update:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("\n".join(lines))
+    print(f"{total} examples, {failures} differ" if not args.update else f"{total} examples")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
