@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <utility>
 
 #include "analyzer/model/text_format.h"
 #include "analyzer/report/visible_text.h"
@@ -27,7 +28,7 @@ std::string plural(int64_t count, std::string_view word) {
 // Prints events; on a terminal the status line of the last poll stays on one line, rewritten.
 class EventPrinter {
  public:
-  EventPrinter(bool terminal, const TextOptions& text) : terminal_(terminal), text_(text) {}
+  EventPrinter(bool terminal, TextOptions text) : terminal_(terminal), text_(std::move(text)) {}
   EventPrinter(const EventPrinter&) = delete;
   EventPrinter& operator=(const EventPrinter&) = delete;
   ~EventPrinter() {

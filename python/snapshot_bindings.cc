@@ -195,10 +195,10 @@ void register_snapshot(py::module_& module) {
       .def_readonly("source", &Snapshot::source, "File name, \"<bytes>\" or URL.")
       .def_property_readonly(
           "format", [](const Snapshot& s) { return std::string(to_string(s.format)); },
-          "\"pprof\", \"debug=1\" or \"debug=2\".")
+          R"("pprof", "debug=1" or "debug=2".)")
       .def_property_readonly("runtime",
                              [](const Snapshot& s) { return std::string(to_string(s.runtime)); })
-      .def_readonly("reason", &Snapshot::reason, "\"panic: ...\", \"SIGQUIT: quit\", or \"\".")
+      .def_readonly("reason", &Snapshot::reason, R"("panic: ...", "SIGQUIT: quit", or "".)")
       .def_property_readonly("goroutine_count", &Snapshot::goroutine_count)
       .def_property_readonly("aggregated", &Snapshot::aggregated,
                              "True for samples with counts (debug=0/1), not single goroutines.")

@@ -9,9 +9,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "analyzer/engine/find_leaks.h"
 #include "analyzer/readers/read_snapshots.h"
@@ -27,6 +29,8 @@ using Finding = std::tuple<std::string, std::string, std::string>;
 
 struct Service {
   std::set<Finding> findings;
+  // Of each cluster's creation stack (the agent records the creator's), the functions.
+  std::map<std::string, std::vector<std::string>> creation_stacks;  // by blocked-at function
   int64_t set_aside = 0;  // goroutines layer 1 put aside as runtime or library
 };
 
@@ -41,20 +45,30 @@ Service run(const std::string& binary) {
   }
   EXPECT_FALSE(agent.empty()) << binary << ": " << service.stderr_text();
   if (agent.empty()) return out;
-  auto body = testing::http_get(fmt::format("http://{}/debug/pprof/goroutine?debug=2", agent), 30s);
-  EXPECT_TRUE(body.has_value()) << binary;
-  if (!body) return out;
-  auto snapshots = read_snapshots_from_memory(*body, binary);
-  EXPECT_TRUE(snapshots.has_value()) << snapshots.error().message;
-  if (!snapshots) return out;
-  auto analysis = analyze(*snapshots, AnalysisOptions{});
-  EXPECT_TRUE(analysis.has_value()) << analysis.error().message;
-  if (!analysis) return out;
-  const auto& report = analysis->report;
-  out.set_aside = report.summary().dropped_system();
-  for (const auto& cluster : report.clusters()) {
-    out.findings.emplace(report::Verdict_Name(cluster.verdict()), cluster.blocked_at().function(),
-                         cluster.created_by().function());
+  // The text dump (which reads back as Go's) gives the findings; the profile, which carries
+  // what the agent knows of each fiber, the creation stacks.
+  for (int debug : {2, 0}) {
+    auto body = testing::http_get(
+        fmt::format("http://{}/debug/pprof/goroutine?debug={}", agent, debug), 30s);
+    EXPECT_TRUE(body.has_value()) << binary;
+    if (!body) return out;
+    auto snapshots = read_snapshots_from_memory(*body, binary);
+    EXPECT_TRUE(snapshots.has_value()) << snapshots.error().message;
+    if (!snapshots) return out;
+    auto analysis = analyze(*snapshots, AnalysisOptions{});
+    EXPECT_TRUE(analysis.has_value()) << analysis.error().message;
+    if (!analysis) return out;
+    const auto& report = analysis->report;
+    for (const auto& cluster : report.clusters()) {
+      if (debug == 0) {
+        auto& stack = out.creation_stacks[cluster.blocked_at().function()];
+        for (const auto& frame : cluster.creation_stack()) stack.push_back(frame.function());
+        continue;
+      }
+      out.findings.emplace(report::Verdict_Name(cluster.verdict()), cluster.blocked_at().function(),
+                           cluster.created_by().function());
+    }
+    if (debug == 2) out.set_aside = report.summary().dropped_system();
   }
   return out;
 }
@@ -82,6 +96,13 @@ TEST(CppDebugInfo, BuildsWithAndWithoutDebugInformationGiveTheSameFindings) {
     // Its two leaks at their free functions, not set aside as the runtime's or a library's.
     EXPECT_TRUE(blocked_in(service->findings, "await_reply"));
     EXPECT_TRUE(blocked_in(service->findings, "hold_and_wait"));
+    // Where they were made reaches the report: the creation site, then its callers to main.
+    auto stack = service->creation_stacks.find("await_reply");
+    ASSERT_NE(stack, service->creation_stacks.end());
+    const auto& made = stack->second;
+    ASSERT_GE(made.size(), 2U);
+    EXPECT_EQ(made.front(), "start_requests");
+    EXPECT_NE(std::find(made.begin(), made.end(), "main"), made.end());
     EXPECT_EQ(service->set_aside, 0);
   }
   EXPECT_EQ(without_g.findings, with_g.findings) << "without -g:\n"

@@ -12,12 +12,12 @@
 namespace leakscan {
 
 enum class WatchEventKind : uint8_t {
-  kPolled,        // a snapshot was stored and analysed: `status`
-  kPollFailed,    // no snapshot this time (unreachable, timeout, garbage): `message`, `retry_in`
-  kNewSeries,     // the first snapshot of a series; after a restart `message` says why
+  kPolled,          // a snapshot was stored and analysed: `status`
+  kPollFailed,      // no snapshot this time (unreachable, timeout, garbage): `message`, `retry_in`
+  kNewSeries,       // the first snapshot of a series; after a restart `message` says why
   kRestartsUnseen,  // this series' target answers nothing that shows a restart: `message`
-  kBecameLeak,    // a cluster became a leak (stuck goroutines included): `cluster`
-  kReportFailed,  // the report file could not be rewritten: `message`
+  kBecameLeak,      // a cluster became a leak (stuck goroutines included): `cluster`
+  kReportFailed,    // the report file could not be rewritten: `message`
 };
 
 struct PollStatus {

@@ -9,6 +9,7 @@
 
 #include "agent/src/symbolizer.h"
 #include "agent/src/unknown_stack.h"
+#include "analyzer/model/text_format.h"
 #include "analyzer/model/thread_labels.h"
 #include "analyzer/model/user_code.h"
 #include "producer/stack_interner.h"
@@ -70,10 +71,15 @@ class SnapshotWriter {
     });
   }
 
-  // The creation site: the first frame of the program's own code in the creator's stack. A
+  // Where a green thread was created: the creator's stack from the first frame of the
+  // program's own code outwards, the site first; empty when no frame is the program's. A
   // coroutine's creator stack starts in its promise's constructor, called by the coroutine's
   // ramp function: the site is the frame after the ramp, the call of the coroutine.
-  FrameId created_by(const std::vector<uintptr_t>& creator_pcs, bool coroutine) {
+  struct Creation {
+    FrameId site = kNoFrame;
+    std::string stack;  // "f file:line <- g file:line", as the tracer and labels write it
+  };
+  Creation creation(const std::vector<uintptr_t>& creator_pcs, bool coroutine) {
     std::vector<SourceFrame> frames;
     for (uintptr_t pc : creator_pcs) {
       auto at_pc = symbolizer_.frames(pc);
@@ -90,7 +96,13 @@ class SnapshotWriter {
     auto site = std::find_if(start, frames.end(), [this](const SourceFrame& frame) {
       return is_user_frame(snapshot_, Frame{frame.function, frame.file, frame.line});
     });
-    return site == frames.end() ? kNoFrame : stacks_.intern(*site);
+    if (site == frames.end()) return {};
+    Creation out{.site = stacks_.intern(*site)};
+    for (auto frame = site; frame != frames.end(); ++frame) {
+      if (!out.stack.empty()) out.stack += " <- ";
+      out.stack += format_site(frame->function, frame->file, frame->line);
+    }
+    return out;
   }
 
  private:
@@ -172,8 +184,13 @@ std::vector<Snapshot> build_snapshots(Registry& registry, Symbolizer& symbolizer
     if (thread.stack.empty()) {
       thread.stack = writer.stack({unknown_stack_pc(unknown_stack_cause(record))});
     }
-    thread.created_by =
-        writer.created_by(record.creator_pcs, record.runtime == Runtime::kCppCoroutine);
+    auto creation = writer.creation(record.creator_pcs, record.runtime == Runtime::kCppCoroutine);
+    thread.created_by = creation.site;
+    // The registry stamps the creation itself: a measured time, and the creator's own stack.
+    thread.created_at_precision = CreationPrecision::kMeasured;
+    if (!creation.stack.empty()) {
+      thread_labels::add_creation_stack(snapshot.intern(creation.stack), thread, snapshot);
+    }
     if (record.wait_object != nullptr) {
       thread.labels.push_back(Label{.key = thread_labels::kWaitObject,
                                     .str = snapshot.intern(fmt::format("{}", record.wait_object))});

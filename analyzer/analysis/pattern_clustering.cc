@@ -220,8 +220,9 @@ std::vector<Cluster> PatternClustering::run(AnalysisInput& input) const {
         first_records.push_back(record_index);
         Cluster& cluster = clusters.emplace_back();
         key_hashes.push_back(key_hash);
-        const uint64_t site = site_id(
-            key.blocked, record.blocked_at != kNoFrame ? snapshot.frame(record.blocked_at).line : 0);
+        const uint64_t site =
+            site_id(key.blocked,
+                    record.blocked_at != kNoFrame ? snapshot.frame(record.blocked_at).line : 0);
         site_ids.push_back(site);
         creator_ids.push_back(site_and_creator_id(site, key.creator));
         cluster.set_first(record);

@@ -30,8 +30,8 @@ bool ids_can_follow(const Snapshot& earlier, const Snapshot& later);
 // The order to analyze `snapshots` in (indices), and in `warnings` what a user should know
 // about it; an error when no order makes them one process by their goroutine ids. Profiles
 // without ids that map their objects at other addresses are of several processes: only the
-// newest process's indices are returned, with a warning naming the rest. `input_of` names each snapshot's
-// input: the snapshots of one input (a log with two dumps) keep their order and are not
+// newest process's indices are returned, with a warning naming the rest. `input_of` names each
+// snapshot's input: the snapshots of one input (a log with two dumps) keep their order and are not
 // checked against each other.
 Result<std::vector<size_t>> order_snapshots(std::span<const Snapshot> snapshots,
                                             std::span<const uint32_t> input_of, SnapshotOrder order,

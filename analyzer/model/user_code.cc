@@ -74,6 +74,12 @@ bool is_user_frame(const Snapshot& snapshot, const Frame& frame) {
       function.starts_with("__") || function.starts_with("leakscan::") || function == "_start") {
     return false;
   }
+  // A C function from C or assembly source is a runtime's or library's a C++ service links (a
+  // program's own C is rare, and cgo's is not the program's in Go either).
+  if (function.find("::") == std::string_view::npos &&
+      (frame.file.ends_with(".c") || frame.file.ends_with(".S"))) {
+    return false;
+  }
   // Without debug information the agent names the object a function is in; with it, the
   // source file. Either under the system's directories is not the program's.
   return !std::any_of(

@@ -10,6 +10,7 @@
 #include <boost/fiber/all.hpp>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <vector>
 
 #include "leakscan/agent/agent.h"
@@ -35,12 +36,12 @@
   for (int i = 0; i < 4; ++i) fibers.emplace_back([&] { hold_and_wait(lock, done); });
 }
 
-[[gnu::noinline]] static void serve_forever(boost::fibers::buffered_channel<int>& shutdown) {
-  int signal = 0;
+[[gnu::noinline]] static void serve_forever(boost::fibers::buffered_channel<long>& shutdown) {
+  long signal = 0;
   shutdown.pop(signal);
 }
 
-int main() {
+static int serve() {
   auto agent = leakscan::agent::Agent::start({.http_port = 0});
   if (!agent) {
     fmt::print(stderr, "plain_fibers: {}\n", agent.error().message);
@@ -49,7 +50,7 @@ int main() {
   boost::fibers::use_scheduling_algorithm<
       leakscan::fibers::tracking_algorithm<boost::fibers::algo::round_robin>>();
   boost::fibers::buffered_channel<int> replies(2);
-  boost::fibers::buffered_channel<int> shutdown(2);
+  boost::fibers::buffered_channel<long> shutdown(2);
   boost::fibers::mutex lock;
   boost::fibers::condition_variable done;
   std::vector<boost::fibers::fiber> fibers;
@@ -60,4 +61,13 @@ int main() {
   serve_forever(shutdown);
   for (auto& fiber : fibers) fiber.detach();
   return 0;
+}
+
+int main() {
+  try {
+    return serve();
+  } catch (const std::exception& error) {
+    std::fputs(error.what(), stderr);
+    return 1;
+  }
 }
