@@ -74,7 +74,8 @@ TEST(AgentRegistry, AGreenThreadInAReusedSlotHasNotRunYet) {
   registry.on_release(first);
   ThreadHandle second = registry.on_create({.capture_creator_stack = false});
   ASSERT_EQ(second.slot(), first.slot());  // the test is about reuse
-  const ThreadRecord* record = find(registry.records(), second.id());
+  const std::vector<ThreadRecord> records = registry.records();
+  const ThreadRecord* record = find(records, second.id());
   ASSERT_NE(record, nullptr);
   EXPECT_FALSE(record->started);
   registry.on_run(second);
