@@ -3,7 +3,7 @@
 // without it and stripped of its DWARF (tests/cpp_debug_info_test.cc), it leaks the same
 // fibers in all three.
 //
-// Prints "AGENT 127.0.0.1:PORT" once its fibers are parked, then runs until killed.
+// Prints "AGENT 127.0.0.1:PORT" once its fibers and main are parked, then runs until killed.
 #include <fmt/format.h>
 
 #include <boost/fiber/algo/round_robin.hpp>
@@ -55,9 +55,14 @@ static int serve() {
   boost::fibers::condition_variable done;
   std::vector<boost::fibers::fiber> fibers;
   start_requests(fibers, replies, lock, done);
-  boost::this_fiber::sleep_for(std::chrono::milliseconds(100));  // let them park
-  fmt::print("AGENT 127.0.0.1:{}\n", (*agent)->http_port());
-  std::fflush(stdout);
+  // Said once every fiber, main included, is parked: a snapshot before would find main
+  // running. The fiber that says it parks too rather than end while a snapshot reads it.
+  boost::fibers::fiber([port = (*agent)->http_port(), &shutdown] {
+    boost::this_fiber::sleep_for(std::chrono::milliseconds(100));
+    fmt::print("AGENT 127.0.0.1:{}\n", port);
+    std::fflush(stdout);
+    serve_forever(shutdown);
+  }).detach();
   serve_forever(shutdown);
   for (auto& fiber : fibers) fiber.detach();
   return 0;
