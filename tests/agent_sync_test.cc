@@ -149,9 +149,9 @@ TEST_F(SyncWrappers, MutexSwappedAloneKeepsBoostConditionVariableWorking) {
     std::unique_lock<boost::fibers::mutex> lock(mutex);
     ready.wait(lock, [&] { return flag; });
   });
-  // Boost's own condition variable: no reason at the agent; the analysis names it from the
-  // frames (agent_wait_rules_test.cc).
-  EXPECT_EQ(reasons(), Reasons{""});
+  // Boost's own condition variable: no wrapper records it; named from the frames by the
+  // analysis's rules (agent_wait_rules_test.cc).
+  EXPECT_EQ(reasons(), Reasons{"sync.Cond.Wait"});
   {
     std::lock_guard lock(mutex);
     flag = true;

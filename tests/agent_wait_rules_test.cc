@@ -165,13 +165,36 @@ TEST(AgentWaitRules, PlainBoostLeaksGetTheirOperationInGoWords) {
   objects.held_recursive.lock();
   start_benign(objects, fibers);
 
+  // The endpoint's three forms. Go's text names no runtime: read back, the agent's must still
+  // be Boost.Fiber's, judged by its rules (it read back as Go's, and plain Boost waits as
+  // "waiting").
   std::vector<leakscan::Input> profiles;
+  std::vector<leakscan::Input> dumps;
+  std::vector<leakscan::Input> aggregated;
   for (int round = 1; round <= kRounds; ++round) {
     start_leaks(objects, fibers);
     leakscan::testing::let_fibers_park();
-    profiles.push_back(leakscan::Input::from_bytes(leakscan::agent::goroutine_profile_gzip(),
-                                                   "round " + std::to_string(round)));
+    const std::string name = "round " + std::to_string(round);
+    profiles.push_back(
+        leakscan::Input::from_bytes(leakscan::agent::goroutine_profile_gzip(), name));
+    dumps.push_back(leakscan::Input::from_bytes(leakscan::agent::goroutine_text(2), name));
+    aggregated.push_back(leakscan::Input::from_bytes(leakscan::agent::goroutine_text(1), name));
     boost::this_fiber::sleep_for(10ms);  // distinct capture times
+  }
+  for (auto* text : {&dumps, &aggregated}) {
+    auto read_back = leakscan::find_leaks(std::move(*text), {});
+    ASSERT_TRUE(read_back.has_value()) << read_back.error().message;
+    std::set<std::string> operations;
+    for (const auto& snapshot : read_back->report().snapshots()) {
+      EXPECT_EQ(snapshot.runtime(), "boost.fiber") << snapshot.format();
+    }
+    for (const auto& cluster : read_back->report().clusters()) {
+      operations.insert(cluster.blocking_operation());
+    }
+    for (std::string operation : {"chan send", "sync.Mutex.Lock", "sync.Cond.Wait", "future get",
+                                  "barrier wait", "fiber join"}) {
+      EXPECT_TRUE(operations.contains(operation)) << operation << describe(read_back->report());
+    }
   }
   auto findings = leakscan::find_leaks(std::move(profiles), {});
   ASSERT_TRUE(findings.has_value()) << findings.error().message;

@@ -18,6 +18,17 @@ leakscan::fibers::unbuffered_channel<int> g_nobody_sends;
 
 TEST(Probe, LeavesAFiberBlocked) { start_request_handler(); }
 
+// Boost's own types, not the agent's wrappers: only the stack says what the fiber waits for.
+boost::fibers::mutex g_mutex;
+boost::fibers::condition_variable g_never_notified;
+[[gnu::noinline]] void wait_for_a_signal() {
+  std::unique_lock lock(g_mutex);
+  g_never_notified.wait(lock);
+}
+[[gnu::noinline]] void start_signal_waiter() { boost::fibers::fiber(wait_for_a_signal).detach(); }
+
+TEST(Probe, LeavesAFiberWaitingOnAPlainCondition) { start_signal_waiter(); }
+
 TEST(Probe, JoinsItsFibers) {
   boost::fibers::fiber worker([] { boost::this_fiber::yield(); });
   worker.join();

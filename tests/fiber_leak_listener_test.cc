@@ -5,6 +5,9 @@
 // `return RUN_ALL_TESTS()` would wait at exit for the leaked fiber for good.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <string>
+
 #include "tests/support/process.h"
 
 namespace {
@@ -20,6 +23,18 @@ leakscan::testing::CommandResult run_probe(const std::string& filter, bool track
   return leakscan::testing::run_command(argv, kProbeLimit);
 }
 
+// The line of `TEST(Probe, NAME)` in the probe's source, read from the file.
+int probe_test_line(const std::string& name) {
+  std::ifstream source(LEAKSCAN_LISTENER_PROBE_SOURCE);
+  int number = 0;
+  for (std::string line; std::getline(source, line);) {
+    ++number;
+    if (line.starts_with("TEST(Probe, " + name + ")")) return number;
+  }
+  ADD_FAILURE() << "no TEST(Probe, " << name << ") in " << LEAKSCAN_LISTENER_PROBE_SOURCE;
+  return -1;
+}
+
 TEST(FiberLeakListener, FailsTheTestThatLeftAFiberBlockedAndSaysWhere) {
   auto result = run_probe("Probe.LeavesAFiberBlocked");
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
@@ -32,9 +47,29 @@ TEST(FiberLeakListener, FailsTheTestThatLeftAFiberBlockedAndSaysWhere) {
   EXPECT_NE(result.out.find("created by listener_probe::start_request_handler at "),
             std::string::npos)
       << result.out;
-  EXPECT_NE(result.out.find("fiber_leak_listener_probe.cc:"), std::string::npos);
+  // The failure is the test's: at its TEST line, not at a line of the listener.
+  EXPECT_NE(result.out.find("fiber_leak_listener_probe.cc:" +
+                            std::to_string(probe_test_line("LeavesAFiberBlocked")) + ": Failure"),
+            std::string::npos)
+      << result.out;
+  EXPECT_EQ(result.out.find("fiber_leak_listener.cc:"), std::string::npos) << result.out;
   // The summary is printed before the process ends without waiting for the leaked fiber.
   EXPECT_NE(result.out.find("1 FAILED TEST"), std::string::npos) << result.out;
+}
+
+// Boost's condition_variable, unwrapped: the wait in the analysis's words, from the stack.
+TEST(FiberLeakListener, WordsAWaitOnPlainBoostTypesAsTheAnalysisDoes) {
+  auto result = run_probe("Probe.LeavesAFiberWaitingOnAPlainCondition");
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_NE(result.out.find("1 x sync.Cond.Wait\n"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("blocked at listener_probe::wait_for_a_signal at "), std::string::npos)
+      << result.out;
+  EXPECT_NE(
+      result.out.find("fiber_leak_listener_probe.cc:" +
+                      std::to_string(probe_test_line("LeavesAFiberWaitingOnAPlainCondition")) +
+                      ": Failure"),
+      std::string::npos)
+      << result.out;
 }
 
 TEST(FiberLeakListener, PassesTestsThatJoinOrWhoseFibersFinishSoon) {

@@ -11,6 +11,7 @@
 
 #include "agent/src/snapshot_builder.h"
 #include "agent/src/symbolizer.h"
+#include "analyzer/analysis/system_frame_filter.h"
 #include "analyzer/model/merge.h"
 #include "analyzer/model/text_format.h"
 #include "analyzer/model/user_code.h"
@@ -91,11 +92,15 @@ size_t tracking_schedulers() { return Registry::instance().scheduler_count(); }
 
 std::vector<GreenThreadSummary> describe_green_threads(uint64_t min_id) {
   std::vector<GreenThreadSummary> result;
+  // A wait on Boost's own types is recorded by no wrapper: it is worded as the analysis words it,
+  // from the stack by the same rules.
+  const SystemFrameFilter rules(default_rules());
   for (const Snapshot& snapshot : take_snapshots(std::chrono::seconds(1))) {
     for (const GreenThread& thread : snapshot.threads) {
       if (thread.id < min_id) continue;
-      GreenThreadSummary summary{
-          thread.id, std::string(thread.status), std::string(thread.wait_reason), {}, {}};
+      std::string_view wait = thread.wait_reason;
+      if (wait.empty()) wait = rules.named_blocking_operation(snapshot, thread.stack);
+      GreenThreadSummary summary{thread.id, std::string(thread.status), std::string(wait), {}, {}};
       if (thread.created_by != kNoFrame) {
         summary.created_by = format_site(snapshot.frame(thread.created_by));
       }

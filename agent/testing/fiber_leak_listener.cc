@@ -42,14 +42,17 @@ size_t FiberLeakListener::settle() const {
   return left;
 }
 
-void FiberLeakListener::OnTestEnd(const ::testing::TestInfo& /*test*/) {
+// Failures name the test's own file and line, where its author looks, not this file's.
+void FiberLeakListener::OnTestEnd(const ::testing::TestInfo& test) {
+  const char* file = test.file() != nullptr ? test.file() : "unknown file";
   if (!tracking()) {
-    ADD_FAILURE() << "leakscan: no green thread is tracked, so this test's leaks cannot be "
-                     "seen: install the tracking scheduler on each thread that runs fibers "
-                     "before the tests run (boost::fibers::use_scheduling_algorithm<"
-                     "leakscan::fibers::tracking_algorithm<boost::fibers::algo::round_robin>>()"
-                     ", from <leakscan/agent/boost_fiber.h>), or track coroutines "
-                     "(<leakscan/agent/coroutine.h>)";
+    ADD_FAILURE_AT(file, test.line())
+        << "leakscan: no green thread is tracked, so this test's leaks cannot be "
+           "seen: install the tracking scheduler on each thread that runs fibers "
+           "before the tests run (boost::fibers::use_scheduling_algorithm<"
+           "leakscan::fibers::tracking_algorithm<boost::fibers::algo::round_robin>>()"
+           ", from <leakscan/agent/boost_fiber.h>), or track coroutines "
+           "(<leakscan/agent/coroutine.h>)";
     return;
   }
   if (settle() == 0) return;
@@ -67,7 +70,7 @@ void FiberLeakListener::OnTestEnd(const ::testing::TestInfo& /*test*/) {
   }
   // OnTestEnd runs before the result printer's (listeners end in reverse order), so this
   // failure is the test's own.
-  ADD_FAILURE() << message;
+  ADD_FAILURE_AT(file, test.line()) << message;
 }
 
 }  // namespace leakscan::testing

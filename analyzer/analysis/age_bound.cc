@@ -2,18 +2,17 @@
 
 #include <algorithm>
 
+#include "analyzer/model/capture_time.h"
+
 namespace leakscan {
 
 std::vector<std::optional<double>> exact_capture_seconds(std::span<const Snapshot> snapshots) {
   std::vector<std::optional<double>> seconds;
   for (const Snapshot& snapshot : snapshots) {
-    bool exact = snapshot.capture_time_origin == CaptureTimeOrigin::kProfile ||
-                 snapshot.capture_time_origin == CaptureTimeOrigin::kFetched;
-    seconds.push_back(
-        snapshot.captured_at && exact
-            ? std::optional<double>(
-                  std::chrono::duration<double>(snapshot.captured_at->time_since_epoch()).count())
-            : std::nullopt);
+    auto taken = time_taken(snapshot);
+    seconds.push_back(taken ? std::optional<double>(
+                                  std::chrono::duration<double>(taken->time_since_epoch()).count())
+                            : std::nullopt);
   }
   return seconds;
 }

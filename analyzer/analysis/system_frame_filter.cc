@@ -45,22 +45,28 @@ void SystemFrameFilter::run(AnalysisInput& input) const {
   }
 }
 
-void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& record) const {
-  const Stack stack = record.stack();
+std::string_view SystemFrameFilter::named_blocking_operation(const Snapshot& snapshot,
+                                                             Stack stack) const {
   const RuntimeKind runtime = rules_runtime(snapshot);
-  // The outermost frame a blocking rule names, below the program's own code, says what the
-  // goroutine waits for: sync.(*WaitGroup).Wait rather than the sync.runtime_Semacquire it
-  // calls, runtime.chanrecv1 rather than runtime.gopark.
+  // The outermost names what the goroutine waits for: sync.(*WaitGroup).Wait rather than the
+  // sync.runtime_Semacquire it calls, runtime.chanrecv1 rather than runtime.gopark.
+  std::string_view operation;
   for (FrameId id : stack) {
     std::string_view function = snapshot.frame(id).function;
     if (is_user_frame(snapshot, id)) break;
     for (const auto& rule : rules_.blocking) {
       if (!applies_to(rule.runtime, runtime)) continue;
       for (const auto& name : rule.functions) {
-        if (function_matches(name, function)) record.blocking_operation = rule.operation;
+        if (function_matches(name, function)) operation = rule.operation;
       }
     }
   }
+  return operation;
+}
+
+void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& record) const {
+  const Stack stack = record.stack();
+  record.blocking_operation = named_blocking_operation(snapshot, stack);
   // The runtime's status is more precise where it refines the same operation ("chan receive
   // (nil chan)"), and all there is where runtime frames are hidden (debug=2 before Go 1.21).
   std::string_view status = blocking_status(record);
@@ -88,6 +94,7 @@ void SystemFrameFilter::classify(const Snapshot& snapshot, GoroutineRecord& reco
                                      : std::string_view(),
                       .has_user_frame = has_user_frame};
   candidate.creator_is_user = is_user_frame(snapshot, record.created_by());
+  const RuntimeKind runtime = rules_runtime(snapshot);
   for (const auto& rule : rules_.system) {
     if (applies_to(rule.runtime, runtime) && matches(rule, snapshot, candidate)) {
       record.disposition = Disposition::kSystem;

@@ -12,6 +12,9 @@ class SystemFrameFilter {
  public:
   explicit SystemFrameFilter(const Rules& rules) : rules_(rules) {}
   void run(AnalysisInput& input) const;
+  // The operation the outermost frame a blocking rule names, below the program's own code, says
+  // a stack waits in; empty when no rule names one. The agent's test listener words waits so.
+  std::string_view named_blocking_operation(const Snapshot& snapshot, Stack stack) const;
 
  private:
   // What every system rule reads of one goroutine, found once rather than once a rule.

@@ -141,7 +141,11 @@ void WaitForGraph::build(const AnalysisInput& input) {
   if (input.snapshots.empty()) return;
   const auto last = static_cast<uint32_t>(input.snapshots.size() - 1);
   const Snapshot& snapshot = input.snapshots[last];
-  if (snapshot.runtime != RuntimeKind::kGo || snapshot.threads.empty()) return;
+  // Boost.Fiber's channels, mutexes, condition variables and joins block as Go's do, and its
+  // agent writes ids and creators as Go does; other runtimes' waits are not read.
+  const bool judged =
+      snapshot.runtime == RuntimeKind::kGo || snapshot.runtime == RuntimeKind::kBoostFiber;
+  if (!judged || snapshot.threads.empty()) return;
   classify(input, snapshot, last);
   arguments_begin_ = argument_offsets(snapshot);
   infer_holders(snapshot);

@@ -52,7 +52,8 @@ enum class WakeVerdict : uint8_t {
 class WaitForGraph {
  public:
   // The last snapshot's goroutines, after layer 1 (it tells the program's own from the
-  // runtime's). Snapshots that are not Go's, or hold aggregated samples, are not judged.
+  // runtime's). Snapshots that are neither Go's nor Boost.Fiber's, or hold aggregated samples,
+  // are not judged.
   void build(const AnalysisInput& input);
 
   bool built() const { return !verdicts_.empty(); }

@@ -9,6 +9,7 @@
 
 #include "analyzer/analysis/age_bound.h"
 #include "analyzer/engine/process_identity.h"
+#include "analyzer/model/capture_time.h"
 
 namespace leakscan {
 namespace {
@@ -23,10 +24,7 @@ std::vector<uint64_t> sorted_ids(const Snapshot& snapshot) {
   return ids;
 }
 
-bool exact_time(const Snapshot& snapshot) {
-  return snapshot.captured_at && (snapshot.capture_time_origin == CaptureTimeOrigin::kProfile ||
-                                  snapshot.capture_time_origin == CaptureTimeOrigin::kFetched);
-}
+bool exact_time(const Snapshot& snapshot) { return time_taken(snapshot).has_value(); }
 
 // A goroutine made later on one P can have a smaller id than one made earlier on another.
 constexpr uint64_t kIdSlack = kGoroutineIdSlack;

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "analyzer/readers/memory_budget.h"
+#include "analyzer/readers/text_runtime.h"
 #include "analyzer/readers/text_scan.h"
 
 namespace leakscan {
@@ -193,6 +194,7 @@ Result<Snapshot> read_go_debug1(LineReader& lines) {
                                             *snapshot.declared_total));
   }
   for (auto& warning : lines.take_warnings()) snapshot.warnings.push_back(std::move(warning));
+  snapshot.runtime = runtime_of_text(snapshot);
   return snapshot;
 }
 

@@ -12,6 +12,7 @@
 #include "analyzer/model/utf8_text.h"
 #include "analyzer/readers/id_set.h"
 #include "analyzer/readers/memory_budget.h"
+#include "analyzer/readers/text_runtime.h"
 #include "analyzer/readers/text_scan.h"
 
 namespace leakscan {
@@ -515,6 +516,7 @@ Result<std::vector<Snapshot>> checked(std::vector<Snapshot> snapshots, const std
         "(a debug=2 dump, a panic or SIGQUIT output)",
         name, last_line)};
   }
+  for (auto& snapshot : snapshots) snapshot.runtime = runtime_of_text(snapshot);
   return snapshots;
 }
 

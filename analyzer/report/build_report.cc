@@ -120,6 +120,17 @@ void fill_creation(const AnalysisInput& input, const Cluster& cluster, report::C
   if (oldest->created_at_precision != CreationPrecision::kUnknown) {
     facts.set_created_at_precision(std::string(to_string(oldest->created_at_precision)));
   }
+  if (oldest->created_at_precision == CreationPrecision::kInferred) {
+    // The other bound of an inferred time: the snapshot that first showed the goroutine.
+    uint32_t first = last;
+    for (uint32_t index : cluster.records()) {
+      const GoroutineRecord& record = input.records[index];
+      if (record.thread != nullptr && record.thread->id == oldest->id) {
+        first = std::min(first, record.snapshot);
+      }
+    }
+    facts.set_before_snapshot(first + 1);
+  }
   if (const auto& captured = input.snapshots.back().captured_at) {
     facts.set_age_seconds(
         std::max(0.0, std::chrono::duration<double>(*captured - *oldest->created_at).count()));

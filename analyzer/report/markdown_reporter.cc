@@ -30,6 +30,9 @@ std::string oldest_text(const report::Cluster& cluster) {
   std::string out;
   const bool inferred = oldest.created_at_precision() == "inferred";
   if (!oldest.created_at().empty()) out = (inferred ? "after " : "") + oldest.created_at();
+  if (inferred && oldest.before_snapshot() > 0) {
+    out += fmt::format(" and before snapshot {}", oldest.before_snapshot());
+  }
   if (oldest.has_creator_id()) {
     out += fmt::format("{}by goroutine {}", out.empty() ? "" : " ", oldest.creator_id());
   }

@@ -1,6 +1,9 @@
 #include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/type_resolver_util.h>
 
 #include <algorithm>
 
@@ -130,6 +133,29 @@ bool listed(const report::Cluster& cluster) {
   return cluster.verdict() != report::EXPECTED && cluster.baseline_reason().empty();
 }
 
+// A Struct's fields are a map, which protobuf prints in an order that changes from run to run;
+// serialized deterministically, the map's keys are sorted, so the same report prints the same
+// bytes (diffable artefacts, and the Python bindings print what the command prints).
+Result<std::string> sorted_json(const Struct& message) {
+  std::string binary;
+  {
+    google::protobuf::io::StringOutputStream stream(&binary);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  static const std::unique_ptr<google::protobuf::util::TypeResolver> resolver(
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool()));
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  auto status = google::protobuf::util::BinaryToJsonString(
+      resolver.get(), "type.googleapis.com/google.protobuf.Struct", binary, &json, options);
+  if (!status.ok()) return Error{std::string(status.message())};
+  return json;
+}
+
 }  // namespace
 
 std::optional<std::string> unplaced_sources_warning(const report::Report& report,
@@ -177,12 +203,7 @@ Result<std::string> sarif_report(const report::Report& report, const SourceMap& 
   Value sarif = object({{"$schema", text("https://json.schemastore.org/sarif-2.1.0.json")},
                         {"version", text("2.1.0")},
                         {"runs", list({std::move(run)})}});
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  auto status = google::protobuf::util::MessageToJsonString(sarif.struct_value(), &json, options);
-  if (!status.ok()) return Error{std::string(status.message())};
-  return json;
+  return sorted_json(sarif.struct_value());
 }
 
 }  // namespace leakscan

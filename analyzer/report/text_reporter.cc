@@ -64,6 +64,9 @@ void write_creation(const report::Cluster& cluster, std::string_view indent,
     if (!oldest.created_at().empty()) {
       line += fmt::format(" {} {}", inferred ? "after" : "at", oldest.created_at());
     }
+    if (inferred && oldest.before_snapshot() > 0) {
+      line += fmt::format(" and before snapshot {}", oldest.before_snapshot());
+    }
     if (oldest.has_creator_id()) line += fmt::format(" by goroutine {}", oldest.creator_id());
     if (oldest.age_seconds() > 0) {
       line += fmt::format(" (age {}{})", inferred ? "at most " : "",

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 
+#include "analyzer/model/capture_time.h"
 #include "analyzer/model/id_index.h"
 #include "analyzer/model/thread_labels.h"
 #include "analyzer/writers/output_file.h"
@@ -97,10 +98,11 @@ class ProfileEncoder {
     for (const auto& sample : snapshot.samples) {
       write_sample(snapshot, sample.stack, sample.count, sample.labels);
     }
-    if (snapshot.captured_at && time_nanos_ == 0) {
-      time_nanos_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        snapshot.captured_at->time_since_epoch())
-                        .count();
+    // A file's modification time stays out: read back, the profile's own time would pass it
+    // off as the capture's.
+    if (auto taken = time_taken(snapshot); taken && time_nanos_ == 0) {
+      time_nanos_ =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(taken->time_since_epoch()).count();
     }
     comments_.push_back(fmt::format("leakscan: {} ({}, {} goroutines)", snapshot.source,
                                     to_string(snapshot.format), snapshot.goroutine_count()));

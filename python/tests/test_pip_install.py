@@ -3,13 +3,15 @@ packages (pandas, NumPy, setuptools), and pip building python/ (pyproject.toml +
 then leakscan imported from that environment by its own interpreter.
 
 Run by ctest as python_pip_install, on its own: setup.py configures and builds the `_leakscan`
-target from scratch in a temporary CMake tree (about 35 s on 2 cores), as a user's install
-would. LEAKSCAN_PIP_BUILD_DIR=<configured tree> reuses one instead. The command's `.venv` and
+target in a new CMake tree inside the repository (build-pip-test, removed after), as a user's
+install without the preset's tree would, through the compiler cache the preset's build filled.
+LEAKSCAN_PIP_BUILD_DIR=<configured tree> reuses one instead. The command's `.venv` and
 `./python` are replaced by a temporary environment and this repository's python/.
 """
 
 import os
 import pathlib
+import shutil
 import subprocess
 
 ROOT = pathlib.Path(os.environ.get("LEAKSCAN_ROOT", pathlib.Path(__file__).resolve().parents[2]))
@@ -28,10 +30,21 @@ def test_readme_pip_install_offline(tmp_path):
     assert command == readme_command(ROOT / "python" / "README.md")
     venv = tmp_path / "venv"
     command = command.replace(".venv", str(venv)).replace("./python", str(ROOT / "python"))
-    env = dict(os.environ, LEAKSCAN_CMAKE_BUILD_DIR=BUILD_DIR or str(tmp_path / "cmake"),
+    fresh_tree = ROOT / "build-pip-test"
+    env = dict(os.environ, LEAKSCAN_CMAKE_BUILD_DIR=BUILD_DIR or str(fresh_tree),
                CMAKE_BUILD_PARALLEL_LEVEL="2", PIP_DISABLE_PIP_VERSION_CHECK="1")
     env.pop("PYTHONPATH", None)
-    subprocess.run(["/bin/sh", "-c", command], check=True, env=env, cwd=tmp_path, timeout=600)
+    try:
+        installed = subprocess.run(["/bin/sh", "-c", command], env=env, cwd=tmp_path, timeout=1200,
+                                   capture_output=True, text=True)
+    finally:
+        if not BUILD_DIR:
+            shutil.rmtree(fresh_tree, ignore_errors=True)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    # The build shows its progress: setup.py's steps and CMake's own counter.
+    shown = installed.stdout + installed.stderr
+    assert "leakscan setup.py: building the _leakscan target in" in shown, shown
+    assert "_leakscan" in shown and "Linking CXX shared module" in shown or "ninja: no work to do" in shown, shown
 
     (site,) = venv.glob("lib/python3*/site-packages")
     installed = site / "leakscan"

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <filesystem>
+#include <sstream>
 
 #include "analyzer/engine/find_leaks.h"
 #include "analyzer/report/reporters.h"
@@ -126,6 +127,34 @@ TEST(SarifReport, NothingFoundIsAnEmptyResultsList) {
   ASSERT_TRUE(run.fields().contains("results")) << *sarif;
   EXPECT_TRUE(run.fields().at("results").has_list_value());
   EXPECT_EQ(run.fields().at("results").list_value().values_size(), 0);
+}
+
+// Struct prints its map in an order that changes between runs: the same report printed twice
+// differed, and the Python bindings' SARIF differed from the command's. Keys come sorted.
+TEST(SarifReport, KeysOfEveryObjectAreSorted) {
+  auto snapshots = read_snapshots(testing::data_path("corpus/gotfmt-deadlock-nilchan-go1.2.txt"));
+  ASSERT_TRUE(snapshots.has_value()) << snapshots.error().message;
+  auto analysis = analyze(*snapshots, AnalysisOptions{});
+  ASSERT_TRUE(analysis.has_value()) << analysis.error().message;
+  auto sarif = sarif_report(analysis->report);
+  ASSERT_TRUE(sarif.has_value()) << sarif.error().message;
+  // One key a line, indented by depth: the last key seen at each depth of the open objects.
+  std::vector<std::string> last_key;
+  size_t keys = 0;
+  std::istringstream lines(*sarif);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t depth = line.find_first_not_of(' ');
+    if (depth == std::string::npos) continue;
+    last_key.resize(depth + 1);
+    if (line[depth] != '"') continue;
+    const size_t end = line.find("\": ", depth + 1);
+    if (end == std::string::npos) continue;
+    std::string key = line.substr(depth + 1, end - depth - 1);
+    EXPECT_LT(last_key[depth], key) << "line: " << line;
+    last_key[depth] = std::move(key);
+    ++keys;
+  }
+  EXPECT_GT(keys, 30U);
 }
 
 // Every real dump of the corpus goes through all five layers and every reporter: the report

@@ -36,10 +36,11 @@ struct Member {
 
 // One snapshot: the members of two pools, each blocked in its own function for an hour.
 std::string traced_snapshot(const std::vector<Member>& old_pool,
-                            const std::vector<Member>& new_pool) {
+                            const std::vector<Member>& new_pool, std::string_view name = "traced",
+                            TimePoint captured_at = kCapture) {
   Snapshot snapshot;
   snapshot.format = SourceFormat::kPprofProto;
-  snapshot.captured_at = kCapture;
+  snapshot.captured_at = captured_at;
   auto add = [&](const Member& member, std::string_view function, int64_t line) {
     GreenThread thread;
     thread.id = member.id;
@@ -66,7 +67,7 @@ std::string traced_snapshot(const std::vector<Member>& old_pool,
   };
   for (const Member& member : old_pool) add(member, "main.oldPool", 10);
   for (const Member& member : new_pool) add(member, "main.newPool", 20);
-  std::string path = testing::temp_dir() + "/traced.pb.gz";
+  std::string path = fmt::format("{}/{}.pb.gz", testing::temp_dir(), name);
   auto written = write_pprof_file(std::span<const Snapshot>(&snapshot, 1), path);
   EXPECT_TRUE(written.has_value()) << written.error().message;
   return path;
@@ -156,7 +157,7 @@ TEST_F(OldestGoroutine, ByTimeWhenAllHaveOneAndInferredReadsAsABound) {
   std::string text = text_of(*cluster);
   EXPECT_TRUE(shows(text,
                     "oldest, goroutine 800: created after 2027-01-15T07:59:40.000000000Z "
-                    "(age at most 20s), inferred from snapshots\n"))
+                    "and before snapshot 1 (age at most 20s), inferred from snapshots\n"))
       << text;
   EXPECT_FALSE(shows(text, "by goroutine 0")) << text;
   EXPECT_TRUE(shows(text, "creation stack of goroutine 790 (the oldest with one):\n")) << text;
@@ -164,7 +165,30 @@ TEST_F(OldestGoroutine, ByTimeWhenAllHaveOneAndInferredReadsAsABound) {
   auto json = json_report(report(), /*compact=*/true);
   ASSERT_TRUE(json.has_value());
   EXPECT_EQ(json->find(R"("creator_id":"0")"), std::string::npos);
-  EXPECT_NE(json->find(R"("created_at_precision":"inferred")"), std::string::npos);
+  EXPECT_NE(json->find(R"("created_at_precision":"inferred","before_snapshot":1)"),
+            std::string::npos)
+      << *json;
+}
+
+// An inferred time has two bounds: after the capture it was dated by, before the first snapshot
+// of the report that showed the goroutine.
+TEST(OldestGoroutineOverSnapshots, InferredIsBeforeTheSnapshotThatFirstShowedIt) {
+  // Goroutine 12 of the new pool first shows in the third snapshot, dated by the second.
+  const std::vector<Member> old_pool = {{.id = 11, .creator = 1}};
+  const std::vector<Member> new_pool = {
+      {.id = 12, .created_at = kCapture + 1min, .precision = CreationPrecision::kInferred}};
+  std::vector<Input> inputs;
+  inputs.push_back(Input::from_argument(traced_snapshot(old_pool, {}, "first", kCapture)));
+  inputs.push_back(Input::from_argument(traced_snapshot(old_pool, {}, "second", kCapture + 1min)));
+  inputs.push_back(
+      Input::from_argument(traced_snapshot(old_pool, new_pool, "third", kCapture + 2min)));
+  Findings findings = findings_of(std::move(inputs));
+  const report::Cluster* cluster = cluster_in(findings.report(), "main.newPool");
+  ASSERT_NE(cluster, nullptr);
+  EXPECT_EQ(cluster->oldest().goroutine_id(), 12u) << cluster->oldest().DebugString();
+  EXPECT_EQ(cluster->oldest().before_snapshot(), 3u) << cluster->oldest().DebugString();
+  EXPECT_TRUE(shows(text_of(*cluster), "and before snapshot 3 (age at most 1m"))
+      << text_of(*cluster);
 }
 
 // The label is written beside created_at and read back.

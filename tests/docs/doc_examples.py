@@ -12,13 +12,22 @@ A block whose last line is "..." shows only the start of what its command prints
     /usr/bin/python3 tests/docs/doc_examples.py --update README.md python/README.md  rewrite
 
 Commands run from the repository root; "build/cli/leakscan" and "leakscan" at the start of a
-command mean the CLI under test ($LEAKSCAN_CLI), and Python sees $PYTHONPATH.
+command mean the CLI under test ($LEAKSCAN_CLI), and Python sees $PYTHONPATH. The checkout's
+absolute path reads as CHECKOUT, and what an example writes at the top of the checkout
+(zoo.pb.gz, growth.png) is removed after it.
+
+Every analysing command of a shell example (`leakscan FILES [FLAGS]`, up to a pipe) also runs
+through the Python bindings, `leakscan.analyze(FILES, ...).render(...)`, which must print the
+same bytes and warn the same warnings: Python = CLI.
 """
 
 import argparse
+import contextlib
 import difflib
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -81,10 +90,32 @@ def cli_command(command):
     return command
 
 
-def run(argv, stdin=None):
-    done = subprocess.run(argv, cwd=ROOT, input=stdin, capture_output=True, text=True,
+def lines_of(text):
+    return text.replace(ROOT, "CHECKOUT").rstrip("\n").split("\n") if text else []
+
+
+@contextlib.contextmanager
+def leaving_no_files():
+    """Removes what ran inside it left at the top of the checkout."""
+    before = set(os.listdir(ROOT))
+    try:
+        yield
+    finally:
+        for left in set(os.listdir(ROOT)) - before:
+            path = os.path.join(ROOT, left)
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+
+
+def run_separately(argv):
+    """stdout and stderr of `argv`, run at the root."""
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True,
                           timeout=TIMEOUT_SECONDS, env=dict(os.environ, COLUMNS="200"))
-    return (done.stdout + done.stderr).rstrip("\n").split("\n") if (done.stdout + done.stderr) else []
+    return done.stdout, done.stderr
+
+
+def run(argv):
+    out, err = run_separately(argv)
+    return lines_of(out + err)
 
 
 def shell_output(example):
@@ -104,6 +135,83 @@ def python_output(example):
         with open(script, "w", encoding="utf-8") as f:
             f.write("\n".join(example.code) + "\n")
         return run([sys.executable, script])
+
+
+# The CLI's flags of an analysis and the Python arguments that say the same: of analyze(), or
+# of Report.render().
+ANALYZE_FLAGS = {"--config": "config", "--baseline": "baseline", "--min-wait": "min_wait",
+                 "--codeowners": "codeowners", "--focus": "focus", "--ignore": "ignore",
+                 "--max-clusters": "max_clusters"}
+RENDER_FLAGS = {"--format": "format", "--source-root": "source_root"}
+SUBCOMMANDS = ("convert", "diff", "trace", "watch")
+
+
+def python_call(args):
+    """The Python program that analyses as `leakscan ARGS` does, or None when ARGS are not an
+    analysis of local files this check knows the flags of."""
+    inputs, analyze, render, prefixes = [], {}, {}, []
+    it = iter(args)
+    for arg in it:
+        if arg in ANALYZE_FLAGS:
+            value = next(it)
+            analyze[ANALYZE_FLAGS[arg]] = int(value) if arg == "--max-clusters" else value
+        elif arg in RENDER_FLAGS:
+            render[RENDER_FLAGS[arg]] = next(it)
+        elif arg == "--path-prefix":
+            prefixes.append(next(it))
+        elif arg == "-v":
+            render["verbose"] = True
+        elif arg.startswith("-") or "://" in arg:
+            return None
+        else:
+            inputs.append(arg)
+    if not inputs or inputs[0] in SUBCOMMANDS:
+        return None
+    if prefixes:
+        render["path_prefixes"] = prefixes
+    return "\n".join([
+        "import sys, warnings, leakscan",
+        "warnings.simplefilter('ignore')",
+        "try:",
+        f"    report = leakscan.analyze({inputs!r}, **{analyze!r})",
+        "except leakscan.FormatError as error:",
+        "    sys.exit(f'leakscan: {error}')",
+        f"sys.stdout.write(report.render(**{render!r}))",
+        "for warning in report.warnings: print('leakscan: warning: ' + warning, file=sys.stderr)",
+    ])
+
+
+def parity_failures(example):
+    """The analysing commands of a shell example whose Python run prints otherwise."""
+    failures = []
+    for line in example.code:
+        if not line.startswith("$ "):
+            continue
+        command = cli_command(line[2:].split("|")[0].split(">")[0].strip())
+        cli = os.environ.get("LEAKSCAN_CLI", os.path.join(ROOT, "build/cli/leakscan"))
+        if not command.startswith(cli + " "):
+            continue
+        # The shell expands globs and quotes as it does for the command itself.
+        expanded = subprocess.run(["bash", "-c", f"printf '%s\\0' {command[len(cli):]}"], cwd=ROOT,
+                                  capture_output=True, text=True, check=True).stdout
+        program = python_call(expanded.split("\0")[:-1])
+        if program is None:
+            continue
+        with tempfile.TemporaryDirectory() as scratch:
+            script = os.path.join(scratch, "parity.py")
+            with open(script, "w", encoding="utf-8") as f:
+                f.write(program + "\n")
+            python = run_separately([sys.executable, script])
+        shell = run_separately(["bash", "-c", command])
+        # What the command says on stderr, but its progress on a terminal.
+        warned = [w for w in shell[1].split("\n") if w.startswith("leakscan: ")]
+        if python[0] != shell[0] or python[1].split("\n")[:-1] != warned:
+            diff = difflib.unified_diff(lines_of(shell[0]) + warned,
+                                        lines_of(python[0]) + lines_of(python[1]),
+                                        f"{example.path}:{example.line}: {line[2:]}",
+                                        "leakscan.analyze(...).render(...)", lineterm="")
+            failures.append("\n".join(diff))
+    return failures
 
 
 def segments(expected):
@@ -164,12 +272,16 @@ def main():
         # From the last, so that rewriting one keeps the others' positions.
         for example in reversed(found):
             total += 1
-            if example.kind == "shell":
-                expected = example.code
-                actual = shell_output(example)
-            else:
-                expected = lines[example.output_start:example.output_end]
-                actual = python_output(example)
+            with leaving_no_files():
+                if example.kind == "shell":
+                    expected = example.code
+                    actual = shell_output(example)
+                    for failure in parity_failures(example):
+                        failures += 1
+                        print(failure)
+                else:
+                    expected = lines[example.output_start:example.output_end]
+                    actual = python_output(example)
             if compare(expected, actual):
                 continue
             if args.update:

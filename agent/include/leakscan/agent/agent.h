@@ -54,10 +54,12 @@ std::string goroutine_text(int debug);  // 2: Go's debug=2 dump; 1: aggregated, 
 // One green thread in words, for tests and logs (the listener in leakscan/testing uses it).
 struct GreenThreadSummary {
   uint64_t id = 0;
-  std::string state;        // "waiting", "exited"...
-  std::string wait_reason;  // "sync.Mutex.Lock", or empty
-  std::string created_by;   // "FUNCTION at FILE:LINE", or empty when unknown
-  std::string blocked_at;   // the innermost frame of the program's own code, same form
+  std::string state;  // "waiting", "exited"...
+  // "sync.Mutex.Lock": what a wrapper recorded, else what the analysis's rules read off the
+  // stack (Boost's own types); empty when neither says.
+  std::string wait_reason;
+  std::string created_by;  // "FUNCTION at FILE:LINE", or empty when unknown
+  std::string blocked_at;  // the innermost frame of the program's own code, same form
 };
 // Live green threads with an id of at least `min_id`; ids only grow, so a test takes
 // next_green_thread_id() before and asks for those at or above it after.
