@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <span>
+#include <string_view>
+#include <unordered_map>
 
 #include "analyzer/analysis/age_bound.h"
 #include "analyzer/model/text_format.h"
@@ -25,9 +28,38 @@ void add_anchor(AnchorKind kind, std::string name, report::Cluster& out) {
   anchor->set_name(std::move(name));
 }
 
-// Lower edges of the wait buckets: Go prints whole minutes, and the thresholds that matter run
-// from minutes (HTTP handlers) to a day (jobs).
-constexpr std::array<double, 7> kWaitBucketSeconds = {0, 60, 300, 900, 3600, 6 * 3600, 86400};
+// The wait buckets' edges: from the agent's and the tracer's sub-second waits to a job's days.
+constexpr std::array<double, 12> kWaitSteps = {0,      0.01,    0.1,  1,        10,    60,
+                                               5 * 60, 15 * 60, 3600, 6 * 3600, 86400, 7 * 86400};
+
+constexpr std::string_view kWholeMinutes = "Go prints whole minutes: each wait is at least this";
+constexpr std::string_view kRuntimeDated =
+    "the runtime dates a wait from the first garbage collection that found the goroutine "
+    "blocked, the tracer from the first snapshot that did: each wait is at least this";
+
+// Why the cluster's waits are lower bounds, from where they came: a dump's are whole minutes,
+// also once converted to a profile (leakscan convert keeps them as lower_bound labels), while
+// the tracer's are the runtime's dating, in nanoseconds, practically never whole minutes.
+std::string lower_bound_why(const AnalysisInput& input, const Cluster& cluster) {
+  bool minutes = false;
+  bool runtime = false;
+  for (uint32_t index : cluster.records()) {
+    const GoroutineRecord& record = input.records[index];
+    const GreenThread* thread = record.thread;
+    if (thread == nullptr || !thread->wait || thread->wait_precision != WaitPrecision::kLowerBound)
+      continue;
+    const auto nanos = std::chrono::nanoseconds(*thread->wait).count();
+    constexpr int64_t kMinute = 60'000'000'000;
+    if (input.snapshots[record.snapshot].format == SourceFormat::kGoTraceback ||
+        (nanos > 0 && nanos % kMinute == 0)) {
+      minutes = true;
+    } else {
+      runtime = true;
+    }
+  }
+  if (minutes && runtime) return fmt::format("{}; {}", kWholeMinutes, kRuntimeDated);
+  return std::string(minutes ? kWholeMinutes : runtime ? kRuntimeDated : "");
+}
 
 void fill_wait(const AnalysisInput& input, const AgeBound& age_bound, const Cluster& cluster,
                report::WaitStats& out) {
@@ -43,16 +75,9 @@ void fill_wait(const AnalysisInput& input, const AgeBound& age_bound, const Clus
   out.set_median_seconds(waits[waits.size() / 2]);
   out.set_max_seconds(waits.back());
   out.set_lower_bound(cluster.wait_lower_bound);
+  if (cluster.wait_lower_bound) out.set_lower_bound_why(lower_bound_why(input, cluster));
   out.set_capped(cluster.wait_capped);
-  auto next_edge = kWaitBucketSeconds.begin() + 1;
-  report::WaitBucket* bucket = out.add_histogram();
-  for (double wait : waits) {
-    for (; next_edge != kWaitBucketSeconds.end() && wait >= *next_edge; ++next_edge) {
-      bucket = out.add_histogram();
-      bucket->set_at_least_seconds(*next_edge);
-    }
-    bucket->set_count(bucket->count() + 1);
-  }
+  fill_wait_histogram(waits, out);
 }
 
 void fill_age_deciles(const AnalysisInput& input, const Cluster& cluster, IdRange range,
@@ -179,7 +204,23 @@ void fill_cluster(const AnalysisInput& input, const AgeBound& age_bound, const C
   fill_age_deciles(input, cluster, ids, out);
 }
 
-void fill_process_end(const AnalysisInput& input, const ProcessEnd& end, report::ProcessEnd& out) {
+// The cluster holding most of a waiting group's goroutines: a group is one object or one site,
+// a cluster one stack, so a group may span clusters (and the runtime's goroutines are in none).
+std::string cluster_of(const Analysis& analysis, const std::vector<uint64_t>& goroutine_ids,
+                       const std::unordered_map<uint64_t, uint32_t>& cluster_by_id) {
+  std::unordered_map<uint32_t, size_t> held;
+  uint32_t best = UINT32_MAX;
+  for (uint64_t id : goroutine_ids) {
+    auto found = cluster_by_id.find(id);
+    if (found == cluster_by_id.end()) continue;
+    size_t count = ++held[found->second];
+    if (best == UINT32_MAX || count > held[best]) best = found->second;
+  }
+  return best == UINT32_MAX ? std::string() : analysis.clusters[best].id_text();
+}
+
+void fill_process_end(const Analysis& analysis, const ProcessEnd& end, report::ProcessEnd& out) {
+  const AnalysisInput& input = analysis.input;
   out.set_kind(std::string(to_string(end.kind)));
   out.set_reason(std::string(end.reason));
   out.set_explanation(end.explanation);
@@ -190,8 +231,17 @@ void fill_process_end(const AnalysisInput& input, const ProcessEnd& end, report:
     if (!end.culprit_site.function.empty()) fill_frame(end.culprit_site, *out.mutable_blocked_at());
     for (FrameId id : culprit->stack()) fill_frame(snapshot.frame(id), *out.add_stack());
   }
+  // The groups are the last snapshot's goroutines.
+  std::unordered_map<uint64_t, uint32_t> cluster_by_id;
+  const auto last = static_cast<uint32_t>(input.snapshots.size() - 1);
+  for (const GoroutineRecord& record : input.records) {
+    if (record.snapshot == last && record.thread != nullptr && record.cluster != UINT32_MAX) {
+      cluster_by_id.emplace(record.thread->id, record.cluster);
+    }
+  }
   for (const auto& group : end.waiting) {
     auto* waiting = out.add_waiting();
+    waiting->set_cluster_id(cluster_of(analysis, group.goroutine_ids, cluster_by_id));
     if (group.object != 0) waiting->set_object(fmt::format("0x{:x}", group.object));
     waiting->set_operation(std::string(group.operation));
     fill_frame(group.blocked_at, *waiting->mutable_blocked_at());
@@ -226,6 +276,23 @@ report::Verdict to_report(Verdict verdict) {
       break;
   }
   return report::EXPECTED;
+}
+
+void fill_wait_histogram(std::span<const double> sorted_waits, report::WaitStats& out) {
+  if (sorted_waits.empty()) return;
+  // The first bucket starts at the step at or below the shortest wait: buckets below it would
+  // all be empty, and waits of seconds would crowd into one bar beside them.
+  auto step = std::upper_bound(kWaitSteps.begin() + 1, kWaitSteps.end(), sorted_waits.front()) - 1;
+  report::WaitBucket* bucket = nullptr;
+  for (double wait : sorted_waits) {
+    while (bucket == nullptr || (step + 1 != kWaitSteps.end() && wait >= *(step + 1))) {
+      if (bucket != nullptr) ++step;
+      bucket = out.add_histogram();
+      bucket->set_at_least_seconds(*step);
+      if (step + 1 != kWaitSteps.end()) bucket->set_below_seconds(*(step + 1));
+    }
+    bucket->set_count(bucket->count() + 1);
+  }
 }
 
 report::Report build_report(const Analysis& analysis, const AnalysisOptions& options) {
@@ -273,7 +340,7 @@ report::Report build_report(const Analysis& analysis, const AnalysisOptions& opt
     }
   }
   if (analysis.process_end) {
-    fill_process_end(analysis.input, *analysis.process_end, *report.mutable_process_end());
+    fill_process_end(analysis, *analysis.process_end, *report.mutable_process_end());
   }
   for (const auto& finding : analysis.dead_but_unfreed) {
     auto* out = report.add_dead_but_unfreed();

@@ -2,6 +2,8 @@
 // JSON, SARIF, text and Markdown reporters, Python and leakscan diff read.
 #pragma once
 
+#include <span>
+
 #include "analyzer/analysis/pipeline.h"
 #include "proto/leakscan_report.pb.h"
 
@@ -12,5 +14,9 @@ namespace leakscan {
 report::Report build_report(const Analysis& analysis, const AnalysisOptions& options);
 
 report::Verdict to_report(Verdict verdict);
+
+// The wait histogram of waits sorted shortest first: buckets on steps from 10ms to 7 days,
+// from the step at or below the shortest wait to the bucket holding the longest.
+void fill_wait_histogram(std::span<const double> sorted_waits, report::WaitStats& out);
 
 }  // namespace leakscan

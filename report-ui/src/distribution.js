@@ -20,14 +20,16 @@ export function barChart(title, bars, caption) {
 export function waitChart(wait) {
   const buckets = wait?.histogram ?? [];
   if (buckets.length === 0) return null;
-  const bars = buckets.map((bucket, index) => {
+  const bars = buckets.map((bucket) => {
     const from = bucket.at_least_seconds ?? 0;
-    const next = buckets[index + 1]?.at_least_seconds;
-    const label = next === undefined ? `≥ ${duration(from)}` : `${duration(from)}–${duration(next)}`;
+    const below = bucket.below_seconds ?? 0;
+    const label = below > 0 ? `${duration(from)}–${duration(below)}` : `≥ ${duration(from)}`;
     return { label, count: num(bucket.count) };
   });
   const notes = [];
-  if (wait.lower_bound) notes.push('Go prints whole minutes: each wait is at least this');
+  // The reason comes from where the waits came from: a dump's whole minutes, or the runtime's
+  // and the tracer's dating.
+  if (wait.lower_bound) notes.push(wait.lower_bound_why || 'each wait is at least this');
   if (wait.capped) notes.push('some waits were longer than the goroutine had lived and were capped at its age');
   return barChart('Wait', bars, notes.join('; '));
 }

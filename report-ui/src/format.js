@@ -10,10 +10,14 @@ export function plural(count, word, many = `${word}s`) {
 }
 
 export function duration(seconds) {
+  // The agent's and the tracer's waits are often under a second: 0s would say no wait at all.
+  if (seconds > 0 && seconds < 0.9995) return `${Math.max(1, Math.round(seconds * 1000))}ms`;
+  if (seconds < 10 && !Number.isInteger(seconds)) return `${seconds.toFixed(1)}s`;
   if (seconds < 60) return `${Math.round(seconds)}s`;
   if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
-  if (seconds < 86400) return `${(seconds / 3600).toFixed(seconds < 36000 ? 1 : 0)}h`;
-  return `${(seconds / 86400).toFixed(1)}d`;
+  // Whole hours and days without ".0": bucket edges read 1h, 6h, 1d, 7d.
+  if (seconds < 86400) return `${(seconds / 3600).toFixed(seconds < 36000 ? 1 : 0).replace(/\.0$/, '')}h`;
+  return `${(seconds / 86400).toFixed(1).replace(/\.0$/, '')}d`;
 }
 
 export function site(frame) {

@@ -1,9 +1,10 @@
 // Counts per snapshot as lines (uPlot on a canvas). Leaks often grow alike (eight clusters at
 // 3 → 8 → 15), so each series has its own colour and dash, and the cursor brings the nearest
-// one forward.
+// one forward. The legend is ours, not uPlot's: uPlot's shows the value under the cursor, "--"
+// when there is none, where a reader wants each line's counts.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { h } from './dom.js';
+import { h, svg } from './dom.js';
 import { num } from './format.js';
 
 const COLOURS = ['#d62728', '#1f77b4', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2',
@@ -17,15 +18,41 @@ function seriesStyle(index) {
   };
 }
 
-// `series`: [{label, counts}], counts one per snapshot. Returns the element holding the chart.
+// A line as the chart draws it: its colour and its dash.
+function swatch(style) {
+  return svg('svg', { class: 'swatch', width: 28, height: 10, 'aria-hidden': 'true' },
+    svg('line', {
+      x1: 1, y1: 5, x2: 27, y2: 5, stroke: style.stroke, 'stroke-width': 2,
+      'stroke-dasharray': style.dash.length > 0 ? style.dash.join(' ') : 'none',
+    }));
+}
+
+function legendOf(series, chart) {
+  return h('ul', { class: 'legend' }, series.map((one, index) => h('li', {
+    class: 'legend-entry', 'data-series': index + 1,
+    onmouseenter: () => chart.current?.setSeries(index + 1, { focus: true }),
+    onmouseleave: () => chart.current?.setSeries(null, { focus: false }),
+  },
+  swatch(seriesStyle(index)),
+  h('span', { class: 'legend-label', title: one.title }, one.label),
+  h('span', { class: 'legend-counts' }, one.counts.map(num).join(' → '), one.each ? ' each' : null))));
+}
+
+// `series`: [{label, counts, title, each}], counts one per snapshot (`each` when a line stands
+// for several clusters). Returns the element holding the
+// chart, and its legend when `legend`.
 export function growthChart(snapshots, series, { width, height = 220, legend = true } = {}) {
   const holder = h('div', { class: 'growth-chart' });
+  const plot = h('div', { class: 'plot' });
+  const chart = { current: null };
+  holder.append(plot);
+  if (legend) holder.append(legendOf(series, chart));
   const xs = snapshots.map((_, index) => index + 1);
   const data = [xs, ...series.map((one) => one.counts.map(num))];
   const options = {
     width: width ?? 640,
     height,
-    legend: { show: legend },
+    legend: { show: false },
     cursor: { focus: { prox: 16 } },
     focus: { alpha: 0.25 },
     scales: { x: { time: false }, y: { range: (_, min, max) => [0, Math.max(max * 1.1, 1)] } },
@@ -49,11 +76,13 @@ export function growthChart(snapshots, series, { width, height = 220, legend = t
   };
   // uPlot measures its container: draw once the holder is in the document.
   requestAnimationFrame(() => {
-    const chart = new uPlot(options, data, holder);
+    chart.current = new uPlot(options, data, plot);
+    // The drawn chart, for a test to read the series' strokes from.
+    holder.uplot = chart.current;
     if (width === undefined) {
-      const fit = () => chart.setSize({ width: Math.max(holder.clientWidth, 320), height });
+      const fit = () => chart.current.setSize({ width: Math.max(plot.clientWidth, 320), height });
       fit();
-      new ResizeObserver(fit).observe(holder);
+      new ResizeObserver(fit).observe(plot);
     }
   });
   return holder;

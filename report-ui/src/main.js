@@ -20,19 +20,39 @@ function summaryLine(summary) {
   return parts.join('; ');
 }
 
+function isoTime(nanos) {
+  return new Date(nanos / 1e6).toISOString().replace('.000Z', 'Z');
+}
+
+// The capture time with where it came from: a file's modification time is the copy's or the
+// download's, not the capture's (a 2020 dump copied today reads as today's).
+function capturedCell(snapshot) {
+  const nanos = num(snapshot.captured_at_unix_nanos);
+  const origin = snapshot.capture_time_origin;
+  if (nanos <= 0 || origin === 'order given') {
+    return h('td', { class: 'captured unknown', 'data-origin': 'order given' },
+      'no time known: in the order given');
+  }
+  if (origin === 'file modification time') {
+    return h('td', {
+      class: 'captured caveat', 'data-origin': origin,
+      title: 'The input holds no capture time: this is when its file was last modified, which for a copy or a download can be long after the capture.',
+    }, `file modified ${isoTime(nanos)}, not the capture`);
+  }
+  const where = origin === 'profile' ? 'in the profile' : origin === 'time fetched' ? 'fetched' : origin;
+  return h('td', { class: 'captured', 'data-origin': origin }, `${isoTime(nanos)} (${where})`);
+}
+
 function snapshotList(snapshots) {
   return h('table', { class: 'snapshots' },
     h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'snapshot'), h('th', {}, 'goroutines'),
       h('th', {}, 'format'), h('th', {}, 'captured'))),
-    h('tbody', {}, snapshots.map((snapshot, index) => {
-      const nanos = num(snapshot.captured_at_unix_nanos);
-      return h('tr', {},
-        h('td', {}, `${index + 1}`),
-        h('td', {}, h('code', {}, snapshot.source), snapshot.reason ? h('span', { class: 'ended' }, ` ${snapshot.reason}`) : null),
-        h('td', { class: 'number' }, num(snapshot.goroutines).toLocaleString('en-US')),
-        h('td', {}, `${snapshot.format} (${snapshot.runtime})`),
-        h('td', {}, nanos > 0 ? new Date(nanos / 1e6).toISOString().replace('.000Z', 'Z') : snapshot.capture_time_origin));
-    })));
+    h('tbody', {}, snapshots.map((snapshot, index) => h('tr', {},
+      h('td', {}, `${index + 1}`),
+      h('td', {}, h('code', {}, snapshot.source), snapshot.reason ? h('span', { class: 'ended' }, ` ${snapshot.reason}`) : null),
+      h('td', { class: 'number' }, num(snapshot.goroutines).toLocaleString('en-US')),
+      h('td', {}, `${snapshot.format} (${snapshot.runtime})`),
+      capturedCell(snapshot)))));
 }
 
 function deadButUnfreed(findings) {
@@ -43,6 +63,17 @@ function deadButUnfreed(findings) {
       h('strong', {}, plural(num(one.count), 'green thread')), ` ${one.kind.replaceAll('_', ' ')}`,
       one.created_by?.function ? [' created by ', h('code', {}, site(one.created_by))] : null,
       one.explanation ? `: ${one.explanation}` : null))));
+}
+
+// Ranks as runs: #1–#8, #10.
+function rankList(ranks) {
+  const runs = [];
+  for (const rank of ranks) {
+    const run = runs[runs.length - 1];
+    if (run && rank === run[1] + 1) run[1] = rank;
+    else runs.push([rank, rank]);
+  }
+  return runs.map(([from, to]) => (from === to ? `#${from}` : `#${from}–#${to}`)).join(', ');
 }
 
 function overview(report) {
@@ -61,15 +92,22 @@ function overview(report) {
   growing.forEach((cluster, index) => {
     const counts = (cluster.count_per_snapshot ?? []).map(num);
     const key = counts.join(',');
-    if (!lines.has(key)) lines.set(key, { counts, ranks: [], name: cluster.blocked_at?.function || cluster.blocking_operation });
-    lines.get(key).ranks.push(index + 1);
+    if (!lines.has(key)) lines.set(key, { counts, ranks: [], names: [] });
+    const line = lines.get(key);
+    line.ranks.push(index + 1);
+    line.names.push(cluster.blocked_at?.function || cluster.blocking_operation || cluster.state);
   });
-  section.append(growthChart(snapshots, [...lines.values()].map((line) => ({
-    label: line.ranks.length === 1
-      ? `#${line.ranks[0]} ${line.name}`
-      : `${line.ranks.length} clusters alike, each: #${line.ranks.join(', #')}`,
-    counts: line.counts,
-  }))));
+  section.append(growthChart(snapshots, [...lines.values()].map((line) => {
+    if (line.ranks.length === 1) return { label: `#${line.ranks[0]} ${line.names[0]}`, counts: line.counts };
+    const names = [...new Set(line.names)];
+    const where = names.length === 1 ? names[0] : `${names.length} places`;
+    return {
+      label: `${line.ranks.length} clusters alike (${rankList(line.ranks)}), blocked in ${where}`,
+      title: names.join('\n'),
+      counts: line.counts,
+      each: true,
+    };
+  })));
   return section;
 }
 
@@ -89,7 +127,7 @@ function render(report) {
       h('p', { class: 'summary' }, summaryLine(summary)),
       h('p', { class: 'versions' }, `leakscan ${report.leakscan_version} · rules ${report.rules_version}`)),
     h('main', {},
-      processEnd(report.process_end),
+      processEnd(report.process_end, clusters),
       deadButUnfreed(report.dead_but_unfreed),
       h('section', { class: 'inputs' }, h('h2', {}, plural((report.snapshots ?? []).length, 'snapshot') + ', oldest first'),
         snapshotList(report.snapshots ?? [])),

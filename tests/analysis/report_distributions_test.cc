@@ -5,11 +5,18 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "analyzer/readers/read_snapshots.h"
+#include "analyzer/report/build_report.h"
 #include "analyzer/report/reporters.h"
+#include "analyzer/writers/pprof_writer.h"
 #include "tests/analysis/sample_findings.h"
 #include "tests/support/test_support.h"
 
@@ -35,24 +42,162 @@ TEST(JsonReport, AgeDecilesCountEveryGoroutineOfTheLastSnapshot) {
   EXPECT_LT(*std::max_element(top.age_deciles().begin(), top.age_deciles().end()), top.count());
 }
 
+bool says(std::string_view text, std::string_view words) {
+  return text.find(words) != std::string_view::npos;
+}
+
+// Every bucket starts where the one before ends; the first and the last hold a wait (the
+// shortest, the longest), so no bar stands for a range no wait fell in at either end.
+void expect_spread(const report::WaitStats& wait, int64_t most) {
+  const auto& histogram = wait.histogram();
+  ASSERT_GT(histogram.size(), 0);
+  int64_t waits = 0;
+  for (int i = 0; i < histogram.size(); ++i) {
+    waits += histogram[i].count();
+    if (i > 0) EXPECT_EQ(histogram[i].at_least_seconds(), histogram[i - 1].below_seconds());
+    if (histogram[i].below_seconds() != 0) {
+      EXPECT_GT(histogram[i].below_seconds(), histogram[i].at_least_seconds());
+    }
+  }
+  EXPECT_LE(histogram[0].at_least_seconds(), wait.min_seconds());
+  EXPECT_GT(histogram[0].below_seconds(), wait.min_seconds()) << "leading empty bucket";
+  EXPECT_GT(histogram[histogram.size() - 1].count(), 0) << "trailing empty bucket";
+  EXPECT_LE(histogram[histogram.size() - 1].at_least_seconds(), wait.max_seconds());
+  EXPECT_GT(waits, 0);
+  EXPECT_LE(waits, most);
+}
+
 TEST(JsonReport, WaitHistogramHoldsEveryWait) {
   Findings findings = findings_of(testing::data_path("corpus/cdk-erigon-debug2-go1.21.txt"));
   int with_waits = 0;
   for (const auto& cluster : findings.report().clusters()) {
     if (!cluster.has_wait()) continue;
     ++with_waits;
-    const auto& histogram = cluster.wait().histogram();
-    ASSERT_GT(histogram.size(), 0);
-    EXPECT_EQ(histogram[0].at_least_seconds(), 0);
-    int64_t waits = 0;
-    for (int i = 0; i < histogram.size(); ++i) {
-      waits += histogram[i].count();
-      if (i > 0) EXPECT_GT(histogram[i].at_least_seconds(), histogram[i - 1].at_least_seconds());
+    expect_spread(cluster.wait(), cluster.count());
+    // A dump's waits are Go's whole minutes, and the report says so.
+    EXPECT_TRUE(cluster.wait().lower_bound());
+    EXPECT_TRUE(says(cluster.wait().lower_bound_why(), "whole minutes"))
+        << cluster.wait().lower_bound_why();
+  }
+  EXPECT_GT(with_waits, 0);
+}
+
+int64_t waits_in(const report::WaitStats& wait, double at_least) {
+  for (const auto& bucket : wait.histogram()) {
+    if (bucket.at_least_seconds() == at_least) return bucket.count();
+  }
+  ADD_FAILURE() << "no bucket at " << at_least << "s: " << wait.DebugString();
+  return -1;
+}
+
+// Waits from minutes to days (a hung TiDB): minute buckets, no second or sub-second ones, and
+// the widest spread over several bars.
+TEST(WaitHistogram, MinutesGetMinuteBuckets) {
+  Findings findings =
+      findings_of(testing::data_path("corpus/tidb-v4-prod-indexmergejoin-hang-debug2-go1.13.txt"));
+  const report::Cluster* widest = nullptr;
+  for (const auto& cluster : findings.report().clusters()) {
+    if (!cluster.has_wait()) continue;
+    expect_spread(cluster.wait(), cluster.count());
+    for (const auto& bucket : cluster.wait().histogram()) {
+      EXPECT_GE(bucket.at_least_seconds(), 60) << cluster.wait().DebugString();
+      EXPECT_EQ(std::fmod(bucket.at_least_seconds(), 60), 0) << cluster.wait().DebugString();
     }
-    EXPECT_GT(histogram[histogram.size() - 1].count(), 0) << "trailing empty bucket";
-    EXPECT_LE(histogram[histogram.size() - 1].at_least_seconds(), cluster.wait().max_seconds());
-    EXPECT_GT(waits, 0);
-    EXPECT_LE(waits, cluster.count());
+    if (widest == nullptr || cluster.wait().histogram_size() > widest->wait().histogram_size()) {
+      widest = &cluster;
+    }
+  }
+  ASSERT_NE(widest, nullptr);
+  EXPECT_GE(widest->wait().histogram_size(), 4) << widest->wait().DebugString();
+}
+
+TEST(WaitHistogram, StepsFromMillisecondsToWeeks) {
+  const std::vector<double> sub_second = {0.02, 0.05, 0.3, 0.8, 4, 12};
+  report::WaitStats fast;
+  fill_wait_histogram(sub_second, fast);
+  ASSERT_EQ(fast.histogram_size(), 4) << fast.DebugString();
+  EXPECT_EQ(fast.histogram(0).at_least_seconds(), 0.01);
+  EXPECT_EQ(waits_in(fast, 0.01), 2);
+  EXPECT_EQ(waits_in(fast, 0.1), 2);
+  EXPECT_EQ(waits_in(fast, 1), 1);
+  EXPECT_EQ(waits_in(fast, 10), 1);
+  EXPECT_EQ(fast.histogram(3).below_seconds(), 60);
+
+  // Empty buckets between two waits stay: the gap is part of the picture.
+  const std::vector<double> minutes = {120, 360, 420, 4000};
+  report::WaitStats slow;
+  fill_wait_histogram(minutes, slow);
+  ASSERT_EQ(slow.histogram_size(), 4) << slow.DebugString();
+  EXPECT_EQ(waits_in(slow, 60), 1);
+  EXPECT_EQ(waits_in(slow, 300), 2);
+  EXPECT_EQ(waits_in(slow, 900), 0);
+  EXPECT_EQ(waits_in(slow, 3600), 1);
+
+  const std::vector<double> weeks = {0, 8 * 86400.0};
+  report::WaitStats all;
+  fill_wait_histogram(weeks, all);
+  EXPECT_EQ(all.histogram(0).at_least_seconds(), 0);
+  EXPECT_EQ(all.histogram(all.histogram_size() - 1).at_least_seconds(), 7 * 86400);
+  EXPECT_EQ(all.histogram(all.histogram_size() - 1).below_seconds(), 0) << "past the last step";
+}
+
+// A traced-like profile (as leakscan's tracer writes one): waits of milliseconds to seconds,
+// lower bounds because the runtime dates a wait from the first GC that found it blocked.
+std::string traced_profile(const std::vector<std::chrono::nanoseconds>& waits) {
+  Snapshot snapshot;
+  snapshot.format = SourceFormat::kPprofProto;
+  snapshot.captured_at = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
+  FrameId park = snapshot.frames().intern(Frame{"runtime.gopark", "runtime/proc.go", 400});
+  FrameId blocked = snapshot.frames().intern(Frame{"main.fetch", "/app/fetch.go", 31});
+  std::vector<FrameId> frames = {park, blocked};
+  uint64_t id = 40;
+  for (auto wait : waits) {
+    GreenThread thread;
+    thread.id = id++;
+    set_status(thread, snapshot.intern("chan receive"));
+    thread.stack = snapshot.intern_stack(frames);
+    thread.created_by = snapshot.frames().intern(Frame{"main.serve", "/app/main.go", 12});
+    thread.wait = wait;
+    thread.wait_precision = WaitPrecision::kLowerBound;
+    snapshot.threads.push_back(std::move(thread));
+  }
+  std::string path = testing::temp_dir() + "/traced-waits.pb.gz";
+  auto written = write_pprof_file(std::span<const Snapshot>(&snapshot, 1), path);
+  EXPECT_TRUE(written.has_value()) << written.error().message;
+  return path;
+}
+
+TEST(WaitHistogram, TracedSubSecondWaitsSpreadAndSayWhy) {
+  using namespace std::chrono_literals;
+  Findings findings = findings_of(traced_profile({40ms, 70ms, 250ms, 600ms, 2s, 3500ms, 14s}));
+  const report::Cluster* fetch = nullptr;
+  for (const auto& cluster : findings.report().clusters()) {
+    if (cluster.blocked_at().function() == "main.fetch") fetch = &cluster;
+  }
+  ASSERT_NE(fetch, nullptr);
+  ASSERT_TRUE(fetch->has_wait());
+  const auto& wait = fetch->wait();
+  expect_spread(wait, fetch->count());
+  EXPECT_EQ(wait.histogram_size(), 4) << wait.DebugString();
+  EXPECT_EQ(wait.histogram(0).at_least_seconds(), 0.01);
+  EXPECT_TRUE(wait.lower_bound());
+  EXPECT_TRUE(says(wait.lower_bound_why(), "garbage collection")) << wait.lower_bound_why();
+  EXPECT_FALSE(says(wait.lower_bound_why(), "minutes")) << wait.lower_bound_why();
+}
+
+// A dump converted to a profile keeps Go's whole minutes, and says so still.
+TEST(WaitHistogram, ConvertedDumpStillSaysWholeMinutes) {
+  auto snapshots = read_snapshots(testing::data_path("corpus/cdk-erigon-debug2-go1.21.txt"));
+  ASSERT_TRUE(snapshots.has_value()) << snapshots.error().message;
+  std::string path = testing::temp_dir() + "/converted.pb.gz";
+  ASSERT_TRUE(write_pprof_file(*snapshots, path).has_value());
+  Findings findings = findings_of(path);
+  int with_waits = 0;
+  for (const auto& cluster : findings.report().clusters()) {
+    if (!cluster.wait().lower_bound()) continue;
+    ++with_waits;
+    EXPECT_TRUE(says(cluster.wait().lower_bound_why(), "whole minutes"))
+        << cluster.wait().lower_bound_why();
   }
   EXPECT_GT(with_waits, 0);
 }

@@ -45,6 +45,37 @@ async function openReport(context, url) {
   return { page, errors };
 }
 
+// A capture time as the page writes it, from the JSON report's nanoseconds.
+function isoOf(nanos) {
+  return new Date(num(nanos) / 1e6).toISOString().replace('.000Z', 'Z');
+}
+
+// Each row of the snapshots table says where its time came from: a file's modification time
+// is marked as such, not passed off as the capture's.
+async function checkCaptureTimes(page, snapshots) {
+  const cells = page.locator('table.snapshots tbody td.captured');
+  const cellCount = await cells.count();
+  check(cellCount === snapshots.length, `a capture time cell per snapshot (${snapshots.length}: ${cellCount})`);
+  if (cellCount !== snapshots.length) return;
+  for (const [index, snapshot] of snapshots.entries()) {
+    const cell = cells.nth(index);
+    const text = await cell.innerText();
+    const origin = snapshot.capture_time_origin;
+    const iso = isoOf(snapshot.captured_at_unix_nanos);
+    if (origin === 'file modification time') {
+      check(text.includes(`file modified ${iso}`) && text.includes('not the capture') &&
+        (await cell.getAttribute('class')).includes('caveat'),
+      `snapshot ${index + 1}: its file's modification time is marked as such, a caveat ("${text}")`);
+    } else if (origin === 'profile') {
+      check(text === `${iso} (in the profile)`, `snapshot ${index + 1}: the profile's own time ("${text}")`);
+    } else if (origin === 'time fetched') {
+      check(text === `${iso} (fetched)`, `snapshot ${index + 1}: the time it was fetched ("${text}")`);
+    } else {
+      check(text.includes('no time known'), `snapshot ${index + 1}: no time is known ("${text}")`);
+    }
+  }
+}
+
 async function visibleFindings(page) {
   return page.locator('.finding:visible').count();
 }
@@ -123,16 +154,51 @@ async function checkLeakyService(context) {
     const key = cluster.count_per_snapshot.map(num).join(',');
     shapes.set(key, (shapes.get(key) ?? 0) + 1);
   }
-  const legend = await page.locator('.overview .u-legend .u-series').allInnerTexts();
-  check(legend.length === shapes.size + 1, `the overview draws ${shapes.size} distinct lines (${legend.length - 1})`);
+  const legend = page.locator('.overview .legend-entry');
+  const entries = await legend.allInnerTexts();
+  check(entries.length === shapes.size, `the overview's legend has an entry per line drawn (${shapes.size}: ${entries.length})`);
   const alike = Math.max(...shapes.values());
   if (alike > 1) {
-    check(legend.some((label) => label.includes(`${alike} clusters alike`)),
-      `the line ${alike} clusters share says so`);
+    check(entries.some((label) => label.includes(`${alike} clusters alike`)),
+      `the line ${alike} clusters share says so (${entries.join(' | ')})`);
   }
+  check(entries.every((label) => !label.includes('--')), 'no legend entry reads "--"');
+  const countsShown = (await legend.locator('.legend-counts').allInnerTexts()).map((text) => text.replace(/ each$/, ''));
+  check(countsShown.length === shapes.size &&
+    [...shapes.keys()].every((key) => countsShown.includes(key.split(',').join(' → '))),
+  `each line's legend gives its counts per snapshot (${countsShown.join(' | ')})`);
+  // The swatch is the line: uPlot's own stroke and dash for the series, and that colour is on
+  // the canvas.
+  const swatches = await page.evaluate(() => {
+    const holder = document.querySelector('.overview .growth-chart');
+    const chart = holder.uplot;
+    const canvas = holder.querySelector('canvas');
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const inked = new Set();
+    for (let i = 0; i < pixels.length; i += 4) {
+      if (pixels[i + 3] === 255) inked.add(`${pixels[i]},${pixels[i + 1]},${pixels[i + 2]}`);
+    }
+    const rgb = (colour) => [1, 3, 5].map((at) => parseInt(colour.slice(at, at + 2), 16)).join(',');
+    return [...holder.querySelectorAll('.legend-entry')].map((entry) => {
+      const series = chart.series[Number(entry.dataset.series)];
+      const line = entry.querySelector('.swatch line');
+      const stroke = typeof series.stroke === 'function' ? series.stroke(chart, Number(entry.dataset.series)) : series.stroke;
+      const dash = (series.dash ?? []).join(' ') || 'none';
+      return {
+        swatch: line.getAttribute('stroke'), stroke,
+        swatchDash: line.getAttribute('stroke-dasharray'), dash,
+        drawn: inked.has(rgb(line.getAttribute('stroke'))),
+      };
+    });
+  });
+  check(swatches.length > 0 && swatches.every((one) => one.swatch === one.stroke && one.swatchDash === one.dash),
+    `each legend swatch has its line's colour and dash (${swatches.map((one) => `${one.swatch}/${one.stroke}`).join(', ')})`);
+  check(swatches.every((one) => one.drawn), 'each swatch colour is drawn on the chart');
   const leaking = clusters.filter((cluster) => cluster.verdict === 'LEAK');
   const cells = await page.locator('.icicle svg g.cell').count();
   check(cells > leaking.length, `the icicle has a cell per frame of the leaking stacks (${cells})`);
+  await checkIcicle(page);
+  await checkCaptureTimes(page, json.snapshots);
 
   // Filters: leaving out leaks leaves the other clusters; a state keeps its clusters only.
   await page.locator('input[name=verdict][value=leak]').uncheck();
@@ -157,6 +223,94 @@ async function checkLeakyService(context) {
   await page.close();
 }
 
+// The icicle's cells: full name in the tooltip, labels cut from the left (the function's end
+// shows); a click zooms into a frame and the trail above leads back out.
+async function checkIcicle(page) {
+  const cellInfo = () => page.evaluate(() => [...document.querySelectorAll('.icicle svg g.cell')].map((cell) => ({
+    name: cell.querySelector('title').textContent.split('\n')[0],
+    label: cell.querySelector('text')?.textContent ?? null,
+    width: Number(cell.querySelector('rect').getAttribute('width')),
+    row: Number(/translate\([^,]+,([^)]+)\)/.exec(cell.getAttribute('transform'))[1]),
+  })));
+  const fullWidth = () => page.evaluate(() => Number(document.querySelector('.icicle svg').getAttribute('width')));
+  const before = await cellInfo();
+  const cut = before.filter((cell) => cell.label !== null && cell.label !== cell.name);
+  check(cut.length > 0, `some icicle labels do not fit and are cut (${cut.length})`);
+  check(cut.every((cell) => cell.label.startsWith('…') && cell.label.length > 1 && cell.name.endsWith(cell.label.slice(1))),
+    `a cut label keeps the function's end (${cut.slice(0, 3).map((cell) => `${cell.label} of ${cell.name}`).join('; ')})`);
+  const shown = before.filter((cell) => cell.label !== null && cell.label === cell.name);
+  check(shown.every((cell) => !cell.label.includes('…')), 'a label that fits is whole');
+
+  const trail = page.locator('.icicle-trail');
+  const reset = trail.locator('button.zoom-reset');
+  check(await trail.isVisible() && await reset.isDisabled(), 'the trail shows, with reset off before any zoom');
+  // A frame below the top row, narrower than the picture: clicked, it fills the width.
+  const width = await fullWidth();
+  const target = before.findIndex((cell) => cell.row > 0 && cell.width < width - 5 && cell.label !== null);
+  check(target >= 0, 'a narrower frame below the top to zoom into');
+  if (target < 0) return;
+  await page.locator('.icicle svg g.cell').nth(target).locator('rect').click();
+  const zoomed = await cellInfo();
+  check(zoomed[0].name === before[target].name && zoomed[0].width >= (await fullWidth()) - 1,
+    `a click zooms into ${before[target].name}: it fills the width (${zoomed[0].width} of ${await fullWidth()})`);
+  const crumbs = await trail.locator('.crumb').allInnerTexts();
+  check(crumbs[0] === 'all leaking goroutines' && crumbs[crumbs.length - 1] === before[target].name,
+    `the trail leads from all leaking goroutines to it (${crumbs.join(' › ')})`);
+  const canReset = await reset.isVisible() && await reset.isEnabled();
+  check(canReset, 'the reset button shows and can be pressed');
+  if (!canReset) return;
+  await reset.click();
+  const back = await cellInfo();
+  check(back[0].name === before[0].name && back.length === before.length && await reset.isDisabled(),
+    `reset shows the whole icicle again (${back.length} cells, top ${back[0].name})`);
+}
+
+// The wait chart of the cluster with the widest spread of waits: one bar per bucket of the JSON
+// report with its count, not one "≥ 0s" bar, and the caption says why waits are lower bounds.
+async function checkWaits(context) {
+  const dump = path.join(root, 'tests', 'data', 'corpus', 'tidb-v4-prod-indexmergejoin-hang-debug2-go1.13.txt');
+  const { json, url } = analyse('waits', [dump]);
+  const { page, errors } = await openReport(context, url);
+  const waiting = json.clusters.filter((cluster) => cluster.wait);
+  check(waiting.length > 0, `the JSON report has waits (${waiting.length} clusters)`);
+  const widest = waiting.reduce((a, b) => (b.wait.histogram.length > a.wait.histogram.length ? b : a));
+  const card = page.locator(`#cluster-${widest.id}`);
+  if (!(await card.locator('details.evidence').evaluate((details) => details.open))) {
+    await card.locator('details.evidence summary').click();
+  }
+  const figure = card.locator('figure.bars').first();
+  await figure.waitFor({ timeout: 10_000 });
+  check((await figure.locator('figcaption').innerText()).toLowerCase() === 'wait', 'the first chart is the wait chart');
+  const labels = await figure.locator('.bar-label').allInnerTexts();
+  const counts = (await figure.locator('.bar-count').allInnerTexts()).map((text) => Number(text.replaceAll(',', '')));
+  const histogram = widest.wait.histogram;
+  check(labels.length === histogram.length && labels.length > 1,
+    `cluster ${widest.id}: a bar per bucket of the JSON report, more than one (${labels.join(', ')})`);
+  check(counts.join() === histogram.map((bucket) => num(bucket.count)).join(), `the bars count ${counts.join(', ')}`);
+  check(new Set(labels).size === labels.length && !labels.includes('≥ 0s') && !labels[0].startsWith('0s'),
+    'the buckets start near the shortest wait, not at 0s');
+  check(histogram[0].at_least_seconds <= widest.wait.min_seconds && widest.wait.min_seconds < histogram[0].below_seconds,
+    `the first bucket holds the shortest wait (${widest.wait.min_seconds}s)`);
+  const caption = await figure.locator('.caption').innerText();
+  check(widest.wait.lower_bound && (widest.wait.lower_bound_why ?? '').includes('whole minutes') &&
+    caption.includes(widest.wait.lower_bound_why), `the caption says why the waits are lower bounds ("${caption}")`);
+  check(errors.length === 0, `no script errors (${errors.join('; ')})`);
+  await page.close();
+}
+
+// A Go profile (debug=0) carries the time it was taken: shown as the profile's.
+async function checkProfileTime(context) {
+  const profile = path.join(root, 'tests', 'data', 'corpus', 'cortex-debug0-2020.pb.gz');
+  const { json, url } = analyse('profile-time', [profile]);
+  const { page, errors } = await openReport(context, url);
+  check(json.snapshots[0].capture_time_origin === 'profile', 'the JSON report dates the profile by its own time');
+  await checkCaptureTimes(page, json.snapshots);
+  check((await page.locator('table.snapshots tbody tr td:nth-child(5)').first().innerText()).startsWith('2020-'),
+    'the 2020 profile reads as 2020');
+  check(errors.length === 0, `no script errors (${errors.join('; ')})`);
+  await page.close();
+}
+
 // A dump of a deadlocked process: the ending comes before any cluster.
 async function checkDeadlock(context) {
   const dump = path.join(root, 'tests', 'data', 'corpus', 'gotfmt-deadlock-nilchan-go1.2.txt');
@@ -172,6 +326,30 @@ async function checkDeadlock(context) {
     return !!end && (!list || !!(end.compareDocumentPosition(list) & Node.DOCUMENT_POSITION_FOLLOWING));
   });
   check(first, 'it comes before the findings');
+  // Each group nothing will wake is badged with the verdict of the cluster holding its
+  // goroutines, and leads to its card.
+  const groups = json.process_end.waiting ?? [];
+  const items = section.locator('ul.waiting > li');
+  check(groups.length > 0 && await items.count() === groups.length, `a line per waiting group (${groups.length})`);
+  for (const [index, group] of groups.entries()) {
+    const ids = group.goroutine_ids.map(num);
+    const cluster = json.clusters.find((one) => one.id === group.cluster_id);
+    const holds = !!cluster && ids.every((id) => num(cluster.min_goroutine_id) <= id && id <= num(cluster.max_goroutine_id)) &&
+      cluster.blocked_at.function === group.blocked_at.function;
+    check(holds, `group ${index + 1}: the JSON report names the cluster holding goroutines ${ids.join(', ')} (${group.cluster_id})`);
+    if (!cluster) continue;
+    const item = items.nth(index);
+    const badges = item.locator('a.cluster-link .badge');
+    const badge = await badges.count() === 1 ? await badges.innerText() : '(none)';
+    check(badge === cluster.verdict, `group ${index + 1} is badged ${badge}, its cluster's verdict (${cluster.verdict})`);
+    if (badge === '(none)') continue;
+    const href = await item.locator('a.cluster-link').getAttribute('href');
+    check(href === `#cluster-${cluster.id}` && await page.locator(`article.finding${href}`).count() === 1,
+      `group ${index + 1} links to the card of cluster ${cluster.id} (${href})`);
+  }
+  await checkCaptureTimes(page, json.snapshots);
+  check(json.snapshots[0].capture_time_origin === 'file modification time',
+    'the deadlock dump holds no time: its file\'s modification time stands in');
   await page.screenshot({ path: screenshot, fullPage: true });
   check(errors.length === 0, `no script errors (${errors.join('; ')})`);
   await page.close();
@@ -221,6 +399,8 @@ try {
   });
   await checkLeakyService(context);
   await checkDeadlock(context);
+  await checkWaits(context);
+  await checkProfileTime(context);
   await checkHostileNames(context);
   check(refused.length === 0, `the reports asked for nothing outside their file (${refused.join(', ')})`);
 } finally {
