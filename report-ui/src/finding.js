@@ -44,6 +44,7 @@ function facts(cluster) {
     // A time the tracer dated by snapshots is a bound: made after it, so at most that old.
     const inferred = oldest.created_at_precision === 'inferred';
     if (oldest.created_at) parts.push(`created ${inferred ? 'after' : 'at'} ${oldest.created_at}`);
+    if (inferred && num(oldest.before_snapshot) > 0) parts.push(`and before snapshot ${num(oldest.before_snapshot)}`);
     if (num(oldest.creator_id) > 0) parts.push(`by goroutine ${num(oldest.creator_id)}`);
     if (oldest.age_seconds) parts.push(`(age ${inferred ? 'at most ' : ''}${duration(oldest.age_seconds)})`);
     add('oldest', parts.join(' '));
