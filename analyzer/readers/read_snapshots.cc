@@ -6,6 +6,7 @@
 
 #include "analyzer/readers/file_image.h"
 #include "analyzer/readers/go_debug1_reader.h"
+#include "analyzer/readers/go_exec_trace.h"
 #include "analyzer/readers/go_test_output.h"
 #include "analyzer/readers/go_traceback_reader.h"
 #include "analyzer/readers/line_reader.h"
@@ -139,6 +140,13 @@ Result<std::vector<Snapshot>> read_snapshots(std::unique_ptr<ByteSource> source,
                                   name));
     }
     return read;
+  }
+  if (auto minor = go_exec_trace_minor(*head)) {
+    // The engine reads these (engine/go_trace_input.h) before they reach a reader.
+    return Error{
+        fmt::format("{}: a Go 1.{} execution trace, which only the leakscan command and "
+                    "its engine read (through leakscan-gotrace)",
+                    name, *minor)};
   }
   std::string_view start = skip_bom_and_blank(*head);
   bool text = looks_like_text(*head);
