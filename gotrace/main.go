@@ -221,12 +221,15 @@ func (w *window) event(e trace.Event) {
 		delete(w.goroutines, id)
 		return
 	}
-	// Each generation of the trace states every goroutine again, from "undetermined": that
-	// is no change.
+	// Each generation of the trace states every goroutine again (from "undetermined", or from
+	// its state to the same): that is no change.
 	if known && from != to && from != trace.GoUndetermined {
 		g.since, g.seenStart = t, false
 	}
-	g.state, g.reason = to, st.Reason
+	if !known || (from != trace.GoUndetermined && from != to) {
+		g.reason = st.Reason
+	}
+	g.state = to
 	// The transition's own stack is the goroutine's (its start, or where it was at the window's
 	// start); otherwise a goroutine that blocks or stops is the one running the event.
 	if st.Stack != trace.NoStack {
@@ -274,12 +277,17 @@ func status(g *goroutine) string {
 	default:
 		return "waiting"
 	}
+	// A nil channel blocks "forever", as Go's dumps say.
+	nilChan := ""
+	if g.reason == "forever" {
+		nilChan = " (nil chan)"
+	}
 	for _, f := range g.stack {
 		switch f.Func {
 		case "runtime.chanrecv", "runtime.chanrecv1", "runtime.chanrecv2":
-			return "chan receive"
+			return "chan receive" + nilChan
 		case "runtime.chansend", "runtime.chansend1":
-			return "chan send"
+			return "chan send" + nilChan
 		case "runtime.selectgo":
 			return "select"
 		case "runtime.block":
