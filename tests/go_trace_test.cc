@@ -18,6 +18,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "proto/leakscan_report.pb.h"
 #include "tests/support/library_run.h"
@@ -103,7 +104,7 @@ std::string gotrace_path() {
 // leakyservice built by one toolchain: started, loaded, traced and dumped once per suite.
 class ServiceUnderTrace {
  public:
-  explicit ServiceUnderTrace(const std::string& version) : version_(version) {}
+  explicit ServiceUnderTrace(std::string version) : version_(std::move(version)) {}
 
   // Starts it, loads every seeded route once, then traces kTraceSeconds while loading them
   // again; the dump follows the trace. False (with failures added) if any step failed.

@@ -3,13 +3,13 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -29,7 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kHelperName = "leakscan-gotrace";
 // The first line of the helper's errors is what a message shows; the rest is not kept.
-constexpr size_t kMaxStderrBytes = 64 * 1024;
+constexpr size_t kMaxStderrBytes = size_t{64} * 1024;
 
 class UniqueFd {
  public:

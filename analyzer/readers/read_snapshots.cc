@@ -142,10 +142,11 @@ Result<std::vector<Snapshot>> read_snapshots(std::unique_ptr<ByteSource> source,
     return read;
   }
   if (auto minor = go_exec_trace_minor(*head)) {
-    // The engine reads these (engine/go_trace_input.h) before they reach a reader.
+    // The engine reads these from files and URLs (engine/go_trace_input.h) before a reader
+    // sees them; a reader runs no helper.
     return Error{
-        fmt::format("{}: a Go 1.{} execution trace, which only the leakscan command and "
-                    "its engine read (through leakscan-gotrace)",
+        fmt::format("{}: a Go 1.{} execution trace: leakscan reads traces given as a "
+                    "file or a URL (through leakscan-gotrace), not from here",
                     name, *minor)};
   }
   std::string_view start = skip_bom_and_blank(*head);
