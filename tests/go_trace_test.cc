@@ -224,6 +224,26 @@ TEST_P(GoTrace, FindsTheLeaksADebug2DumpOfTheSameProcessShows) {
   }
 }
 
+// As `go tool trace` takes it, and as a proxy may serve it: gzipped, read the same.
+TEST_P(GoTrace, ReadsAGzippedTraceAsThePlainOne) {
+  auto& s = service();
+  ASSERT_FALSE(s.trace_.empty()) << "capture failed";
+  auto gzipped = run_command({"gzip", "-c", s.trace_}, 60s);
+  ASSERT_EQ(gzipped.exit_code, 0) << gzipped.err;
+  ASSERT_TRUE(gzipped.out.starts_with("\x1f\x8b"));
+  std::string path = s.dir_ + "/trace.out.gz";
+  testing::write_file(path, gzipped.out);
+  auto plain = leakscan({s.trace_, "--format", "json", "--config", s.config_});
+  auto zipped = leakscan({path, "--format", "json", "--config", s.config_});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  ASSERT_EQ(zipped.exit_code, 0) << zipped.err;
+  report::Report from_plain = parse_report(plain.out);
+  report::Report from_zipped = parse_report(zipped.out);
+  EXPECT_EQ(from_zipped.snapshots(0).goroutines(), from_plain.snapshots(0).goroutines());
+  EXPECT_EQ(reported_blocked_at(from_zipped), reported_blocked_at(from_plain));
+  EXPECT_EQ(from_zipped.clusters_size(), from_plain.clusters_size());
+}
+
 TEST_P(GoTrace, GoroutinesBornInTheWindowCarryAMeasuredCreation) {
   auto& s = service();
   ASSERT_FALSE(s.trace_.empty()) << "capture failed";
