@@ -276,7 +276,16 @@ Result<std::vector<Snapshot>> read_through_helper(const std::string& path, int m
     if (why.empty()) why = fmt::format("{}: {} failed", read.name, kHelperName);
     return Error{why};
   }
-  return read_snapshots_from_memory(ran->out, read.name, limits);
+  auto snapshots = read_snapshots_from_memory(ran->out, read.name, limits);
+  if (snapshots && minor == kFirstReadGoTraceMinor && !snapshots->empty()) {
+    // Go 1.22 states every goroutine at the window's start, but without its stack.
+    snapshots->front().warnings.push_back(
+        fmt::format("{}: a Go 1.22 trace records no stack for a goroutine that does not run in "
+                    "its window: those blocked throughout it, leaks among them, have none (Go "
+                    "1.23 and later traces record it)",
+                    read.name));
+  }
+  return snapshots;
 }
 
 }  // namespace
