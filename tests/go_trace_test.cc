@@ -244,6 +244,28 @@ TEST_P(GoTrace, ReadsAGzippedTraceAsThePlainOne) {
   EXPECT_EQ(from_zipped.clusters_size(), from_plain.clusters_size());
 }
 
+// `curl .../debug/pprof/trace?seconds=5 | leakscan -`: standard input is sniffed once.
+TEST_P(GoTrace, ReadsATraceOnStandardInput) {
+  auto& s = service();
+  ASSERT_FALSE(s.trace_.empty()) << "capture failed";
+  auto from_file = leakscan({s.trace_, "--format", "json", "--config", s.config_});
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
+  auto from_stdin =
+      run_command({testing::cli_path(), "-", "--format", "json", "--config", s.config_}, 120s,
+                  testing::read_file(s.trace_));
+  ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
+  report::Report file_report = parse_report(from_file.out);
+  report::Report stdin_report = parse_report(from_stdin.out);
+  EXPECT_EQ(stdin_report.snapshots(0).source(), "<stdin>");
+  EXPECT_EQ(stdin_report.snapshots(0).goroutines(), file_report.snapshots(0).goroutines());
+  EXPECT_EQ(reported_blocked_at(stdin_report), reported_blocked_at(file_report));
+  // A dump on standard input still reads as before.
+  auto dump = run_command({testing::cli_path(), "-", "--format", "json"}, 120s,
+                          testing::read_file(s.debug2_));
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  EXPECT_EQ(parse_report(dump.out).snapshots(0).format(), "debug=2");
+}
+
 TEST_P(GoTrace, GoroutinesBornInTheWindowCarryAMeasuredCreation) {
   auto& s = service();
   ASSERT_FALSE(s.trace_.empty()) << "capture failed";

@@ -301,6 +301,23 @@ std::optional<int> go_trace_minor_of_bytes(std::string_view bytes, const ReadLim
   return minor_of(memory_source(bytes), limits);
 }
 
+Result<std::vector<Snapshot>> read_stdin_maybe_go_trace(const ReadLimits& limits) {
+  const std::string name = "<stdin>";
+  auto source = open_file_source("-");
+  if (!source) return source.error();
+  // A gzip member's first 64 KiB hold far more than its first 16 bytes.
+  auto head = read_up_to(**source, size_t{64} * 1024);
+  if (!head) return head.error();
+  auto minor = go_trace_minor_of_bytes(*head, limits);
+  if (!minor)
+    return read_snapshots(prefixed_source(std::move(*head), std::move(*source)), name, limits);
+  auto bytes = read_all(*prefixed_source(std::move(*head), std::move(*source)), name,
+                        limits.max_input_bytes);
+  if (!bytes) return bytes.error();
+  GoTraceRead read{.name = name, .end_time = std::chrono::system_clock::now()};
+  return read_go_trace_bytes(*bytes, *minor, read, limits);
+}
+
 Result<std::vector<Snapshot>> read_go_trace_file(const std::string& path, int minor,
                                                  const GoTraceRead& read,
                                                  const ReadLimits& limits) {

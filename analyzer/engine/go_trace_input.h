@@ -19,6 +19,10 @@ namespace leakscan {
 std::optional<int> go_trace_minor_of_file(const std::string& path, const ReadLimits& limits);
 std::optional<int> go_trace_minor_of_bytes(std::string_view bytes, const ReadLimits& limits);
 
+// Standard input, which cannot be read twice: a trace read through the helper, anything else
+// through the readers (read_snapshots.h), from the bytes already taken and the rest.
+Result<std::vector<Snapshot>> read_stdin_maybe_go_trace(const ReadLimits& limits);
+
 struct GoTraceRead {
   // `name` in messages and in the snapshot's source; `end_time` dates a trace without a clock
   // snapshot of its own (before Go 1.25): when it was fetched or last written.

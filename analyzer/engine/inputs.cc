@@ -77,7 +77,7 @@ Result<ReadInput> read_input_unguarded(Input& input, const LoadOptions& options)
       snapshots = read_snapshots(input.name, limits);
       break;
     case InputOrigin::kStdin:
-      snapshots = read_snapshots(input.name, limits);
+      snapshots = read_stdin_maybe_go_trace(limits);
       break;
   }
   if (!snapshots) return snapshots.error();
