@@ -11,6 +11,7 @@
 #include <system_error>
 #include <utility>
 
+#include "analyzer/engine/go_trace_input.h"
 #include "analyzer/engine/http_fetch.h"
 #include "analyzer/engine/leak_profile_fetch.h"
 #include "analyzer/readers/read_snapshots.h"
@@ -44,6 +45,13 @@ Result<ReadInput> read_input_unguarded(Input& input, const LoadOptions& options)
       out.fallback_origin = CaptureTimeOrigin::kFetched;
       auto body = http_get(input.name, limits.max_input_bytes, options.http);
       if (!body) return body.error();
+      // /debug/pprof/trace: an execution trace, read through its helper; no leak profile is
+      // fetched beside it, its URL being no goroutine profile's.
+      if (auto minor = go_trace_minor_of_bytes(*body, limits)) {
+        GoTraceRead read{.name = without_userinfo(input.name), .end_time = out.fallback_time};
+        snapshots = read_go_trace_bytes(*body, *minor, read, limits);
+        break;
+      }
       snapshots = read_snapshots_from_memory(*body, without_userinfo(input.name), limits);
       if (!snapshots || !options.fetch_leak_profile) break;
       auto proof = fetch_leak_profile(input.name, limits, options.http);
@@ -61,10 +69,15 @@ Result<ReadInput> read_input_unguarded(Input& input, const LoadOptions& options)
     case InputOrigin::kFile:
       out.fallback_time = modification_time(input.name);
       if (out.fallback_time) out.fallback_origin = CaptureTimeOrigin::kFileModified;
+      if (auto minor = go_trace_minor_of_file(input.name, limits)) {
+        GoTraceRead read{.name = input.name, .end_time = out.fallback_time};
+        snapshots = read_go_trace_file(input.name, *minor, read, limits);
+        break;
+      }
       snapshots = read_snapshots(input.name, limits);
       break;
     case InputOrigin::kStdin:
-      snapshots = read_snapshots(input.name, limits);
+      snapshots = read_stdin_maybe_go_trace(limits);
       break;
   }
   if (!snapshots) return snapshots.error();

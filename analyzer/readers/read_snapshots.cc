@@ -6,6 +6,7 @@
 
 #include "analyzer/readers/file_image.h"
 #include "analyzer/readers/go_debug1_reader.h"
+#include "analyzer/readers/go_exec_trace.h"
 #include "analyzer/readers/go_test_output.h"
 #include "analyzer/readers/go_traceback_reader.h"
 #include "analyzer/readers/line_reader.h"
@@ -139,6 +140,14 @@ Result<std::vector<Snapshot>> read_snapshots(std::unique_ptr<ByteSource> source,
                                   name));
     }
     return read;
+  }
+  if (auto minor = go_exec_trace_minor(*head)) {
+    // The engine reads these from files and URLs (engine/go_trace_input.h) before a reader
+    // sees them; a reader runs no helper.
+    return Error{
+        fmt::format("{}: a Go 1.{} execution trace: leakscan reads traces given as a "
+                    "file or a URL (through leakscan-gotrace), not from here",
+                    name, *minor)};
   }
   std::string_view start = skip_bom_and_blank(*head);
   bool text = looks_like_text(*head);
