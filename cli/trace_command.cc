@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "analyzer/analysis/rules.h"
+#include "analyzer/engine/spawn_actions.h"
 #include "analyzer/report/visible_text.h"
 #include "bpf/trace_session.h"
 #include "cli/commands.h"
@@ -32,19 +33,6 @@ std::optional<double> duty_option(const std::string& text) {
   if (value < 0 || value > 1) return std::nullopt;
   return value;
 }
-
-// Owns posix_spawn's file actions.
-class SpawnActions {
- public:
-  SpawnActions() { posix_spawn_file_actions_init(&actions_); }
-  ~SpawnActions() { posix_spawn_file_actions_destroy(&actions_); }
-  SpawnActions(const SpawnActions&) = delete;
-  SpawnActions& operator=(const SpawnActions&) = delete;
-  posix_spawn_file_actions_t* get() { return &actions_; }
-
- private:
-  posix_spawn_file_actions_t actions_{};
-};
 
 // `stdout_to_stderr`: with --report, leakscan's stdout is the reports' stream (NDJSON with
 // --format json), which the program's own output would break, so it goes to stderr.

@@ -33,6 +33,7 @@
 #include "analyzer/readers/read_snapshots.h"
 #include "proto/leakscan_report.pb.h"
 #include "tests/support/library_run.h"
+#include "tests/support/load_client.h"
 #include "tests/support/loopback_connection.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
@@ -41,6 +42,7 @@ namespace leakscan {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::parse_report;
 using testing::run_command;
 
 constexpr int kRounds = 3;
@@ -150,13 +152,6 @@ std::optional<Snapshot> read_one(const std::string& bytes, const std::string& wh
   EXPECT_EQ(read->size(), 1u) << what;
   if (read->size() != 1) return std::nullopt;
   return std::move(read->front());
-}
-
-report::Report parse_report(const std::string& json) {
-  report::Report report;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &report);
-  EXPECT_TRUE(status.ok()) << status.ToString() << "\n" << json.substr(0, 2000);
-  return report;
 }
 
 bool reported(report::Verdict verdict) {

@@ -27,6 +27,7 @@
 
 #include "proto/leakscan_report.pb.h"
 #include "tests/support/library_run.h"
+#include "tests/support/load_client.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
 
@@ -34,6 +35,7 @@ namespace leakscan {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::parse_report;
 
 // Measured on the tuned set (see the table the test prints); the goals of the issue "who can
 // still wake it" are 60 % LEAK recall from one dump at 95 % precision. The held-out set is held
@@ -378,12 +380,6 @@ bool cites_proof(const report::Cluster& cluster) {
     if (reason.starts_with("proven by the Go runtime")) return true;
   }
   return false;
-}
-
-report::Report parse_report(const std::string& json) {
-  report::Report report;
-  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &report).ok()) << json;
-  return report;
 }
 
 // `leakscan URL` and `watch` fetch Go's goroutineleak profile beside the goroutine profile where

@@ -22,6 +22,7 @@
 
 #include "proto/leakscan_report.pb.h"
 #include "tests/support/library_run.h"
+#include "tests/support/load_client.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
 
@@ -29,6 +30,8 @@ namespace leakscan {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::LoadClient;
+using testing::parse_report;
 using testing::run_command;
 
 constexpr int kRequests = 5;  // per seeded route and round
@@ -57,34 +60,6 @@ std::optional<std::string> parse_started_at_startup(const std::string& line) {
   if (!(in >> tag >> kind >> top >> creator) || tag != "BENIGN") return std::nullopt;
   if (creator != "main.main" && creator != "main.newOrderService") return std::nullopt;
   return top;
-}
-
-// One libcurl handle for the load: it reuses its connection, as a real client does.
-class LoadClient {
- public:
-  LoadClient() : curl_(curl_easy_init(), &curl_easy_cleanup) {}
-  long get(const std::string& url) {
-    if (!curl_) return -1;
-    auto discard = +[](char*, size_t size, size_t count, void*) -> size_t { return size * count; };
-    curl_easy_setopt(curl_.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl_.get(), CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(curl_.get(), CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(curl_.get(), CURLOPT_NOPROXY, "*");
-    if (curl_easy_perform(curl_.get()) != CURLE_OK) return -1;
-    long code = 0;
-    curl_easy_getinfo(curl_.get(), CURLINFO_RESPONSE_CODE, &code);
-    return code;
-  }
-
- private:
-  std::unique_ptr<CURL, void (*)(CURL*)> curl_;
-};
-
-report::Report parse_report(const std::string& json) {
-  report::Report report;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &report);
-  EXPECT_TRUE(status.ok()) << status.ToString() << "\n" << json.substr(0, 2000);
-  return report;
 }
 
 std::set<std::string> reported_blocked_at(const report::Report& report) {

@@ -28,6 +28,7 @@
 #include "analyzer/readers/read_snapshots.h"
 #include "proto/leakscan_report.pb.h"
 #include "tests/support/library_run.h"
+#include "tests/support/load_client.h"
 #include "tests/support/loopback_connection.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
@@ -36,6 +37,8 @@ namespace leakscan {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::LoadClient;
+using testing::parse_report;
 using testing::run_command;
 using Clock = std::chrono::steady_clock;
 
@@ -68,37 +71,6 @@ std::optional<Population> parse_manifest(const std::string& line) {
   p.seeded = tag == "SEEDED";
   std::replace(p.state.begin(), p.state.end(), '_', ' ');
   return p;
-}
-
-// One libcurl handle for the load: it reuses its connection, as a real client does.
-class LoadClient {
- public:
-  LoadClient() : curl_(curl_easy_init(), &curl_easy_cleanup) {}
-
-  // GET, bounded; the HTTP status, or -1 without a response.
-  long get(const std::string& url) {
-    if (!curl_) return -1;
-    auto discard = +[](char*, size_t size, size_t count, void*) -> size_t { return size * count; };
-    curl_easy_setopt(curl_.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl_.get(), CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(curl_.get(), CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(curl_.get(), CURLOPT_NOPROXY, "*");
-    if (curl_easy_perform(curl_.get()) != CURLE_OK) return -1;
-    long code = 0;
-    curl_easy_getinfo(curl_.get(), CURLINFO_RESPONSE_CODE, &code);
-    return code;
-  }
-
- private:
-  std::unique_ptr<CURL, void (*)(CURL*)> curl_;
-};
-
-// Loading a JSON report checks it against the schema: unknown fields are errors.
-report::Report parse_report(const std::string& json) {
-  report::Report report;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &report);
-  EXPECT_TRUE(status.ok()) << status.ToString() << "\n" << json.substr(0, 2000);
-  return report;
 }
 
 // The manifest's "top function": the topmost frame of the program's own code.

@@ -16,6 +16,7 @@
 #include <thread>
 #include <utility>
 
+#include "analyzer/engine/spawn_actions.h"
 #include "analyzer/model/thread_labels.h"
 #include "analyzer/readers/go_exec_trace.h"
 #include "analyzer/readers/read_snapshots.h"
@@ -67,18 +68,6 @@ Result<Pipe> make_pipe() {
   }
   return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
-
-class SpawnActions {
- public:
-  SpawnActions() { posix_spawn_file_actions_init(&actions_); }
-  ~SpawnActions() { posix_spawn_file_actions_destroy(&actions_); }
-  SpawnActions(const SpawnActions&) = delete;
-  SpawnActions& operator=(const SpawnActions&) = delete;
-  posix_spawn_file_actions_t* get() { return &actions_; }
-
- private:
-  posix_spawn_file_actions_t actions_{};
-};
 
 // The helper we started: killed and reaped on every way out that did not reap it.
 class Child {

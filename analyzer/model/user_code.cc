@@ -22,10 +22,10 @@ constexpr std::array<std::string_view, 50> kStandardRoots{
 constexpr std::array<std::string_view, 5> kSystemDirectories{"/usr/lib/", "/lib/", "/lib64/",
                                                              "/usr/include/", "/usr/lib64/"};
 
-// An agent's text dump reads back as Go's: its frames tell C++ by a qualified name, or by a
-// name without a package from a file that is neither Go's nor C's (an object without debug
-// information, a C++ source). Go's own names always have a package, save the C runtime of Go
-// 1.4 and before, and cgo's C, whose files end in .c or .goc.
+// In a snapshot of no named runtime (a C++ text of a runtime leakscan does not know), frames
+// tell C++ by a qualified name, or by a name without a package from a file that is neither
+// Go's nor C's (an object without debug information, a C++ source). Go's own names always have a
+// package, save the C runtime of Go 1.4 and before, and cgo's C, whose files end in .c or .goc.
 bool is_cpp_frame(const Frame& frame) {
   if (frame.function.find("::") != std::string_view::npos) return true;
   if (frame.function.find('.') != std::string_view::npos) return false;
@@ -65,8 +65,11 @@ bool is_user_function(std::string_view function) {
 }
 
 bool is_user_frame(const Snapshot& snapshot, const Frame& frame) {
+  // The readers say whose a snapshot is (an agent's text by its frames), so a Go snapshot's
+  // frames, the hot path of wide dumps, are not asked one by one whether they are C++.
   const bool cpp = snapshot.runtime == RuntimeKind::kBoostFiber ||
-                   snapshot.runtime == RuntimeKind::kCppCoroutine || is_cpp_frame(frame);
+                   snapshot.runtime == RuntimeKind::kCppCoroutine ||
+                   (snapshot.runtime != RuntimeKind::kGo && is_cpp_frame(frame));
   if (!cpp) return is_user_function(frame.function);
   std::string_view function = frame.function;
   if (function.empty() || function.starts_with("0x")) return false;
