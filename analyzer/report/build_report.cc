@@ -11,6 +11,7 @@
 #include "analyzer/analysis/age_bound.h"
 #include "analyzer/model/text_format.h"
 #include "analyzer/model/thread_labels.h"
+#include "analyzer/model/trace_window.h"
 #include "leakscan/version.h"
 
 namespace leakscan {
@@ -262,6 +263,7 @@ void fill_snapshot(const Snapshot& snapshot, report::SnapshotInfo& info) {
       snapshot.captured_at ? snapshot.capture_time_origin : CaptureTimeOrigin::kOrderGiven)));
   info.set_goroutines(snapshot.goroutine_count());
   info.set_reason(snapshot.reason);
+  if (auto window = trace_window(snapshot.reason)) info.set_trace_window_nanos(window->count());
 }
 
 }  // namespace
