@@ -435,6 +435,9 @@ func (w *window) profile(name string, version int, fallback time.Time) *profile.
 				s.Label["created_at"] = []string{at.UTC().Format("2006-01-02T15:04:05.000000000Z")}
 				s.Label["created_at_precision"] = []string{"measured"}
 			}
+			// Its creation site's turnover in the window, as the eBPF tracer reports it.
+			s.NumLabel["site_born"] = []int64{int64(w.births[site(g.creation)])}
+			s.NumLabel["site_died"] = []int64{int64(w.deaths[site(g.creation)])}
 			if g.creator != trace.NoGoroutine && g.creator > 0 {
 				s.NumLabel["creator_goid"] = []int64{int64(g.creator)}
 			}

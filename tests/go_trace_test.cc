@@ -273,13 +273,20 @@ TEST_P(GoTrace, ReadsATraceOnStandardInput) {
   EXPECT_EQ(parse_report(dump.out).snapshots(0).format(), "debug=2");
 }
 
+// Each seeded route leaked one goroutine per request in the window: their clusters carry a
+// measured creation, and count their creation site's births (all still there, none ended), as
+// `leakscan trace` counts a site's.
 TEST_P(GoTrace, GoroutinesBornInTheWindowCarryAMeasuredCreation) {
   auto& s = service();
   ASSERT_FALSE(s.trace_.empty()) << "capture failed";
   report::Report report = traced_report(s);
   std::set<std::string> measured;
+  std::set<std::string> counted;
   for (const auto& cluster : report.clusters()) {
-    if (cluster.created_by().function().empty()) continue;  // there before the window
+    if (cluster.created_by().function().empty()) {  // there before the window
+      EXPECT_FALSE(cluster.has_window_turnover()) << cluster.blocked_at().function();
+      continue;
+    }
     SCOPED_TRACE(cluster.blocked_at().function());
     EXPECT_EQ(cluster.oldest().created_at_precision(), "measured");
     EXPECT_FALSE(cluster.oldest().created_at().empty());
@@ -287,10 +294,26 @@ TEST_P(GoTrace, GoroutinesBornInTheWindowCarryAMeasuredCreation) {
     // The creation stack starts at the go statement, in the creator.
     EXPECT_EQ(cluster.creation_stack(0).function(), cluster.created_by().function());
     measured.insert(cluster.blocked_at().function());
+
+    ASSERT_TRUE(cluster.has_window_turnover());
+    const auto& site = cluster.window_turnover();
+    EXPECT_EQ(site.window_nanos(), report.snapshots(0).trace_window_nanos());
+    EXPECT_GE(site.born(), site.died());
+    if (cluster.verdict() == report::EXPECTED) continue;
+    EXPECT_GE(site.born(), kRequests);
+    EXPECT_EQ(site.died(), 0);
+    EXPECT_EQ(site.born(), cluster.count());
+    counted.insert(cluster.blocked_at().function());
   }
   for (const auto& seeded : s.seeded_) {
     EXPECT_TRUE(measured.contains(seeded.top)) << seeded.top << ": no cluster born in the window";
+    EXPECT_TRUE(counted.contains(seeded.top)) << seeded.top << ": no births counted";
   }
+  auto text = leakscan({s.trace_, "--config", s.config_, "--color", "never"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find(fmt::format("its creation site +{} born, 0 died in the ", kRequests)),
+            std::string::npos)
+      << text.out;
 }
 
 TEST_P(GoTrace, ReadsTheTraceFromItsUrl) {

@@ -9,15 +9,29 @@
 
 namespace leakscan {
 
-std::optional<TraceWakes> trace_wakes(const AnalysisInput& input, const Cluster& cluster) {
+namespace {
+
+// The last snapshot's window when it is a trace's, after calling `each` on every label of the
+// cluster's goroutines in it (and their count); nothing, and no call, otherwise.
+template <typename Each>
+std::optional<std::chrono::nanoseconds> in_window(const AnalysisInput& input,
+                                                  const Cluster& cluster, Each&& each) {
   if (input.snapshots.empty()) return std::nullopt;
   const auto last = static_cast<uint32_t>(input.snapshots.size() - 1);
   auto window = trace_window(input.snapshots[last].reason);
   if (!window) return std::nullopt;
-  TraceWakes wakes{.window = *window};
   for (uint32_t index : cluster.records()) {
     const GoroutineRecord& record = input.records[index];
-    if (record.snapshot != last) continue;
+    if (record.snapshot == last) each(record);
+  }
+  return window;
+}
+
+}  // namespace
+
+std::optional<TraceWakes> trace_wakes(const AnalysisInput& input, const Cluster& cluster) {
+  TraceWakes wakes;
+  auto window = in_window(input, cluster, [&](const GoroutineRecord& record) {
     bool labelled = false;
     bool whole = false;
     for (const Label& label : record.labels()) {
@@ -28,12 +42,33 @@ std::optional<TraceWakes> trace_wakes(const AnalysisInput& input, const Cluster&
         whole = true;
       }
     }
-    if (!labelled) continue;
+    if (!labelled) return;
     wakes.blocked += record.count();
     if (whole) wakes.whole_window += record.count();
-  }
-  if (wakes.blocked == 0) return std::nullopt;
+  });
+  if (!window || wakes.blocked == 0) return std::nullopt;
+  wakes.window = *window;
   return wakes;
+}
+
+std::optional<SiteTurnover> site_turnover(const AnalysisInput& input, const Cluster& cluster) {
+  SiteTurnover turnover;
+  bool labelled = false;
+  // A cluster has one creation site: its labelled goroutines all count the same.
+  auto window = in_window(input, cluster, [&](const GoroutineRecord& record) {
+    for (const Label& label : record.labels()) {
+      if (!label.numeric) continue;
+      if (label.key == kSiteBorn) {
+        turnover.born = std::max(turnover.born, label.num);
+        labelled = true;
+      } else if (label.key == kSiteDied) {
+        turnover.died = std::max(turnover.died, label.num);
+      }
+    }
+  });
+  if (!window || !labelled) return std::nullopt;
+  turnover.window = *window;
+  return turnover;
 }
 
 Verdict with_trace_wakes(Verdict verdict, const TraceWakes& wakes) {

@@ -20,6 +20,17 @@ struct TraceWakes {
   int64_t site_woken = 0;    // goroutines woken at their site in the window (the most of any)
 };
 
+// A cluster's creation site over a trace's window: goroutines born there and ended.
+struct SiteTurnover {
+  std::chrono::nanoseconds window{0};
+  int64_t born = 0;
+  int64_t died = 0;
+};
+
+// Nothing unless the last snapshot is a trace's and goroutines of the cluster born in its
+// window carry the helper's counts.
+std::optional<SiteTurnover> site_turnover(const AnalysisInput& input, const Cluster& cluster);
+
 // Nothing unless the last snapshot is a trace's and the cluster's goroutines there carry the
 // helper's labels.
 std::optional<TraceWakes> trace_wakes(const AnalysisInput& input, const Cluster& cluster);

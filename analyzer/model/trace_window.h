@@ -18,6 +18,10 @@ inline constexpr std::string_view kGoTraceReasonPrefix = "Go execution trace, ";
 // the window.
 inline constexpr std::string_view kBlockedWholeWindow = "blocked_whole_window";
 inline constexpr std::string_view kSiteWoken = "site_woken";
+// num, on a goroutine born in the window: how many goroutines its creation site made and how many
+// of those ended in the window.
+inline constexpr std::string_view kSiteBorn = "site_born";
+inline constexpr std::string_view kSiteDied = "site_died";
 
 std::string trace_window_reason(std::chrono::nanoseconds length,
                                 std::optional<std::chrono::system_clock::time_point> end);

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <chrono>
 #include <map>
 
 #include "analyzer/analysis/lifetime_thresholds.h"
@@ -123,6 +124,13 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
       growth += fmt::format(" ({:+.1f}/min)", cluster.growth_per_minute());
     }
     facts.push_back(growth);
+  }
+  if (cluster.has_window_turnover()) {
+    // As `leakscan trace` words a site: what its creation site did in the trace's window.
+    const auto& site = cluster.window_turnover();
+    facts.push_back(fmt::format("its creation site +{} born, {} died in the {} window",
+                                with_thousands(site.born()), with_thousands(site.died()),
+                                format_duration(std::chrono::nanoseconds(site.window_nanos()))));
   }
   if (!cluster.wait_object().empty()) {
     facts.push_back(fmt::format("all on {}", cluster.wait_object()));
