@@ -356,6 +356,40 @@ TEST_P(GoTrace, TheReportStatesTheTracesWindow) {
   EXPECT_EQ(parse_report(dumped.out).snapshots(0).trace_window_nanos(), 0);
 }
 
+// `leakscan http://HOST:PORT --trace-window 2s`: the debug=2 dump, then the trace; the trace's
+// goroutines there before its window take their creators from the dump, so that each seeded
+// leak is one cluster in both snapshots.
+TEST_P(GoTrace, APlainUrlWithATraceWindowReadsTheDumpThenTheTrace) {
+  auto& s = service();
+  ASSERT_FALSE(s.trace_.empty()) << "capture failed";
+  auto result = leakscan({s.base_, "--trace-window", fmt::format("{}s", kTraceSeconds), "--format",
+                          "json", "--config", s.config_});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  report::Report report = parse_report(result.out);
+  ASSERT_EQ(report.snapshots_size(), 2);
+  EXPECT_EQ(report.snapshots(0).source(), s.base_ + "/debug/pprof/goroutine?debug=2");
+  EXPECT_EQ(report.snapshots(0).format(), "debug=2");
+  EXPECT_EQ(report.snapshots(1).source(), s.trace_url());
+  EXPECT_GT(report.snapshots(1).trace_window_nanos(), 0);
+  std::set<std::string> both;
+  for (const auto& cluster : report.clusters()) {
+    ASSERT_EQ(cluster.count_per_snapshot_size(), 2);
+    // Load stopped before the dump: a seeded leak's count holds, and its creator is named.
+    if (!cluster.created_by().function().empty() && cluster.count_per_snapshot(0) > 0 &&
+        cluster.count_per_snapshot(0) == cluster.count_per_snapshot(1)) {
+      both.insert(cluster.blocked_at().function());
+    }
+  }
+  for (const auto& seeded : s.seeded_) EXPECT_TRUE(both.contains(seeded.top)) << seeded.top;
+
+  // Only a plain URL has a dump and a trace to fetch.
+  auto refused = leakscan({s.debug2_, "--trace-window", "2s"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("--trace-window 2s: give a plain http://HOST:PORT"), std::string::npos)
+      << refused.err;
+  EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
+}
+
 // leakyservice's seeded leaks are woken by nothing: each reported cluster born before the
 // window says so, and that a quiet window proves little.
 TEST_P(GoTrace, AQuietWindowIsSaidAndProvesLittle) {
