@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/duration_option.h"
 #include "watch/report_file.h"
+#include "watch/watcher.h"
 
 namespace leakscan::cli {
 
@@ -93,15 +94,53 @@ std::optional<FindOptions> resolve_find_options(const AnalyzeOptions& options) {
   return find_options;
 }
 
-std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<std::string>& inputs,
+namespace {
+
+// With --trace-window, a plain http://HOST:PORT stands for a Go service's debug=2 dump and its
+// execution trace over the window, fetched in that order (watch polls the same dump).
+std::optional<std::vector<std::string>> with_trace_windows(const AnalyzeOptions& options,
+                                                           const std::vector<std::string>& inputs) {
+  if (options.trace_window.empty()) return inputs;
+  auto window = duration_option("", "--trace-window", options.trace_window);
+  if (!window) return std::nullopt;
+  // /debug/pprof/trace takes whole seconds.
+  const int64_t seconds = std::max<int64_t>(1, (window->count() + 999) / 1000);
+  std::vector<std::string> out;
+  bool any = false;
+  for (const auto& input : inputs) {
+    std::string dump = goroutine_url(input);
+    if (dump == input || !(input.starts_with("http://") || input.starts_with("https://"))) {
+      out.push_back(input);
+      continue;
+    }
+    any = true;
+    std::string base = dump.substr(0, dump.find("/debug/pprof/"));
+    out.push_back(std::move(dump));
+    out.push_back(fmt::format("{}/debug/pprof/trace?seconds={}", base, seconds));
+  }
+  if (!any) {
+    report_error(
+        Error{fmt::format("--trace-window {}: give a plain http://HOST:PORT input, whose "
+                          "dump and trace leakscan then fetches",
+                          options.trace_window)});
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<Findings> find(const AnalyzeOptions& options, const std::vector<std::string>& given,
                              SnapshotOrder order) {
   auto resolved = resolve_find_options(options);
   if (!resolved) return std::nullopt;
   FindOptions find_options = std::move(*resolved);
   find_options.order = order;
+  auto inputs = with_trace_windows(options, given);
+  if (!inputs) return std::nullopt;
   std::vector<Input> engine_inputs;
-  engine_inputs.reserve(inputs.size());
-  for (const auto& input : inputs) engine_inputs.push_back(Input::from_argument(input));
+  engine_inputs.reserve(inputs->size());
+  for (const auto& input : *inputs) engine_inputs.push_back(Input::from_argument(input));
   auto findings = find_leaks(std::move(engine_inputs), find_options);
   if (!findings) {
     report_error(findings.error());

@@ -61,8 +61,11 @@ struct ConvertOptions {
 struct AnalyzeOptions {
   std::vector<std::string> inputs;
   FindOptions find;
-  std::string min_wait;              // as given, parsed into find.min_wait
-  std::string timeout;               // as given, parsed into find.http.timeout
+  std::string min_wait;  // as given, parsed into find.min_wait
+  std::string timeout;   // as given, parsed into find.http.timeout
+  // --trace-window, as given: beside a plain http://HOST:PORT's debug=2 dump, also its Go
+  // execution trace over this long.
+  std::string trace_window;
   std::vector<std::string> headers;  // --header, checked into find.http.headers
   std::string bearer_token_file;     // its token sent as "Authorization: Bearer …"
   OutputFormat format = OutputFormat::kText;

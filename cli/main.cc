@@ -196,6 +196,9 @@ int run(int argc, char** argv) {
   app.add_option("--emit-pprof", analyze.emit_pprof,
                  "Write the goroutines judged leaking to this pprof file (for go tool pprof)");
   app.add_option("-o,--output", analyze.output, "Write the report to this file ('-': stdout)");
+  app.add_option("--trace-window", analyze.trace_window,
+                 "With a plain http://HOST:PORT input: read its /debug/pprof/goroutine?debug=2 "
+                 "dump, then its Go execution trace over this long (/debug/pprof/trace)");
   app.add_option("--timeout", analyze.timeout,
                  "Give up on fetching a URL input after this long, connecting included "
                  "(default 2m)");

@@ -136,6 +136,8 @@ type window struct {
 	clockWall  time.Time
 	births     map[string]int // by creation site
 	deaths     map[string]int
+	// By blocking site (blockSite): how many goroutines blocked there another goroutine woke.
+	woken map[string]int
 }
 
 func readTrace(in io.Reader) (*window, error) {
@@ -144,7 +146,7 @@ func readTrace(in io.Reader) (*window, error) {
 		return nil, err
 	}
 	w := &window{goroutines: map[trace.GoID]*goroutine{}, births: map[string]int{},
-		deaths: map[string]int{}}
+		deaths: map[string]int{}, woken: map[string]int{}}
 	for {
 		e, err := r.ReadEvent()
 		if err == io.EOF {
@@ -221,6 +223,12 @@ func (w *window) event(e trace.Event) {
 		delete(w.goroutines, id)
 		return
 	}
+	// Woken by a goroutine the event names: counted at the site it blocked on, before its state
+	// and stack move on.
+	if known && from == trace.GoWaiting && to == trace.GoRunnable &&
+		e.Goroutine() != trace.NoGoroutine && e.Goroutine() != id {
+		w.woken[blockSite(g)]++
+	}
 	// Each generation of the trace states every goroutine again (from "undetermined", or from
 	// its state to the same): that is no change.
 	if known && from != to && from != trace.GoUndetermined {
@@ -237,6 +245,37 @@ func (w *window) event(e trace.Event) {
 	} else if e.Goroutine() == id && e.Stack() != trace.NoStack {
 		g.stack = frames(e.Stack())
 	}
+}
+
+// blockSite names where a waiting goroutine blocked: its first frame outside the standard
+// library (else its first frame) and its status, as leakscan's clusters split goroutines.
+func blockSite(g *goroutine) string {
+	if len(g.stack) == 0 {
+		return status(g)
+	}
+	at := g.stack[0]
+	for _, f := range g.stack {
+		if !standardLibrary(f.Func) {
+			at = f
+			break
+		}
+	}
+	return frameText(at) + " " + status(g)
+}
+
+// standardLibrary tells Go's own packages by their path's first element, which has no dot
+// ("sync", "net/http", "runtime"), from a module's ("example.com/x") and main.
+func standardLibrary(function string) bool {
+	path := function
+	if slash := strings.LastIndexByte(path, '/'); slash >= 0 {
+		if dot := strings.IndexByte(path[slash:], '.'); dot >= 0 {
+			path = path[:slash+dot]
+		}
+	} else if dot := strings.IndexByte(path, '.'); dot >= 0 {
+		path = path[:dot]
+	}
+	first, _, _ := strings.Cut(path, "/")
+	return first != "main" && !strings.Contains(first, ".")
 }
 
 func site(stack []trace.StackFrame) string {
@@ -387,13 +426,18 @@ func (w *window) profile(name string, version int, fallback time.Time) *profile.
 			if g.seenStart {
 				// Blocked since before the window: at least that long.
 				s.Label["wait_precision"] = []string{"lower_bound"}
+				s.Label["blocked_whole_window"] = []string{"true"}
 			}
+			s.NumLabel["site_woken"] = []int64{int64(w.woken[blockSite(g)])}
 		}
 		if g.createdIn {
 			if at, ok := w.wall(g.created, fallback); ok {
 				s.Label["created_at"] = []string{at.UTC().Format("2006-01-02T15:04:05.000000000Z")}
 				s.Label["created_at_precision"] = []string{"measured"}
 			}
+			// Its creation site's turnover in the window, as the eBPF tracer reports it.
+			s.NumLabel["site_born"] = []int64{int64(w.births[site(g.creation)])}
+			s.NumLabel["site_died"] = []int64{int64(w.deaths[site(g.creation)])}
 			if g.creator != trace.NoGoroutine && g.creator > 0 {
 				s.NumLabel["creator_goid"] = []int64{int64(g.creator)}
 			}

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build the Go sample programs (zoo, bigleak, leakyservice, and leaktrace four ways: plain,
-# stripped, PIE, with cgo), the pprofcheck validator, from Go 1.20 the leakygotest test binary
-# and from Go 1.26 zoo-leakprofile (with the goroutine leak profile) and the grpc-go service
-# tests/go/grpcservice, with one Go toolchain.
+# stripped, PIE, with cgo), the pprofcheck validator, from Go 1.20 the leakygotest test binary,
+# from Go 1.22 the wakepool tracer, and from Go 1.26 zoo-leakprofile (with the goroutine leak
+# profile) and the grpc-go service tests/go/grpcservice, with one Go toolchain.
 # Usage: scripts/build-go.sh GO OUTDIR
 #   GO      a go command: /usr/lib/go-1.19/bin/go (Debian's), go (the machine's), or
 #           go@go1.27.3, which runs `go` with GOTOOLCHAIN=go1.27.3 (fetched from the module proxy)
@@ -51,6 +51,11 @@ MINOR=$(echo "$VERSION" | sed -E 's/^go1\.([0-9]+).*/\1/')
 if [ "$MINOR" -ge 20 ]; then
 	(cd "$ROOT/tests/go/leakygotest" && "$GO" test -mod=readonly -c -o "$OUT/leakygotest.test" .) ||
 		die "building tests/go/leakygotest with $VERSION failed"
+fi
+# A worker pool traced by runtime/trace in the format leakscan-gotrace reads (Go 1.22 on).
+if [ "$MINOR" -ge 22 ]; then
+	(cd "$ROOT/tests/go/wakepool" && "$GO" build -mod=readonly -o "$OUT/wakepool" .) ||
+		die "building tests/go/wakepool with $VERSION failed"
 fi
 # The goroutine leak profile (/debug/pprof/goroutineleak) is an experiment to build in with Go
 # 1.26 and always there from Go 1.27, which no longer knows the experiment's name.

@@ -148,6 +148,13 @@ testing::CommandResult leakscan(std::vector<std::string> args) {
   return run_command(args, 120s);
 }
 
+// The trace's JSON report under the test's one-second thresholds.
+report::Report traced_report(const ServiceUnderTrace& s) {
+  auto traced = leakscan({s.trace_, "--format", "json", "--config", s.config_});
+  EXPECT_EQ(traced.exit_code, 0) << traced.err;
+  return parse_report(traced.out);
+}
+
 class GoTrace : public ::testing::TestWithParam<std::string> {
  protected:
   static void TearDownTestSuite() { services_.clear(); }
@@ -241,15 +248,20 @@ TEST_P(GoTrace, ReadsATraceOnStandardInput) {
   EXPECT_EQ(parse_report(dump.out).snapshots(0).format(), "debug=2");
 }
 
+// Each seeded route leaked one goroutine per request in the window: their clusters carry a
+// measured creation, and count their creation site's births (all still there, none ended), as
+// `leakscan trace` counts a site's.
 TEST_P(GoTrace, GoroutinesBornInTheWindowCarryAMeasuredCreation) {
   auto& s = service();
   ASSERT_FALSE(s.trace_.empty()) << "capture failed";
-  auto traced = leakscan({s.trace_, "--format", "json", "--config", s.config_});
-  ASSERT_EQ(traced.exit_code, 0) << traced.err;
-  report::Report report = parse_report(traced.out);
+  report::Report report = traced_report(s);
   std::set<std::string> measured;
+  std::set<std::string> counted;
   for (const auto& cluster : report.clusters()) {
-    if (cluster.created_by().function().empty()) continue;  // there before the window
+    if (cluster.created_by().function().empty()) {  // there before the window
+      EXPECT_FALSE(cluster.has_window_turnover()) << cluster.blocked_at().function();
+      continue;
+    }
     SCOPED_TRACE(cluster.blocked_at().function());
     EXPECT_EQ(cluster.oldest().created_at_precision(), "measured");
     EXPECT_FALSE(cluster.oldest().created_at().empty());
@@ -257,10 +269,26 @@ TEST_P(GoTrace, GoroutinesBornInTheWindowCarryAMeasuredCreation) {
     // The creation stack starts at the go statement, in the creator.
     EXPECT_EQ(cluster.creation_stack(0).function(), cluster.created_by().function());
     measured.insert(cluster.blocked_at().function());
+
+    ASSERT_TRUE(cluster.has_window_turnover());
+    const auto& site = cluster.window_turnover();
+    EXPECT_EQ(site.window_nanos(), report.snapshots(0).trace_window_nanos());
+    EXPECT_GE(site.born(), site.died());
+    if (cluster.verdict() == report::EXPECTED) continue;
+    EXPECT_GE(site.born(), kRequests);
+    EXPECT_EQ(site.died(), 0);
+    EXPECT_EQ(site.born(), cluster.count());
+    counted.insert(cluster.blocked_at().function());
   }
   for (const auto& seeded : s.seeded_) {
     EXPECT_TRUE(measured.contains(seeded.top)) << seeded.top << ": no cluster born in the window";
+    EXPECT_TRUE(counted.contains(seeded.top)) << seeded.top << ": no births counted";
   }
+  auto text = leakscan({s.trace_, "--config", s.config_, "--color", "never"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find(fmt::format("its creation site +{} born, 0 died in the ", kRequests)),
+            std::string::npos)
+      << text.out;
 }
 
 TEST_P(GoTrace, ReadsTheTraceFromItsUrl) {
@@ -274,6 +302,120 @@ TEST_P(GoTrace, ReadsTheTraceFromItsUrl) {
   // Every seeded leak was there when the window began: blocked the whole window, past 1 s.
   std::set<std::string> sites = reported_blocked_at(report);
   for (const auto& seeded : s.seeded_) EXPECT_TRUE(sites.contains(seeded.top)) << seeded.top;
+}
+
+// The header says the snapshot is a trace's window, how long and ending when; JSON too.
+TEST_P(GoTrace, TheReportStatesTheTracesWindow) {
+  auto& s = service();
+  ASSERT_FALSE(s.trace_.empty()) << "capture failed";
+  auto text = leakscan({s.trace_, "--config", s.config_, "--color", "never"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  std::string first = text.out.substr(0, text.out.find('\n'));
+  EXPECT_TRUE(first.starts_with(s.trace_ + ": ")) << first;
+  EXPECT_NE(first.find(" goroutines (Go execution trace, "), std::string::npos) << first;
+  EXPECT_NE(first.find("s window ending 20"), std::string::npos) << first;
+  EXPECT_TRUE(first.ends_with("Z)")) << first;
+
+  auto json = leakscan({s.trace_, "--format", "json", "--config", s.config_});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const report::Report report = parse_report(json.out);
+  ASSERT_EQ(report.snapshots_size(), 1);
+  const auto& snapshot = report.snapshots(0);
+  EXPECT_TRUE(snapshot.reason().starts_with("Go execution trace, ")) << snapshot.reason();
+  EXPECT_GE(snapshot.trace_window_nanos(), kTraceSeconds * 900'000'000LL);
+  EXPECT_LE(snapshot.trace_window_nanos(), kTraceSeconds * 2'000'000'000LL);
+  EXPECT_GT(snapshot.captured_at_unix_nanos(), 0);
+  // A dump is no window.
+  auto dumped = leakscan({s.debug2_, "--format", "json", "--config", s.config_});
+  ASSERT_EQ(dumped.exit_code, 0) << dumped.err;
+  EXPECT_EQ(parse_report(dumped.out).snapshots(0).trace_window_nanos(), 0);
+}
+
+// `leakscan http://HOST:PORT --trace-window 2s`: the debug=2 dump, then the trace; the trace's
+// goroutines there before its window take their creators from the dump, so that each seeded
+// leak is one cluster in both snapshots.
+TEST_P(GoTrace, APlainUrlWithATraceWindowReadsTheDumpThenTheTrace) {
+  auto& s = service();
+  ASSERT_FALSE(s.trace_.empty()) << "capture failed";
+  auto result = leakscan({s.base_, "--trace-window", fmt::format("{}s", kTraceSeconds), "--format",
+                          "json", "--config", s.config_});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  report::Report report = parse_report(result.out);
+  ASSERT_EQ(report.snapshots_size(), 2);
+  EXPECT_EQ(report.snapshots(0).source(), s.base_ + "/debug/pprof/goroutine?debug=2");
+  EXPECT_EQ(report.snapshots(0).format(), "debug=2");
+  EXPECT_EQ(report.snapshots(1).source(), s.trace_url());
+  EXPECT_GT(report.snapshots(1).trace_window_nanos(), 0);
+  std::set<std::string> both;
+  for (const auto& cluster : report.clusters()) {
+    ASSERT_EQ(cluster.count_per_snapshot_size(), 2);
+    // Load stopped before the dump: a seeded leak's count holds, and its creator is named.
+    if (!cluster.created_by().function().empty() && cluster.count_per_snapshot(0) > 0 &&
+        cluster.count_per_snapshot(0) == cluster.count_per_snapshot(1)) {
+      both.insert(cluster.blocked_at().function());
+    }
+  }
+  for (const auto& seeded : s.seeded_) EXPECT_TRUE(both.contains(seeded.top)) << seeded.top;
+
+  // Only a plain URL has a dump and a trace to fetch.
+  auto refused = leakscan({s.debug2_, "--trace-window", "2s"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("--trace-window 2s: give a plain http://HOST:PORT"), std::string::npos)
+      << refused.err;
+  EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
+}
+
+// leakyservice's seeded leaks are woken by nothing: each reported cluster born before the
+// window says so, and that a quiet window proves little.
+TEST_P(GoTrace, AQuietWindowIsSaidAndProvesLittle) {
+  auto& s = service();
+  ASSERT_FALSE(s.trace_.empty()) << "capture failed";
+  report::Report report = traced_report(s);
+  int quiet = 0;
+  for (const auto& cluster : report.clusters()) {
+    if (cluster.blocked_at().function() != "main.(*OrderService).syncInventory") continue;
+    for (const auto& reason : cluster.reasons()) {
+      if (reason.starts_with("no goroutine blocked here was woken in the ")) ++quiet;
+    }
+    EXPECT_NE(cluster.verdict(), report::EXPECTED);
+  }
+  EXPECT_GE(quiet, 1) << report.ShortDebugString().substr(0, 4000);
+}
+
+// tests/go/wakepool: a pool's workers woken job after job and orphans blocked on the same line
+// for good. The orphans' cluster stays blocked through the window while the site's wakes are
+// counted.
+TEST_P(GoTrace, StuckWhereOthersWereWokenIsEvidence) {
+  std::string dir = testing::temp_dir();
+  std::string trace = dir + "/wakepool.trace";
+  auto ran = run_command({testing::go_bin(GetParam(), "wakepool"), "-o", trace}, 60s);
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  ASSERT_NE(ran.out.find("TRACED " + trace), std::string::npos) << ran.out;
+  std::string config = testing::write_one_second_thresholds(dir);
+  auto result = leakscan({trace, "--format", "json", "--config", config});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  report::Report report = parse_report(result.out);
+  const report::Cluster* orphans = nullptr;
+  std::string words;
+  for (const auto& cluster : report.clusters()) {
+    if (cluster.blocked_at().function() != "main.worker") continue;
+    for (const auto& reason : cluster.reasons()) {
+      if (reason.find("stayed blocked for the whole ") != std::string::npos &&
+          reason.find(" goroutines blocked at the same site were woken") != std::string::npos) {
+        orphans = &cluster;
+        words = reason;
+      }
+    }
+  }
+  ASSERT_NE(orphans, nullptr) << result.out.substr(0, 4000);
+  EXPECT_EQ(orphans->verdict(), report::LEAK) << words;
+  // The 30 orphans at least, blocked through the window; the pool's hundreds of wakes.
+  EXPECT_GE(orphans->count(), 30) << words;
+  auto woken_at = words.find(" while ");
+  ASSERT_NE(woken_at, std::string::npos) << words;
+  std::string number = words.substr(woken_at + 7, words.find(' ', woken_at + 7) - woken_at - 7);
+  number.erase(std::remove(number.begin(), number.end(), ','), number.end());
+  EXPECT_GE(std::stoll(number), 100) << words;
 }
 
 TEST_P(GoTrace, BrokenAndWrongInputsAreOneLineErrorsNamingTheFile) {

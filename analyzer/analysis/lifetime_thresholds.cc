@@ -4,8 +4,10 @@
 
 #include <algorithm>
 
+#include "analyzer/analysis/trace_wakes.h"
 #include "analyzer/analysis/vocabulary.h"
 #include "analyzer/model/text_format.h"
+#include "analyzer/model/trace_window.h"
 
 namespace leakscan {
 namespace {
@@ -149,7 +151,10 @@ uint8_t evidence_rank(LifetimeThresholds::Rule rule, const Cluster& cluster) {
 void LifetimeThresholds::run(const AnalysisInput& input, std::vector<Cluster>& clusters) {
   prepare(input);
   for (auto& cluster : clusters) {
-    const Judgement judgement = judge(input, cluster);
+    Judgement judgement = judge(input, cluster);
+    if (auto wakes = trace_wakes(input, cluster)) {
+      judgement.verdict = with_trace_wakes(judgement.verdict, *wakes);
+    }
     cluster.verdict = judgement.verdict;
     cluster.evidence_rank = evidence_rank(judgement.rule, cluster);
   }
@@ -163,9 +168,16 @@ void LifetimeThresholds::explain(const AnalysisInput& input, Cluster& cluster) c
   if (facts.n >= 2 && facts.minutes) {
     notes.growth_per_minute = static_cast<double>(facts.last - facts.first) / *facts.minutes;
   }
-  const Judgement judgement = judge(input, cluster);
+  Judgement judgement = judge(input, cluster);
+  // A trace's wake evidence, beside whatever judged the cluster.
+  auto wakes = trace_wakes(input, cluster);
+  if (wakes) judgement.verdict = with_trace_wakes(judgement.verdict, *wakes);
   cluster.verdict = judgement.verdict;
   notes.reasons = reasons_for(input, cluster, judgement);
+  if (wakes && !notes.reasons.empty() && judgement.rule != Rule::kGone &&
+      judgement.rule != Rule::kNotBlocked) {
+    notes.reasons.push_back(trace_wake_words(*wakes));
+  }
 }
 
 std::optional<double> LifetimeThresholds::minutes_between_first_and_last() const {
@@ -430,7 +442,7 @@ LifetimeThresholds::Facts LifetimeThresholds::facts_of(const AnalysisInput& inpu
   facts.sleeping = facts.listed(rules_.timed_operations);
   facts.not_blocked = cluster.status() == "running" || cluster.status() == "runnable";
   // A crash, a panic or SIGQUIT ended the process: there is no "later" to capture.
-  facts.exited = !input.snapshots.back().reason.empty();
+  facts.exited = reason_ends_process(input.snapshots.back().reason);
   facts.place = id_place(cluster, input.snapshots.size() - 1);
   return facts;
 }

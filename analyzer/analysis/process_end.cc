@@ -11,13 +11,14 @@
 
 #include "analyzer/analysis/vocabulary.h"
 #include "analyzer/model/text_format.h"
+#include "analyzer/model/trace_window.h"
 
 namespace leakscan {
 namespace {
 
 std::optional<ProcessEndKind> kind_of(std::string_view reason) {
   // goleak's report is a test's verdict on the goroutines it left, not the process's end.
-  if (reason.empty() || reason == kGoleakReason) return std::nullopt;
+  if (!reason_ends_process(reason) || reason == kGoleakReason) return std::nullopt;
   if (reason.starts_with("panic: test timed out")) return ProcessEndKind::kTestTimeout;
   if (reason.starts_with("panic")) return ProcessEndKind::kPanic;
   if (reason.find("all goroutines are asleep") != std::string_view::npos) {
@@ -132,7 +133,8 @@ std::optional<ProcessEnd> explain_process_end(const AnalysisInput& input) {
   if (auto kind = kind_of(snapshot.reason)) {
     end.kind = *kind;
     end.reason = snapshot.reason;
-  } else if (auto read = snapshot.reason.empty() ? read_from_frames(snapshot) : std::nullopt) {
+  } else if (auto read = !reason_ends_process(snapshot.reason) ? read_from_frames(snapshot)
+                                                               : std::nullopt) {
     std::tie(end.kind, end.reason) = std::move(*read);
   } else {
     return std::nullopt;

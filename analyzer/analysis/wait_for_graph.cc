@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "analyzer/model/text_format.h"
+#include "analyzer/model/trace_window.h"
 #include "analyzer/model/user_code.h"
 
 namespace leakscan {
@@ -188,7 +189,8 @@ void WaitForGraph::classify(const AnalysisInput& input, const Snapshot& snapshot
     if (thread.stack_unavailable) node.kind = WaitKind::kNotWaiting;
     if (parked(node.kind) || !node.program || node.bystander) continue;
     // A process that crashed runs no more: its running goroutine wakes nobody.
-    if (!snapshot.reason.empty() && snapshot.reason.rfind("SIGQUIT", 0) == std::string::npos &&
+    if (reason_ends_process(snapshot.reason) &&
+        snapshot.reason.rfind("SIGQUIT", 0) == std::string::npos &&
         node.kind == WaitKind::kNotWaiting) {
       continue;
     }

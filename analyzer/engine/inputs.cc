@@ -9,11 +9,13 @@
 #include <numeric>
 #include <optional>
 #include <system_error>
+#include <unordered_map>
 #include <utility>
 
 #include "analyzer/engine/go_trace_input.h"
 #include "analyzer/engine/http_fetch.h"
 #include "analyzer/engine/leak_profile_fetch.h"
+#include "analyzer/model/trace_window.h"
 #include "analyzer/readers/read_snapshots.h"
 
 namespace leakscan {
@@ -83,6 +85,28 @@ Result<ReadInput> read_input_unguarded(Input& input, const LoadOptions& options)
   if (!snapshots) return snapshots.error();
   out.snapshots = std::move(*snapshots);
   return out;
+}
+
+// A trace names no creator for the goroutines there before its window; a dump of the process
+// taken just before it (a plain URL with --trace-window fetches one) does, for the same ids, so
+// that their clusters are the dump's.
+void complete_trace_creators(std::vector<Snapshot>& snapshots) {
+  for (size_t index = 1; index < snapshots.size(); ++index) {
+    Snapshot& trace = snapshots[index];
+    const Snapshot& dump = snapshots[index - 1];
+    if (!trace_window(trace.reason) || trace_window(dump.reason) || dump.threads.empty()) continue;
+    std::unordered_map<uint64_t, const GreenThread*> by_id;
+    for (const auto& thread : dump.threads) {
+      if (thread.id != 0 && thread.created_by != kNoFrame) by_id.emplace(thread.id, &thread);
+    }
+    for (auto& thread : trace.threads) {
+      if (thread.created_by != kNoFrame) continue;
+      auto found = by_id.find(thread.id);
+      if (found == by_id.end()) continue;
+      thread.created_by = trace.frames().intern(dump.frame(found->second->created_by));
+      if (thread.creator_id == 0) thread.creator_id = found->second->creator_id;
+    }
+  }
 }
 
 std::string shown(const Input& input) {
@@ -177,6 +201,7 @@ Result<LoadedSnapshots> load_snapshots(std::vector<Input> inputs, const LoadOpti
     sorted.snapshots.push_back(std::move(series.snapshots[index]));
     sorted.input_of.push_back(series.input_of[index]);
   }
+  complete_trace_creators(sorted.snapshots);
   return sorted;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analyzer/model/thread_labels.h"
+#include "analyzer/model/trace_window.h"
 #include "analyzer/readers/memory_budget.h"
 #include "analyzer/readers/protobuf_wire.h"
 
@@ -128,6 +129,7 @@ class ProfileConverter {
           std::chrono::duration_cast<std::chrono::system_clock::duration>(
               std::chrono::nanoseconds(time_nanos_)));
     }
+    note_trace_window();
     // Threads when every sample describes one (leakscan's own thread labels), else samples.
     bool per_thread = samples_ > 0;
     int index = 0;
@@ -170,6 +172,19 @@ class ProfileConverter {
         fmt::format("{}: not a valid pprof protobuf: {}", name_, describe_damage(looked_at))};
   }
 
+  // A profile leakscan-gotrace wrote from a Go execution trace: its window, ending at the
+  // profile's time, becomes the snapshot's reason (docs/profile-labels.md).
+  void note_trace_window() {
+    for (uint64_t index : comments_) {
+      if (index >= strings_.size() || !is_go_trace_comment(strings_[index])) continue;
+      if (snapshot_.reason.empty()) {
+        snapshot_.reason =
+            trace_window_reason(std::chrono::nanoseconds(duration_nanos_), snapshot_.captured_at);
+      }
+      return;
+    }
+  }
+
   // The string table, sample types, functions, locations and time; samples only counted.
   Status read_definitions() {
     wire::FieldReader fields(bytes_);
@@ -198,6 +213,14 @@ class ProfileConverter {
           if (field->type == wire::WireType::kVarint) {
             time_nanos_ = static_cast<int64_t>(field->varint);
           }
+          break;
+        case 10:
+          if (field->type == wire::WireType::kVarint) {
+            duration_nanos_ = static_cast<int64_t>(field->varint);
+          }
+          break;
+        case 13:
+          ok = wire::for_each_integer(*field, [&](uint64_t index) { comments_.push_back(index); });
           break;
         default:
           break;
@@ -482,6 +505,8 @@ class ProfileConverter {
   std::vector<FrameId> stack_;
   uint64_t samples_ = 0;
   int64_t time_nanos_ = 0;
+  int64_t duration_nanos_ = 0;
+  std::vector<uint64_t> comments_;                      // indices into strings_
   std::vector<std::pair<uint64_t, int64_t>> mappings_;  // start, filename's string index
 };
 

@@ -9,8 +9,10 @@
 #include <unordered_map>
 
 #include "analyzer/analysis/age_bound.h"
+#include "analyzer/analysis/trace_wakes.h"
 #include "analyzer/model/text_format.h"
 #include "analyzer/model/thread_labels.h"
+#include "analyzer/model/trace_window.h"
 #include "leakscan/version.h"
 
 namespace leakscan {
@@ -202,6 +204,12 @@ void fill_cluster(const AnalysisInput& input, const AgeBound& age_bound, const C
   out.set_wait_objects(cluster.wait_objects);
   fill_creation(input, cluster, out);
   fill_age_deciles(input, cluster, ids, out);
+  if (auto turnover = site_turnover(input, cluster)) {
+    auto& site = *out.mutable_window_turnover();
+    site.set_born(turnover->born);
+    site.set_died(turnover->died);
+    site.set_window_nanos(turnover->window.count());
+  }
 }
 
 // The cluster holding most of a waiting group's goroutines: a group is one object or one site,
@@ -262,6 +270,7 @@ void fill_snapshot(const Snapshot& snapshot, report::SnapshotInfo& info) {
       snapshot.captured_at ? snapshot.capture_time_origin : CaptureTimeOrigin::kOrderGiven)));
   info.set_goroutines(snapshot.goroutine_count());
   info.set_reason(snapshot.reason);
+  if (auto window = trace_window(snapshot.reason)) info.set_trace_window_nanos(window->count());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <chrono>
 #include <map>
 
 #include "analyzer/analysis/lifetime_thresholds.h"
@@ -124,6 +125,13 @@ void write_cluster(const report::Cluster& cluster, const Style& style, const Tex
     }
     facts.push_back(growth);
   }
+  if (cluster.has_window_turnover()) {
+    // As `leakscan trace` words a site: what its creation site did in the trace's window.
+    const auto& site = cluster.window_turnover();
+    facts.push_back(fmt::format("its creation site +{} born, {} died in the {} window",
+                                with_thousands(site.born()), with_thousands(site.died()),
+                                format_duration(std::chrono::nanoseconds(site.window_nanos()))));
+  }
   if (!cluster.wait_object().empty()) {
     facts.push_back(fmt::format("all on {}", cluster.wait_object()));
   } else if (cluster.wait_objects() > 1) {
@@ -189,6 +197,13 @@ void write_process_end(const report::ProcessEnd& end, const Style& style,
   fmt::print(out, "\n");
 }
 
+// A trace's window says what it was read from better than "pprof", the helper's format.
+std::string origin(const report::SnapshotInfo& snapshot) {
+  if (snapshot.trace_window_nanos() > 0) return snapshot.reason();
+  return snapshot.reason().empty() ? snapshot.format()
+                                   : snapshot.format() + ", " + snapshot.reason();
+}
+
 }  // namespace
 
 void write_text_cluster(const report::Cluster& cluster, const TextOptions& options,
@@ -206,15 +221,14 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
   const auto& summary = report.summary();
   const auto& last = report.snapshots(report.snapshots_size() - 1);
   if (report.snapshots_size() == 1) {
-    fmt::print(out, "{}: {} goroutine{} ({}{})\n", last.source(), with_thousands(last.goroutines()),
-               last.goroutines() == 1 ? "" : "s", last.format(),
-               last.reason().empty() ? "" : ", " + last.reason());
+    fmt::print(out, "{}: {} goroutine{} ({})\n", last.source(), with_thousands(last.goroutines()),
+               last.goroutines() == 1 ? "" : "s", origin(last));
   } else {
     fmt::print(out, "{} snapshots, oldest first:\n", report.snapshots_size());
     for (const auto& snapshot : report.snapshots()) {
       fmt::print(out, "  {}: {} goroutine{} ({})\n", snapshot.source(),
                  with_thousands(snapshot.goroutines()), snapshot.goroutines() == 1 ? "" : "s",
-                 snapshot.format());
+                 snapshot.trace_window_nanos() > 0 ? snapshot.reason() : snapshot.format());
     }
   }
   for (const auto& proof : report.leak_proofs()) {

@@ -1,4 +1,5 @@
 // Layer 5, LifetimeThresholds.
+#include "analyzer/model/trace_window.h"
 #include "tests/analysis/layer_fixtures.h"
 
 namespace leakscan {
@@ -213,6 +214,70 @@ TEST(LifetimeThresholds, GoroutinesTheRuntimeProvedLeakedAreALeakFromOneDump) {
       << all_reasons(leak);
   EXPECT_EQ(verdict_of(layers.clusters, "main.(*OrderService).reconcile").verdict,
             Verdict::kExpected);
+}
+
+// A Go execution trace's window (leakscan-gotrace's labels, docs/profile-labels.md) as evidence:
+// blocked through it while others at the site were woken supports a leak the wait suspected;
+// a quiet window is said, and decides nothing.
+Snapshot traced(std::string_view dump, int64_t site_woken) {
+  Snapshot snapshot = parse(dump, "trace.out");
+  snapshot.reason = trace_window_reason(std::chrono::seconds(2), std::nullopt);
+  for (auto& thread : snapshot.threads) {
+    thread.labels.push_back(
+        Label{.key = snapshot.intern(kBlockedWholeWindow), .str = snapshot.intern("true")});
+    thread.labels.push_back(
+        Label{.key = snapshot.intern(kSiteWoken), .num = site_woken, .numeric = true});
+  }
+  return snapshot;
+}
+
+// One snapshot's verdict and reasons for the cluster blocked in `function`.
+struct Judged {
+  Verdict verdict = Verdict::kExpected;
+  std::string reasons;
+};
+Judged judge_one(Snapshot snapshot, std::string_view function) {
+  std::vector<Snapshot> snapshots;
+  snapshots.push_back(std::move(snapshot));
+  Layers layers = run_layers_by_hand(snapshots, 5);
+  const Cluster& cluster = verdict_of(layers.clusters, function);
+  return {cluster.verdict, all_reasons(cluster)};
+}
+
+TEST(LifetimeThresholds, ATraceWindowsWakesSupportASuspectedLeak) {
+  constexpr std::string_view kSite = "main.(*OrderService).fetchOrder.func1";
+  // One goroutine past the threshold: a suspect from one dump.
+  const std::string dump = goroutines(1, 150, "chan send, 10 minutes", kOrdersLeak);
+  Judged plain = judge_one(parse(dump), kSite);
+  ASSERT_EQ(plain.verdict, Verdict::kSuspect) << plain.reasons;
+
+  Judged woken = judge_one(traced(dump, 1412), kSite);
+  EXPECT_EQ(woken.verdict, Verdict::kLeak) << woken.reasons;
+  EXPECT_NE(woken.reasons.find("it stayed blocked for the whole 2s window while 1,412 "
+                               "goroutines blocked at the same site were woken"),
+            std::string::npos)
+      << woken.reasons;
+  // Leak now: no "one dump cannot tell".
+  EXPECT_EQ(woken.reasons.find("one dump cannot tell"), std::string::npos) << woken.reasons;
+
+  Judged quiet = judge_one(traced(dump, 0), kSite);
+  EXPECT_EQ(quiet.verdict, Verdict::kSuspect) << quiet.reasons;
+  EXPECT_NE(quiet.reasons.find("no goroutine blocked here was woken in the 2s window"),
+            std::string::npos)
+      << quiet.reasons;
+  EXPECT_NE(quiet.reasons.find("proves little"), std::string::npos) << quiet.reasons;
+}
+
+TEST(LifetimeThresholds, ATraceWindowsWakesAloneMakeNoLeak) {
+  // Under the threshold, no suspicion: wakes at the site do not make one (an idle pool's
+  // workers stay blocked while their siblings take the work).
+  Judged pool = judge_one(traced(goroutines(3, 10, "chan receive", kStartupWorker), 50),
+                          "main.(*OrderService).reconcile");
+  EXPECT_EQ(pool.verdict, Verdict::kExpected) << pool.reasons;
+  EXPECT_NE(pool.reasons.find("all of them stayed blocked for the whole 2s window while 50 "
+                              "goroutines blocked at the same site were woken"),
+            std::string::npos)
+      << pool.reasons;
 }
 
 }  // namespace

@@ -1,0 +1,3 @@
+module leakscan.dev/tests/wakepool
+
+go 1.22
