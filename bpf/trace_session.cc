@@ -236,8 +236,8 @@ Status Session::snapshot() {
   }
   if (snapshot_index_ == 0) live_first_ = live_last_;
   TracedCapture capture{captured_at, nanotime, fmt::format("pid {}", options_.pid)};
-  Snapshot snapshot = build_traced_snapshot(*binary_, *reader_, *goroutines, histories, capture,
-                                            std::move(recycled_threads_));
+  Snapshot snapshot = build_traced_snapshot(*binary_, *reader_, *goroutines, reader_->dead(),
+                                            histories, capture, std::move(recycled_threads_));
   previous_capture_ = captured_at;
 
   auto encoded = encode_gzipped_pprof(std::span<const Snapshot>(&snapshot, 1), GzipThread::kSecond);

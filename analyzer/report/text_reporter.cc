@@ -255,6 +255,18 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
                            "2"));
   }
   for (const auto& finding : report.dead_but_unfreed()) {
+    if (finding.runtime() == "go" && finding.kind() == "exited_not_released") {
+      // Layer 2 for Go: the dead g's a spike left, by creation site, and what frees them.
+      const std::string site = finding.has_created_by()
+                                   ? location(finding.created_by())
+                                   : "a site they no longer carry (the g's were never used)";
+      fmt::print(out,
+                 "{} dead goroutines retained, {:.1f} MB of stacks still held ({} stacks); "
+                 "created by {}: {}\n",
+                 with_thousands(finding.count()), static_cast<double>(finding.stack_bytes()) / 1e6,
+                 with_thousands(finding.stacks_held()), site, finding.explanation());
+      continue;
+    }
     fmt::print(out, "{} {}: {} created by {}\n", with_thousands(finding.count()),
                finding.explanation(), finding.kind(), location(finding.created_by()));
   }
