@@ -255,9 +255,10 @@ Status Session::snapshot() {
     return std::chrono::duration<double, std::milli>(d).count();
   };
   log(fmt::format(
-      "snapshot {}: {} goroutines -> {} (memory read in {:.1f} ms, written in {:.1f} ms)",
-      snapshot_index_, goroutines->size(), path->string(), as_ms(read_time),
-      as_ms(Clock::now() - read_start - read_time)));
+      "snapshot {}: {} goroutines{} -> {} (memory read in {:.1f} ms, written in {:.1f} ms)",
+      snapshot_index_, goroutines->size(),
+      reader_->dead().empty() ? "" : fmt::format(" and {} dead g's", reader_->dead().size()),
+      path->string(), as_ms(read_time), as_ms(Clock::now() - read_start - read_time)));
   if (options_.on_snapshot) options_.on_snapshot(summary_.snapshot_files);
   return Ok{};
 }

@@ -598,6 +598,9 @@ TEST_P(TraceDead, ASpikesDeadGoroutinesAreHeldNotLeakedUntilAGcFreesTheirStacks)
             std::string::npos)
       << text.out;
   EXPECT_EQ(text.out.find("LEAK"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find(" dead but unfreed\n"), std::string::npos) << text.out;
+  EXPECT_NE(trace.process->stderr_text().find(" dead g's -> "), std::string::npos)
+      << trace.process->stderr_text();
 }
 
 std::string dead_case_name(const ::testing::TestParamInfo<DeadCase>& info) {
