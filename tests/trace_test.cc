@@ -501,7 +501,8 @@ std::vector<std::string> loaded_program_ids(const std::string& stderr_text) {
 // stacks: the tracer reads the dead g's as layer 2's dead but unfreed (state dead), at the
 // spike's go statement, with the stack bytes they hold, never as a leak; a GC frees the stacks
 // and not the g's (issue 25). samples/go/spike says how many it made and its StackInuse.
-using DeadCase = std::tuple<std::string, bool>;  // (Go version, ended by runtime.Goexit)
+// (Go version, "spike" or "spike-pie", ended by runtime.Goexit)
+using DeadCase = std::tuple<std::string, std::string, bool>;
 class TraceDead : public ::testing::TestWithParam<DeadCase> {};
 
 struct DeadSite {
@@ -530,11 +531,11 @@ std::optional<DeadSite> spike_finding(const std::string& file, int line, int64_t
 }
 
 TEST_P(TraceDead, ASpikesDeadGoroutinesAreHeldNotLeakedUntilAGcFreesTheirStacks) {
-  const auto& [version, goexit] = GetParam();
+  const auto& [version, program, goexit] = GetParam();
   constexpr int64_t kSpike = 20'000;
   std::vector<std::string> args{"-n", std::to_string(kSpike)};
   if (goexit) args.emplace_back("-goexit");
-  Target target(version + "/spike", args);
+  Target target(version + "/" + program, args);
   ASSERT_EQ(target.preamble.size(), 1u) << target.process->stderr_text();
   int64_t made = 0, live = 0, stack_inuse = 0;
   ASSERT_EQ(std::sscanf(target.preamble[0].c_str(), "SPIKE %ld GOROUTINES %ld STACKINUSE %ld",
@@ -582,9 +583,9 @@ TEST_P(TraceDead, ASpikesDeadGoroutinesAreHeldNotLeakedUntilAGcFreesTheirStacks)
   EXPECT_LT(after->stack_bytes, before->stack_bytes / 4);
   EXPECT_LE(after->stack_bytes, std::max<int64_t>(stack_inuse_after_gc, 1));
   fmt::print(stderr,
-             "{} {}: {} made, dead {} -> {}; stack bytes {} (StackInuse {}) -> {} (StackInuse "
+             "{} {} {}: {} made, dead {} -> {}; stack bytes {} (StackInuse {}) -> {} (StackInuse "
              "{})\n",
-             version, goexit ? "Goexit" : "return", kSpike, before->count, after->count,
+             version, program, goexit ? "Goexit" : "return", kSpike, before->count, after->count,
              before->stack_bytes, stack_inuse, after->stack_bytes, stack_inuse_after_gc);
 
   // The text report says it in words, apart from the leaks.
@@ -604,13 +605,16 @@ TEST_P(TraceDead, ASpikesDeadGoroutinesAreHeldNotLeakedUntilAGcFreesTheirStacks)
 }
 
 std::string dead_case_name(const ::testing::TestParamInfo<DeadCase>& info) {
-  std::string name = std::get<0>(info.param) + (std::get<1>(info.param) ? "_goexit" : "_return");
+  std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param) +
+                     (std::get<2>(info.param) ? "_goexit" : "_return");
   std::erase(name, '.');
+  std::erase(name, '-');
   return name;
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryGo, TraceDead,
                          ::testing::Combine(::testing::ValuesIn(testing::go_versions()),
+                                            ::testing::Values("spike", "spike-pie"),
                                             ::testing::Bool()),
                          dead_case_name);
 
