@@ -138,6 +138,7 @@ Result<std::span<const LiveGoroutine>> GoroutineTableReader::read() {
   uint8_t* gs = g_buffer_.at_least(std::min(pointers->size(), windows_.gs) * g_size);
   goroutines_.clear();
   goroutines_.reserve(pointers->size());
+  dead_.clear();
   for (auto* column : {&resume_, &fp_}) {
     column->clear();
     column->reserve(pointers->size());
@@ -164,7 +165,10 @@ Result<std::span<const LiveGoroutine>> GoroutineTableReader::read() {
 void GoroutineTableReader::add_goroutine(const uint8_t* g, size_t slot) {
   LiveGoroutine goroutine;
   goroutine.status = load<uint32_t>(g + layout_.g_atomicstatus) & ~kScanBit;
-  if (is_dead(goroutine.status)) return;
+  if (is_dead(goroutine.status)) {
+    add_dead(g, slot);
+    return;
+  }
   goroutine.slot = static_cast<uint32_t>(slot);  // allglen is at most kMaxGoroutines
   goroutine.leaked = goroutine.status == leaked_status_;
   goroutine.in_bubble = layout_.g_bubble != 0 && load<uint64_t>(g + layout_.g_bubble) != 0;
@@ -199,6 +203,22 @@ void GoroutineTableReader::add_goroutine(const uint8_t* g, size_t slot) {
   known.key = key;
   known.read = reads_;
   goroutines_.push_back(std::move(goroutine));
+}
+
+void GoroutineTableReader::add_dead(const uint8_t* g, size_t slot) {
+  // gdestroy leaves gopc, startpc and the stack in place; a GC frees the stacks of the global
+  // free list (stack.lo = stack.hi = 0), newproc overwrites the rest when it reuses the g.
+  const auto stack_lo = load<uint64_t>(g + layout_.g_stack_lo);
+  const auto stack_hi = load<uint64_t>(g + layout_.g_stack_lo + 8);
+  const auto gopc = load<uint64_t>(g + layout_.g_gopc);
+  const auto startpc = load<uint64_t>(g + layout_.g_startpc);
+  dead_.push_back(DeadGoroutine{
+      .goid = load<uint64_t>(g + layout_.g_goid),
+      .gopc = gopc != 0 ? gopc - load_bias_ : 0,
+      .startpc = startpc != 0 ? startpc - load_bias_ : 0,
+      .stack_bytes = stack_lo != 0 && stack_hi > stack_lo ? stack_hi - stack_lo : 0,
+      .slot = static_cast<uint32_t>(slot),  // allglen is at most kMaxGoroutines
+  });
 }
 
 void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,

@@ -46,6 +46,16 @@ struct LiveGoroutine {
   bool blocked() const;
 };
 
+// A dead g (_Gdead, or Go 1.26's _Gdeadextra) still in allgs, which never shrinks: what it
+// holds until a GC frees its stack, and the creation site it carries until the g is reused.
+struct DeadGoroutine {
+  uint64_t goid = 0;
+  uint64_t gopc = 0;         // 0: gone (a g that never ran a goroutine)
+  uint64_t startpc = 0;      // the function it ran
+  uint64_t stack_bytes = 0;  // stack.hi - stack.lo; 0 when the stack was freed
+  uint32_t slot = 0;
+};
+
 // How much a read copies at a time: each window's buffer is reused by the next, where copying
 // 640,000 g's and stack tops at once took 430 MB of fresh pages (the kernel zeroing them was
 // most of a first snapshot).
@@ -70,6 +80,9 @@ class GoroutineTableReader {
   // the next read(): the reader keeps its arrays between snapshots, as fresh ones of 640,000
   // goroutines cost more in page faults than the reading.
   Result<std::span<const LiveGoroutine>> read();
+  // The dead g's the last read() found, decoded from the bytes it read anyway (valid until the
+  // next read()).
+  std::span<const DeadGoroutine> dead() const { return dead_; }
 
   // The name of a status word / wait reason, as the runtime prints it.
   std::string_view status_name(uint32_t status) const;
@@ -86,8 +99,9 @@ class GoroutineTableReader {
   // Fills every goroutine's pcs: its resumption pc, then the frames walked from its saved
   // frame pointer (0 where the stack is not walkable).
   // Decodes the g at allgs[slot] (its bytes at `g`) into goroutines_ and the columns beside
-  // it, unless it is dead.
+  // it, or into dead_.
   void add_goroutine(const uint8_t* g, size_t slot);
+  void add_dead(const uint8_t* g, size_t slot);
   void walk_stacks(std::vector<LiveGoroutine>& goroutines, const std::vector<uint64_t>& resume,
                    const std::vector<uint64_t>& first_fp);
   // Appends the return addresses walked from a stack's top (read from its first frame pointer)
@@ -113,6 +127,7 @@ class GoroutineTableReader {
   std::vector<uint64_t> pointers_;
   std::vector<uint64_t> pc_storage_;  // every goroutine's pcs, one after another
   std::vector<LiveGoroutine> goroutines_;
+  std::vector<DeadGoroutine> dead_;
   std::vector<ProcessMemory::Piece> pieces_;
   std::vector<uint64_t> resume_, fp_;  // per goroutine, for the stack walk
   // What a goroutine's frames depend on: equal in two reads, it has not run in between.

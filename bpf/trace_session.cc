@@ -236,8 +236,8 @@ Status Session::snapshot() {
   }
   if (snapshot_index_ == 0) live_first_ = live_last_;
   TracedCapture capture{captured_at, nanotime, fmt::format("pid {}", options_.pid)};
-  Snapshot snapshot = build_traced_snapshot(*binary_, *reader_, *goroutines, histories, capture,
-                                            std::move(recycled_threads_));
+  Snapshot snapshot = build_traced_snapshot(*binary_, *reader_, *goroutines, reader_->dead(),
+                                            histories, capture, std::move(recycled_threads_));
   previous_capture_ = captured_at;
 
   auto encoded = encode_gzipped_pprof(std::span<const Snapshot>(&snapshot, 1), GzipThread::kSecond);
@@ -255,9 +255,10 @@ Status Session::snapshot() {
     return std::chrono::duration<double, std::milli>(d).count();
   };
   log(fmt::format(
-      "snapshot {}: {} goroutines -> {} (memory read in {:.1f} ms, written in {:.1f} ms)",
-      snapshot_index_, goroutines->size(), path->string(), as_ms(read_time),
-      as_ms(Clock::now() - read_start - read_time)));
+      "snapshot {}: {} goroutines{} -> {} (memory read in {:.1f} ms, written in {:.1f} ms)",
+      snapshot_index_, goroutines->size(),
+      reader_->dead().empty() ? "" : fmt::format(" and {} dead g's", reader_->dead().size()),
+      path->string(), as_ms(read_time), as_ms(Clock::now() - read_start - read_time)));
   if (options_.on_snapshot) options_.on_snapshot(summary_.snapshot_files);
   return Ok{};
 }

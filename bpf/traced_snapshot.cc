@@ -9,6 +9,9 @@
 namespace leakscan::trace {
 namespace {
 
+// A dead g's stack still held (docs/profile-labels.md), summed by the report's dead_but_unfreed.
+constexpr std::string_view kStackBytes = "stack_bytes";
+
 bool is_runtime_entry_frame(std::string_view function) {
   return function == "runtime.goexit" || function == "runtime.systemstack" ||
          function.starts_with("runtime.newproc") || function == "runtime.mstart";
@@ -98,6 +101,7 @@ void track_wait(const LiveGoroutine& goroutine, std::chrono::system_clock::time_
 
 Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const GoroutineTableReader& names,
                                std::span<const LiveGoroutine> goroutines,
+                               std::span<const DeadGoroutine> dead,
                                std::span<const GoroutineHistory> history,
                                const TracedCapture& capture, std::vector<GreenThread> recycled) {
   Snapshot snapshot;
@@ -107,7 +111,7 @@ Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const Goroutine
   snapshot.format = SourceFormat::kPprofProto;
   snapshot.runtime = RuntimeKind::kGo;
   snapshot.captured_at = capture.captured_at;
-  snapshot.threads.reserve(goroutines.size());
+  snapshot.threads.reserve(goroutines.size() + dead.size());
 
   StackInterner stacks(snapshot);
   std::unordered_map<uint64_t, FrameId> creation_frame;  // by gopc
@@ -138,6 +142,15 @@ Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const Goroutine
     return it->second;
   };
 
+  auto created_by = [&](uint64_t gopc) {
+    auto it = creation_frame.find(gopc);
+    if (it == creation_frame.end()) {
+      auto site = creation_site(binary, gopc);
+      it = creation_frame.emplace(gopc, site ? stacks.intern(*site) : kNoFrame).first;
+    }
+    return it->second;
+  };
+
   for (const auto& goroutine : goroutines) {
     GreenThread thread;
     thread.id = goroutine.goid;
@@ -149,14 +162,7 @@ Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const Goroutine
     thread.stack = stacks.stack(goroutine.pcs, symbolize_stack);
 
     // Goroutine 1 is started by the runtime's assembly; Go names no creator for it either.
-    if (goroutine.gopc != 0 && goroutine.goid != 1) {
-      auto it = creation_frame.find(goroutine.gopc);
-      if (it == creation_frame.end()) {
-        auto site = creation_site(binary, goroutine.gopc);
-        it = creation_frame.emplace(goroutine.gopc, site ? stacks.intern(*site) : kNoFrame).first;
-      }
-      thread.created_by = it->second;
-    }
+    if (goroutine.gopc != 0 && goroutine.goid != 1) thread.created_by = created_by(goroutine.gopc);
 
     // The runtime keeps no park time: waitsince is the start of the first GC that found the
     // goroutine blocked, and the tracer sees each wait only from the snapshot that first showed
@@ -208,6 +214,25 @@ Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const Goroutine
     thread.wait_precision = precision;
     for (const auto& [key, value] : goroutine.labels) {
       thread.labels.push_back(Label{.key = snapshot.intern(key), .str = snapshot.intern(value)});
+    }
+    snapshot.threads.push_back(std::move(thread));
+  }
+
+  // The dead: no wait and no history, their memory is the finding (docs/profile-labels.md).
+  const std::string_view dead_status = snapshot.intern("dead");
+  for (const auto& goroutine : dead) {
+    GreenThread thread;
+    thread.id = goroutine.goid;
+    set_status(thread, dead_status, ThreadState::kExited);
+    if (goroutine.startpc != 0) {
+      thread.stack = stacks.stack(std::span(&goroutine.startpc, 1), symbolize_stack);
+    }
+    if (goroutine.gopc != 0) thread.created_by = created_by(goroutine.gopc);
+    if (goroutine.stack_bytes != 0) {
+      thread.labels.push_back(Label{.key = kStackBytes,
+                                    .num = static_cast<int64_t>(goroutine.stack_bytes),
+                                    .unit = "bytes",
+                                    .numeric = true});
     }
     snapshot.threads.push_back(std::move(thread));
   }

@@ -23,11 +23,15 @@ struct TracedCapture {
   std::string source;           // "pid 1234"
 };
 
+// `dead` become threads in state "dead" (ThreadState::kExited: layer 2's dead but unfreed), each
+// with its start function as its stack, its creation site where the g still carries one and
+// the stack it holds as label stack_bytes.
 // `history` is by allgs slot (GoroutineHistories::line_up). `recycled` lends its capacity to
 // the snapshot's threads: the previous snapshot's vector, so that 640,000 threads a snapshot do not
 // cost a fresh 100 MB allocation and its page faults.
 Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const GoroutineTableReader& names,
                                std::span<const LiveGoroutine> goroutines,
+                               std::span<const DeadGoroutine> dead,
                                std::span<const GoroutineHistory> history,
                                const TracedCapture& capture,
                                std::vector<GreenThread> recycled = {});

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Build the Go sample programs (zoo, bigleak, leakyservice, and leaktrace four ways: plain,
-# stripped, PIE, with cgo), the pprofcheck validator, from Go 1.20 the leakygotest test binary,
-# from Go 1.22 the wakepool tracer, and from Go 1.26 zoo-leakprofile (with the goroutine leak
-# profile) and the grpc-go service tests/go/grpcservice, with one Go toolchain.
+# Build the Go sample programs (zoo, bigleak, leakyservice, spike plain and PIE, and leaktrace
+# four ways: plain, stripped, PIE, with cgo), the pprofcheck validator, from Go 1.20 the
+# leakygotest test binary, from Go 1.22 the wakepool tracer, and from Go 1.26 zoo-leakprofile
+# (with the goroutine leak profile) and the grpc-go service tests/go/grpcservice, with one Go
+# toolchain.
 # Usage: scripts/build-go.sh GO OUTDIR
 #   GO      a go command: /usr/lib/go-1.19/bin/go (Debian's), go (the machine's), or
 #           go@go1.27.3, which runs `go` with GOTOOLCHAIN=go1.27.3 (fetched from the module proxy)
@@ -38,6 +39,8 @@ echo "build-go.sh: $VERSION -> $OUT" >&2
 	"$GO" build -o "$OUT/bigleak" ./bigleak &&
 	"$GO" build -o "$OUT/leakyservice" ./leakyservice &&
 	"$GO" build -o "$OUT/deadlocks" ./deadlocks &&
+	"$GO" build -o "$OUT/spike" ./spike &&
+	"$GO" build -buildmode=pie -o "$OUT/spike-pie" ./spike &&
 	"$GO" build -o "$OUT/leaktrace" ./leaktrace &&
 	"$GO" build -ldflags='-s -w' -o "$OUT/leaktrace-stripped" ./leaktrace &&
 	"$GO" build -buildmode=pie -o "$OUT/leaktrace-pie" ./leaktrace &&

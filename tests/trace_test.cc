@@ -51,14 +51,15 @@ constexpr auto kEvery = 500ms;  // snapshot interval in most tests
 // The routes leakyservice runs under pprof.Do with label http.route (its main.go says which).
 const std::set<std::string> kLabelledRoutes{"/api/orders", "/api/audit", "/api/stream"};
 
-// "site:recv" -> the line of the go statement marked with it in leaktrace/main.go.
-int site_line(const std::string& marker) {
-  std::ifstream in(std::string(LEAKSCAN_SAMPLES_GO) + "/leaktrace/main.go");
+// "site:recv" -> the line of the go statement marked with it in leaktrace/main.go (or another
+// sample's).
+int site_line(const std::string& marker, const std::string& program = "leaktrace") {
+  std::ifstream in(std::string(LEAKSCAN_SAMPLES_GO) + "/" + program + "/main.go");
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.find("// " + marker) != std::string::npos) return number;
   }
-  ADD_FAILURE() << marker << " not found in leaktrace/main.go";
+  ADD_FAILURE() << marker << " not found in " << program << "/main.go";
   return -1;
 }
 
@@ -191,8 +192,10 @@ TEST_P(TraceVariants, AccountsForEveryGoroutineCreatedAndExited) {
 
   Snapshot snapshot = trace.last_snapshot();
   int64_t user_goroutines = 0;
-  for (const auto& thread : snapshot.threads)
-    user_goroutines += !is_system_goroutine(snapshot, thread);
+  for (const auto& thread : snapshot.threads) {
+    user_goroutines +=
+        thread.state != ThreadState::kExited && !is_system_goroutine(snapshot, thread);
+  }
   EXPECT_EQ(user_goroutines, *counted);
   EXPECT_NE(trace.process->stderr_text().find("probes detached"), std::string::npos);
   // The target keeps running after the detach.
@@ -217,6 +220,7 @@ TEST_P(TraceVariants, CreationStacksNameTheGoStatement) {
   const auto lock = site_text("main.handleLock", "site:lock");
   int seen_recv = 0, seen_lock = 0;
   for (const auto& thread : snapshot.threads) {
+    if (thread.state == ThreadState::kExited) continue;  // a dead g (TraceDead)
     std::string site = created_by(snapshot, thread);
     if (site != recv && site != lock) continue;
     SCOPED_TRACE(site);
@@ -309,6 +313,7 @@ TEST_P(TraceVariants, AgesAreExactToWithinTheSnapshotInterval) {
     const auto lock = site_text("main.handleLock", "site:lock");
     int checked = 0;
     for (const auto& thread : snapshot.threads) {
+      if (thread.state == ThreadState::kExited) continue;  // a dead g (TraceDead)
       std::string site = created_by(snapshot, thread);
       if (site != recv && site != lock) continue;
       auto [start, end] =
@@ -364,6 +369,7 @@ TEST_P(TraceWaits, AWaitEndsWhenTheGoroutineWakesAndNeverOutlivesIt) {
   const auto pulse = site_text("main.handlePulse", "site:pulse");
   int pulses = 0, leaks = 0;
   for (const auto& thread : snapshot.threads) {
+    if (thread.state == ThreadState::kExited) continue;  // a dead g (TraceDead)
     std::string site = created_by(snapshot, thread);
     SCOPED_TRACE(fmt::format("goroutine {} created at {}", thread.id, site));
     if (thread.wait) {
@@ -412,6 +418,7 @@ TEST_P(TraceStacks, AGoroutineThatRanIsReadAgain) {
   auto blocked_in = [&](const Snapshot& snapshot) {
     std::map<std::string, int> functions;
     for (const auto& thread : snapshot.threads) {
+      if (thread.state == ThreadState::kExited) continue;  // a dead g (TraceDead)
       if (created_by(snapshot, thread) != site) continue;
       std::string innermost = "(none)";
       for (FrameId id : thread.stack) {
@@ -489,6 +496,127 @@ std::vector<std::string> loaded_program_ids(const std::string& stderr_text) {
   }
   return ids;
 }
+
+// After a spike of goroutines that all ended, allgs keeps every g and the free lists keep their
+// stacks: the tracer reads the dead g's as layer 2's dead but unfreed (state dead), at the
+// spike's go statement, with the stack bytes they hold, never as a leak; a GC frees the stacks
+// and not the g's (issue 25). samples/go/spike says how many it made and its StackInuse.
+// (Go version, "spike" or "spike-pie", ended by runtime.Goexit)
+using DeadCase = std::tuple<std::string, std::string, bool>;
+class TraceDead : public ::testing::TestWithParam<DeadCase> {};
+
+struct DeadSite {
+  int64_t count = 0, stacks_held = 0, stack_bytes = 0;
+  std::string explanation;
+};
+
+// The spike's dead-but-unfreed finding, and the report's leaks, from one traced snapshot.
+std::optional<DeadSite> spike_finding(const std::string& file, int line, int64_t& leaks) {
+  auto read = read_snapshots(file);
+  EXPECT_TRUE(read.has_value()) << (read ? "" : read.error().message);
+  if (!read) return std::nullopt;
+  auto analysis = analyze(*read, AnalysisOptions{});
+  EXPECT_TRUE(analysis.has_value()) << (analysis ? "" : analysis.error().message);
+  if (!analysis) return std::nullopt;
+  leaks = analysis->report.summary().leaks();
+  for (const auto& finding : analysis->report.dead_but_unfreed()) {
+    if (finding.kind() == "exited_not_released" && finding.runtime() == "go" &&
+        finding.created_by().function() == "main.spike" && finding.created_by().line() == line) {
+      return DeadSite{finding.count(), finding.stacks_held(), finding.stack_bytes(),
+                      finding.explanation()};
+    }
+  }
+  ADD_FAILURE() << "no dead-but-unfreed finding at spike/main.go:" << line << " in " << file;
+  return std::nullopt;
+}
+
+TEST_P(TraceDead, ASpikesDeadGoroutinesAreHeldNotLeakedUntilAGcFreesTheirStacks) {
+  const auto& [version, program, goexit] = GetParam();
+  constexpr int64_t kSpike = 20'000;
+  std::vector<std::string> args{"-n", std::to_string(kSpike)};
+  if (goexit) args.emplace_back("-goexit");
+  Target target(version + "/" + program, args);
+  ASSERT_EQ(target.preamble.size(), 1u) << target.process->stderr_text();
+  int64_t made = 0, live = 0, stack_inuse = 0;
+  ASSERT_EQ(std::sscanf(target.preamble[0].c_str(), "SPIKE %ld GOROUTINES %ld STACKINUSE %ld",
+                        &made, &live, &stack_inuse),
+            3)
+      << target.preamble[0];
+  ASSERT_EQ(made, kSpike);
+
+  Trace trace(target.pid(), {"--every", "1s"});
+  ASSERT_TRUE(trace.wait_for("snapshot 1:")) << trace.process->stderr_text();
+  target.process->signal(SIGUSR2);  // runtime.GC()
+  auto collected = target.process->read_line(30s);
+  ASSERT_TRUE(collected.has_value());
+  int64_t stack_inuse_after_gc = 0;
+  ASSERT_EQ(std::sscanf(collected->c_str(), "GC STACKINUSE %ld", &stack_inuse_after_gc), 1)
+      << *collected;
+  // The snapshot leakscan takes on stopping comes after the GC.
+  ASSERT_EQ(trace.stop(), 0) << trace.process->stderr_text();
+  auto files = trace.snapshots();
+  ASSERT_GE(files.size(), 2u);
+
+  const int line = site_line("site:spike", "spike");
+  int64_t leaks = -1;
+  auto before = spike_finding(files.front(), line, leaks);
+  ASSERT_TRUE(before.has_value());
+  EXPECT_EQ(leaks, 0);
+  // allgs keeps them all; a goroutine made since the spike (the runtime's) may reuse a few.
+  EXPECT_LE(before->count, kSpike);
+  EXPECT_GE(before->count, kSpike - 100);
+  // Each holds its starting stack (2 KB; Go frees a grown one at exit) until a GC: what
+  // StackInuse counts, with the live goroutines' stacks and the free stack spans beside it.
+  EXPECT_GE(before->stacks_held, kSpike / 2);
+  EXPECT_GT(before->stack_bytes, 0);
+  EXPECT_LE(before->stack_bytes, stack_inuse);
+  EXPECT_GE(before->stack_bytes, stack_inuse / 2);
+  EXPECT_NE(before->explanation.find("allgs only grows"), std::string::npos);
+
+  auto after = spike_finding(files.back(), line, leaks);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(leaks, 0);
+  // The g's stay (but for the GC's own workers, which may reuse a few), their stacks do not:
+  // only the P-local free lists (at most 64 each) keep theirs.
+  EXPECT_LE(after->count, before->count);
+  EXPECT_GE(after->count, before->count - 100);
+  EXPECT_LT(after->stack_bytes, before->stack_bytes / 4);
+  EXPECT_LE(after->stack_bytes, std::max<int64_t>(stack_inuse_after_gc, 1));
+  fmt::print(stderr,
+             "{} {} {}: {} made, dead {} -> {}; stack bytes {} (StackInuse {}) -> {} (StackInuse "
+             "{})\n",
+             version, program, goexit ? "Goexit" : "return", kSpike, before->count, after->count,
+             before->stack_bytes, stack_inuse, after->stack_bytes, stack_inuse_after_gc);
+
+  // The text report says it in words, apart from the leaks.
+  auto text = testing::run_command({testing::cli_path(), files.front()}, 60s);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(
+      text.out.find(fmt::format("{} dead goroutines retained, ", with_thousands(before->count))),
+      std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find(fmt::format("created by main.spike (spike/main.go:{})", line)),
+            std::string::npos)
+      << text.out;
+  EXPECT_EQ(text.out.find("LEAK"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find(" dead but unfreed\n"), std::string::npos) << text.out;
+  EXPECT_NE(trace.process->stderr_text().find(" dead g's -> "), std::string::npos)
+      << trace.process->stderr_text();
+}
+
+std::string dead_case_name(const ::testing::TestParamInfo<DeadCase>& info) {
+  std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param) +
+                     (std::get<2>(info.param) ? "_goexit" : "_return");
+  std::erase(name, '.');
+  std::erase(name, '-');
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryGo, TraceDead,
+                         ::testing::Combine(::testing::ValuesIn(testing::go_versions()),
+                                            ::testing::Values("spike", "spike-pie"),
+                                            ::testing::Bool()),
+                         dead_case_name);
 
 TEST(TraceDetach, NoUprobeLeftBehindAfterSigintSigtermOrTargetExit) {
   std::vector<std::string> program_ids;

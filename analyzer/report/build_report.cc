@@ -39,6 +39,37 @@ constexpr std::string_view kRuntimeDated =
     "the runtime dates a wait from the first garbage collection that found the goroutine "
     "blocked, the tracer from the first snapshot that did: each wait is at least this";
 
+constexpr std::string_view kDeadGoroutines =
+    "dead goroutines the runtime keeps: a GC frees a dead goroutine's stack, the runtime never "
+    "frees the g structs themselves (allgs only grows)";
+
+// What the ended green threads of one creation site still hold: the stacks the tracer read in
+// dead g's (label stack_bytes, docs/profile-labels.md).
+struct HeldStacks {
+  int64_t stacks = 0;
+  int64_t bytes = 0;
+};
+
+std::unordered_map<Frame, HeldStacks, FrameHash> held_stacks(const AnalysisInput& input,
+                                                             const Snapshot& snapshot,
+                                                             uint32_t last) {
+  std::unordered_map<Frame, HeldStacks, FrameHash> held;
+  for (const auto& record : input.records) {
+    if (record.snapshot != last || record.disposition != Disposition::kExited ||
+        record.thread == nullptr) {
+      continue;
+    }
+    for (const Label& label : record.thread->labels) {
+      if (label.key != "stack_bytes" || !label.numeric || label.num <= 0) continue;
+      HeldStacks& site =
+          held[record.created_by() != kNoFrame ? snapshot.frame(record.created_by()) : Frame{}];
+      ++site.stacks;
+      site.bytes += label.num;
+    }
+  }
+  return held;
+}
+
 // Why the cluster's waits are lower bounds, from where they came: a dump's are whole minutes,
 // also once converted to a profile (leakscan convert keeps them as lower_bound labels), while
 // the tracer's are the runtime's dating, in nanoseconds, practically never whole minutes.
@@ -351,13 +382,22 @@ report::Report build_report(const Analysis& analysis, const AnalysisOptions& opt
   if (analysis.process_end) {
     fill_process_end(analysis, *analysis.process_end, *report.mutable_process_end());
   }
+  const std::unordered_map<Frame, HeldStacks, FrameHash> held =
+      held_stacks(analysis.input, snapshots.back(), last);
+  const bool go = snapshots.back().runtime == RuntimeKind::kGo;
   for (const auto& finding : analysis.dead_but_unfreed) {
     auto* out = report.add_dead_but_unfreed();
     out->set_kind(std::string(to_string(finding.kind)));
     out->set_count(finding.count);
     if (!finding.created_by.function.empty())
       fill_frame(finding.created_by, *out->mutable_created_by());
-    out->set_explanation(std::string(finding.explanation()));
+    out->set_runtime(std::string(to_string(snapshots.back().runtime)));
+    const bool exited = finding.kind == DeadButUnfreedKind::kExitedNotReleased;
+    if (auto it = held.find(finding.created_by); exited && it != held.end()) {
+      out->set_stacks_held(it->second.stacks);
+      out->set_stack_bytes(it->second.bytes);
+    }
+    out->set_explanation(std::string(go && exited ? kDeadGoroutines : finding.explanation()));
   }
   return report;
 }

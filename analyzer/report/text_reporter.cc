@@ -235,12 +235,18 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
     fmt::print(out, "Go's leak proof: {}: {} goroutine{} proven leaked by its GC\n", proof.source(),
                with_thousands(proof.goroutines()), proof.goroutines() == 1 ? "" : "s");
   }
-  fmt::print(out, "{}, {} in {}; {} set aside{}\n\n", counted(summary.leaks(), "leak"),
+  // Ended green threads are in the snapshot's count but in no cluster: said apart (layer 2).
+  int64_t unfreed = 0;
+  for (const auto& finding : report.dead_but_unfreed()) {
+    if (finding.kind() == "exited_not_released") unfreed += finding.count();
+  }
+  fmt::print(out, "{}, {} in {}; {} set aside{}{}\n\n", counted(summary.leaks(), "leak"),
              counted(summary.suspects(), "suspect"), counted(summary.clusters(), "cluster"),
              counted(summary.dropped_system(), "runtime and standard-library goroutine"),
              summary.finishing() > 0
                  ? fmt::format(", {} finishing", with_thousands(summary.finishing()))
-                 : "");
+                 : "",
+             unfreed > 0 ? fmt::format(", {} dead but unfreed", with_thousands(unfreed)) : "");
 
   if (report.has_process_end()) write_process_end(report.process_end(), style, options, out);
   int64_t expected_clusters = 0;
@@ -269,6 +275,18 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
                            "2"));
   }
   for (const auto& finding : report.dead_but_unfreed()) {
+    if (finding.runtime() == "go" && finding.kind() == "exited_not_released") {
+      // Layer 2 for Go: the dead g's a spike left, by creation site, and what frees them.
+      const std::string site = finding.has_created_by()
+                                   ? location(finding.created_by())
+                                   : "a site they no longer carry (the g's were never used)";
+      fmt::print(out,
+                 "{} dead goroutines retained, {:.1f} MB of stacks still held ({} stacks); "
+                 "created by {}: {}\n",
+                 with_thousands(finding.count()), static_cast<double>(finding.stack_bytes()) / 1e6,
+                 with_thousands(finding.stacks_held()), site, finding.explanation());
+      continue;
+    }
     fmt::print(out, "{} {}: {} created by {}\n", with_thousands(finding.count()),
                finding.explanation(), finding.kind(), location(finding.created_by()));
   }

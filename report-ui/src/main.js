@@ -61,6 +61,10 @@ function deadButUnfreed(findings) {
     h('h2', {}, 'Ended, not freed'),
     h('ul', {}, findings.map((one) => h('li', {},
       h('strong', {}, plural(num(one.count), 'green thread')), ` ${one.kind.replaceAll('_', ' ')}`,
+      // Go's dead g's (the tracer): the stacks they still hold, which a GC frees.
+      Number(one.stack_bytes ?? 0) > 0
+        ? `, ${(Number(one.stack_bytes) / 1e6).toFixed(1)} MB of stacks still held`
+        : null,
       one.created_by?.function ? [' created by ', h('code', {}, site(one.created_by))] : null,
       one.explanation ? `: ${one.explanation}` : null))));
 }
