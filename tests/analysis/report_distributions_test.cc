@@ -54,7 +54,9 @@ void expect_spread(const report::WaitStats& wait, int64_t most) {
   int64_t waits = 0;
   for (int i = 0; i < histogram.size(); ++i) {
     waits += histogram[i].count();
-    if (i > 0) EXPECT_EQ(histogram[i].at_least_seconds(), histogram[i - 1].below_seconds());
+    if (i > 0) {
+      EXPECT_EQ(histogram[i].at_least_seconds(), histogram[i - 1].below_seconds());
+    }
     if (histogram[i].below_seconds() != 0) {
       EXPECT_GT(histogram[i].below_seconds(), histogram[i].at_least_seconds());
     }
