@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "analyzer/model/cpp_frame.h"
+
 namespace leakscan {
 namespace {
 
@@ -21,18 +23,6 @@ constexpr std::array<std::string_view, 50> kStandardRoots{
 // and their headers.
 constexpr std::array<std::string_view, 5> kSystemDirectories{"/usr/lib/", "/lib/", "/lib64/",
                                                              "/usr/include/", "/usr/lib64/"};
-
-// In a snapshot of no named runtime (a C++ text of a runtime leakscan does not know), frames
-// tell C++ by a qualified name, or by a name without a package from a file that is neither
-// Go's nor C's (an object without debug information, a C++ source). Go's own names always have a
-// package, save the C runtime of Go 1.4 and before, and cgo's C, whose files end in .c or .goc.
-bool is_cpp_frame(const Frame& frame) {
-  if (frame.function.find("::") != std::string_view::npos) return true;
-  if (frame.function.find('.') != std::string_view::npos) return false;
-  std::string_view file = frame.file;
-  return !file.empty() && file != "?" && !file.ends_with(".go") && !file.ends_with(".s") &&
-         !file.ends_with(".c") && !file.ends_with(".goc") && !file.ends_with(".h");
-}
 
 }  // namespace
 
