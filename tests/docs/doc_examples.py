@@ -8,13 +8,18 @@ Two kinds of marked example, each a fenced block right after the marker line:
 
 A block whose last line is "..." shows only the start of what its command prints.
 
+    <!-- doctest: shell, live: NAME -->   the block's commands run against a real program the
+                                          scenario NAME of tests/docs/live_examples.py starts;
+                                          what no run repeats (times, addresses, numbers) is
+                                          masked on both sides
+
     /usr/bin/python3 tests/docs/doc_examples.py README.md python/README.md         check
     /usr/bin/python3 tests/docs/doc_examples.py --update README.md python/README.md  rewrite
 
 Commands run from the repository root; "build/cli/leakscan" and "leakscan" at the start of a
 command mean the CLI under test ($LEAKSCAN_CLI), and Python sees $PYTHONPATH. The checkout's
-absolute path reads as CHECKOUT, and what an example writes at the top of the checkout
-(zoo.pb.gz, growth.png) is removed after it.
+absolute path reads as CHECKOUT, and what an example writes at the top of the checkout and
+names (zoo.pb.gz, growth.png) is removed after it.
 
 Every analysing command of a shell example (`leakscan FILES [FLAGS]`, up to a pipe) also runs
 through the Python bindings, `leakscan.analyze(FILES, ...).render(...)`, which must print the
@@ -31,10 +36,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 
+import live_examples
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MARKER = re.compile(r"^<!-- doctest: (shell|python) -->\s*$")
+MARKER = re.compile(r"^<!-- doctest: (shell|python)(?:, live: ([\w.-]+))? -->\s*$")
 FENCE = re.compile(r"^```")
 TIMEOUT_SECONDS = 600
 
@@ -47,6 +55,7 @@ class Example:
     code: list  # shell: the block's lines; python: the code's lines
     output_start: int  # 0-based index of the output's first line in the file
     output_end: int  # 0-based index one past its last line
+    live: str = None  # the scenario of tests/docs/live_examples.py it runs against
 
 
 def fenced_block(lines, start, path):
@@ -69,11 +78,14 @@ def examples_in(path):
         match = MARKER.match(line)
         if not match:
             continue
-        kind = match.group(1)
+        kind, live = match.group(1), match.group(2)
         body_start, body_end = fenced_block(lines, i + 1, path)
         if kind == "shell":
-            found.append(Example(path, kind, i + 1, lines[body_start:body_end], body_start, body_end))
+            found.append(Example(path, kind, i + 1, lines[body_start:body_end], body_start, body_end,
+                                 live))
             continue
+        if live:
+            raise SystemExit(f"{path}:{i + 1}: only a shell example runs live")
         out_fence = body_end + 1
         while out_fence < len(lines) and lines[out_fence].strip() == "":
             out_fence += 1
@@ -95,20 +107,24 @@ def lines_of(text):
 
 
 @contextlib.contextmanager
-def leaving_no_files():
-    """Removes what ran inside it left at the top of the checkout."""
+def leaving_no_files(example):
+    """Removes what the example left at the top of the checkout: a new entry its code names
+    (others are another test's, running beside it, such as pip's build tree)."""
     before = set(os.listdir(ROOT))
+    code = "\n".join(example.code)
     try:
         yield
     finally:
         for left in set(os.listdir(ROOT)) - before:
+            if left not in code:
+                continue
             path = os.path.join(ROOT, left)
             shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
 
 
-def run_separately(argv):
-    """stdout and stderr of `argv`, run at the root."""
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True,
+def run_separately(argv, cwd=ROOT):
+    """stdout and stderr of `argv`, run in `cwd`."""
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True,
                           timeout=TIMEOUT_SECONDS, env=dict(os.environ, COLUMNS="200"))
     return done.stdout, done.stderr
 
@@ -118,13 +134,35 @@ def run(argv):
     return lines_of(out + err)
 
 
-def shell_output(example):
+def run_live(command, live):
+    """What `command` prints, stdout and stderr interleaved as on a terminal, while `live` acts
+    on each line."""
+    process = subprocess.Popen(["bash", "-c", command], cwd=live.cwd, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+                               env=dict(os.environ, COLUMNS="200"))
+    live.on_start()
+    timer = threading.Timer(TIMEOUT_SECONDS, process.kill)
+    timer.start()
+    printed = []
+    try:
+        for line in process.stdout:
+            printed.append(line)
+            live.on_line(line.rstrip("\n"))
+        process.wait()
+    finally:
+        timer.cancel()
+    return lines_of(live.output("".join(printed)))
+
+
+def shell_output(example, live=None):
     """The block as it should read: each command followed by what it prints now."""
     out = []
     for line in example.code:
         if line.startswith("$ "):
             out.append(line)
-            out.extend(run(["bash", "-c", cli_command(line[2:])]))
+            command = cli_command(line[2:])
+            out.extend(run_live(live.command(command), live) if live else
+                       run(["bash", "-c", command]))
     return out
 
 
@@ -181,8 +219,9 @@ def python_call(args):
     ])
 
 
-def parity_failures(example):
+def parity_failures(example, live=None):
     """The analysing commands of a shell example whose Python run prints otherwise."""
+    cwd = live.cwd if live else ROOT
     failures = []
     for line in example.code:
         if not line.startswith("$ "):
@@ -192,7 +231,7 @@ def parity_failures(example):
         if not command.startswith(cli + " "):
             continue
         # The shell expands globs and quotes as it does for the command itself.
-        expanded = subprocess.run(["bash", "-c", f"printf '%s\\0' {command[len(cli):]}"], cwd=ROOT,
+        expanded = subprocess.run(["bash", "-c", f"printf '%s\\0' {command[len(cli):]}"], cwd=cwd,
                                   capture_output=True, text=True, check=True).stdout
         program = python_call(expanded.split("\0")[:-1])
         if program is None:
@@ -201,8 +240,8 @@ def parity_failures(example):
             script = os.path.join(scratch, "parity.py")
             with open(script, "w", encoding="utf-8") as f:
                 f.write(program + "\n")
-            python = run_separately([sys.executable, script])
-        shell = run_separately(["bash", "-c", command])
+            python = run_separately([sys.executable, script], cwd)
+        shell = run_separately(["bash", "-c", command], cwd)
         # What the command says on stderr, but its progress on a terminal.
         warned = [w for w in shell[1].split("\n") if w.startswith("leakscan: ")]
         if python[0] != shell[0] or python[1].split("\n")[:-1] != warned:
@@ -214,6 +253,12 @@ def parity_failures(example):
     return failures
 
 
+def live_scenario(example):
+    if not example.live:
+        return contextlib.nullcontext()
+    return live_examples.scenario(example.live, f"{example.path}:{example.line}")
+
+
 def segments(expected):
     """The shown runs of lines between "..." lines."""
     parts = [[]]
@@ -223,6 +268,14 @@ def segments(expected):
         else:
             parts[-1].append(line)
     return parts
+
+
+def comparable(lines, live):
+    """`lines` as a live example compares them: masked, its optional lines left out."""
+    if not live:
+        return lines
+    return [live_examples.masked(line) for line in lines
+            if not (live.optional and live.optional.search(line))]
 
 
 def compare(expected, actual):
@@ -246,14 +299,27 @@ def compare(expected, actual):
     return True
 
 
-def cut_like(expected, actual):
+def cut_like(expected, actual, live=None):
     """`actual`, cut where the README cuts its block: as many lines before the first "..." and
-    after the last."""
+    after the last; a run shown between two "..." keeps its place where its first line (as
+    compared) is found again."""
     parts = segments([line.rstrip() for line in expected])
     if len(parts) == 1:
         return actual
     head, tail = len(parts[0]), len(parts[-1])
-    return actual[:head] + ["..."] + (actual[len(actual) - tail:] if tail else [])
+    out = actual[:head] + ["..."]
+    at = head
+    def as_compared(line):
+        return live_examples.masked(line.rstrip()) if live else line.rstrip()
+
+    seen = [as_compared(line) for line in actual]
+    for middle in parts[1:-1]:
+        first = [as_compared(line) for line in middle[:1]]
+        found = next((i for i in range(at, len(actual)) if first and seen[i:i + 1] == first), None)
+        if found is not None:
+            out += actual[found:found + len(middle)] + ["..."]
+            at = found + len(middle)
+    return out + (actual[len(actual) - tail:] if tail else [])
 
 
 def main():
@@ -272,20 +338,20 @@ def main():
         # From the last, so that rewriting one keeps the others' positions.
         for example in reversed(found):
             total += 1
-            with leaving_no_files():
+            with leaving_no_files(example), live_scenario(example) as live:
                 if example.kind == "shell":
                     expected = example.code
-                    actual = shell_output(example)
-                    for failure in parity_failures(example):
+                    actual = shell_output(example, live)
+                    for failure in parity_failures(example, live):
                         failures += 1
                         print(failure)
                 else:
                     expected = lines[example.output_start:example.output_end]
                     actual = python_output(example)
-            if compare(expected, actual):
+            if compare(comparable(expected, live), comparable(actual, live)):
                 continue
             if args.update:
-                lines[example.output_start:example.output_end] = cut_like(expected, actual)
+                lines[example.output_start:example.output_end] = cut_like(expected, actual, live)
                 print(f"{relative}:{example.line}: rewritten")
                 continue
             failures += 1
