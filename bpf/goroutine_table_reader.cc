@@ -217,6 +217,7 @@ void GoroutineTableReader::add_dead(const uint8_t* g, size_t slot) {
       .gopc = gopc != 0 ? gopc - load_bias_ : 0,
       .startpc = startpc != 0 ? startpc - load_bias_ : 0,
       .stack_bytes = stack_lo != 0 && stack_hi > stack_lo ? stack_hi - stack_lo : 0,
+      .g_bytes = layout_.g_size,
       .slot = static_cast<uint32_t>(slot),  // allglen is at most kMaxGoroutines
   });
 }

@@ -53,6 +53,7 @@ struct DeadGoroutine {
   uint64_t gopc = 0;         // 0: gone (a g that never ran a goroutine)
   uint64_t startpc = 0;      // the function it ran
   uint64_t stack_bytes = 0;  // stack.hi - stack.lo; 0 when the stack was freed
+  uint32_t g_bytes = 0;      // sizeof(runtime.g), which allgs keeps for good; 0 if unknown
   uint32_t slot = 0;
 };
 

@@ -11,6 +11,8 @@ namespace {
 
 // A dead g's stack still held (docs/profile-labels.md), summed by the report's dead_but_unfreed.
 constexpr std::string_view kStackBytes = "stack_bytes";
+// The dead g itself, which the runtime never frees (allgs only grows).
+constexpr std::string_view kGBytes = "g_bytes";
 
 bool is_runtime_entry_frame(std::string_view function) {
   return function == "runtime.goexit" || function == "runtime.systemstack" ||
@@ -233,6 +235,10 @@ Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const Goroutine
                                     .num = static_cast<int64_t>(goroutine.stack_bytes),
                                     .unit = "bytes",
                                     .numeric = true});
+    }
+    if (goroutine.g_bytes != 0) {
+      thread.labels.push_back(
+          Label{.key = kGBytes, .num = goroutine.g_bytes, .unit = "bytes", .numeric = true});
     }
     snapshot.threads.push_back(std::move(thread));
   }

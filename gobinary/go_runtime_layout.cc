@@ -28,14 +28,15 @@ struct VersionOffsets {
   uint32_t gobuf_bp = 48;     // gobuf: sp, pc, g, ctxt, ret, lr, bp; 1.26 has no ret
   uint32_t bubble = 0;        // synctest's bubble pointer, 1.25+
   uint32_t tracking_seq = 0;  // g.trackingSeq, where verified against DWARF
+  uint32_t g_size = 0;        // sizeof(runtime.g), where verified against DWARF
 };
 constexpr VersionOffsets kVersionTable[] = {
-    {17, 19, 48, 56, 144, 152, 168, 176, 232, 296, 312, 360, 192, 48, 0, 189},
+    {17, 19, 48, 56, 144, 152, 168, 176, 232, 296, 312, 360, 192, 48, 0, 189, 392},
     {20, 20, 48, 56, 144, 152, 168, 176, 248, 312, 328, 376, 192},
     {21, 22, 48, 56, 144, 152, 168, 176, 248, 312, 336, 384, 192},
     {23, 24, 48, 56, 152, 160, 176, 184, 256, 320, 344, 392, 192},
     {25, 25, 48, 56, 144, 152, 168, 176, 248, 312, 336, 384, 192},
-    {26, 27, 48, 56, 144, 152, 168, 176, 208, 288, 304, 352, 184, 40, 392, 191},
+    {26, 27, 48, 56, 144, 152, 168, 176, 208, 288, 304, 352, 184, 40, 392, 191, 456},
 };
 
 void collect_members(Dwarf_Die* type, Members& out) {
@@ -54,10 +55,15 @@ void collect_members(Dwarf_Die* type, Members& out) {
   } while (dwarf_siblingof(&member, &member) == 0);
 }
 
-// The members of the named structure types, from every compilation unit's top level.
-std::map<std::string, Members, std::less<>> dwarf_structs(
+struct StructType {
+  Members members;
+  uint64_t size = 0;  // DW_AT_byte_size; 0 if absent
+};
+
+// The named structure types, from every compilation unit's top level.
+std::map<std::string, StructType, std::less<>> dwarf_structs(
     Elf* elf, std::initializer_list<std::string_view> names) {
-  std::map<std::string, Members, std::less<>> found;
+  std::map<std::string, StructType, std::less<>> found;
   Dwarf* dwarf = dwarf_begin_elf(elf, DWARF_C_READ, nullptr);
   if (dwarf == nullptr) return found;
   Dwarf_Off offset = 0, next = 0;
@@ -72,7 +78,14 @@ std::map<std::string, Members, std::less<>> dwarf_structs(
         const char* name = dwarf_diename(&child);
         if (name == nullptr || found.contains(name)) continue;
         if (std::find(names.begin(), names.end(), std::string_view(name)) == names.end()) continue;
-        collect_members(&child, found[name]);
+        StructType& type = found[name];
+        collect_members(&child, type.members);
+        Dwarf_Attribute attr;
+        Dwarf_Word size = 0;
+        if (dwarf_attr(&child, DW_AT_byte_size, &attr) != nullptr &&
+            dwarf_formudata(&attr, &size) == 0) {
+          type.size = size;
+        }
       } while (dwarf_siblingof(&child, &child) == 0);
     }
     offset = next;
@@ -90,9 +103,9 @@ std::optional<uint32_t> member(const Members& members, std::string_view name) {
 Status from_dwarf(const GoBinary& binary, GoRuntimeLayout& layout) {
   auto structs = dwarf_structs(binary.elf(), {"runtime.g", "runtime.m", "runtime.gobuf"});
   if (!structs.contains("runtime.g")) return Error{"no DWARF for runtime.g"};
-  const Members& g = structs["runtime.g"];
-  const Members& m = structs["runtime.m"];
-  const Members& gobuf = structs["runtime.gobuf"];
+  const Members& g = structs["runtime.g"].members;
+  const Members& m = structs["runtime.m"].members;
+  const Members& gobuf = structs["runtime.gobuf"].members;
   auto stack = member(g, "stack"), gm = member(g, "m"), sched = member(g, "sched"),
        status = member(g, "atomicstatus"), goid = member(g, "goid"),
        waitsince = member(g, "waitsince"), waitreason = member(g, "waitreason"),
@@ -132,6 +145,7 @@ Status from_dwarf(const GoBinary& binary, GoRuntimeLayout& layout) {
   layout.m_curg = *curg;
   layout.g_bubble = member(g, "bubble").value_or(member(g, "syncGroup").value_or(0));
   layout.g_tracking_seq = member(g, "trackingSeq").value_or(0);
+  layout.g_size = static_cast<uint32_t>(structs["runtime.g"].size);
   layout.source = "DWARF";
   return Ok{};
 }
@@ -156,6 +170,7 @@ Status from_table(const GoBinary& binary, GoRuntimeLayout& layout) {
     layout.m_curg = row.m_curg;
     layout.g_bubble = row.bubble;
     layout.g_tracking_seq = row.tracking_seq;
+    layout.g_size = row.g_size;
     layout.source = fmt::format("go1.{} table", minor);
     return Ok{};
   }

@@ -30,6 +30,7 @@ struct GoRuntimeLayout {
   uint32_t g_labels = 0;
   uint32_t g_tracking_seq = 0;  // g.trackingSeq: +1 each time it stops running; 0 if unknown
   uint32_t g_bubble = 0;  // g.bubble (Go 1.25+; syncGroup in 1.24): a synctest bubble; 0 if none
+  uint32_t g_size = 0;    // sizeof(runtime.g): what each g in allgs keeps for good; 0 if unknown
   // runtime.m
   uint32_t m_curg = 0;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build the Go sample programs (zoo, bigleak, leakyservice, spike plain and PIE, and leaktrace
-# four ways: plain, stripped, PIE, with cgo), the pprofcheck validator, from Go 1.20 the
+# Build the Go sample programs (zoo, bigleak, leakyservice, and spike and leaktrace four ways
+# each: plain, stripped, PIE, with cgo), the pprofcheck validator, from Go 1.20 the
 # leakygotest test binary, from Go 1.22 the wakepool tracer, and from Go 1.26 zoo-leakprofile
 # (with the goroutine leak profile) and the grpc-go service tests/go/grpcservice, with one Go
 # toolchain.
@@ -41,6 +41,8 @@ echo "build-go.sh: $VERSION -> $OUT" >&2
 	"$GO" build -o "$OUT/deadlocks" ./deadlocks &&
 	"$GO" build -o "$OUT/spike" ./spike &&
 	"$GO" build -buildmode=pie -o "$OUT/spike-pie" ./spike &&
+	"$GO" build -ldflags='-s -w' -o "$OUT/spike-stripped" ./spike &&
+	CGO_ENABLED=1 "$GO" build -o "$OUT/spike-cgo" ./spike &&
 	"$GO" build -o "$OUT/leaktrace" ./leaktrace &&
 	"$GO" build -ldflags='-s -w' -o "$OUT/leaktrace-stripped" ./leaktrace &&
 	"$GO" build -buildmode=pie -o "$OUT/leaktrace-pie" ./leaktrace &&

@@ -412,7 +412,9 @@ TEST(DeadlockPrograms, LeakProfileFetchedBesideAUrl) {
     for (const auto& cluster : report.clusters()) {
       if (cluster.blocked_at().function() != kSite) continue;
       proven = proven || cites_proof(cluster);
-      if (served) EXPECT_EQ(cluster.verdict(), report::LEAK);
+      if (served) {
+        EXPECT_EQ(cluster.verdict(), report::LEAK);
+      }
     }
     EXPECT_EQ(proven, served);
     if (served) {

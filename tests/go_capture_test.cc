@@ -473,7 +473,9 @@ TEST_P(ZooLeakProfile, ProvenLeaksAreReadAsSuch) {
     marked += leaked;
     // The proof is read apart: the status is the runtime's word for the wait alone.
     EXPECT_FALSE(thread.status.ends_with(" (leaked)")) << thread.status;
-    if (leaked) EXPECT_EQ(thread.state, ThreadState::kWaiting) << thread.status;
+    if (leaked) {
+      EXPECT_EQ(thread.state, ThreadState::kWaiting) << thread.status;
+    }
   }
   EXPECT_EQ(marked, unwakeable);
   EXPECT_GT(all.goroutine_count(), unwakeable);

@@ -121,10 +121,12 @@ TEST_P(EveryVersion, StrippedBinaryGivesTheSameLayoutAndNames) {
         &GoRuntimeLayout::g_sched_bp, &GoRuntimeLayout::g_atomicstatus, &GoRuntimeLayout::g_goid,
         &GoRuntimeLayout::g_waitsince, &GoRuntimeLayout::g_waitreason, &GoRuntimeLayout::g_lockedm,
         &GoRuntimeLayout::g_gopc, &GoRuntimeLayout::g_startpc, &GoRuntimeLayout::g_labels,
-        &GoRuntimeLayout::g_bubble, &GoRuntimeLayout::g_tracking_seq, &GoRuntimeLayout::m_curg}) {
+        &GoRuntimeLayout::g_bubble, &GoRuntimeLayout::g_tracking_seq, &GoRuntimeLayout::g_size,
+        &GoRuntimeLayout::m_curg}) {
     EXPECT_EQ((*a).*field, (*b).*field);
   }
-  EXPECT_NE(a->g_tracking_seq, 0u);  // every tested version counts a goroutine's parks
+  EXPECT_NE(a->g_tracking_seq, 0u);        // every tested version counts a goroutine's parks
+  EXPECT_GT(a->g_size, a->g_read_size());  // the dead g's memory, reported by layer 2
   EXPECT_EQ(a->status_names, b->status_names);
   EXPECT_EQ(a->wait_reason_names, b->wait_reason_names);
   EXPECT_EQ(a->status_names.at(4), "waiting");

@@ -375,7 +375,9 @@ TEST_P(TraceWaits, AWaitEndsWhenTheGoroutineWakesAndNeverOutlivesIt) {
     if (thread.wait) {
       EXPECT_NE(thread.wait_precision, WaitPrecision::kUnknown);
       EXPECT_NE(thread.wait_precision, WaitPrecision::kExact);  // the runtime keeps no park time
-      if (thread.created_at) EXPECT_LE(*thread.wait, *snapshot.captured_at - *thread.created_at);
+      if (thread.created_at) {
+        EXPECT_LE(*thread.wait, *snapshot.captured_at - *thread.created_at);
+      }
     }
     if (site == pulse) {
       ++pulses;
@@ -501,12 +503,14 @@ std::vector<std::string> loaded_program_ids(const std::string& stderr_text) {
 // stacks: the tracer reads the dead g's as layer 2's dead but unfreed (state dead), at the
 // spike's go statement, with the stack bytes they hold, never as a leak; a GC frees the stacks
 // and not the g's (issue 25). samples/go/spike says how many it made and its StackInuse.
-// (Go version, "spike" or "spike-pie", ended by runtime.Goexit)
+// (Go version, "spike" or its PIE, stripped (no DWARF: the g size is its version's table row) or
+// cgo build, ended by runtime.Goexit)
 using DeadCase = std::tuple<std::string, std::string, bool>;
 class TraceDead : public ::testing::TestWithParam<DeadCase> {};
 
 struct DeadSite {
-  int64_t count = 0, stacks_held = 0, stack_bytes = 0;
+  int64_t count = 0, stacks_held = 0, stack_bytes = 0, g_struct_bytes = 0, alive_at_site = 0;
+  int64_t goroutines = 0;  // the report's count of the process's goroutines
   std::string explanation;
 };
 
@@ -522,7 +526,9 @@ std::optional<DeadSite> spike_finding(const std::string& file, int line, int64_t
   for (const auto& finding : analysis->report.dead_but_unfreed()) {
     if (finding.kind() == "exited_not_released" && finding.runtime() == "go" &&
         finding.created_by().function() == "main.spike" && finding.created_by().line() == line) {
-      return DeadSite{finding.count(), finding.stacks_held(), finding.stack_bytes(),
+      return DeadSite{finding.count(),         finding.stacks_held(),
+                      finding.stack_bytes(),   finding.g_struct_bytes(),
+                      finding.alive_at_site(), analysis->report.summary().goroutines(),
                       finding.explanation()};
     }
   }
@@ -532,7 +538,7 @@ std::optional<DeadSite> spike_finding(const std::string& file, int line, int64_t
 
 TEST_P(TraceDead, ASpikesDeadGoroutinesAreHeldNotLeakedUntilAGcFreesTheirStacks) {
   const auto& [version, program, goexit] = GetParam();
-  constexpr int64_t kSpike = 20'000;
+  constexpr int64_t kSpike = 100'000;
   std::vector<std::string> args{"-n", std::to_string(kSpike)};
   if (goexit) args.emplace_back("-goexit");
   Target target(version + "/" + program, args);
@@ -572,6 +578,19 @@ TEST_P(TraceDead, ASpikesDeadGoroutinesAreHeldNotLeakedUntilAGcFreesTheirStacks)
   EXPECT_LE(before->stack_bytes, stack_inuse);
   EXPECT_GE(before->stack_bytes, stack_inuse / 2);
   EXPECT_NE(before->explanation.find("allgs only grows"), std::string::npos);
+  // The dead are none of the process's goroutines: the report counts what NumGoroutine does,
+  // with the runtime's own beside them.
+  EXPECT_GE(before->goroutines, live);
+  EXPECT_LE(before->goroutines, live + 100);
+  // Every g is held for good, sizeof(runtime.g) each, as the binary's own DWARF (or, stripped,
+  // its version's table) gives it; none of the spike's goroutines is alive.
+  auto binary = gobinary::GoBinary::open(testing::go_bin(version, program));
+  ASSERT_TRUE(binary.has_value()) << binary.error().message;
+  auto layout = gobinary::read_runtime_layout(**binary);
+  ASSERT_TRUE(layout.has_value()) << layout.error().message;
+  ASSERT_GT(layout->g_size, 0u);
+  EXPECT_EQ(before->g_struct_bytes, before->count * layout->g_size);
+  EXPECT_EQ(before->alive_at_site, 0);
 
   auto after = spike_finding(files.back(), line, leaks);
   ASSERT_TRUE(after.has_value());
@@ -581,6 +600,7 @@ TEST_P(TraceDead, ASpikesDeadGoroutinesAreHeldNotLeakedUntilAGcFreesTheirStacks)
   EXPECT_LE(after->count, before->count);
   EXPECT_GE(after->count, before->count - 100);
   EXPECT_LT(after->stack_bytes, before->stack_bytes / 4);
+  EXPECT_EQ(after->g_struct_bytes, after->count * layout->g_size);
   EXPECT_LE(after->stack_bytes, std::max<int64_t>(stack_inuse_after_gc, 1));
   fmt::print(stderr,
              "{} {} {}: {} made, dead {} -> {}; stack bytes {} (StackInuse {}) -> {} (StackInuse "
@@ -595,9 +615,19 @@ TEST_P(TraceDead, ASpikesDeadGoroutinesAreHeldNotLeakedUntilAGcFreesTheirStacks)
       text.out.find(fmt::format("{} dead goroutines retained, ", with_thousands(before->count))),
       std::string::npos)
       << text.out;
-  EXPECT_NE(text.out.find(fmt::format("created by main.spike (spike/main.go:{})", line)),
+  EXPECT_NE(text.out.find(fmt::format("created by main.spike (spike/main.go:{}), 0 of its "
+                                      "goroutines alive now",
+                                      line)),
             std::string::npos)
       << text.out;
+  // allgs: every g, alive or dead, the spike's and the runtime's own.
+  std::smatch allgs;
+  ASSERT_TRUE(std::regex_search(text.out, allgs, std::regex("allgs holds ([0-9,]+) g's, ")))
+      << text.out;
+  std::string held_gs = allgs[1];
+  std::erase(held_gs, ',');
+  EXPECT_GE(std::stoll(held_gs), before->goroutines + before->count);
+  EXPECT_LE(std::stoll(held_gs), before->goroutines + before->count + 100);
   EXPECT_EQ(text.out.find("LEAK"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find(" dead but unfreed\n"), std::string::npos) << text.out;
   EXPECT_NE(trace.process->stderr_text().find(" dead g's -> "), std::string::npos)
@@ -612,11 +642,65 @@ std::string dead_case_name(const ::testing::TestParamInfo<DeadCase>& info) {
   return name;
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryGo, TraceDead,
-                         ::testing::Combine(::testing::ValuesIn(testing::go_versions()),
-                                            ::testing::Values("spike", "spike-pie"),
-                                            ::testing::Bool()),
-                         dead_case_name);
+// A spike the tracer saw alive: the finding names the snapshot that caught it at its peak, and
+// none of its goroutines alive now.
+class TraceSpikeSeen : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TraceSpikeSeen, ThePeakIsTheSnapshotThatCaughtItAlive) {
+  constexpr int64_t kSpike = 20'000;
+  Target target(GetParam() + "/spike", {"-n", std::to_string(kSpike), "-hold"});
+  ASSERT_EQ(target.preamble, std::vector<std::string>{"HOLDING 20000"})
+      << target.process->stderr_text();
+  Trace trace(target.pid(), {"--every", "1s"});
+  ASSERT_TRUE(trace.wait_for("snapshot 2:")) << trace.process->stderr_text();
+  target.process->signal(SIGUSR1);
+  auto ended = target.process->read_line(30s);
+  ASSERT_TRUE(ended.has_value() && ended->starts_with("SPIKE ")) << ended.value_or("");
+  ASSERT_TRUE(trace.wait_for("snapshot 4:")) << trace.process->stderr_text();
+  ASSERT_EQ(trace.stop(), 0) << trace.process->stderr_text();
+
+  std::vector<Snapshot> snapshots;
+  for (const auto& file : trace.snapshots()) {
+    auto read = read_snapshots(file);
+    ASSERT_TRUE(read.has_value()) << read.error().message;
+    for (auto& snapshot : *read) snapshots.push_back(std::move(snapshot));
+  }
+  auto analysis = analyze(snapshots, AnalysisOptions{});
+  ASSERT_TRUE(analysis.has_value()) << analysis.error().message;
+  EXPECT_EQ(analysis->report.summary().leaks(), 0);
+  const int line = site_line("site:spike", "spike");
+  bool found = false;
+  for (const auto& finding : analysis->report.dead_but_unfreed()) {
+    if (finding.created_by().function() != "main.spike" || finding.created_by().line() != line) {
+      continue;
+    }
+    found = true;
+    EXPECT_GE(finding.count(), kSpike - 100);
+    EXPECT_EQ(finding.alive_at_site(), 0);
+    EXPECT_EQ(finding.peak_alive(), kSpike);
+    // Snapshots 1 and 2 (indexes 0, 1) were taken while they were held.
+    EXPECT_EQ(finding.peak_snapshot(), 0u);
+  }
+  EXPECT_TRUE(found) << "no dead-but-unfreed finding at spike/main.go:" << line;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryGo, TraceSpikeSeen, ::testing::ValuesIn(testing::go_versions()),
+                         version_name);
+
+// Every build kind the tracer supports ends its goroutines by returning; the plain build ends
+// them by runtime.Goexit too.
+std::vector<DeadCase> dead_cases() {
+  std::vector<DeadCase> cases;
+  for (const auto& version : testing::go_versions()) {
+    for (const char* build : {"spike", "spike-pie", "spike-stripped", "spike-cgo"}) {
+      cases.emplace_back(version, build, false);
+    }
+    cases.emplace_back(version, "spike", true);
+  }
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryGo, TraceDead, ::testing::ValuesIn(dead_cases()), dead_case_name);
 
 TEST(TraceDetach, NoUprobeLeftBehindAfterSigintSigtermOrTargetExit) {
   std::vector<std::string> program_ids;

@@ -6,6 +6,7 @@
 
 #include "analyzer/analysis/trace_wakes.h"
 #include "analyzer/analysis/vocabulary.h"
+#include "analyzer/model/live_goroutines.h"
 #include "analyzer/model/text_format.h"
 #include "analyzer/model/trace_window.h"
 
@@ -295,7 +296,7 @@ LifetimeThresholds::Judgement LifetimeThresholds::judge_by_clock(const AnalysisI
   // A profile without ids or wait times still shows proportion: a service is not a quarter
   // parked at one site created after start-up, unless it piles up there.
   if (n == 1 && last >= kShareMinimum && !facts.listed(rules_.network_operations) &&
-      last * kShareDivisor >= static_cast<int64_t>(input.snapshots.back().goroutine_count())) {
+      last * kShareDivisor >= live_goroutines(input.snapshots.back())) {
     return judged(Rule::kMostOfTheProcess, Verdict::kSuspect);
   }
   // No wait times (Go prints none before the first minute): where goroutines were created
@@ -619,7 +620,7 @@ std::vector<std::string> LifetimeThresholds::reasons_for(const AnalysisInput& in
                                     exited ? "" : "; capture again later to measure growth"));
       break;
     case Rule::kMostOfTheProcess: {
-      const auto all = input.snapshots.back().goroutine_count();
+      const auto all = live_goroutines(input.snapshots.back());
       reasons.push_back(headline);
       reasons.push_back(fmt::format(
           "{} of the process's {} goroutines ({:.0f} %) are blocked at this one site, created "

@@ -7,9 +7,11 @@
 #include <span>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "analyzer/analysis/age_bound.h"
 #include "analyzer/analysis/trace_wakes.h"
+#include "analyzer/model/live_goroutines.h"
 #include "analyzer/model/text_format.h"
 #include "analyzer/model/thread_labels.h"
 #include "analyzer/model/trace_window.h"
@@ -43,31 +45,46 @@ constexpr std::string_view kDeadGoroutines =
     "dead goroutines the runtime keeps: a GC frees a dead goroutine's stack, the runtime never "
     "frees the g structs themselves (allgs only grows)";
 
-// What the ended green threads of one creation site still hold: the stacks the tracer read in
-// dead g's (label stack_bytes, docs/profile-labels.md).
-struct HeldStacks {
+// What one creation site's ended green threads still hold, the memory the tracer read in dead
+// g's (labels stack_bytes and g_bytes, docs/profile-labels.md), and how many of its green
+// threads are alive beside them.
+struct SiteMemory {
   int64_t stacks = 0;
-  int64_t bytes = 0;
+  int64_t stack_bytes = 0;
+  int64_t g_bytes = 0;
+  std::vector<int64_t> alive;  // by snapshot
 };
 
-std::unordered_map<Frame, HeldStacks, FrameHash> held_stacks(const AnalysisInput& input,
-                                                             const Snapshot& snapshot,
-                                                             uint32_t last) {
-  std::unordered_map<Frame, HeldStacks, FrameHash> held;
+std::unordered_map<Frame, SiteMemory, FrameHash> memory_by_site(const AnalysisInput& input,
+                                                                uint32_t last) {
+  std::unordered_map<Frame, SiteMemory, FrameHash> sites;
   for (const auto& record : input.records) {
-    if (record.snapshot != last || record.disposition != Disposition::kExited ||
-        record.thread == nullptr) {
+    const Snapshot& snapshot = input.snapshots[record.snapshot];
+    SiteMemory& site =
+        sites[record.created_by() != kNoFrame ? snapshot.frame(record.created_by()) : Frame{}];
+    // A dead g the runtime made for itself may have been set aside by layer 1 first.
+    const bool ended = record.thread != nullptr ? record.thread->state == ThreadState::kExited
+                                                : record.disposition == Disposition::kExited;
+    if (!ended) {
+      site.alive.resize(input.snapshots.size());
+      site.alive[record.snapshot] += record.count();
+      continue;
+    }
+    if (record.snapshot != last || record.thread == nullptr ||
+        record.disposition != Disposition::kExited) {
       continue;
     }
     for (const Label& label : record.thread->labels) {
-      if (label.key != "stack_bytes" || !label.numeric || label.num <= 0) continue;
-      HeldStacks& site =
-          held[record.created_by() != kNoFrame ? snapshot.frame(record.created_by()) : Frame{}];
-      ++site.stacks;
-      site.bytes += label.num;
+      if (!label.numeric || label.num <= 0) continue;
+      if (label.key == "stack_bytes") {
+        ++site.stacks;
+        site.stack_bytes += label.num;
+      } else if (label.key == "g_bytes") {
+        site.g_bytes += label.num;
+      }
     }
   }
-  return held;
+  return sites;
 }
 
 // Why the cluster's waits are lower bounds, from where they came: a dump's are whole minutes,
@@ -299,7 +316,7 @@ void fill_snapshot(const Snapshot& snapshot, report::SnapshotInfo& info) {
   }
   info.set_capture_time_origin(std::string(to_string(
       snapshot.captured_at ? snapshot.capture_time_origin : CaptureTimeOrigin::kOrderGiven)));
-  info.set_goroutines(snapshot.goroutine_count());
+  info.set_goroutines(live_goroutines(snapshot));
   info.set_reason(snapshot.reason);
   if (auto window = trace_window(snapshot.reason)) info.set_trace_window_nanos(window->count());
 }
@@ -346,7 +363,7 @@ report::Report build_report(const Analysis& analysis, const AnalysisOptions& opt
 
   const auto last = static_cast<uint32_t>(snapshots.size() - 1);
   const IdRange ids = analysis.input.id_ranges.back();
-  int64_t total = snapshots.back().goroutine_count();
+  int64_t total = live_goroutines(snapshots.back());
   auto* summary = report.mutable_summary();
   summary->set_goroutines(total);
   for (const auto& record : analysis.input.records) {
@@ -382,8 +399,9 @@ report::Report build_report(const Analysis& analysis, const AnalysisOptions& opt
   if (analysis.process_end) {
     fill_process_end(analysis, *analysis.process_end, *report.mutable_process_end());
   }
-  const std::unordered_map<Frame, HeldStacks, FrameHash> held =
-      held_stacks(analysis.input, snapshots.back(), last);
+  const std::unordered_map<Frame, SiteMemory, FrameHash> sites =
+      analysis.dead_but_unfreed.empty() ? std::unordered_map<Frame, SiteMemory, FrameHash>{}
+                                        : memory_by_site(analysis.input, last);
   const bool go = snapshots.back().runtime == RuntimeKind::kGo;
   for (const auto& finding : analysis.dead_but_unfreed) {
     auto* out = report.add_dead_but_unfreed();
@@ -393,9 +411,20 @@ report::Report build_report(const Analysis& analysis, const AnalysisOptions& opt
       fill_frame(finding.created_by, *out->mutable_created_by());
     out->set_runtime(std::string(to_string(snapshots.back().runtime)));
     const bool exited = finding.kind == DeadButUnfreedKind::kExitedNotReleased;
-    if (auto it = held.find(finding.created_by); exited && it != held.end()) {
-      out->set_stacks_held(it->second.stacks);
-      out->set_stack_bytes(it->second.bytes);
+    if (auto it = sites.find(finding.created_by); it != sites.end()) {
+      const std::vector<int64_t>& alive = it->second.alive;
+      if (!alive.empty()) {
+        out->set_alive_at_site(alive.back());
+        // The most seen alive at once, and when: the spike itself, when a snapshot caught it.
+        const auto peak = std::max_element(alive.begin(), alive.end());
+        out->set_peak_alive(*peak);
+        out->set_peak_snapshot(static_cast<uint32_t>(peak - alive.begin()));
+      }
+      if (exited) {
+        out->set_stacks_held(it->second.stacks);
+        out->set_stack_bytes(it->second.stack_bytes);
+        out->set_g_struct_bytes(it->second.g_bytes);
+      }
     }
     out->set_explanation(std::string(go && exited ? kDeadGoroutines : finding.explanation()));
   }

@@ -43,6 +43,35 @@ std::string oldest_text(const report::Cluster& cluster) {
   return markdown_text(out);
 }
 
+// Layer 2 apart from the table: ended green threads whose memory is still held are never leaks.
+void write_dead_but_unfreed(const report::Report& report, std::FILE* out) {
+  if (report.dead_but_unfreed().empty()) return;
+  fmt::print(out, "**Ended, not freed** (never counted as a leak):\n\n");
+  for (const auto& finding : report.dead_but_unfreed()) {
+    std::string held;
+    if (finding.stack_bytes() > 0) {
+      held +=
+          fmt::format(", {:.1f} MB of stacks", static_cast<double>(finding.stack_bytes()) / 1e6);
+    }
+    if (finding.g_struct_bytes() > 0) {
+      held += fmt::format(", {:.1f} MB of g structs",
+                          static_cast<double>(finding.g_struct_bytes()) / 1e6);
+    }
+    const std::string site = frame_text(finding.created_by());
+    const std::string peak =
+        finding.peak_alive() > finding.alive_at_site()
+            ? fmt::format(" ({} at once in snapshot {})", with_thousands(finding.peak_alive()),
+                          finding.peak_snapshot() + 1)
+            : "";
+    fmt::print(out, "- {} {}{}, created by {}, {} alive there{}: {}\n",
+               with_thousands(finding.count()),
+               finding.kind() == "finishing" ? "finishing" : "ended", held,
+               site.empty() ? "a site they no longer carry" : site,
+               with_thousands(finding.alive_at_site()), peak, markdown_text(finding.explanation()));
+  }
+  fmt::print(out, "\n");
+}
+
 }  // namespace
 
 void write_markdown_report(const Analysis& analysis, std::FILE* out) {
@@ -79,6 +108,7 @@ void write_markdown_report(const Analysis& analysis, std::FILE* out) {
                oldest_text(cluster), why(cluster));
   }
   fmt::print(out, "\n");
+  write_dead_but_unfreed(report, out);
 }
 
 }  // namespace leakscan

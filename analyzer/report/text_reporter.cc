@@ -274,21 +274,43 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
                                        counted(summary.goroutines_not_listed(), "goroutine")),
                            "2"));
   }
+  int64_t dead_gs = 0;
   for (const auto& finding : report.dead_but_unfreed()) {
     if (finding.runtime() == "go" && finding.kind() == "exited_not_released") {
       // Layer 2 for Go: the dead g's a spike left, by creation site, and what frees them.
+      dead_gs += finding.count();
       const std::string site = finding.has_created_by()
                                    ? location(finding.created_by())
                                    : "a site they no longer carry (the g's were never used)";
+      const std::string g_structs =
+          finding.g_struct_bytes() > 0
+              ? fmt::format(" and {:.1f} MB of g structs",
+                            static_cast<double>(finding.g_struct_bytes()) / 1e6)
+              : "";
+      const std::string peak =
+          finding.peak_alive() > finding.alive_at_site()
+              ? fmt::format(", {} at once in snapshot {}", with_thousands(finding.peak_alive()),
+                            finding.peak_snapshot() + 1)
+              : "";
       fmt::print(out,
-                 "{} dead goroutines retained, {:.1f} MB of stacks still held ({} stacks); "
-                 "created by {}: {}\n",
+                 "{} dead goroutines retained, {:.1f} MB of stacks ({} stacks){} still held; "
+                 "created by {}, {} of its goroutines alive now{}: {}\n",
                  with_thousands(finding.count()), static_cast<double>(finding.stack_bytes()) / 1e6,
-                 with_thousands(finding.stacks_held()), site, finding.explanation());
+                 with_thousands(finding.stacks_held()), g_structs, site,
+                 with_thousands(finding.alive_at_site()), peak, finding.explanation());
       continue;
     }
     fmt::print(out, "{} {}: {} created by {}\n", with_thousands(finding.count()),
                finding.explanation(), finding.kind(), location(finding.created_by()));
+  }
+  if (dead_gs > 0) {
+    // allgs grows only when no dead g is free for a new goroutine: its length is about the
+    // most goroutines the process ever had at once.
+    fmt::print(out,
+               "allgs holds {} g's, about the most goroutines this process had at once (Go never "
+               "shrinks it): {} alive, {} dead\n",
+               with_thousands(summary.goroutines() + dead_gs), with_thousands(summary.goroutines()),
+               with_thousands(dead_gs));
   }
   if (options.verbose) {
     // Why each goroutine left the analysis, by reason.

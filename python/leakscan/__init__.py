@@ -196,6 +196,29 @@ def _report_clusters_frame(self):
     return pd.DataFrame(self._cluster_columns())
 
 
+_DEAD_COLUMNS = ("kind", "runtime", "count", "created_by", "file", "line", "alive_at_site",
+                 "peak_alive", "peak_snapshot", "stacks_held", "stack_bytes", "g_struct_bytes")
+
+
+def _report_dead_but_unfreed_frame(self):
+    """Layer 2, never a leak: one row per kind and creation site of green threads that ended
+    but whose memory is still held (the agent's unjoined fibers; Go's dead g's, read by
+    ``leakscan trace``, with the stacks and g structs they keep), and how many of the same
+    site are alive."""
+    import pandas as pd
+
+    rows = []
+    for finding in self.to_dict().get("dead_but_unfreed", []):
+        site = finding.get("created_by", {})
+        rows.append({
+            "kind": finding["kind"], "runtime": finding.get("runtime", ""),
+            "count": int(finding.get("count", 0)), "created_by": site.get("function", ""),
+            "file": site.get("file", ""), "line": int(site.get("line", 0)),
+            **{key: int(finding.get(key, 0)) for key in _DEAD_COLUMNS[6:]},
+        })
+    return pd.DataFrame(rows, columns=list(_DEAD_COLUMNS))
+
+
 def _report_to_text(self, color=False, verbose=False):
     """The report as the command prints it (--color always, -v)."""
     return self.render("text", color=color, verbose=verbose)
@@ -224,6 +247,7 @@ Report.to_html.__doc__ = (
 Snapshot.to_pandas = _snapshot_to_pandas
 Report.to_dict = _report_to_dict
 Report.clusters_frame = _report_clusters_frame
+Report.dead_but_unfreed_frame = _report_dead_but_unfreed_frame
 
 
 def _report_plot_growth(self, ax=None):

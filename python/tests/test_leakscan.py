@@ -342,3 +342,36 @@ def test_baseline_accepts_a_leak(tmp_path):
     assert int(report["summary"]["baselined"]) == 1  # int64: a string in JSON
     (accepted,) = [c for c in report["clusters"] if c["id"] == first["id"]]
     assert accepted["baseline_reason"] == "known"
+
+
+def test_dead_but_unfreed_frame_of_a_traced_spike(tmp_path):
+    """samples/go/spike (Go 1.26) made 2,000 goroutines that all ended; `leakscan trace` reads
+    their dead g's, which the frame gives apart from the clusters: the spike's site, the
+    stacks still held, a g struct each, and none of its goroutines alive."""
+    cli = pathlib.Path(os.environ.get("LEAKSCAN_CLI", str(ROOT / "build" / "cli" / "leakscan")))
+    spike = subprocess.Popen([str(cli.parents[1] / "tests" / "go-bin" / "go1.26" / "spike"),
+                              "-n", "2000"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert spike.stdout.readline().startswith("SPIKE 2000 ")
+        subprocess.run([str(cli), "trace", "--pid", str(spike.pid), "--every", "1s",
+                        "--duration", "1s", "--out", str(tmp_path)],
+                       check=True, capture_output=True, timeout=120)
+    finally:
+        spike.kill()
+        spike.wait()
+    report = leakscan.analyze(sorted(str(p) for p in tmp_path.glob("goroutines-*.pb.gz")))
+    frame = report.dead_but_unfreed_frame()
+    assert list(frame.columns) == ["kind", "runtime", "count", "created_by", "file", "line",
+                                   "alive_at_site", "peak_alive", "peak_snapshot", "stacks_held",
+                                   "stack_bytes", "g_struct_bytes"]
+    spiked = frame[frame["created_by"] == "main.spike"]
+    assert len(spiked) == 1
+    row = spiked.iloc[0]
+    assert row["kind"] == "exited_not_released" and row["runtime"] == "go"
+    assert 1900 <= row["count"] <= 2000
+    assert row["alive_at_site"] == 0
+    assert row["stacks_held"] > 0 and row["stack_bytes"] >= 2048 * row["stacks_held"]
+    assert row["g_struct_bytes"] == 456 * row["count"]  # sizeof(runtime.g) in Go 1.26
+    assert report.leaks == 0
+    # A report without any gives the columns and no row.
+    assert leakscan.analyze(leakyservice_snapshots()).dead_but_unfreed_frame().empty

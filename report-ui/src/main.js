@@ -65,7 +65,16 @@ function deadButUnfreed(findings) {
       Number(one.stack_bytes ?? 0) > 0
         ? `, ${(Number(one.stack_bytes) / 1e6).toFixed(1)} MB of stacks still held`
         : null,
+      // and the g structs themselves, which the runtime never frees
+      Number(one.g_struct_bytes ?? 0) > 0
+        ? `, ${(Number(one.g_struct_bytes) / 1e6).toFixed(1)} MB of g structs`
+        : null,
       one.created_by?.function ? [' created by ', h('code', {}, site(one.created_by))] : null,
+      ` (${num(one.alive_at_site).toLocaleString('en-US')} of its green threads alive`,
+      num(one.peak_alive) > num(one.alive_at_site)
+        ? `, ${num(one.peak_alive).toLocaleString('en-US')} at once in snapshot ${num(one.peak_snapshot) + 1}`
+        : null,
+      ')',
       one.explanation ? `: ${one.explanation}` : null))));
 }
 
