@@ -136,8 +136,10 @@ type window struct {
 	clockWall  time.Time
 	births     map[string]int // by creation site
 	deaths     map[string]int
-	// By blocking site (blockSite): how many goroutines blocked there another goroutine woke.
-	woken map[string]int
+	// By blocking site (blockSite): how many goroutines blocked there another goroutine woke,
+	// and by waker site (wakerSite) how many of them each woke.
+	woken  map[string]int
+	wakers map[string]map[string]int
 }
 
 func readTrace(in io.Reader) (*window, error) {
@@ -146,7 +148,7 @@ func readTrace(in io.Reader) (*window, error) {
 		return nil, err
 	}
 	w := &window{goroutines: map[trace.GoID]*goroutine{}, births: map[string]int{},
-		deaths: map[string]int{}, woken: map[string]int{}}
+		deaths: map[string]int{}, woken: map[string]int{}, wakers: map[string]map[string]int{}}
 	for {
 		e, err := r.ReadEvent()
 		if err == io.EOF {
@@ -227,7 +229,12 @@ func (w *window) event(e trace.Event) {
 	// and stack move on.
 	if known && from == trace.GoWaiting && to == trace.GoRunnable &&
 		e.Goroutine() != trace.NoGoroutine && e.Goroutine() != id {
-		w.woken[blockSite(g)]++
+		at := blockSite(g)
+		w.woken[at]++
+		if w.wakers[at] == nil {
+			w.wakers[at] = map[string]int{}
+		}
+		w.wakers[at][w.wakerSite(e)]++
 	}
 	// Each generation of the trace states every goroutine again (from "undetermined", or from
 	// its state to the same): that is no change.
@@ -276,6 +283,48 @@ func standardLibrary(function string) bool {
 	}
 	first, _, _ := strings.Cut(path, "/")
 	return first != "main" && !strings.Contains(first, ".")
+}
+
+// wakerSite names the goroutine that woke another by where it was: the first frame of the
+// program's own code in the waking event's stack (a send, an Unlock), else its creation site.
+func (w *window) wakerSite(e trace.Event) string {
+	for _, f := range frames(e.Stack()) {
+		if !standardLibrary(f.Func) {
+			return frameText(f)
+		}
+	}
+	if waker := w.goroutines[e.Goroutine()]; waker != nil && len(waker.creation) > 0 {
+		return "a goroutine created by " + frameText(waker.creation[0])
+	}
+	return "the runtime or the standard library"
+}
+
+// wakersText words a site's wakers, the most frequent first (three at most): "1172 times by
+// main.feed at /app/main.go:40; 3 times by ...".
+func wakersText(wakers map[string]int) string {
+	sites := make([]string, 0, len(wakers))
+	for s := range wakers {
+		sites = append(sites, s)
+	}
+	sort.Slice(sites, func(i, j int) bool {
+		if wakers[sites[i]] != wakers[sites[j]] {
+			return wakers[sites[i]] > wakers[sites[j]]
+		}
+		return sites[i] < sites[j]
+	})
+	var parts []string
+	for i, s := range sites {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("%d more sites", len(sites)-3))
+			break
+		}
+		times := "times"
+		if wakers[s] == 1 {
+			times = "time"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s by %s", wakers[s], times, s))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func site(stack []trace.StackFrame) string {
@@ -429,6 +478,9 @@ func (w *window) profile(name string, version int, fallback time.Time) *profile.
 				s.Label["blocked_whole_window"] = []string{"true"}
 			}
 			s.NumLabel["site_woken"] = []int64{int64(w.woken[blockSite(g)])}
+			if wakers := w.wakers[blockSite(g)]; len(wakers) > 0 {
+				s.Label["site_wakers"] = []string{wakersText(wakers)}
+			}
 		}
 		if g.createdIn {
 			if at, ok := w.wall(g.created, fallback); ok {

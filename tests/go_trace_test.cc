@@ -416,6 +416,10 @@ TEST_P(GoTrace, StuckWhereOthersWereWokenIsEvidence) {
   std::string number = words.substr(woken_at + 7, words.find(' ', woken_at + 7) - woken_at - 7);
   number.erase(std::remove(number.begin(), number.end(), ','), number.end());
   EXPECT_GE(std::stoll(number), 100) << words;
+  // Who woke the others: the short-lived senders, whose send is the wake (wake edges).
+  EXPECT_NE(words.find(" were woken ("), std::string::npos) << words;
+  EXPECT_NE(words.find(" times by main.main.func1.1 at "), std::string::npos) << words;
+  EXPECT_TRUE(words.ends_with(")")) << words;
 }
 
 TEST_P(GoTrace, BrokenAndWrongInputsAreOneLineErrorsNamingTheFile) {

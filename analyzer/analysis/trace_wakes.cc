@@ -40,6 +40,8 @@ std::optional<TraceWakes> trace_wakes(const AnalysisInput& input, const Cluster&
         wakes.site_woken = std::max(wakes.site_woken, label.num);
       } else if (label.key == kBlockedWholeWindow && label.str == "true") {
         whole = true;
+      } else if (label.key == kSiteWakers && !label.numeric && wakes.wakers.empty()) {
+        wakes.wakers = label.str;
       }
     }
     if (!labelled) return;
@@ -84,14 +86,17 @@ std::string trace_wake_words(const TraceWakes& wakes) {
                         ? (wakes.blocked == 1 ? std::string("it") : std::string("all of them"))
                         : fmt::format("{} of them", with_thousands(wakes.whole_window));
   if (wakes.site_woken > 0) {
+    // Who woke the others is who this cluster's goroutines wait for, and it did not come.
+    const std::string by = wakes.wakers.empty() ? "" : fmt::format(" ({})", wakes.wakers);
     if (wakes.whole_window == 0) {
       return fmt::format(
-          "{} blocked at the same site were woken in the {} window; these blocked within it",
-          counted(wakes.site_woken, "goroutine"), window);
+          "{} blocked at the same site were woken in the {} window{}; these blocked within it",
+          counted(wakes.site_woken, "goroutine"), window, by);
     }
     return fmt::format(
-        "{} stayed blocked for the whole {} window while {} blocked at the same site {} woken", who,
-        window, counted(wakes.site_woken, "goroutine"), wakes.site_woken == 1 ? "was" : "were");
+        "{} stayed blocked for the whole {} window while {} blocked at the same site {} woken{}",
+        who, window, counted(wakes.site_woken, "goroutine"), wakes.site_woken == 1 ? "was" : "were",
+        by);
   }
   // A quiet window proves little: whatever wakes them may simply not have come yet.
   return fmt::format(

@@ -18,6 +18,7 @@ struct TraceWakes {
   int64_t blocked = 0;       // members in the last snapshot that carry the labels
   int64_t whole_window = 0;  // of them, blocked from before the window to its end
   int64_t site_woken = 0;    // goroutines woken at their site in the window (the most of any)
+  std::string wakers;        // who woke them, by the wakers' sites (label site_wakers)
 };
 
 // A cluster's creation site over a trace's window: goroutines born there and ended.

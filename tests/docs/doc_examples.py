@@ -94,6 +94,17 @@ def examples_in(path):
     return lines, found
 
 
+def absolute_paths_in_environment():
+    """The CLI, the Python package and the build tree as absolute paths: a live example runs its
+    commands in a directory of its own."""
+    for name in ("LEAKSCAN_CLI", "LEAKSCAN_BUILD_DIR"):
+        if name in os.environ:
+            os.environ[name] = os.path.abspath(os.environ[name])
+    if os.environ.get("PYTHONPATH"):
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            os.path.abspath(entry) for entry in os.environ["PYTHONPATH"].split(os.pathsep))
+
+
 def cli_command(command):
     cli = os.environ.get("LEAKSCAN_CLI", os.path.join(ROOT, "build/cli/leakscan"))
     for spelled in ("build/cli/leakscan", "leakscan"):
@@ -327,6 +338,7 @@ def main():
     parser.add_argument("--update", action="store_true", help="rewrite the examples' outputs")
     parser.add_argument("files", nargs="+")
     args = parser.parse_args()
+    absolute_paths_in_environment()
     failures = 0
     total = 0
     for relative in args.files:

@@ -22,10 +22,17 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("LEAKSCAN_BUILD_DIR", os.path.join(ROOT, "build"))
-GO_BIN = os.path.join(BUILD, "tests", "go-bin")
 START_TIMEOUT = 120  # seconds for a program to print where it listens
 FETCH_TIMEOUT = 30
+
+def build_dir():
+    return os.path.abspath(os.environ.get("LEAKSCAN_BUILD_DIR", os.path.join(ROOT, "build")))
+
+
+def go_program(version, name):
+    """A sample the build made with Go `version` (tests/go-bin/go1.NN)."""
+    return os.path.join(build_dir(), "tests", "go-bin", version, name)
+
 
 _MASKS = [
     (re.compile(r"\b\d{4}-\d\d-\d\dT[\d:.]+Z"), "TIMESTAMP"),
@@ -117,8 +124,8 @@ class Live:
 def go_deadlock_served_by_go_1_27():
     """`samples/go/deadlocks -shape missed-unlock -serve`, built by Go 1.27 (its
     goroutineleak profile on by default), serving net/http/pprof."""
-    program = Program([os.path.join(GO_BIN, "go1.27", "deadlocks"), "-shape", "missed-unlock",
-                       "-serve"], "LISTENING http://")
+    program = Program([go_program("go1.27", "deadlocks"), "-shape", "missed-unlock", "-serve"],
+                      "LISTENING http://")
     try:
         yield Live(names={"127.0.0.1:44775": program.address})
     finally:
@@ -126,8 +133,7 @@ def go_deadlock_served_by_go_1_27():
 
 
 def _leakyservice(address):
-    return Program([os.path.join(GO_BIN, "go1.26", "leakyservice"), "-addr", address],
-                   "LISTENING ")
+    return Program([go_program("go1.26", "leakyservice"), "-addr", address], "LISTENING ")
 
 
 @contextlib.contextmanager
@@ -175,7 +181,7 @@ def cpp_order_service_three_rounds():
     route but /api/orders, which gets 10 (so that its leak ranks first, ahead of six equal
     ones), and 5 to the working /api/checkout, once its fibers have parked, the agent's debug=0
     profile is saved as orders-ROUND.pb.gz in the directory the commands run in."""
-    binary = os.path.join(BUILD, "samples", "cpp", "order_service")
+    binary = os.path.join(build_dir(), "samples", "cpp", "order_service")
     program = Program([binary, "--work-ms", "20", "--handler-timeout-ms", "5"], "LISTENING ")
     agent = next(line[len("AGENT "):] for line in program.lines if line.startswith("AGENT "))
     api = f"http://{program.address}"
@@ -205,7 +211,7 @@ def go_binary_traced():
     """`samples/go/leaktrace` (Go 1.26), as the README's pid: two seconds after the command
     starts, one request makes 20 goroutines that block forever (its go statement in
     handleLeak)."""
-    program = Program([os.path.join(GO_BIN, "go1.26", "leaktrace")], "LISTENING ")
+    program = Program([go_program("go1.26", "leaktrace")], "LISTENING ")
     load = threading.Timer(2.0, request, [f"http://{program.address}/leak?n=20"])
     started = []
 
