@@ -25,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 START_TIMEOUT = 120  # seconds for a program to print where it listens
 FETCH_TIMEOUT = 30
 
+
 def build_dir():
     return os.path.abspath(os.environ.get("LEAKSCAN_BUILD_DIR", os.path.join(ROOT, "build")))
 
