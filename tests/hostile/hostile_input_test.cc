@@ -537,14 +537,16 @@ TEST(HostileInput, AWatchedTargetCannotTakeTheWatcherDown) {
   const std::string escapes =
       "goroutine 1 [chan receive, 10 minutes]:\nmain.\x1b]52;c;eA==\x07evil(...)\n"
       "\t/app/\x1b[2Jmain.go:10 +0x1d\n\n";
-  // Each answer twice: watch retries a failed poll once.
+  // The repeats twice: watch retries a failed poll when the retry fits in the poll's interval,
+  // which a slow build (ASan) may not; four polls reach the dense stretch either way, and a
+  // timeout past the interval lets a loaded machine fetch its 20 MB.
   testing::ScriptedHttpServer target({{.body = repeated(kOneGoroutine, 10'000)},
                                       {.body = repeated(kOneGoroutine, 10'000)},
                                       {.body = escapes},
                                       {.body = dense}});
   std::string out = temp_dir() + "/watched";
-  auto run = run_measured({cli_path(), "watch", target.url(), "--every", "200ms", "--polls", "3",
-                           "--out", out, "--color", "never"});
+  auto run = run_measured({cli_path(), "watch", target.url(), "--every", "200ms", "--polls", "4",
+                           "--timeout", "20s", "--out", out, "--color", "never"});
   EXPECT_TRUE(run.signal.empty()) << run.signal;
   EXPECT_LE(run.peak_bytes, memory_budget(static_cast<int64_t>(dense.size())));
   EXPECT_FALSE(has_raw_control(run.out)) << run.out;
