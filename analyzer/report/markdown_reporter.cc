@@ -2,6 +2,7 @@
 
 #include "analyzer/analysis/lifetime_thresholds.h"
 #include "analyzer/model/text_format.h"
+#include "analyzer/report/dead_but_unfreed_words.h"
 #include "analyzer/report/reporters.h"
 #include "analyzer/report/visible_text.h"
 
@@ -49,20 +50,13 @@ void write_dead_but_unfreed(const report::Report& report, std::FILE* out) {
   fmt::print(out, "**Ended, not freed** (never counted as a leak):\n\n");
   for (const auto& finding : report.dead_but_unfreed()) {
     std::string held;
-    if (finding.stack_bytes() > 0) {
-      held +=
-          fmt::format(", {:.1f} MB of stacks", static_cast<double>(finding.stack_bytes()) / 1e6);
-    }
+    if (finding.stack_bytes() > 0) held += ", " + megabytes(finding.stack_bytes()) + " of stacks";
     if (finding.g_struct_bytes() > 0) {
-      held += fmt::format(", {:.1f} MB of g structs",
-                          static_cast<double>(finding.g_struct_bytes()) / 1e6);
+      held += ", " + megabytes(finding.g_struct_bytes()) + " of g structs";
     }
     const std::string site = frame_text(finding.created_by());
-    const std::string peak =
-        finding.peak_alive() > finding.alive_at_site()
-            ? fmt::format(" ({} at once in snapshot {})", with_thousands(finding.peak_alive()),
-                          finding.peak_snapshot() + 1)
-            : "";
+    std::string peak = peak_words(finding);
+    if (!peak.empty()) peak = fmt::format(" ({})", peak);
     fmt::print(out, "- {} {}{}, created by {}, {} alive there{}: {}\n",
                with_thousands(finding.count()),
                finding.kind() == "finishing" ? "finishing" : "ended", held,

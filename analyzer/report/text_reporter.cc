@@ -5,6 +5,7 @@
 
 #include "analyzer/analysis/lifetime_thresholds.h"
 #include "analyzer/model/text_format.h"
+#include "analyzer/report/dead_but_unfreed_words.h"
 #include "analyzer/report/reporters.h"
 #include "analyzer/report/visible_text.h"
 
@@ -284,20 +285,16 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
                                    : "a site they no longer carry (the g's were never used)";
       const std::string g_structs =
           finding.g_struct_bytes() > 0
-              ? fmt::format(" and {:.1f} MB of g structs",
-                            static_cast<double>(finding.g_struct_bytes()) / 1e6)
+              ? fmt::format(" and {} of g structs", megabytes(finding.g_struct_bytes()))
               : "";
-      const std::string peak =
-          finding.peak_alive() > finding.alive_at_site()
-              ? fmt::format(", {} at once in snapshot {}", with_thousands(finding.peak_alive()),
-                            finding.peak_snapshot() + 1)
-              : "";
+      const std::string peak = peak_words(finding);
       fmt::print(out,
-                 "{} dead goroutines retained, {:.1f} MB of stacks ({} stacks){} still held; "
-                 "created by {}, {} of its goroutines alive now{}: {}\n",
-                 with_thousands(finding.count()), static_cast<double>(finding.stack_bytes()) / 1e6,
+                 "{} dead goroutines retained, {} of stacks ({} stacks){} still held; "
+                 "created by {}, {} of its goroutines alive now{}{}: {}\n",
+                 with_thousands(finding.count()), megabytes(finding.stack_bytes()),
                  with_thousands(finding.stacks_held()), g_structs, site,
-                 with_thousands(finding.alive_at_site()), peak, finding.explanation());
+                 with_thousands(finding.alive_at_site()), peak.empty() ? "" : ", ", peak,
+                 finding.explanation());
       continue;
     }
     fmt::print(out, "{} {}: {} created by {}\n", with_thousands(finding.count()),
