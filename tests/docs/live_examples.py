@@ -230,8 +230,22 @@ def go_binary_traced():
             program.stop()
 
 
+@contextlib.contextmanager
+def go_spike_traced():
+    """`samples/go/spike` (Go 1.26) as the README's pid, after its 20,000 goroutines all
+    ended: what the tracer finds left behind."""
+    program = Program([go_program("go1.26", "spike"), "-n", "20000"], "LISTENING")
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            yield Live(names={"4242": str(program.process.pid),
+                              "/tmp/spike": os.path.join(scratch, "spike")})
+        finally:
+            program.stop()
+
+
 SCENARIOS = {
     "traced-go-binary": go_binary_traced,
+    "traced-spike": go_spike_traced,
     "deadlock-go1.27": go_deadlock_served_by_go_1_27,
     "watch-restart": watch_through_a_restart,
     "order-service": cpp_order_service_three_rounds,
