@@ -139,6 +139,7 @@ Result<std::span<const LiveGoroutine>> GoroutineTableReader::read() {
   goroutines_.clear();
   goroutines_.reserve(pointers->size());
   dead_.clear();
+  dead_links_.clear();
   for (auto* column : {&resume_, &fp_}) {
     column->clear();
     column->reserve(pointers->size());
@@ -159,6 +160,12 @@ Result<std::span<const LiveGoroutine>> GoroutineTableReader::read() {
     }
   }
   walk_stacks(goroutines_, resume_, fp_);
+  if (!dead_.empty() && layout_.has_free_lists()) {
+    free_lists_.resize(dead_.size());
+    // A list that cannot be read leaves the dead's lists unknown; the snapshot goes on.
+    (void)mark_free_lists(memory_, layout_, load_bias_, dead_links_, free_lists_);
+    for (size_t i = 0; i < dead_.size(); ++i) dead_[i].free_list = free_lists_[i];
+  }
   return std::span<const LiveGoroutine>(goroutines_);
 }
 
@@ -220,6 +227,9 @@ void GoroutineTableReader::add_dead(const uint8_t* g, size_t slot) {
       .g_bytes = layout_.g_size,
       .slot = static_cast<uint32_t>(slot),  // allglen is at most kMaxGoroutines
   });
+  dead_links_.push_back(
+      DeadLink{.g = pointers_[slot],
+               .next = layout_.g_schedlink != 0 ? load<uint64_t>(g + layout_.g_schedlink) : 0});
 }
 
 void GoroutineTableReader::walk_stacks(std::vector<LiveGoroutine>& goroutines,

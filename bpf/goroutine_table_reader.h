@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analyzer/model/result.h"
+#include "bpf/go_free_lists.h"
 #include "bpf/process_memory.h"
 #include "gobinary/go_binary.h"
 #include "gobinary/go_runtime_layout.h"
@@ -55,6 +56,7 @@ struct DeadGoroutine {
   uint64_t stack_bytes = 0;  // stack.hi - stack.lo; 0 when the stack was freed
   uint32_t g_bytes = 0;      // sizeof(runtime.g), which allgs keeps for good; 0 if unknown
   uint32_t slot = 0;
+  FreeList free_list = FreeList::kUnknown;  // as the table read found it
 };
 
 // How much a read copies at a time: each window's buffer is reused by the next, where copying
@@ -129,6 +131,8 @@ class GoroutineTableReader {
   std::vector<uint64_t> pc_storage_;  // every goroutine's pcs, one after another
   std::vector<LiveGoroutine> goroutines_;
   std::vector<DeadGoroutine> dead_;
+  std::vector<DeadLink> dead_links_;  // beside dead_
+  std::vector<FreeList> free_lists_;  // beside dead_
   std::vector<ProcessMemory::Piece> pieces_;
   std::vector<uint64_t> resume_, fp_;  // per goroutine, for the stack walk
   // What a goroutine's frames depend on: equal in two reads, it has not run in between.

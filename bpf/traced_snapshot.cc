@@ -13,6 +13,8 @@ namespace {
 constexpr std::string_view kStackBytes = "stack_bytes";
 // The dead g itself, which the runtime never frees (allgs only grows).
 constexpr std::string_view kGBytes = "g_bytes";
+// The runtime's free list a dead g waits on: what frees its stack.
+constexpr std::string_view kFreeList = "free_list";
 
 bool is_runtime_entry_frame(std::string_view function) {
   return function == "runtime.goexit" || function == "runtime.systemstack" ||
@@ -239,6 +241,9 @@ Snapshot build_traced_snapshot(const gobinary::GoBinary& binary, const Goroutine
     if (goroutine.g_bytes != 0) {
       thread.labels.push_back(
           Label{.key = kGBytes, .num = goroutine.g_bytes, .unit = "bytes", .numeric = true});
+    }
+    if (goroutine.free_list != FreeList::kUnknown) {
+      thread.labels.push_back(Label{.key = kFreeList, .str = to_string(goroutine.free_list)});
     }
     snapshot.threads.push_back(std::move(thread));
   }

@@ -39,7 +39,10 @@ constexpr VersionOffsets kVersionTable[] = {
     {26, 27, 48, 56, 144, 152, 168, 176, 208, 288, 304, 352, 184, 40, 392, 191, 456},
 };
 
-void collect_members(Dwarf_Die* type, Members& out) {
+// A structure's members by name, and those of its structure-typed members as "outer.inner"
+// (sched.gFree.stack is "gFree.stack" of runtime.schedt), `depth` levels down.
+void collect_members(Dwarf_Die* type, Members& out, std::string_view prefix = {}, uint64_t base = 0,
+                     int depth = 1) {
   Dwarf_Die member;
   if (dwarf_child(type, &member) != 0) return;
   do {
@@ -51,7 +54,17 @@ void collect_members(Dwarf_Die* type, Members& out) {
         dwarf_formudata(&attr, &offset) != 0) {
       continue;
     }
-    out.emplace(name, offset);
+    const std::string full =
+        prefix.empty() ? std::string(name) : fmt::format("{}.{}", prefix, name);
+    out.emplace(full, base + offset);
+    Dwarf_Die member_type, peeled;  // a named type may come as a typedef
+    if (depth > 0 && dwarf_attr(&member, DW_AT_type, &attr) != nullptr &&
+        dwarf_formref_die(&attr, &member_type) != nullptr &&
+        dwarf_peel_type(&member_type, &peeled) == 0 &&
+        dwarf_tag(&peeled) == DW_TAG_structure_type) {
+      member_type = peeled;
+      collect_members(&member_type, out, full, base + offset, depth - 1);
+    }
   } while (dwarf_siblingof(&member, &member) == 0);
 }
 
@@ -100,8 +113,23 @@ std::optional<uint32_t> member(const Members& members, std::string_view name) {
   return static_cast<uint32_t>(it->second);
 }
 
+// Go 1.19's p.gFree is a struct embedding a gList, 1.26's a gList: either way its head is
+// the field's first word. Missing any, the free lists stay unknown.
+void free_lists_from_dwarf(const Members& g, const Members& p, const Members& sched,
+                           GoRuntimeLayout& layout) {
+  auto schedlink = member(g, "schedlink"), p_gfree = member(p, "gFree"),
+       stack = member(sched, "gFree.stack"), no_stack = member(sched, "gFree.noStack");
+  const bool head_first = member(p, "gFree.head") == p_gfree || member(p, "gFree.gList") == p_gfree;
+  if (!schedlink || !p_gfree || !stack || !no_stack || !head_first) return;
+  layout.g_schedlink = *schedlink;
+  layout.p_gfree = *p_gfree;
+  layout.sched_gfree_stack = *stack;
+  layout.sched_gfree_nostack = *no_stack;
+}
+
 Status from_dwarf(const GoBinary& binary, GoRuntimeLayout& layout) {
-  auto structs = dwarf_structs(binary.elf(), {"runtime.g", "runtime.m", "runtime.gobuf"});
+  auto structs = dwarf_structs(
+      binary.elf(), {"runtime.g", "runtime.m", "runtime.gobuf", "runtime.p", "runtime.schedt"});
   if (!structs.contains("runtime.g")) return Error{"no DWARF for runtime.g"};
   const Members& g = structs["runtime.g"].members;
   const Members& m = structs["runtime.m"].members;
@@ -146,6 +174,7 @@ Status from_dwarf(const GoBinary& binary, GoRuntimeLayout& layout) {
   layout.g_bubble = member(g, "bubble").value_or(member(g, "syncGroup").value_or(0));
   layout.g_tracking_seq = member(g, "trackingSeq").value_or(0);
   layout.g_size = static_cast<uint32_t>(structs["runtime.g"].size);
+  free_lists_from_dwarf(g, structs["runtime.p"].members, structs["runtime.schedt"].members, layout);
   layout.source = "DWARF";
   return Ok{};
 }
@@ -256,10 +285,10 @@ std::vector<uint64_t> rip_relative_targets(const GoBinary& binary, AddressRange 
 }  // namespace
 
 uint32_t GoRuntimeLayout::g_read_size() const {
-  uint32_t end =
-      std::max({g_stack_lo + 16, g_m + 8, g_sched_sp + 8, g_sched_pc + 8, g_sched_bp + 8,
-                g_atomicstatus + 4, g_goid + 8, g_waitsince + 8, g_waitreason + 1, g_lockedm + 8,
-                g_gopc + 8, g_startpc + 8, g_labels + 8, g_bubble + 8, g_tracking_seq + 1});
+  uint32_t end = std::max({g_stack_lo + 16, g_m + 8, g_sched_sp + 8, g_sched_pc + 8, g_sched_bp + 8,
+                           g_atomicstatus + 4, g_goid + 8, g_waitsince + 8, g_waitreason + 1,
+                           g_lockedm + 8, g_gopc + 8, g_startpc + 8, g_labels + 8, g_bubble + 8,
+                           g_tracking_seq + 1, g_schedlink + 8});
   return (end + 7) & ~7U;
 }
 
@@ -278,6 +307,10 @@ Result<GoRuntimeLayout> read_runtime_layout(const GoBinary& binary) {
   }
   if (layout.wait_reason_names.size() < 10) {
     return Error{fmt::format("{}: runtime.waitReasonStrings not found", binary.path())};
+  }
+  if (layout.g_schedlink != 0) {
+    layout.sched = binary.symbol("runtime.sched").value_or(0);
+    layout.allp = binary.symbol("runtime.allp").value_or(0);
   }
   if (auto allgs = binary.symbol("runtime.allgs")) {
     layout.allgs_candidates.push_back(*allgs);

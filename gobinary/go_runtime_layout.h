@@ -34,6 +34,19 @@ struct GoRuntimeLayout {
   // runtime.m
   uint32_t m_curg = 0;
 
+  // The free lists a dead g waits on for reuse, from DWARF and the symbol table only (a stripped
+  // binary has neither: 0, unknown). Each list is a gList, whose head comes first, linked
+  // through g.schedlink.
+  uint32_t g_schedlink = 0;
+  uint32_t p_gfree = 0;              // runtime.p's gFree: a P's own, at most 64 g's
+  uint32_t sched_gfree_stack = 0;    // runtime.sched.gFree.stack: g's that kept their stacks
+  uint32_t sched_gfree_nostack = 0;  // .noStack: g's whose stacks a GC freed
+  uint64_t sched = 0;                // &runtime.sched
+  uint64_t allp = 0;                 // &runtime.allp, a []*p
+  bool has_free_lists() const {
+    return g_schedlink != 0 && p_gfree != 0 && sched != 0 && allp != 0;
+  }
+
   std::string source;                          // "DWARF" or "go1.19 table"
   std::vector<std::string> status_names;       // by status word, from gStatusStrings
   std::vector<std::string> wait_reason_names;  // by waitReason, from waitReasonStrings

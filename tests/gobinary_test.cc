@@ -91,6 +91,19 @@ TEST_P(EveryBuild, RuntimeLayoutAndGoroutineTableAreFound) {
     EXPECT_EQ(layout->allgs_candidates, std::vector{*binary->symbol("runtime.allgs")});
   }
   EXPECT_GE(layout->g_read_size(), layout->g_labels + 8);
+  // The free lists a dead g waits on (layer 2), where DWARF and a symbol table say where they
+  // are: the runtime's own symbols, a g's link inside what the reader copies of it, and each
+  // list's head as a field of its own. A stripped binary says it does not know.
+  if (binary->has_symtab()) {
+    ASSERT_TRUE(layout->has_free_lists());
+    EXPECT_EQ(layout->sched, *binary->symbol("runtime.sched"));
+    EXPECT_EQ(layout->allp, *binary->symbol("runtime.allp"));
+    EXPECT_GE(layout->g_read_size(), layout->g_schedlink + 8);
+    EXPECT_NE(layout->sched_gfree_stack, layout->sched_gfree_nostack);
+    EXPECT_GT(layout->p_gfree, 0u);
+  } else {
+    EXPECT_FALSE(layout->has_free_lists());
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(LeakTrace, EveryBuild,

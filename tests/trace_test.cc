@@ -512,6 +512,7 @@ struct DeadSite {
   int64_t count = 0, stacks_held = 0, stack_bytes = 0, g_struct_bytes = 0, alive_at_site = 0;
   int64_t goroutines = 0;  // the report's count of the process's goroutines
   std::string explanation;
+  report::DeadButUnfreed finding;
 };
 
 // The spike's dead-but-unfreed finding, and the report's leaks, from one traced snapshot.
@@ -529,7 +530,7 @@ std::optional<DeadSite> spike_finding(const std::string& file, int line, int64_t
       return DeadSite{finding.count(),         finding.stacks_held(),
                       finding.stack_bytes(),   finding.g_struct_bytes(),
                       finding.alive_at_site(), analysis->report.summary().goroutines(),
-                      finding.explanation()};
+                      finding.explanation(),   finding};
     }
   }
   ADD_FAILURE() << "no dead-but-unfreed finding at spike/main.go:" << line << " in " << file;
@@ -591,6 +592,22 @@ TEST_P(TraceDead, ASpikesDeadGoroutinesAreHeldNotLeakedUntilAGcFreesTheirStacks)
   ASSERT_GT(layout->g_size, 0u);
   EXPECT_EQ(before->g_struct_bytes, before->count * layout->g_size);
   EXPECT_EQ(before->alive_at_site, 0);
+  // Which free list each waits on, where the binary says where they are: all but a P's own (64
+  // at most each, stacks and all) overflowed to the global list, whose stacks a GC frees.
+  const report::DeadButUnfreed& lists = before->finding;
+  const int64_t processor_lists = 64 * static_cast<int64_t>(std::thread::hardware_concurrency());
+  const bool symtab = (*binary)->has_symtab();
+  EXPECT_EQ(lists.free_lists_read(), symtab);
+  if (symtab) {
+    EXPECT_EQ(
+        lists.on_global_free_list() + lists.on_processor_free_lists() + lists.on_no_free_list(),
+        before->count);
+    EXPECT_LE(lists.on_processor_free_lists(), processor_lists);
+    EXPECT_LE(lists.on_no_free_list(), 100);
+    EXPECT_GE(lists.on_global_free_list(), before->count - processor_lists - 100);
+    EXPECT_LE(lists.global_stack_bytes(), before->stack_bytes);
+    EXPECT_GE(lists.global_stack_bytes(), before->stack_bytes / 2);
+  }
 
   auto after = spike_finding(files.back(), line, leaks);
   ASSERT_TRUE(after.has_value());
@@ -602,6 +619,12 @@ TEST_P(TraceDead, ASpikesDeadGoroutinesAreHeldNotLeakedUntilAGcFreesTheirStacks)
   EXPECT_LT(after->stack_bytes, before->stack_bytes / 4);
   EXPECT_EQ(after->g_struct_bytes, after->count * layout->g_size);
   EXPECT_LE(after->stack_bytes, std::max<int64_t>(stack_inuse_after_gc, 1));
+  // The GC freed the global list's stacks and left the g's on it; a P's keep theirs.
+  if (symtab) {
+    EXPECT_TRUE(after->finding.free_lists_read());
+    EXPECT_GE(after->finding.on_global_free_list(), lists.on_global_free_list() - 100);
+    EXPECT_LE(after->finding.global_stack_bytes(), lists.global_stack_bytes() / 100);
+  }
   fmt::print(stderr,
              "{} {} {}: {} made, dead {} -> {}; stack bytes {} (StackInuse {}) -> {} (StackInuse "
              "{})\n",
@@ -630,6 +653,13 @@ TEST_P(TraceDead, ASpikesDeadGoroutinesAreHeldNotLeakedUntilAGcFreesTheirStacks)
   EXPECT_LE(std::stoll(held_gs), before->goroutines + before->count + 100);
   EXPECT_EQ(text.out.find("LEAK"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find(" dead but unfreed\n"), std::string::npos) << text.out;
+  if (symtab) {
+    EXPECT_NE(text.out.find(fmt::format("  free lists: {} on the global one (the next GC frees "
+                                        "their ",
+                                        with_thousands(lists.on_global_free_list()))),
+              std::string::npos)
+        << text.out;
+  }
   EXPECT_NE(trace.process->stderr_text().find(" dead g's -> "), std::string::npos)
       << trace.process->stderr_text();
 }

@@ -42,8 +42,9 @@ constexpr std::string_view kRuntimeDated =
     "blocked, the tracer from the first snapshot that did: each wait is at least this";
 
 constexpr std::string_view kDeadGoroutines =
-    "dead goroutines the runtime keeps: a GC frees a dead goroutine's stack, the runtime never "
-    "frees the g structs themselves (allgs only grows)";
+    "dead goroutines the runtime keeps: a GC frees the stacks of those on the global free list "
+    "(a P's own list keeps its 64 at most, stacks and all), the runtime never frees the g "
+    "structs themselves (allgs only grows)";
 
 // What one creation site's ended green threads still hold, the memory the tracer read in dead
 // g's (labels stack_bytes and g_bytes, docs/profile-labels.md), and how many of its green
@@ -52,6 +53,8 @@ struct SiteMemory {
   int64_t stacks = 0;
   int64_t stack_bytes = 0;
   int64_t g_bytes = 0;
+  // By the free list each waits on (label free_list), where the tracer read them.
+  int64_t lists_read = 0, on_global = 0, on_processor = 0, global_stack_bytes = 0;
   std::vector<int64_t> alive;  // by snapshot
 };
 
@@ -74,14 +77,25 @@ std::unordered_map<Frame, SiteMemory, FrameHash> memory_by_site(const AnalysisIn
         record.disposition != Disposition::kExited) {
       continue;
     }
+    int64_t stack_bytes = 0;
+    std::string_view free_list;
     for (const Label& label : record.thread->labels) {
+      if (label.key == "free_list") free_list = label.str;
       if (!label.numeric || label.num <= 0) continue;
       if (label.key == "stack_bytes") {
         ++site.stacks;
+        stack_bytes = label.num;
         site.stack_bytes += label.num;
       } else if (label.key == "g_bytes") {
         site.g_bytes += label.num;
       }
+    }
+    if (!free_list.empty()) ++site.lists_read;
+    if (free_list == "global") {
+      ++site.on_global;
+      site.global_stack_bytes += stack_bytes;
+    } else if (free_list == "p") {
+      ++site.on_processor;
     }
   }
   return sites;
@@ -424,6 +438,14 @@ report::Report build_report(const Analysis& analysis, const AnalysisOptions& opt
         out->set_stacks_held(it->second.stacks);
         out->set_stack_bytes(it->second.stack_bytes);
         out->set_g_struct_bytes(it->second.g_bytes);
+        const SiteMemory& site = it->second;
+        if (site.lists_read > 0) {
+          out->set_free_lists_read(true);
+          out->set_on_global_free_list(site.on_global);
+          out->set_on_processor_free_lists(site.on_processor);
+          out->set_on_no_free_list(site.lists_read - site.on_global - site.on_processor);
+          out->set_global_stack_bytes(site.global_stack_bytes);
+        }
       }
     }
     out->set_explanation(std::string(go && exited ? kDeadGoroutines : finding.explanation()));

@@ -62,6 +62,9 @@ void write_dead_but_unfreed(const report::Report& report, std::FILE* out) {
                finding.kind() == "finishing" ? "finishing" : "ended", held,
                site.empty() ? "a site they no longer carry" : site,
                with_thousands(finding.alive_at_site()), peak, markdown_text(finding.explanation()));
+    if (auto lists = free_list_words(finding); !lists.empty()) {
+      fmt::print(out, "  - {}\n", markdown_text(lists));
+    }
   }
   fmt::print(out, "\n");
 }

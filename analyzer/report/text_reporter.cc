@@ -295,6 +295,7 @@ void write_text_report(const Analysis& analysis, const TextOptions& options, std
                  with_thousands(finding.stacks_held()), g_structs, site,
                  with_thousands(finding.alive_at_site()), peak.empty() ? "" : ", ", peak,
                  finding.explanation());
+      if (auto lists = free_list_words(finding); !lists.empty()) fmt::print(out, "  {}\n", lists);
       continue;
     }
     fmt::print(out, "{} {}: {} created by {}\n", with_thousands(finding.count()),

@@ -197,14 +197,17 @@ def _report_clusters_frame(self):
 
 
 _DEAD_COLUMNS = ("kind", "runtime", "count", "created_by", "file", "line", "alive_at_site",
-                 "peak_alive", "peak_snapshot", "stacks_held", "stack_bytes", "g_struct_bytes")
+                 "peak_alive", "peak_snapshot", "stacks_held", "stack_bytes", "g_struct_bytes",
+                 "on_global_free_list", "on_processor_free_lists", "on_no_free_list",
+                 "global_stack_bytes")
 
 
 def _report_dead_but_unfreed_frame(self):
     """Layer 2, never a leak: one row per kind and creation site of green threads that ended
     but whose memory is still held (the agent's unjoined fibers; Go's dead g's, read by
-    ``leakscan trace``, with the stacks and g structs they keep), and how many of the same
-    site are alive."""
+    ``leakscan trace``, with the stacks and g structs they keep and the runtime free lists they
+    wait on: a GC frees the stacks of those on the global one), and how many of the same site
+    are alive."""
     import pandas as pd
 
     rows = []

@@ -363,7 +363,9 @@ def test_dead_but_unfreed_frame_of_a_traced_spike(tmp_path):
     frame = report.dead_but_unfreed_frame()
     assert list(frame.columns) == ["kind", "runtime", "count", "created_by", "file", "line",
                                    "alive_at_site", "peak_alive", "peak_snapshot", "stacks_held",
-                                   "stack_bytes", "g_struct_bytes"]
+                                   "stack_bytes", "g_struct_bytes", "on_global_free_list",
+                                   "on_processor_free_lists", "on_no_free_list",
+                                   "global_stack_bytes"]
     spiked = frame[frame["created_by"] == "main.spike"]
     assert len(spiked) == 1
     row = spiked.iloc[0]
@@ -372,6 +374,12 @@ def test_dead_but_unfreed_frame_of_a_traced_spike(tmp_path):
     assert row["alive_at_site"] == 0
     assert row["stacks_held"] > 0 and row["stack_bytes"] >= 2048 * row["stacks_held"]
     assert row["g_struct_bytes"] == 456 * row["count"]  # sizeof(runtime.g) in Go 1.26
+    # Every dead g on one of the runtime's free lists: most overflowed a P's own (64 at most) to
+    # the global one, whose stacks the next GC frees.
+    on_lists = row["on_global_free_list"] + row["on_processor_free_lists"] + row["on_no_free_list"]
+    assert on_lists == row["count"]
+    assert row["on_global_free_list"] >= row["count"] - 64 * os.cpu_count() - 100
+    assert 0 < row["global_stack_bytes"] <= row["stack_bytes"]
     assert report.leaks == 0
     # A report without any gives the columns and no row.
     assert leakscan.analyze(leakyservice_snapshots()).dead_but_unfreed_frame().empty

@@ -69,13 +69,25 @@ function deadButUnfreed(findings) {
       Number(one.g_struct_bytes ?? 0) > 0
         ? `, ${(Number(one.g_struct_bytes) / 1e6).toFixed(1)} MB of g structs`
         : null,
-      one.created_by?.function ? [' created by ', h('code', {}, site(one.created_by))] : null,
+      one.created_by?.function ? [', created by ', h('code', {}, site(one.created_by))] : null,
       ` (${num(one.alive_at_site).toLocaleString('en-US')} of its green threads alive`,
       num(one.peak_alive) > num(one.alive_at_site)
         ? `, ${num(one.peak_alive).toLocaleString('en-US')} at once in snapshot ${num(one.peak_snapshot) + 1}`
         : null,
       ')',
-      one.explanation ? `: ${one.explanation}` : null))));
+      one.explanation ? `: ${one.explanation}` : null,
+      // which free lists they wait on, where the tracer read them: what frees their stacks
+      one.free_lists_read
+        ? h('div', { class: 'free-lists' },
+          `free lists: ${num(one.on_global_free_list).toLocaleString('en-US')} on the global one (`,
+          num(one.global_stack_bytes) > 0
+            ? `the next GC frees their ${(num(one.global_stack_bytes) / 1e6).toFixed(1)} MB of stacks`
+            : 'their stacks already freed',
+          `), ${num(one.on_processor_free_lists).toLocaleString('en-US')} on P's own (kept, stacks and all, for their next goroutines)`,
+          num(one.on_no_free_list) > 0
+            ? `, ${num(one.on_no_free_list).toLocaleString('en-US')} on none (kept for cgo callbacks, or changing hands as read)`
+            : null)
+        : null))));
 }
 
 // Ranks as runs: #1–#8, #10.

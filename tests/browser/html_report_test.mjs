@@ -41,7 +41,7 @@ async function openReport(context, url) {
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
   await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
-  await page.waitForSelector('.finding, #process-end', { timeout: 30_000 });
+  await page.waitForSelector('.finding, #process-end, section.dead', { timeout: 30_000 });
   return { page, errors };
 }
 
@@ -339,6 +339,44 @@ async function checkMeasuredWaits(context) {
   }
 }
 
+// What a spike leaves behind: samples/go/spike (built by Go 1.26 beside the CLI) makes 2,000
+// goroutines that all end; `leakscan trace` reads their dead g's once. The page's "Ended, not
+// freed" section says what the JSON report does, with the free lists they wait on.
+async function checkDeadGoroutines(context) {
+  const build = path.dirname(path.dirname(leakscan));
+  const spike = spawn(path.join(build, 'tests', 'go-bin', 'go1.26', 'spike'), ['-n', '2000'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('spike said no SPIKE line in 30 s')), 30_000);
+      let seen = '';
+      spike.stdout.on('data', (chunk) => {
+        seen += chunk;
+        if (seen.includes('\n')) { clearTimeout(timer); resolve(); }
+      });
+      spike.on('exit', () => { clearTimeout(timer); reject(new Error('spike ended')); });
+    });
+    const out = path.join(outputDir, 'spike-trace');
+    execFileSync(leakscan, ['trace', '--pid', String(spike.pid), '--every', '1s', '--duration', '1s',
+      '--out', out], { timeout: 120_000, stdio: 'ignore' });
+    const { json, url } = analyse('spike', [path.join(out, 'goroutines-0001.pb.gz')]);
+    const dead = (json.dead_but_unfreed ?? []).find((one) => one.created_by?.function === 'main.spike');
+    check(dead !== undefined && num(dead.count) >= 1900, 'the JSON report holds the spike\'s dead g\'s');
+    check(dead?.free_lists_read === true, 'the JSON report says which free lists they wait on');
+    const { page, errors } = await openReport(context, url);
+    const section = await page.locator('section.dead').innerText();
+    check(section.includes(`${num(dead?.count).toLocaleString('en-US')} green threads exited not released`),
+      `the page counts them as the JSON report does (${section.slice(0, 200)})`);
+    check(section.includes(`free lists: ${num(dead?.on_global_free_list).toLocaleString('en-US')} on the global one (the next GC frees their ${(num(dead?.global_stack_bytes) / 1e6).toFixed(1)} MB of stacks), ${num(dead?.on_processor_free_lists).toLocaleString('en-US')} on P's own`),
+      'the page names the free lists and what the next GC frees');
+    check((await page.locator('.finding.leak').count()) === 0, 'none of them is a leak');
+    check(errors.length === 0, `no script errors (${errors.join('; ')})`);
+    await page.close();
+  } finally {
+    spike.kill('SIGKILL');
+  }
+}
+
 // A Go profile (debug=0) carries the time it was taken: shown as the profile's.
 async function checkProfileTime(context) {
   const profile = path.join(root, 'tests', 'data', 'corpus', 'cortex-debug0-2020.pb.gz');
@@ -442,6 +480,7 @@ try {
   await checkDeadlock(context);
   await checkWaits(context);
   await checkMeasuredWaits(context);
+  await checkDeadGoroutines(context);
   await checkProfileTime(context);
   await checkHostileNames(context);
   check(refused.length === 0, `the reports asked for nothing outside their file (${refused.join(', ')})`);
