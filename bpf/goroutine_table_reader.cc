@@ -163,7 +163,7 @@ Result<std::span<const LiveGoroutine>> GoroutineTableReader::read() {
   if (!dead_.empty() && layout_.has_free_lists()) {
     free_lists_.resize(dead_.size());
     // A list that cannot be read leaves the dead's lists unknown; the snapshot goes on.
-    (void)mark_free_lists(memory_, layout_, load_bias_, dead_links_, free_lists_);
+    (void)free_list_walker_.mark(memory_, layout_, load_bias_, dead_links_, free_lists_);
     for (size_t i = 0; i < dead_.size(); ++i) dead_[i].free_list = free_lists_[i];
   }
   return std::span<const LiveGoroutine>(goroutines_);

@@ -133,6 +133,7 @@ class GoroutineTableReader {
   std::vector<DeadGoroutine> dead_;
   std::vector<DeadLink> dead_links_;  // beside dead_
   std::vector<FreeList> free_lists_;  // beside dead_
+  FreeListWalker free_list_walker_;
   std::vector<ProcessMemory::Piece> pieces_;
   std::vector<uint64_t> resume_, fp_;  // per goroutine, for the stack walk
   // What a goroutine's frames depend on: equal in two reads, it has not run in between.

@@ -1,4 +1,4 @@
-// mark_free_lists on lists laid out in this process's own memory as the Go runtime lays them
+// FreeListWalker on lists laid out in this process's own memory as the Go runtime lays them
 // out: a g's link, a P's list, the global ones. Hostile links (a cycle, a g not in the table, an
 // absurd P count) end a walk or the whole read, never loop.
 #include "bpf/go_free_lists.h"
@@ -51,11 +51,12 @@ class FreeLists : public ::testing::Test {
     std::vector<DeadLink> links;
     for (const auto& g : gs) links.push_back({address(&g), g.schedlink});
     std::vector<FreeList> lists(links.size());
-    auto result = mark_free_lists(ProcessMemory(getpid()), layout, 0, links, lists);
+    auto result = walker.mark(ProcessMemory(getpid()), layout, 0, links, lists);
     if (status != nullptr) *status = result;
     return lists;
   }
 
+  FreeListWalker walker;
   gobinary::GoRuntimeLayout layout;
   std::array<FakeG, 8> gs{};
   std::array<FakeP, 2> ps{};
