@@ -140,7 +140,17 @@ type window struct {
 	// and by waker site (wakerSite) how many of them each woke.
 	woken  map[string]int
 	wakers map[string]map[string]int
+	// By blocking site: the goroutines that woke one there (at most maxWakerIDs, else
+	// wakerOverflow), and when each goroutine that ended in the window ended.
+	wakerIDs      map[string]map[trace.GoID]bool
+	wakerOverflow map[string]bool
+	endedAt       map[trace.GoID]trace.Time
+	lastWoken     map[string]trace.Time // by blocking site: its latest wake
 }
+
+// A site's wakers are remembered one by one up to this many: past it, whether every one of them
+// ended is not said.
+const maxWakerIDs = 4096
 
 func readTrace(in io.Reader) (*window, error) {
 	r, err := trace.NewReader(in)
@@ -148,7 +158,9 @@ func readTrace(in io.Reader) (*window, error) {
 		return nil, err
 	}
 	w := &window{goroutines: map[trace.GoID]*goroutine{}, births: map[string]int{},
-		deaths: map[string]int{}, woken: map[string]int{}, wakers: map[string]map[string]int{}}
+		deaths: map[string]int{}, woken: map[string]int{}, wakers: map[string]map[string]int{},
+		wakerIDs: map[string]map[trace.GoID]bool{}, wakerOverflow: map[string]bool{},
+		endedAt: map[trace.GoID]trace.Time{}, lastWoken: map[string]trace.Time{}}
 	for {
 		e, err := r.ReadEvent()
 		if err == io.EOF {
@@ -222,6 +234,7 @@ func (w *window) event(e trace.Event) {
 		if g.createdIn {
 			w.deaths[site(g.creation)]++
 		}
+		w.endedAt[id] = t
 		delete(w.goroutines, id)
 		return
 	}
@@ -235,6 +248,17 @@ func (w *window) event(e trace.Event) {
 			w.wakers[at] = map[string]int{}
 		}
 		w.wakers[at][w.wakerSite(e)]++
+		w.lastWoken[at] = t
+		ids := w.wakerIDs[at]
+		if ids == nil {
+			ids = map[trace.GoID]bool{}
+			w.wakerIDs[at] = ids
+		}
+		if len(ids) < maxWakerIDs {
+			ids[e.Goroutine()] = true
+		} else if !ids[e.Goroutine()] {
+			w.wakerOverflow[at] = true
+		}
 	}
 	// Each generation of the trace states every goroutine again (from "undetermined", or from
 	// its state to the same): that is no change.
@@ -481,6 +505,19 @@ func (w *window) profile(name string, version int, fallback time.Time) *profile.
 			if wakers := w.wakers[blockSite(g)]; len(wakers) > 0 {
 				s.Label["site_wakers"] = []string{wakersText(wakers)}
 			}
+			if last, ok := w.lastWoken[blockSite(g)]; ok {
+				if at, ok := w.wall(last, fallback); ok {
+					s.Label["site_last_woken_at"] = []string{
+						at.UTC().Format("2006-01-02T15:04:05.000000000Z")}
+				}
+			}
+			// Every goroutine that woke one here has ended: when the last of them did.
+			if last, ok := w.lastWakerEnded(blockSite(g)); ok {
+				if at, ok := w.wall(last, fallback); ok {
+					s.Label["site_wakers_ended_at"] = []string{
+						at.UTC().Format("2006-01-02T15:04:05.000000000Z")}
+				}
+			}
 		}
 		if g.createdIn {
 			if at, ok := w.wall(g.created, fallback); ok {
@@ -508,6 +545,26 @@ func (w *window) profile(name string, version int, fallback time.Time) *profile.
 		p.Sample = append(p.Sample, s)
 	}
 	return p
+}
+
+// lastWakerEnded tells whether every goroutine that woke one blocked at `at` in the window has
+// ended since, and when the last of them ended.
+func (w *window) lastWakerEnded(at string) (trace.Time, bool) {
+	ids := w.wakerIDs[at]
+	if len(ids) == 0 || w.wakerOverflow[at] {
+		return 0, false
+	}
+	var last trace.Time
+	for id := range ids {
+		ended, ok := w.endedAt[id]
+		if !ok {
+			return 0, false
+		}
+		if ended > last {
+			last = ended
+		}
+	}
+	return last, true
 }
 
 func sortedSites(m map[string]int) []string {

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <future>
 #include <map>
@@ -420,6 +421,67 @@ TEST_P(GoTrace, StuckWhereOthersWereWokenIsEvidence) {
   EXPECT_NE(words.find(" were woken ("), std::string::npos) << words;
   EXPECT_NE(words.find(" times by main.main.func1.1 at "), std::string::npos) << words;
   EXPECT_TRUE(words.ends_with(")")) << words;
+}
+
+// A site's last wake, and whether its wakers are gone, as times inside the window: "the last
+// at T" (RFC 3339, to the millisecond), then "every goroutine that woke one here has ended
+// since, the last at T".
+std::optional<int64_t> time_after(const std::string& words, std::string_view before) {
+  auto at = words.find(before);
+  if (at == std::string::npos) return std::nullopt;
+  std::tm tm{};
+  const std::string text = words.substr(at + before.size(), 24);
+  const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr) return std::nullopt;
+  int millis = 0;
+  if (std::sscanf(rest, ".%3dZ", &millis) != 1) return std::nullopt;
+  return static_cast<int64_t>(timegm(&tm)) * 1'000'000'000 + millis * 1'000'000LL;
+}
+
+// The pool's feeding stops a second into the window: every short-lived sender that woke a
+// worker ends inside it, and the orphans' reason says when the site was last woken and that its
+// wakers are gone. Fed to the window's end, the last wake is at its end.
+TEST_P(GoTrace, TheSitesLastWakeAndItsEndedWakersAreDated) {
+  std::string dir = testing::temp_dir();
+  std::string config = testing::write_one_second_thresholds(dir);
+  for (const bool stops : {true, false}) {
+    SCOPED_TRACE(stops ? "feeding stops 1s in" : "fed to the end");
+    std::string trace = dir + "/wakepool.trace";
+    std::vector<std::string> argv{testing::go_bin(GetParam(), "wakepool"), "-o", trace, "-window",
+                                  "2s"};
+    if (stops) argv.insert(argv.end(), {"-feed-for", "1s"});
+    auto ran = run_command(argv, 60s);
+    ASSERT_EQ(ran.exit_code, 0) << ran.err;
+    auto result = leakscan({trace, "--format", "json", "--config", config});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    report::Report report = parse_report(result.out);
+    ASSERT_EQ(report.snapshots_size(), 1);
+    const int64_t end = report.snapshots(0).captured_at_unix_nanos();
+    const int64_t start = end - report.snapshots(0).trace_window_nanos();
+    std::string words;
+    for (const auto& cluster : report.clusters()) {
+      if (cluster.blocked_at().function() != "main.worker") continue;
+      for (const auto& reason : cluster.reasons()) {
+        if (reason.find("stayed blocked for the whole ") != std::string::npos) words = reason;
+      }
+    }
+    auto last_woken = time_after(words, "; the last at ");
+    ASSERT_TRUE(last_woken.has_value()) << words << "\n" << result.out.substr(0, 4000);
+    EXPECT_GE(*last_woken, start) << words;
+    EXPECT_LE(*last_woken, end) << words;
+    auto wakers_ended = time_after(words,
+                                   "; every goroutine that woke one here has ended since, "
+                                   "the last at ");
+    if (stops) {
+      // About a second in; the senders end right after their send.
+      EXPECT_LE(*last_woken, start + 1'500'000'000) << words;
+      ASSERT_TRUE(wakers_ended.has_value()) << words;
+      EXPECT_GE(*wakers_ended, *last_woken) << words;
+      EXPECT_LE(*wakers_ended, *last_woken + 100'000'000) << words;
+    } else {
+      EXPECT_GE(*last_woken, end - 500'000'000) << words;
+    }
+  }
 }
 
 TEST_P(GoTrace, BrokenAndWrongInputsAreOneLineErrorsNamingTheFile) {

@@ -406,11 +406,13 @@ std::optional<LifetimeThresholds::Judgement> LifetimeThresholds::judge_by_graph(
   if (wake.stuck + wake.stuck_seen == wake.judged && !idles_like_a_worker && creator_gone) {
     // Only a goroutine takes a value sent, calls Done or signals; a lock's holder may be what
     // the dump does not show; a receive or a select may wait for a timer, or for a client.
+    // Without addresses no holder could have been seen: a suspicion, not a finding.
+    const Verdict unseen = graph_->addresses_shown() ? Verdict::kLeak : Verdict::kSuspect;
     switch (wake.kind) {
       case WaitKind::kChannelSend:
       case WaitKind::kWaitGroup:
       case WaitKind::kCond:
-        return judged(Rule::kNoWakerSeen, Verdict::kLeak, wake.stuck_thread);
+        return judged(Rule::kNoWakerSeen, unseen, wake.stuck_thread);
       case WaitKind::kLock:
         return judged(Rule::kNoWakerSeen, Verdict::kSuspect, wake.stuck_thread);
       default:

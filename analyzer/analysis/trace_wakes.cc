@@ -42,6 +42,10 @@ std::optional<TraceWakes> trace_wakes(const AnalysisInput& input, const Cluster&
         whole = true;
       } else if (label.key == kSiteWakers && !label.numeric && wakes.wakers.empty()) {
         wakes.wakers = label.str;
+      } else if (label.key == kSiteWakersEndedAt && !label.numeric) {
+        wakes.wakers_ended_at = std::max(wakes.wakers_ended_at, std::string(label.str));
+      } else if (label.key == kSiteLastWokenAt && !label.numeric) {
+        wakes.last_woken_at = std::max(wakes.last_woken_at, std::string(label.str));
       }
     }
     if (!labelled) return;
@@ -87,7 +91,19 @@ std::string trace_wake_words(const TraceWakes& wakes) {
                         : fmt::format("{} of them", with_thousands(wakes.whole_window));
   if (wakes.site_woken > 0) {
     // Who woke the others is who this cluster's goroutines wait for, and it did not come.
-    const std::string by = wakes.wakers.empty() ? "" : fmt::format(" ({})", wakes.wakers);
+    // Times are RFC 3339 with nanoseconds: to the millisecond is what a reader compares with logs.
+    auto to_ms = [](const std::string& at) { return at.substr(0, 23) + "Z"; };
+    std::string who_woke = wakes.wakers;
+    if (!wakes.last_woken_at.empty()) {
+      who_woke +=
+          fmt::format("{}the last at {}", who_woke.empty() ? "" : "; ", to_ms(wakes.last_woken_at));
+    }
+    if (!wakes.wakers_ended_at.empty()) {
+      who_woke +=
+          fmt::format("; every goroutine that woke one here has ended since, the last at {}",
+                      to_ms(wakes.wakers_ended_at));
+    }
+    const std::string by = who_woke.empty() ? "" : fmt::format(" ({})", who_woke);
     if (wakes.whole_window == 0) {
       return fmt::format(
           "{} blocked at the same site were woken in the {} window{}; these blocked within it",

@@ -19,6 +19,9 @@ struct TraceWakes {
   int64_t whole_window = 0;  // of them, blocked from before the window to its end
   int64_t site_woken = 0;    // goroutines woken at their site in the window (the most of any)
   std::string wakers;        // who woke them, by the wakers' sites (label site_wakers)
+  // When the last of those wakers ended, where every one of them did (site_wakers_ended_at).
+  std::string wakers_ended_at;
+  std::string last_woken_at;  // the site's latest wake (site_last_woken_at)
 };
 
 // A cluster's creation site over a trace's window: goroutines born there and ended.

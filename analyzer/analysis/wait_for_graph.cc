@@ -303,12 +303,20 @@ void WaitForGraph::find_stuck(const Snapshot& snapshot) {
   std::vector<uint8_t> free(verdicts_.size(), 0);
   std::vector<uint32_t> work;
   bool anything_goes = false;
+  addresses_shown_ = !snapshot.arguments.empty() ||
+                     std::any_of(snapshot.threads.begin(), snapshot.threads.end(),
+                                 [](const GreenThread& thread) { return thread.wait_object != 0; });
   for (uint32_t i = 0; i < verdicts_.size(); ++i) {
     // A receive or a select may be woken by a timer, which no goroutine of the dump stands
     // for: such a goroutine may act again, and wake what it holds.
     const WaitKind kind = verdicts_[i].kind;
     if (kind == WaitKind::kChannelReceive || kind == WaitKind::kSelect) {
-      if (!verdicts_[i].bystander) work.push_back(i);
+      if (!verdicts_[i].bystander) {
+        work.push_back(i);
+        // What it holds is not shown (a profile, a trace, the tracer's read of memory): it is
+        // of the program that may act, and may hold what anyone waits on.
+        program_active_ = program_active_ || (!addresses_shown_ && verdicts_[i].program);
+      }
       continue;
     }
     if (parked(kind)) continue;
@@ -652,6 +660,12 @@ std::string WaitForGraph::explain(const Snapshot& snapshot, uint32_t thread) con
                                        : "");
     }
     case WakeVerdict::kNoWakerSeen:
+      if (!addresses_shown_) {
+        return fmt::format(
+            "no goroutine is seen to hold the {} it waits on, but this snapshot shows no "
+            "addresses (a profile or a trace): others of the program can act and may hold it",
+            object_noun(node.kind));
+      }
       return fmt::format(
           "no goroutine that can run holds the {} it waits on, as far as the dump shows; "
           "others of the program can run and may reach it through memory the dump does not show",

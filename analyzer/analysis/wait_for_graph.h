@@ -68,6 +68,9 @@ class WaitForGraph {
   bool creator_gone_or_idle(uint32_t thread) const;
   // The program has goroutines that can run, besides the one writing the dump and main idling.
   bool program_active() const { return program_active_; }
+  // The last snapshot shows addresses (a debug=2 dump's arguments, the agent's wait objects):
+  // without any, who holds what cannot be told, and no waiter's waker can be ruled out.
+  bool addresses_shown() const { return addresses_shown_; }
 
   // The holder inferred of the lock a thread waits for, where one is: a goroutine inside a
   // method of the object that owns the lock, blocked on something else.
@@ -110,6 +113,7 @@ class WaitForGraph {
   std::unordered_map<uint32_t, uint32_t> cycle_index_;  // thread -> index into cycles_
   std::vector<std::vector<uint32_t>> cycles_;
   bool program_active_ = false;
+  bool addresses_shown_ = true;
 };
 
 }  // namespace leakscan

@@ -22,6 +22,12 @@ inline constexpr std::string_view kSiteWoken = "site_woken";
 // program's own code when it woke one), the most frequent first: "12 times by main.feed at
 // main.go:40".
 inline constexpr std::string_view kSiteWakers = "site_wakers";
+// str, beside site_wakers where every goroutine that woke one at the site ended in the window:
+// when the last of them ended, RFC 3339 in UTC. Whatever wakes these now must be new.
+inline constexpr std::string_view kSiteWakersEndedAt = "site_wakers_ended_at";
+// str, beside site_wakers: when the last goroutine blocked at the site was woken, RFC 3339 in
+// UTC.
+inline constexpr std::string_view kSiteLastWokenAt = "site_last_woken_at";
 // num, on a goroutine born in the window: how many goroutines its creation site made and how many
 // of those ended in the window.
 inline constexpr std::string_view kSiteBorn = "site_born";

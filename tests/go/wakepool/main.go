@@ -3,7 +3,7 @@
 // channels that nobody feeds or closes, blocked there for good. The orphans are made across the
 // run, before the window, among thousands of senders, as a leak accumulates.
 //
-// Usage: wakepool -o TRACE [-window 2s] [-orphans 30]
+// Usage: wakepool -o TRACE [-window 2s] [-orphans 30] [-feed-for D]
 //
 // It prints "ORPHANS N" once they are all blocked, then "TRACED TRACE" and exits.
 package main
@@ -36,6 +36,8 @@ func main() {
 	out := flag.String("o", "", "where the trace goes")
 	window := flag.Duration("window", 2*time.Second, "the trace's length")
 	orphans := flag.Int("orphans", 30, "workers leaked before the window")
+	feedFor := flag.Duration("feed-for", 0, "stop feeding the pool this long into the window "+
+		"(0: feed to its end)")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "usage: wakepool -o TRACE [-window 2s] [-orphans 30]")
@@ -72,9 +74,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	time.Sleep(*window)
+	if *feedFor > 0 && *feedFor < *window {
+		// The senders all end inside the window: nothing that woke a worker is left.
+		time.Sleep(*feedFor)
+		close(stop)
+		time.Sleep(*window - *feedFor)
+	} else {
+		time.Sleep(*window)
+		defer close(stop)
+	}
 	trace.Stop()
-	close(stop)
 	if err := f.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
