@@ -490,7 +490,7 @@ TEST(DeadlockPrograms, ThroughAnExecutionTraceNoBenignSiteIsALeak) {
     }
     runs[i].report = result.out;
   });
-  int benign_leaks = 0, bad_sites = 0, said_never_woken = 0, flagged = 0;
+  int benign_leaks = 0, bad_sites = 0, said_never_woken = 0, flagged = 0, leaks = 0;
   std::string notes;
   for (const auto& run : runs) {
     ASSERT_TRUE(run.error.empty()) << run.shape << ": " << run.error;
@@ -499,7 +499,7 @@ TEST(DeadlockPrograms, ThroughAnExecutionTraceNoBenignSiteIsALeak) {
     ASSERT_GT(report.snapshots(1).trace_window_nanos(), 0) << run.shape;
     for (const auto& site : run.sites) {
       const bool bad = site.kind != "benign";
-      bool present = false, whole_window = false, flagged_here = false;
+      bool present = false, whole_window = false, flagged_here = false, leak_here = false;
       for (const auto& cluster : report.clusters()) {
         if (cluster.blocked_at().function() != site.function) continue;
         present = true;
@@ -508,6 +508,7 @@ TEST(DeadlockPrograms, ThroughAnExecutionTraceNoBenignSiteIsALeak) {
           notes += fmt::format("{}: benign {} LEAK: {}\n", run.shape, site.function,
                                fmt::join(cluster.reasons(), " / "));
         }
+        leak_here = leak_here || cluster.verdict() == report::LEAK;
         flagged_here = flagged_here || cluster.verdict() == report::LEAK ||
                        cluster.verdict() == report::SUSPECT;
         for (const auto& reason : cluster.reasons()) {
@@ -519,6 +520,7 @@ TEST(DeadlockPrograms, ThroughAnExecutionTraceNoBenignSiteIsALeak) {
       if (!bad || !present) continue;
       ++bad_sites;
       flagged += flagged_here;
+      leaks += leak_here;
       said_never_woken += whole_window;
       if (!whole_window)
         notes +=
@@ -526,10 +528,9 @@ TEST(DeadlockPrograms, ThroughAnExecutionTraceNoBenignSiteIsALeak) {
     }
   }
   fmt::print(
-      "through a 1 s trace (go1.26, {} shapes): {} leak and deadlock sites, {} LEAK or "
-      "SUSPECT, {} said blocked through the whole window; {} LEAK clusters at benign "
-      "sites\n{}",
-      runs.size(), bad_sites, flagged, said_never_woken, benign_leaks, notes);
+      "through a 1 s trace (go1.26, {} shapes): {} leak and deadlock sites, {} LEAK, {} LEAK or "
+      "SUSPECT, {} said blocked through the whole window; {} LEAK clusters at benign sites\n{}",
+      runs.size(), bad_sites, leaks, flagged, said_never_woken, benign_leaks, notes);
   EXPECT_EQ(benign_leaks, 0);
   EXPECT_GE(bad_sites, static_cast<int>(runs.size()));  // a leak or deadlock site in each shape
   EXPECT_EQ(said_never_woken, bad_sites);
